@@ -1,0 +1,1 @@
+"""Side effects of the workflows: thin adapters over the service layer."""

@@ -1,0 +1,101 @@
+"""Activities of NominationWorkflow: persist steps, evaluate the criteria, record alerts.
+
+Each one is idempotent (keyed by workflow id and step number, or an explicit key), because
+Temporal runs activities at least once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from thidua.domain import (
+    EvaluateCriteriaInput,
+    EvaluationSummary,
+    RecordStageAlertInput,
+    RecordStepInput,
+    RulesetRef,
+)
+from thidua.logging import get_logger
+from thidua.services import nominations
+
+if TYPE_CHECKING:
+    from rules.engine import RulesEngine
+
+    from thidua.db.session import UnitOfWork
+
+log = get_logger(__name__)
+
+
+class NominationActivities:
+    """Built once per worker with its database and rules engine."""
+
+    def __init__(self, uow: UnitOfWork, engine: RulesEngine) -> None:
+        self._uow = uow
+        self._engine = engine
+
+    @activity.defn
+    def record_step(self, data: RecordStepInput) -> bool:
+        with self._uow() as session:
+            written = nominations.record_step(session, data)
+        log.info(
+            "step recorded" if written else "step already recorded",
+            nomination=data.nomination_id,
+            seq=data.step.seq,
+            action=data.step.action.value,
+            stage=data.step.stage_to.value,
+        )
+        return written
+
+    @activity.defn
+    def evaluate_criteria(self, data: EvaluateCriteriaInput) -> EvaluationSummary:
+        from rules.engine import FactsError
+
+        try:
+            if data.pinned is not None:
+                decision = self._engine.evaluate(
+                    data.facts, ruleset_id=data.pinned.id, version=data.pinned.version
+                )
+            else:
+                decision = self._engine.evaluate(data.facts, as_of=data.as_of)
+        except FactsError as exc:
+            raise ApplicationError(
+                f"Dữ liệu tiêu chí không hợp lệ: {exc}", type="invalid_facts", non_retryable=True
+            ) from exc
+        result = decision.model_dump(mode="json")
+        with self._uow() as session:
+            nominations.record_evaluation(
+                session,
+                nomination_id=data.nomination_id,
+                idempotency_key=f"{data.workflow_id}:{data.seq}:{data.phase}",
+                phase=data.phase,
+                decision=result,
+                facts=data.facts,
+            )
+        log.info(
+            "criteria evaluated",
+            nomination=data.nomination_id,
+            phase=data.phase,
+            status=result["status"],
+            ruleset=f"{result['ruleset']['id']}@{result['ruleset']['version']}",
+        )
+        return EvaluationSummary(
+            status=result["status"],
+            titles=list(result.get("titles", [])),
+            proposals=list(result.get("proposals", [])),
+            ruleset=RulesetRef(**result["ruleset"]),
+        )
+
+    @activity.defn
+    def record_stage_alert(self, data: RecordStageAlertInput) -> bool:
+        with self._uow() as session:
+            written = nominations.record_stage_alert(session, data)
+        log.warning(
+            "stage deadline passed" if data.kind.value == "escalation" else "stage reminder",
+            nomination=data.nomination_id,
+            stage=data.stage.value,
+            deadline=data.deadline.isoformat(),
+        )
+        return written

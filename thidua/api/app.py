@@ -1,0 +1,188 @@
+"""FastAPI application: authentication, request ids, problem details, the /v1 routes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import Client
+
+from thidua import __version__
+from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
+from thidua.config import Settings
+from thidua.db.session import UnitOfWork
+from thidua.domain import Actor, NominationStatus, Stage
+from thidua.logging import get_logger
+from thidua.policy import Refusal
+from thidua.services import auth, nominations
+from thidua.services.lifecycle import (
+    HoldRequest,
+    Lifecycle,
+    NominationSubmission,
+    ResubmitRequest,
+    ResumeRequest,
+    ReviewRequest,
+)
+
+log = get_logger(__name__)
+_bearer = HTTPBearer(auto_error=False, description="API token (thd_...)")
+
+
+def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None) -> FastAPI:
+    """Build the app; the Temporal client is connected at startup unless one is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from thidua.temporal import connect_client
+
+        temporal = client or await connect_client(settings.temporal)
+        app.state.lifecycle = Lifecycle(temporal, uow, settings)
+        yield
+
+    app = FastAPI(
+        title="thidua API",
+        version=__version__,
+        description="Quy trình và bộ tiêu chí thi đua – khen thưởng. Mọi lỗi theo RFC 9457.",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(Refusal, refusal_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_handler)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id[:64])
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.api.max_body_bytes:
+            return problem(
+                413, "too_large", f"Nội dung vượt quá {settings.api.max_body_bytes} byte."
+            )
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("unhandled error", path=request.url.path)
+            response = problem(500, "internal_error", "Lỗi hệ thống; mã yêu cầu " + request_id[:64])
+        response.headers["X-Request-ID"] = request_id[:64]
+        log.info(
+            "request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+        )
+        return response
+
+    def lifecycle(request: Request) -> Lifecycle:
+        lc: Lifecycle = request.app.state.lifecycle
+        return lc
+
+    async def current_actor(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Actor:
+        if credentials is None:
+            raise StarletteHTTPException(401, "Thiếu mã xác thực (Authorization: Bearer ...).")
+
+        def _auth() -> Actor | None:
+            with uow() as session:
+                return auth.authenticate(session, credentials.credentials)
+
+        actor = await run_in_threadpool(_auth)
+        if actor is None:
+            log.warning("authentication failed")
+            raise StarletteHTTPException(401, "Mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.")
+        structlog.contextvars.bind_contextvars(actor=actor.username)
+        return actor
+
+    ActorDep = Annotated[Actor, Depends(current_actor)]
+    LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/me", tags=["auth"])
+    async def me(actor: ActorDep) -> Actor:
+        return actor
+
+    @app.post("/v1/nominations", status_code=201, tags=["nominations"])
+    async def submit(
+        body: NominationSubmission, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        """Nộp một hồ sơ đề nghị (cá nhân hoặc tập thể) cho đơn vị của mình."""
+        return await lc.submit(actor, body)
+
+    @app.get("/v1/nominations", tags=["nominations"])
+    async def list_(
+        actor: ActorDep,
+        stage: Stage | None = None,
+        unit: str | None = Query(default=None, max_length=32),
+        movement: str | None = Query(default=None, max_length=32),
+        year: int | None = Query(default=None, ge=1945, le=2100),
+        limit: int = Query(default=100, ge=1, le=500),
+        after: int | None = Query(default=None, ge=0, description="cursor"),
+    ) -> list[nominations.NominationView]:
+        def _list() -> list[nominations.NominationView]:
+            with uow() as session:
+                return nominations.list_nominations(
+                    session,
+                    actor,
+                    stage=stage.value if stage else None,
+                    unit=unit,
+                    movement=movement,
+                    year=year,
+                    limit=limit,
+                    after_id=after,
+                )
+
+        return await run_in_threadpool(_list)
+
+    @app.get("/v1/nominations/{nomination_id}", tags=["nominations"])
+    async def show(
+        nomination_id: str, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        return await run_in_threadpool(lc.read, actor, nomination_id)
+
+    @app.get("/v1/nominations/{nomination_id}/workflow", tags=["nominations"])
+    async def workflow_status(
+        nomination_id: str, actor: ActorDep, lc: LifecycleDep
+    ) -> NominationStatus:
+        """Trạng thái trực tiếp từ quy trình Temporal (truy vấn workflow)."""
+        return await lc.workflow_status(actor, nomination_id)
+
+    @app.post("/v1/nominations/{nomination_id}/review", tags=["nominations"])
+    async def review(
+        nomination_id: str, body: ReviewRequest, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        """Xét hồ sơ ở bước hiện tại: approve (đồng ý), return (trả lại), reject (không đồng ý)."""
+        return await lc.review(actor, nomination_id, body)
+
+    @app.post("/v1/nominations/{nomination_id}/resubmit", tags=["nominations"])
+    async def resubmit(
+        nomination_id: str, body: ResubmitRequest, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        return await lc.resubmit(actor, nomination_id, body)
+
+    @app.post("/v1/nominations/{nomination_id}/hold", tags=["nominations"])
+    async def hold(
+        nomination_id: str, body: HoldRequest, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        return await lc.hold(actor, nomination_id, body)
+
+    @app.post("/v1/nominations/{nomination_id}/resume", tags=["nominations"])
+    async def resume(
+        nomination_id: str, body: ResumeRequest, actor: ActorDep, lc: LifecycleDep
+    ) -> nominations.NominationDetail:
+        return await lc.resume(actor, nomination_id, body)
+
+    return app

@@ -1,0 +1,77 @@
+"""One settings object for the whole service, read from the environment (``THIDUA_...``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class TemporalSettings(BaseModel):
+    """Where the Temporal cluster is. Without ``address`` an embedded dev server is started."""
+
+    address: str | None = None
+    namespace: str = "default"
+    task_queue: str = "thidua"
+    tls: bool = False
+    tls_client_cert: Path | None = None
+    tls_client_key: Path | None = None
+    tls_server_ca: Path | None = None
+    api_key: SecretStr | None = None
+    # Embedded server (used only when ``address`` is not set).
+    embedded_host: str = "127.0.0.1"
+    embedded_port: int = 7233
+    embedded_ui_port: int = 8233
+    embedded_db: Path = Path("var/temporal.db")
+    # Worker tuning: how soon a task moves off a dead worker's sticky queue.
+    sticky_timeout_seconds: float = 2.0
+
+    @property
+    def target(self) -> str:
+        return self.address or f"{self.embedded_host}:{self.embedded_port}"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite:///var/thidua.db"
+    echo: bool = False
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1_000_000
+
+
+class LifecycleSettings(BaseModel):
+    """Deadlines per review stage and how often reminders are sent while a stage waits."""
+
+    unit_review_days: float = 10
+    office_review_days: float = 15
+    director_review_days: float = 7
+    returned_days: float = 10
+    reminder_every_days: float = 3
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="THIDUA_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    var_dir: Path = Path("var")
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    rules_dir: Path | None = None
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+    load_sample_data: bool = True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

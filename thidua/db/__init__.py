@@ -1,0 +1,1 @@
+"""Our own database: the system of record for nominations, steps, decisions and accounts."""

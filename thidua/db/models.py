@@ -1,0 +1,199 @@
+"""Tables. Workflows keep the running state; these rows keep the record (and outlive retention)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a plain dict
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    short: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    gender: Mapped[str] = mapped_column(String(8))
+    position: Mapped[str] = mapped_column(String(128))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit: Mapped[UnitRow] = relationship()
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    unit: Mapped[UnitRow | None] = relationship()
+
+
+class UserUnitRow(Base):
+    """An extra unit a user (typically a pipeline service account) is granted."""
+
+    __tablename__ = "user_units"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class ApiTokenRow(Base):
+    """An API token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[UserRow] = relationship()
+
+
+class MovementRow(Base):
+    __tablename__ = "movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    plan_number: Mapped[str] = mapped_column(String(64))
+    plan_date: Mapped[date] = mapped_column(Date)
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class NominationRow(Base):
+    __tablename__ = "nominations"
+    __table_args__ = (UniqueConstraint("movement_id", "year", "kind", "nominee_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(220), unique=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    nominee_code: Mapped[str] = mapped_column(String(100))
+    nominee_name: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    last_step_seq: Mapped[int] = mapped_column(Integer, default=0)
+    deadline_at: Mapped[datetime | None]
+    facts: Mapped[dict[str, Any]]
+    status: Mapped[str | None] = mapped_column(String(32))
+    titles: Mapped[list[Any]] = mapped_column(default=list)
+    proposals: Mapped[list[Any]] = mapped_column(default=list)
+    ruleset_id: Mapped[str | None] = mapped_column(String(64))
+    ruleset_version: Mapped[str | None] = mapped_column(String(32))
+    ruleset_sha256: Mapped[str | None] = mapped_column(String(64))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    unit: Mapped[UnitRow] = relationship()
+    movement: Mapped[MovementRow] = relationship()
+
+
+class NominationStepRow(Base):
+    """One recorded step of a nomination (submission, a review decision, a hold...)."""
+
+    __tablename__ = "nomination_steps"
+    __table_args__ = (UniqueConstraint("nomination_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    stage_from: Mapped[str | None] = mapped_column(String(32))
+    stage_to: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+    workflow_id: Mapped[str] = mapped_column(String(220))
+    run_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class EvaluationRow(Base):
+    """A rules evaluation: version and hash, the input facts, each rule's and condition's outcome."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(32))
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    titles: Mapped[list[Any]]
+    proposals: Mapped[list[Any]]
+    facts: Mapped[dict[str, Any]]
+    result: Mapped[dict[str, Any]]
+    evaluated_at: Mapped[datetime]
+
+
+class StageAlertRow(Base):
+    """A reminder sent while a stage waits, or the escalation record when its deadline passed."""
+
+    __tablename__ = "stage_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    deadline_at: Mapped[datetime]
+    at: Mapped[datetime]

@@ -1,0 +1,218 @@
+"""Domain vocabulary shared by workflows, activities, services, the API and the CLI.
+
+Everything here is plain data (pydantic models and enums) so it can travel through Temporal
+payloads; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Stage(StrEnum):
+    SUBMITTED = "submitted"
+    UNIT_REVIEW = "unit_review"
+    OFFICE_REVIEW = "office_review"
+    DIRECTOR_REVIEW = "director_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    ON_HOLD = "on_hold"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Stage.APPROVED, Stage.REJECTED)
+
+
+STAGE_LABEL_VI: dict[Stage, str] = {
+    Stage.SUBMITTED: "Đã nộp",
+    Stage.UNIT_REVIEW: "Đơn vị xét",
+    Stage.OFFICE_REVIEW: "Văn phòng Sở thẩm định",
+    Stage.DIRECTOR_REVIEW: "Giám đốc phê duyệt",
+    Stage.APPROVED: "Đã phê duyệt",
+    Stage.REJECTED: "Không phê duyệt",
+    Stage.RETURNED: "Trả lại để bổ sung",
+    Stage.ON_HOLD: "Tạm dừng xét",
+}
+
+
+class Role(StrEnum):
+    UNIT_OFFICER = "unit_officer"
+    UNIT_HEAD = "unit_head"
+    OFFICE = "office"
+    COUNCIL_SECRETARY = "council_secretary"
+    DIRECTOR = "director"
+    RULES_ADMIN = "rules_admin"
+    AUDITOR = "auditor"
+    PIPELINE = "pipeline"
+
+
+# Roles that see only their own unit's (or granted units') objects.
+UNIT_SCOPED_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.PIPELINE})
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+
+
+class Action(StrEnum):
+    """What a recorded step did."""
+
+    SUBMIT = "submit"
+    EVALUATE = "evaluate"
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+    RESUBMIT = "resubmit"
+    HOLD = "hold"
+    RESUME = "resume"
+
+
+class Actor(BaseModel):
+    """Who acts: an authenticated user with a role and, for unit-scoped roles, their units."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    role: Role
+    units: tuple[str, ...] = ()
+
+    def owns_unit(self, unit_code: str) -> bool:
+        return unit_code in self.units
+
+
+class StageDeadlines(BaseModel):
+    """How long each waiting stage may last, and how often a reminder is sent meanwhile."""
+
+    unit_review: timedelta
+    office_review: timedelta
+    director_review: timedelta
+    returned: timedelta
+    reminder_every: timedelta
+
+    def for_stage(self, stage: Stage) -> timedelta | None:
+        value = getattr(self, stage.value, None)
+        return value if isinstance(value, timedelta) else None
+
+
+class RulesetRef(BaseModel):
+    id: str
+    version: str
+    sha256: str
+
+
+class NominationWorkflowInput(BaseModel):
+    nomination_id: str
+    unit_code: str
+    movement_code: str
+    year: int
+    kind: str
+    nominee_code: str
+    facts: dict[str, Any]
+    submitted_by: Actor
+    as_of: date
+    deadlines: StageDeadlines
+
+
+class ReviewNominationInput(BaseModel):
+    actor: Actor
+    decision: Decision
+    reason: str | None = None
+
+
+class ResubmitNominationInput(BaseModel):
+    actor: Actor
+    facts: dict[str, Any]
+    reason: str | None = None
+
+
+class HoldNominationInput(BaseModel):
+    actor: Actor
+    reason: str
+
+
+class ResumeNominationInput(BaseModel):
+    actor: Actor
+    reason: str | None = None
+    facts: dict[str, Any] | None = None
+
+
+class StepRecord(BaseModel):
+    seq: int
+    action: Action
+    stage_from: Stage | None
+    stage_to: Stage
+    actor: str | None
+    actor_role: Role | None
+    reason: str | None
+    at: datetime
+
+
+class EvaluationSummary(BaseModel):
+    """What the rules engine decided, as kept in workflow history and in our database."""
+
+    status: str
+    titles: list[str] = Field(default_factory=list)
+    proposals: list[str] = Field(default_factory=list)
+    ruleset: RulesetRef
+
+
+class NominationStatus(BaseModel):
+    nomination_id: str
+    stage: Stage
+    stage_entered_at: datetime
+    deadline: datetime | None
+    evaluation: EvaluationSummary | None
+    steps: list[StepRecord]
+
+
+# ---- activity inputs -------------------------------------------------------------------
+
+
+class RecordStepInput(BaseModel):
+    workflow_id: str
+    run_id: str
+    nomination_id: str
+    step: StepRecord
+    deadline: datetime | None = None
+    facts: dict[str, Any] | None = None
+
+
+class EvaluateCriteriaInput(BaseModel):
+    workflow_id: str
+    nomination_id: str
+    seq: int
+    facts: dict[str, Any]
+    as_of: date
+    pinned: RulesetRef | None = None
+    phase: str
+
+
+class StageAlertKind(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+class RecordStageAlertInput(BaseModel):
+    workflow_id: str
+    nomination_id: str
+    key: str
+    kind: StageAlertKind
+    stage: Stage
+    deadline: datetime
+    at: datetime
+
+
+def nomination_key(movement_code: str, year: int, nominee_code: str) -> str:
+    """Business key of a nomination: one per nominee, movement and year."""
+    return f"{movement_code}_{year}_{nominee_code}"
+
+
+def workflow_id_for(nomination_id: str) -> str:
+    return f"nomination-{nomination_id}"

@@ -1,0 +1,1 @@
+"""The service layer: the API, the CLI and the activities call these same functions."""

@@ -1,0 +1,255 @@
+"""Commands on nominations: authorize, then drive the NominationWorkflow through Temporal."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from rules.facts import Facts
+from thidua import policy
+from thidua.config import Settings
+from thidua.db.session import UnitOfWork
+from thidua.domain import (
+    Actor,
+    Decision,
+    HoldNominationInput,
+    NominationStatus,
+    NominationWorkflowInput,
+    ResubmitNominationInput,
+    ResumeNominationInput,
+    ReviewNominationInput,
+    StageDeadlines,
+    nomination_key,
+    workflow_id_for,
+)
+from thidua.logging import get_logger
+from thidua.policy import Refusal, RefusalCode
+from thidua.services import nominations
+from workflows import search_attributes as sa
+from workflows.nomination import NominationWorkflow
+
+log = get_logger(__name__)
+
+_FACTS: TypeAdapter[Any] = TypeAdapter(Facts)
+
+
+class NominationSubmission(BaseModel):
+    """A nomination as a unit (or its pipeline) submits it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    movement: str = Field(min_length=1, max_length=32, description="Mã phong trào, ví dụ NTM-2024")
+    unit: str = Field(min_length=1, max_length=32, description="Mã đơn vị đề nghị, ví dụ LDVL")
+    facts: Facts
+
+
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ResubmitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: Facts
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ResumeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+    facts: Facts | None = None
+
+
+def deadlines_from(settings: Settings) -> StageDeadlines:
+    lc = settings.lifecycle
+    return StageDeadlines(
+        unit_review=timedelta(days=lc.unit_review_days),
+        office_review=timedelta(days=lc.office_review_days),
+        director_review=timedelta(days=lc.director_review_days),
+        returned=timedelta(days=lc.returned_days),
+        reminder_every=timedelta(days=lc.reminder_every_days),
+    )
+
+
+def _facts_dict(facts: BaseModel) -> dict[str, Any]:
+    return facts.model_dump(mode="json")
+
+
+class Lifecycle:
+    """The nomination commands, shared by the API and the CLI."""
+
+    def __init__(self, client: Client, uow: UnitOfWork, settings: Settings) -> None:
+        self.client = client
+        self.uow = uow
+        self.settings = settings
+
+    def _handle(self, key: str) -> WorkflowHandle[NominationWorkflow, NominationStatus]:
+        return self.client.get_workflow_handle_for(NominationWorkflow.run, workflow_id_for(key))
+
+    async def _workflow_exists(self, key: str) -> bool:
+        try:
+            await self._handle(key).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    async def submit(
+        self, actor: Actor, body: NominationSubmission
+    ) -> nominations.NominationDetail:
+        policy.check_submit(actor, body.unit)
+        facts = _facts_dict(body.facts)
+        key = nomination_key(body.movement, facts["year"], facts["id"])
+        with self.uow() as session:
+            target = nominations.resolve_submission(session, body.movement, body.unit, facts, key)
+        if target.existing_stage is not None and await self._workflow_exists(key):
+            raise Refusal(
+                RefusalCode.DUPLICATE,
+                f"Đã có hồ sơ đề nghị {key} cho người/tập thể này trong phong trào và năm này "
+                f"(đang ở bước {target.existing_stage}).",
+            )
+        with self.uow() as session:
+            nominations.create_nomination(
+                session,
+                key=key,
+                workflow_id=workflow_id_for(key),
+                movement_code=target.movement_code,
+                unit_code=target.unit_code,
+                nominee_name=target.nominee_name,
+                facts=facts,
+                submitted_by=actor.username,
+            )
+        wf_input = NominationWorkflowInput(
+            nomination_id=key,
+            unit_code=target.unit_code,
+            movement_code=target.movement_code,
+            year=facts["year"],
+            kind=facts["kind"],
+            nominee_code=facts["id"],
+            facts=facts,
+            submitted_by=actor,
+            as_of=date.fromisoformat(target.as_of_iso),
+            deadlines=deadlines_from(self.settings),
+        )
+        try:
+            await self.client.start_workflow(
+                NominationWorkflow.run,
+                wf_input,
+                id=workflow_id_for(key),
+                task_queue=self.settings.temporal.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=sa.TypedSearchAttributes.with_stage(
+                    "submitted", target.unit_code, target.movement_code, facts["year"]
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refusal(
+                RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
+            ) from None
+        except RPCError as exc:
+            with self.uow() as session:
+                nominations.delete_unstarted_nomination(session, key)
+            log.error("workflow start failed", nomination=key, error=str(exc))
+            raise Refusal(
+                RefusalCode.UNAVAILABLE, "Không kết nối được máy chủ quy trình; hãy thử lại sau."
+            ) from exc
+        log.info(
+            "nomination submitted", nomination=key, unit=target.unit_code, actor=actor.username
+        )
+        with self.uow() as session:
+            return nominations.get_nomination(session, actor, key)
+
+    async def _authorize(self, actor: Actor, key: str) -> str:
+        with self.uow() as session:
+            unit_code, _stage = nominations.nomination_unit(session, key)
+        policy.require_visible(actor, unit_code)
+        return unit_code
+
+    async def _update(self, key: str, method: Any, arg: BaseModel) -> NominationStatus:
+        try:
+            result: NominationStatus = await self._handle(key).execute_update(method, arg)
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                try:
+                    code = RefusalCode(cause.type or "")
+                except ValueError:
+                    code = RefusalCode.INVALID
+                raise Refusal(code, cause.message) from None
+            raise
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise Refusal(RefusalCode.WRONG_STAGE, "Hồ sơ đã kết thúc quy trình.") from None
+            raise
+        return result
+
+    async def review(
+        self, actor: Actor, key: str, body: ReviewRequest
+    ) -> nominations.NominationDetail:
+        await self._authorize(actor, key)
+        await self._update(
+            key,
+            NominationWorkflow.review,
+            ReviewNominationInput(actor=actor, decision=body.decision, reason=body.reason),
+        )
+        return self.read(actor, key)
+
+    async def resubmit(
+        self, actor: Actor, key: str, body: ResubmitRequest
+    ) -> nominations.NominationDetail:
+        await self._authorize(actor, key)
+        await self._update(
+            key,
+            NominationWorkflow.resubmit,
+            ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
+        )
+        return self.read(actor, key)
+
+    async def hold(self, actor: Actor, key: str, body: HoldRequest) -> nominations.NominationDetail:
+        await self._authorize(actor, key)
+        await self._update(
+            key, NominationWorkflow.hold, HoldNominationInput(actor=actor, reason=body.reason)
+        )
+        return self.read(actor, key)
+
+    async def resume(
+        self, actor: Actor, key: str, body: ResumeRequest
+    ) -> nominations.NominationDetail:
+        await self._authorize(actor, key)
+        facts = _facts_dict(body.facts) if body.facts is not None else None
+        await self._update(
+            key,
+            NominationWorkflow.resume,
+            ResumeNominationInput(actor=actor, reason=body.reason, facts=facts),
+        )
+        return self.read(actor, key)
+
+    def read(self, actor: Actor, key: str) -> nominations.NominationDetail:
+        with self.uow() as session:
+            return nominations.get_nomination(session, actor, key)
+
+    async def workflow_status(self, actor: Actor, key: str) -> NominationStatus:
+        await self._authorize(actor, key)
+        return await self._handle(key).query(NominationWorkflow.status)

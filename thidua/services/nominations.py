@@ -1,0 +1,415 @@
+"""Nominations in our database: idempotent recording (for activities) and authorized reading."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from thidua.db.models import (
+    EvaluationRow,
+    MovementRow,
+    NominationRow,
+    NominationStepRow,
+    StaffRow,
+    StageAlertRow,
+    UnitRow,
+)
+from thidua.domain import (
+    STAGE_LABEL_VI,
+    UNIT_SCOPED_ROLES,
+    Actor,
+    RecordStageAlertInput,
+    RecordStepInput,
+    Stage,
+)
+from thidua.policy import Refusal, RefusalCode, require_visible
+
+
+class NotFound(Refusal):
+    def __init__(self, message: str = "Không tìm thấy hồ sơ đề nghị.") -> None:
+        super().__init__(RefusalCode.NOT_FOUND, message)
+
+
+class StepView(BaseModel):
+    seq: int
+    action: str
+    stage_from: str | None
+    stage_to: str
+    actor: str | None
+    actor_role: str | None
+    reason: str | None
+    at: datetime
+
+
+class RulesetView(BaseModel):
+    id: str
+    version: str
+    sha256: str
+
+
+class NominationView(BaseModel):
+    id: str
+    workflow_id: str
+    movement: str
+    year: int
+    unit: str
+    kind: str
+    nominee_code: str
+    nominee_name: str
+    stage: str
+    stage_label: str
+    deadline: datetime | None
+    status: str | None
+    titles: list[str]
+    proposals: list[str]
+    ruleset: RulesetView | None
+    submitted_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class NominationDetail(NominationView):
+    facts: dict[str, Any]
+    steps: list[StepView]
+    evaluation: dict[str, Any] | None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _view(row: NominationRow) -> dict[str, Any]:
+    ruleset = (
+        RulesetView(id=row.ruleset_id, version=row.ruleset_version, sha256=row.ruleset_sha256)
+        if row.ruleset_id and row.ruleset_version and row.ruleset_sha256
+        else None
+    )
+    return {
+        "id": row.key,
+        "workflow_id": row.workflow_id,
+        "movement": row.movement.code,
+        "year": row.year,
+        "unit": row.unit.code,
+        "kind": row.kind,
+        "nominee_code": row.nominee_code,
+        "nominee_name": row.nominee_name,
+        "stage": row.stage,
+        "stage_label": STAGE_LABEL_VI[Stage(row.stage)],
+        "deadline": _utc(row.deadline_at),
+        "status": row.status,
+        "titles": list(row.titles or []),
+        "proposals": list(row.proposals or []),
+        "ruleset": ruleset,
+        "submitted_by": row.submitted_by,
+        "created_at": _utc(row.created_at),
+        "updated_at": _utc(row.updated_at),
+    }
+
+
+def _by_key(session: Session, key: str) -> NominationRow | None:
+    return session.scalars(select(NominationRow).where(NominationRow.key == key)).one_or_none()
+
+
+def _require_row(session: Session, key: str) -> NominationRow:
+    row = _by_key(session, key)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+# ---- submission -----------------------------------------------------------------------
+
+
+class SubmissionTarget(BaseModel):
+    """What the submission resolves to in our records before the workflow starts."""
+
+    key: str
+    movement_code: str
+    unit_code: str
+    nominee_name: str
+    as_of_iso: str
+    existing_stage: str | None
+
+
+def resolve_submission(
+    session: Session, movement_code: str, unit_code: str, facts: dict[str, Any], key: str
+) -> SubmissionTarget:
+    """Check movement, unit and nominee exist and belong together; refuse clearly otherwise."""
+    movement = session.scalars(
+        select(MovementRow).where(MovementRow.code == movement_code)
+    ).one_or_none()
+    if movement is None:
+        raise Refusal(
+            RefusalCode.NOT_FOUND, f"movement: không có phong trào thi đua «{movement_code}»."
+        )
+    unit = session.scalars(select(UnitRow).where(UnitRow.code == unit_code)).one_or_none()
+    if unit is None:
+        raise Refusal(RefusalCode.NOT_FOUND, f"unit: không có đơn vị «{unit_code}».")
+    if facts["year"] != movement.year:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"facts.year: phong trào {movement.code} xét năm {movement.year}, không phải {facts['year']}.",
+        )
+    nominee_id = str(facts["id"])
+    if facts["kind"] == "individual":
+        staff = session.scalars(select(StaffRow).where(StaffRow.code == nominee_id)).one_or_none()
+        if staff is None or staff.unit_id != unit.id:
+            raise Refusal(
+                RefusalCode.FORBIDDEN,
+                f"facts.id: «{nominee_id}» không phải cán bộ của đơn vị {unit.code}.",
+            )
+        name = staff.full_name
+    else:
+        if nominee_id != unit.code:
+            raise Refusal(
+                RefusalCode.FORBIDDEN,
+                f"facts.id: tập thể được đề nghị phải là đơn vị {unit.code}, không phải «{nominee_id}».",
+            )
+        name = unit.name
+    existing = _by_key(session, key)
+    return SubmissionTarget(
+        key=key,
+        movement_code=movement.code,
+        unit_code=unit.code,
+        nominee_name=name,
+        as_of_iso=movement.closes.isoformat(),
+        existing_stage=existing.stage if existing else None,
+    )
+
+
+def create_nomination(
+    session: Session,
+    *,
+    key: str,
+    workflow_id: str,
+    movement_code: str,
+    unit_code: str,
+    nominee_name: str,
+    facts: dict[str, Any],
+    submitted_by: str,
+) -> bool:
+    """Insert the nomination row if it is not there yet. Returns True when it was created."""
+    if _by_key(session, key) is not None:
+        return False
+    movement = session.scalars(select(MovementRow).where(MovementRow.code == movement_code)).one()
+    unit = session.scalars(select(UnitRow).where(UnitRow.code == unit_code)).one()
+    now = datetime.now(UTC)
+    session.add(
+        NominationRow(
+            key=key,
+            workflow_id=workflow_id,
+            movement_id=movement.id,
+            year=int(facts["year"]),
+            unit_id=unit.id,
+            kind=str(facts["kind"]),
+            nominee_code=str(facts["id"]),
+            nominee_name=nominee_name,
+            stage=Stage.SUBMITTED.value,
+            last_step_seq=0,
+            deadline_at=None,
+            facts=facts,
+            status=None,
+            titles=[],
+            proposals=[],
+            submitted_by=submitted_by,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def delete_unstarted_nomination(session: Session, key: str) -> None:
+    """Undo ``create_nomination`` when the workflow could not be started (no step recorded)."""
+    row = _by_key(session, key)
+    if row is not None and row.last_step_seq == 0:
+        session.delete(row)
+
+
+# ---- recording (called by activities; each call is idempotent) ----------------------------
+
+
+def record_step(session: Session, data: RecordStepInput) -> bool:
+    """Record one step. A retried call with the same step number writes nothing."""
+    row = _require_row(session, data.nomination_id)
+    step = data.step
+    exists = session.scalars(
+        select(NominationStepRow.id).where(
+            NominationStepRow.nomination_id == row.id, NominationStepRow.seq == step.seq
+        )
+    ).first()
+    if exists is not None:
+        return False
+    session.add(
+        NominationStepRow(
+            nomination_id=row.id,
+            seq=step.seq,
+            action=step.action.value,
+            stage_from=step.stage_from.value if step.stage_from else None,
+            stage_to=step.stage_to.value,
+            actor=step.actor,
+            actor_role=step.actor_role.value if step.actor_role else None,
+            reason=step.reason,
+            at=step.at,
+            workflow_id=data.workflow_id,
+            run_id=data.run_id,
+            recorded_at=datetime.now(UTC),
+        )
+    )
+    if step.seq > row.last_step_seq:
+        row.last_step_seq = step.seq
+        row.stage = step.stage_to.value
+        row.deadline_at = data.deadline
+        if data.facts is not None:
+            row.facts = data.facts
+        row.updated_at = datetime.now(UTC)
+    session.flush()
+    return True
+
+
+def record_evaluation(
+    session: Session,
+    *,
+    nomination_id: str,
+    idempotency_key: str,
+    phase: str,
+    decision: dict[str, Any],
+    facts: dict[str, Any],
+) -> bool:
+    """Store one rules evaluation and pin the nomination to its ruleset version."""
+    row = _require_row(session, nomination_id)
+    if session.scalars(
+        select(EvaluationRow.id).where(EvaluationRow.idempotency_key == idempotency_key)
+    ).first():
+        return False
+    ruleset = decision["ruleset"]
+    now = datetime.now(UTC)
+    session.add(
+        EvaluationRow(
+            idempotency_key=idempotency_key,
+            nomination_id=row.id,
+            phase=phase,
+            ruleset_id=ruleset["id"],
+            ruleset_version=str(ruleset["version"]),
+            ruleset_sha256=ruleset["sha256"],
+            status=decision["status"],
+            titles=list(decision.get("titles", [])),
+            proposals=list(decision.get("proposals", [])),
+            facts=facts,
+            result=decision,
+            evaluated_at=now,
+        )
+    )
+    row.status = decision["status"]
+    row.titles = list(decision.get("titles", []))
+    row.proposals = list(decision.get("proposals", []))
+    if row.ruleset_id is None:
+        row.ruleset_id = ruleset["id"]
+        row.ruleset_version = str(ruleset["version"])
+        row.ruleset_sha256 = ruleset["sha256"]
+    row.updated_at = now
+    session.flush()
+    return True
+
+
+def record_stage_alert(session: Session, data: RecordStageAlertInput) -> bool:
+    row = _require_row(session, data.nomination_id)
+    if session.scalars(
+        select(StageAlertRow.id).where(StageAlertRow.idempotency_key == data.key)
+    ).first():
+        return False
+    session.add(
+        StageAlertRow(
+            idempotency_key=data.key,
+            nomination_id=row.id,
+            kind=data.kind.value,
+            stage=data.stage.value,
+            deadline_at=data.deadline,
+            at=data.at,
+        )
+    )
+    session.flush()
+    return True
+
+
+# ---- reading (authorized by role and by object) ----------------------------------------
+
+
+def get_nomination(session: Session, actor: Actor, key: str) -> NominationDetail:
+    row = _require_row(session, key)
+    require_visible(actor, row.unit.code)
+    steps = session.scalars(
+        select(NominationStepRow)
+        .where(NominationStepRow.nomination_id == row.id)
+        .order_by(NominationStepRow.seq)
+    )
+    evaluation = session.scalars(
+        select(EvaluationRow)
+        .where(EvaluationRow.nomination_id == row.id)
+        .order_by(EvaluationRow.id.desc())
+        .limit(1)
+    ).first()
+    return NominationDetail(
+        **_view(row),
+        facts=row.facts,
+        steps=[
+            StepView(
+                seq=s.seq,
+                action=s.action,
+                stage_from=s.stage_from,
+                stage_to=s.stage_to,
+                actor=s.actor,
+                actor_role=s.actor_role,
+                reason=s.reason,
+                at=_utc(s.at) or s.at,
+            )
+            for s in steps
+        ],
+        evaluation=evaluation.result if evaluation else None,
+    )
+
+
+def nomination_unit(session: Session, key: str) -> tuple[str, str]:
+    """(unit code, stage) of a nomination, for authorization before a command."""
+    row = _require_row(session, key)
+    return row.unit.code, row.stage
+
+
+def list_nominations(
+    session: Session,
+    actor: Actor,
+    *,
+    stage: str | None = None,
+    unit: str | None = None,
+    movement: str | None = None,
+    year: int | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
+) -> list[NominationView]:
+    query = select(NominationRow).join(UnitRow, NominationRow.unit_id == UnitRow.id)
+    if actor.role in UNIT_SCOPED_ROLES:
+        query = query.where(UnitRow.code.in_(actor.units))
+    if stage:
+        query = query.where(NominationRow.stage == stage)
+    if unit:
+        query = query.where(UnitRow.code == unit)
+    if movement:
+        query = query.join(MovementRow).where(MovementRow.code == movement)
+    if year:
+        query = query.where(NominationRow.year == year)
+    if after_id:
+        query = query.where(NominationRow.id > after_id)
+    rows = session.scalars(query.order_by(NominationRow.id).limit(limit))
+    return [NominationView(**_view(r)) for r in rows]

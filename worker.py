@@ -1,0 +1,77 @@
+"""The Temporal worker: NominationWorkflow and its activities on the ``thidua`` task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.nomination import NominationActivities
+from thidua.config import Settings, get_settings
+from thidua.db.session import UnitOfWork, make_engine
+from thidua.logging import configure_logging, get_logger
+from workflows.nomination import NominationWorkflow
+
+WORKFLOWS: Sequence[type] = (NominationWorkflow,)
+
+log = get_logger(__name__)
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    uow: UnitOfWork,
+    executor: concurrent.futures.Executor,
+    rules_engine: Any | None = None,
+) -> Worker:
+    """Build (not start) the worker with its activities and their dependencies."""
+    engine = rules_engine
+    if engine is None:
+        from rules.engine import RulesEngine
+        from rules.registry import RulesRegistry
+
+        engine = RulesEngine(RulesRegistry.from_directory(settings.rules_dir))
+    acts = NominationActivities(uow, engine)
+    return Worker(
+        client,
+        task_queue=settings.temporal.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[acts.record_step, acts.evaluate_criteria, acts.record_stage_alert],
+        activity_executor=executor,
+        max_concurrent_activities=16,
+        sticky_queue_schedule_to_start_timeout=timedelta(
+            seconds=settings.temporal.sticky_timeout_seconds
+        ),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run the worker until ``stop`` is set (or forever), then shut it down cleanly."""
+    from thidua.temporal import connect_client, ensure_search_attributes
+
+    client = await connect_client(settings.temporal)
+    await ensure_search_attributes(client, settings.temporal.namespace)
+    uow = UnitOfWork(make_engine(settings.database.url))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, settings, uow, executor)
+        log.info("worker started", task_queue=settings.temporal.task_queue)
+        async with worker:
+            await (stop.wait() if stop else asyncio.Event().wait())
+        log.info("worker stopped")
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

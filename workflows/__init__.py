@@ -1,0 +1,1 @@
+"""Durable lifecycles (Temporal workflows). They orchestrate and wait; they never decide eligibility."""

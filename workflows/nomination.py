@@ -1,0 +1,343 @@
+"""NominationWorkflow: one nomination from submission to the Director's decision."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.nomination import NominationActivities
+    from thidua import policy
+    from thidua.domain import (
+        Action,
+        Actor,
+        Decision,
+        EvaluateCriteriaInput,
+        EvaluationSummary,
+        HoldNominationInput,
+        NominationStatus,
+        NominationWorkflowInput,
+        RecordStageAlertInput,
+        RecordStepInput,
+        ResubmitNominationInput,
+        ResumeNominationInput,
+        ReviewNominationInput,
+        Stage,
+        StageAlertKind,
+        StepRecord,
+    )
+    from workflows import search_attributes as sa
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
+)
+
+
+def _refuse(refusal: policy.Refusal) -> ApplicationError:
+    return ApplicationError(refusal.message, type=refusal.code.value, non_retryable=True)
+
+
+@workflow.defn
+class NominationWorkflow:
+    """Carries one nomination through unit review, Office review and the Director's decision."""
+
+    @workflow.init
+    def __init__(self, input: NominationWorkflowInput) -> None:
+        self._input = input
+        self._facts = dict(input.facts)
+        self._stage = Stage.SUBMITTED
+        self._stage_before_hold: Stage | None = None
+        self._stage_entered_at = workflow.now()
+        self._deadline: datetime | None = None
+        self._steps: list[StepRecord] = []
+        self._evaluation: EvaluationSummary | None = None
+        self._lock = asyncio.Lock()
+        self._escalated_stage_seq: int | None = None
+
+    # ---- the lifecycle --------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: NominationWorkflowInput) -> NominationStatus:
+        async with self._lock:
+            await self._record(Action.SUBMIT, Stage.SUBMITTED, input.submitted_by, None)
+            await self._evaluate_and_route("submission", input.submitted_by)
+            await self._after_submission_evaluation()
+        while not self._stage.is_final:
+            await self._wait_in_stage()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    async def _wait_in_stage(self) -> None:
+        """Wait for the stage to change, sending reminders and escalating at the deadline."""
+        entered = len(self._steps)
+        deadlines = self._input.deadlines
+        while len(self._steps) == entered and not self._stage.is_final:
+            now = workflow.now()
+            wake = now + deadlines.reminder_every
+            if self._deadline is not None and self._escalated_stage_seq != entered:
+                wake = min(wake, self._deadline)
+            try:
+                await workflow.wait_condition(
+                    lambda: len(self._steps) != entered,
+                    timeout=max(wake - now, timedelta(seconds=1)),
+                )
+            except TimeoutError:
+                if len(self._steps) != entered or self._deadline is None:
+                    continue
+                overdue = workflow.now() >= self._deadline
+                if overdue and self._escalated_stage_seq != entered:
+                    self._escalated_stage_seq = entered
+                    await self._alert(StageAlertKind.ESCALATION, entered)
+                else:
+                    await self._alert(StageAlertKind.REMINDER, entered)
+
+    async def _alert(self, kind: StageAlertKind, stage_seq: int) -> None:
+        assert self._deadline is not None
+        now = workflow.now()
+        await workflow.execute_activity_method(
+            NominationActivities.record_stage_alert,
+            RecordStageAlertInput(
+                workflow_id=workflow.info().workflow_id,
+                nomination_id=self._input.nomination_id,
+                key=f"{workflow.info().workflow_id}:{stage_seq}:{kind.value}:{now.isoformat()}",
+                kind=kind,
+                stage=self._stage,
+                deadline=self._deadline,
+                at=now,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _record(
+        self,
+        action: Action,
+        to: Stage,
+        actor: Actor | None,
+        reason: str | None,
+        facts_changed: bool = False,
+    ) -> None:
+        """Persist a step through an activity, then apply it to the workflow's own state."""
+        now = workflow.now()
+        step = StepRecord(
+            seq=len(self._steps) + 1,
+            action=action,
+            stage_from=self._stage if self._steps else None,
+            stage_to=to,
+            actor=actor.username if actor else None,
+            actor_role=actor.role if actor else None,
+            reason=reason,
+            at=now,
+        )
+        stage_changes = to != self._stage or not self._steps
+        deadline = self._deadline
+        if stage_changes:
+            limit = self._input.deadlines.for_stage(to)
+            deadline = now + limit if limit is not None else None
+        await workflow.execute_activity_method(
+            NominationActivities.record_step,
+            RecordStepInput(
+                workflow_id=workflow.info().workflow_id,
+                run_id=workflow.info().run_id,
+                nomination_id=self._input.nomination_id,
+                step=step,
+                deadline=deadline,
+                facts=self._facts if (facts_changed or not self._steps) else None,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._steps.append(step)
+        if stage_changes:
+            self._stage = to
+            self._stage_entered_at = now
+            self._deadline = deadline
+            workflow.upsert_search_attributes([sa.STAGE.value_set(to.value)])
+
+    async def _evaluate_and_route(self, phase: str, actor: Actor) -> None:
+        """Run the criteria (in an activity) and move on: on hold, or the given next stage."""
+        pinned = self._evaluation.ruleset if self._evaluation else None
+        self._evaluation = await workflow.execute_activity_method(
+            NominationActivities.evaluate_criteria,
+            EvaluateCriteriaInput(
+                workflow_id=workflow.info().workflow_id,
+                nomination_id=self._input.nomination_id,
+                seq=len(self._steps) + 1,
+                facts=self._facts,
+                as_of=self._input.as_of,
+                pinned=pinned,
+                phase=phase,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    def _route_after_evaluation(self, normal: Stage) -> Stage:
+        if self._evaluation is not None and self._evaluation.status == "on_hold":
+            return Stage.ON_HOLD
+        return normal
+
+    # ---- human steps (updates) ------------------------------------------------------
+
+    @workflow.update
+    async def review(self, input: ReviewNominationInput) -> NominationStatus:
+        async with self._lock:
+            to = self._validate_review(input)
+            stage = self._stage
+            await self._record(Action(input.decision.value), to, input.actor, input.reason)
+            if stage is Stage.UNIT_REVIEW and to is Stage.OFFICE_REVIEW:
+                await self._evaluate_and_route("office_review", input.actor)
+                if self._route_after_evaluation(to) is Stage.ON_HOLD:
+                    self._stage_before_hold = to
+                    await self._record(
+                        Action.HOLD,
+                        Stage.ON_HOLD,
+                        None,
+                        "Tiêu chí: người được đề nghị đang bị xem xét",
+                    )
+        return self.status()
+
+    @review.validator
+    def _check_review(self, input: ReviewNominationInput) -> None:
+        self._validate_review(input)
+
+    def _validate_review(self, input: ReviewNominationInput) -> Stage:
+        try:
+            to = policy.check_review(
+                input.actor, self._stage, self._input.unit_code, input.decision
+            )
+            policy.check_reason(input.decision, input.reason)
+        except policy.Refusal as refusal:
+            raise _refuse(refusal) from None
+        needs_eligible = input.decision is Decision.APPROVE and self._stage in (
+            Stage.OFFICE_REVIEW,
+            Stage.DIRECTOR_REVIEW,
+        )
+        if needs_eligible and (self._evaluation is None or self._evaluation.status != "eligible"):
+            raise ApplicationError(
+                "Hồ sơ không đạt tiêu chuẩn theo bộ tiêu chí, không thể chuyển tiếp; "
+                "hãy trả lại hoặc không phê duyệt.",
+                type=policy.RefusalCode.NOT_ELIGIBLE.value,
+                non_retryable=True,
+            )
+        return to
+
+    @workflow.update
+    async def resubmit(self, input: ResubmitNominationInput) -> NominationStatus:
+        async with self._lock:
+            self._check_resubmit(input)
+            self._facts = dict(input.facts)
+            await self._record(
+                Action.RESUBMIT, Stage.SUBMITTED, input.actor, input.reason, facts_changed=True
+            )
+            await self._evaluate_and_route("resubmission", input.actor)
+            await self._after_submission_evaluation()
+        return self.status()
+
+    @resubmit.validator
+    def _check_resubmit(self, input: ResubmitNominationInput) -> None:
+        try:
+            policy.check_resubmit(input.actor, self._stage, self._input.unit_code)
+        except policy.Refusal as refusal:
+            raise _refuse(refusal) from None
+        if input.facts.get("id") != self._facts.get("id") or input.facts.get(
+            "kind"
+        ) != self._facts.get("kind"):
+            raise ApplicationError(
+                "Hồ sơ nộp lại phải cùng người/tập thể được đề nghị (facts.id và facts.kind).",
+                type=policy.RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+
+    @workflow.update
+    async def hold(self, input: HoldNominationInput) -> NominationStatus:
+        async with self._lock:
+            self._check_hold(input)
+            self._stage_before_hold = self._stage
+            await self._record(Action.HOLD, Stage.ON_HOLD, input.actor, input.reason)
+        return self.status()
+
+    @hold.validator
+    def _check_hold(self, input: HoldNominationInput) -> None:
+        try:
+            policy.check_hold(input.actor, self._stage, self._input.unit_code)
+        except policy.Refusal as refusal:
+            raise _refuse(refusal) from None
+        if not input.reason.strip():
+            raise ApplicationError(
+                "Tạm dừng xét phải ghi rõ lý do.", type=policy.RefusalCode.FORBIDDEN.value
+            )
+
+    @workflow.update
+    async def resume(self, input: ResumeNominationInput) -> NominationStatus:
+        async with self._lock:
+            self._check_resume(input)
+            back_to = self._stage_before_hold or Stage.UNIT_REVIEW
+            if input.facts is not None:
+                self._facts = dict(input.facts)
+            if (
+                input.facts is not None
+                or self._evaluation is None
+                or self._evaluation.status == "on_hold"
+            ):
+                await self._evaluate_and_route("resume", input.actor)
+            if self._route_after_evaluation(back_to) is Stage.ON_HOLD:
+                raise ApplicationError(
+                    "Bộ tiêu chí vẫn xác định người được đề nghị đang bị xem xét (under_review); "
+                    "gửi lại thông tin đã được làm rõ để tiếp tục.",
+                    type=policy.RefusalCode.WRONG_STAGE.value,
+                    non_retryable=True,
+                )
+            self._stage_before_hold = None
+            await self._record(
+                Action.RESUME,
+                back_to,
+                input.actor,
+                input.reason,
+                facts_changed=input.facts is not None,
+            )
+        return self.status()
+
+    @resume.validator
+    def _check_resume(self, input: ResumeNominationInput) -> None:
+        try:
+            policy.check_resume(input.actor, self._stage)
+        except policy.Refusal as refusal:
+            raise _refuse(refusal) from None
+        if input.facts is not None and (
+            input.facts.get("id") != self._facts.get("id")
+            or input.facts.get("kind") != self._facts.get("kind")
+        ):
+            raise ApplicationError(
+                "Thông tin bổ sung phải cùng người/tập thể được đề nghị (facts.id và facts.kind).",
+                type=policy.RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+
+    async def _after_submission_evaluation(self) -> None:
+        to = self._route_after_evaluation(Stage.UNIT_REVIEW)
+        if to is Stage.ON_HOLD:
+            self._stage_before_hold = Stage.UNIT_REVIEW
+            await self._record(
+                Action.HOLD, Stage.ON_HOLD, None, "Tiêu chí: người được đề nghị đang bị xem xét"
+            )
+        else:
+            await self._record(Action.EVALUATE, Stage.UNIT_REVIEW, None, None)
+
+    # ---- queries --------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> NominationStatus:
+        return NominationStatus(
+            nomination_id=self._input.nomination_id,
+            stage=self._stage,
+            stage_entered_at=self._stage_entered_at,
+            deadline=self._deadline,
+            evaluation=self._evaluation,
+            steps=list(self._steps),
+        )
