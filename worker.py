@@ -44,7 +44,7 @@ def build_worker(
         workflows=list(WORKFLOWS),
         activities=[acts.record_step, acts.evaluate_criteria, acts.record_stage_alert],
         activity_executor=executor,
-        max_concurrent_activities=16,
+        max_concurrent_activities=getattr(executor, "_max_workers", 16),
         sticky_queue_schedule_to_start_timeout=timedelta(
             seconds=settings.temporal.sticky_timeout_seconds
         ),

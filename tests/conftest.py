@@ -140,6 +140,7 @@ def fast_settings(db_url: str, task_queue: str, **lifecycle: float) -> Settings:
     """Settings for tests: a private task queue and (optionally) short stage deadlines."""
     settings = Settings(database={"url": db_url}, lifecycle=lifecycle or {})
     settings.temporal.task_queue = task_queue
+    settings.temporal.workflow_id_prefix = f"{task_queue}-"
     return settings
 
 

@@ -196,7 +196,11 @@ def db_upgrade() -> None:
 
 
 @app.command("sample-accounts")
-def sample_accounts() -> None:
+def sample_accounts(
+    username: Annotated[
+        str | None, typer.Argument(help="Chỉ in mã xác thực của tài khoản này.")
+    ] = None,
+) -> None:
     """In các tài khoản mẫu và mã xác thực của chúng (chỉ trên máy chạy thử)."""
     from thidua.services.seed import read_sample_tokens
 
@@ -204,6 +208,12 @@ def sample_accounts() -> None:
     tokens = read_sample_tokens(settings.var_dir / "sample-accounts.json")
     if not tokens:
         _fail("chưa có tài khoản mẫu: hãy chạy `make run` một lần.")
+    if username is not None:
+        match = [t for t in tokens if t.username == username]
+        if not match:
+            _fail(f"không có tài khoản mẫu «{username}».")
+        typer.echo(match[0].token)
+        return
     for t in tokens:
         typer.echo(f"{t.username:<22} {t.role:<18} {t.unit or '-':<8} {t.token}")
 

@@ -17,6 +17,8 @@ class TemporalSettings(BaseModel):
     address: str | None = None
     namespace: str = "default"
     task_queue: str = "thidua"
+    # Lets several deployments (or test runs) share one namespace without id clashes.
+    workflow_id_prefix: str = ""
     tls: bool = False
     tls_client_cert: Path | None = None
     tls_client_key: Path | None = None

@@ -214,5 +214,5 @@ def nomination_key(movement_code: str, year: int, nominee_code: str) -> str:
     return f"{movement_code}_{year}_{nominee_code}"
 
 
-def workflow_id_for(nomination_id: str) -> str:
-    return f"nomination-{nomination_id}"
+def workflow_id_for(nomination_id: str, prefix: str = "") -> str:
+    return f"{prefix}nomination-{nomination_id}"

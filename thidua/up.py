@@ -118,7 +118,17 @@ def run_up(settings: Settings) -> int:
         "worker": [python, "-m", "thidua.cli", "worker"],
         "api": [python, "-m", "thidua.cli", "api"],
     }
-    children = {name: _spawn(cmd) for name, cmd in commands.items()}
+    run_dir = settings.var_dir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    def _start(name: str) -> subprocess.Popen[bytes]:
+        proc = _spawn(commands[name])
+        (run_dir / f"{name}.pid").write_text(str(proc.pid))
+        return proc
+
+    children = {name: _start(name) for name in commands}
+    if server is not None:
+        (run_dir / "temporal.pid").write_text(str(server.pid))
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:
@@ -147,7 +157,7 @@ def run_up(settings: Settings) -> int:
                     return 1
                 log.warning("process exited, restarting", process=name, code=proc.returncode)
                 restarts[name] = [*recent, now]
-                children[name] = _spawn(commands[name])
+                children[name] = _start(name)
     finally:
         for proc in children.values():
             if proc.poll() is None:
@@ -163,5 +173,7 @@ def run_up(settings: Settings) -> int:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
+        for pid_file in run_dir.glob("*.pid"):
+            pid_file.unlink(missing_ok=True)
         print("thidua đã dừng / stopped.", file=sys.stderr, flush=True)
     return 0

@@ -1,7 +1,5 @@
 """FastAPI application: authentication, request ids, problem details, the /v1 routes."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from thidua.domain import (
     ResubmitNominationInput,
     ResumeNominationInput,
     ReviewNominationInput,
+    Stage,
     StageDeadlines,
     nomination_key,
     workflow_id_for,
@@ -103,8 +105,11 @@ class Lifecycle:
         self.uow = uow
         self.settings = settings
 
+    def _wf_id(self, key: str) -> str:
+        return workflow_id_for(key, self.settings.temporal.workflow_id_prefix)
+
     def _handle(self, key: str) -> WorkflowHandle[NominationWorkflow, NominationStatus]:
-        return self.client.get_workflow_handle_for(NominationWorkflow.run, workflow_id_for(key))
+        return self.client.get_workflow_handle_for(NominationWorkflow.run, self._wf_id(key))
 
     async def _workflow_exists(self, key: str) -> bool:
         try:
@@ -133,7 +138,7 @@ class Lifecycle:
             nominations.create_nomination(
                 session,
                 key=key,
-                workflow_id=workflow_id_for(key),
+                workflow_id=self._wf_id(key),
                 movement_code=target.movement_code,
                 unit_code=target.unit_code,
                 nominee_name=target.nominee_name,
@@ -156,7 +161,7 @@ class Lifecycle:
             await self.client.start_workflow(
                 NominationWorkflow.run,
                 wf_input,
-                id=workflow_id_for(key),
+                id=self._wf_id(key),
                 task_queue=self.settings.temporal.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
@@ -178,8 +183,19 @@ class Lifecycle:
         log.info(
             "nomination submitted", nomination=key, unit=target.unit_code, actor=actor.username
         )
-        with self.uow() as session:
-            return nominations.get_nomination(session, actor, key)
+        return await self._read_after_submission(actor, key)
+
+    async def _read_after_submission(
+        self, actor: Actor, key: str, wait: float = 5.0
+    ) -> nominations.NominationDetail:
+        """Read the nomination back, giving the criteria evaluation a moment to land first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            detail = self.read(actor, key)
+            if detail.stage != Stage.SUBMITTED.value or loop.time() >= deadline:
+                return detail
+            await asyncio.sleep(0.05)
 
     async def _authorize(self, actor: Actor, key: str) -> str:
         with self.uow() as session:

@@ -1,0 +1,217 @@
+"""The HTTP API against the real embedded Temporal server, a real worker and real databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from tests.conftest import SeededDb, fast_settings
+from thidua.api.app import create_app
+from thidua.db.models import NominationRow, NominationStepRow
+from thidua.sample_data import STAFF
+
+
+def staff_of(unit: str, index: int = 1) -> str:
+    return [s.code for s in STAFF if s.unit_code == unit][index]
+
+
+def individual(code: str, **overrides: Any) -> dict[str, Any]:
+    facts = {
+        "kind": "individual",
+        "id": code,
+        "year": 2024,
+        "rating": "HTXSNV",
+        "months_worked": 12,
+    }
+    facts.update(overrides)
+    return {"movement": "NTM-2024", "unit": "LDVL", "facts": facts}
+
+
+class Api:
+    """A thin client that sends each call as one of the sample users."""
+
+    def __init__(self, http: httpx.AsyncClient, db: SeededDb) -> None:
+        self.http = http
+        self.db = db
+
+    async def call(
+        self, user: str | None, method: str, path: str, json: Any = None, **kw: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.db.token(user)}"} if user else {}
+        headers.update(kw.pop("headers", {}))
+        return await self.http.request(method, path, json=json, headers=headers, **kw)
+
+
+@pytest.fixture
+async def api(
+    temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
+) -> AsyncIterator[Api]:
+    settings = fast_settings(seeded.url, task_queue)
+    app = create_app(settings, seeded.uow, client=temporal_client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Api(http, seeded)
+
+
+def count_rows(db: SeededDb, model: type) -> int:
+    with db.uow() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+class TestWalkthrough:
+    async def test_nomination_travels_from_submission_to_approval(self, api: Api) -> None:
+        """The README walkthrough: submit, unit head, Office and Director approve → approved."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")))
+        assert r.status_code == 201, r.text
+        nomination = r.json()
+        assert nomination["stage"] == "unit_review"
+        assert nomination["status"] == "eligible"
+        assert "LDTT" in nomination["titles"]
+        assert nomination["ruleset"]["sha256"]
+        nid = nomination["id"]
+        for user, stage in (
+            ("truongphong.ldvl", "office_review"),
+            ("vanphong", "director_review"),
+            ("giamdoc", "approved"),
+        ):
+            r = await api.call(
+                user, "POST", f"/v1/nominations/{nid}/review", {"decision": "approve"}
+            )
+            assert r.status_code == 200, r.text
+            assert r.json()["stage"] == stage
+        r = await api.call("kiemtoan", "GET", f"/v1/nominations/{nid}")
+        detail = r.json()
+        assert [s["action"] for s in detail["steps"]] == [
+            "submit",
+            "evaluate",
+            "approve",
+            "approve",
+            "approve",
+        ]
+        assert detail["evaluation"]["ruleset"]["id"] == nomination["ruleset"]["id"]
+        assert count_rows(api.db, NominationStepRow) == 5
+        r = await api.call("giamdoc", "GET", f"/v1/nominations/{nid}/workflow")
+        assert r.json()["stage"] == "approved"
+
+
+class TestAuthentication:
+    async def test_missing_token_is_401_problem(self, api: Api) -> None:
+        """No token: 401 with an RFC 9457 problem body."""
+        r = await api.call(None, "GET", "/v1/nominations")
+        assert r.status_code == 401
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == 401
+
+    async def test_unknown_token_is_401(self, api: Api) -> None:
+        """A made-up token is refused."""
+        r = await api.http.get("/v1/nominations", headers={"Authorization": "Bearer thd_nope"})
+        assert r.status_code == 401
+
+
+class TestAuthorization:
+    async def test_officer_cannot_submit_for_another_unit(self, api: Api) -> None:
+        """A unit officer submits only for their own unit."""
+        body = individual(staff_of("GDNN"))
+        body["unit"] = "GDNN"
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", body)
+        assert r.status_code == 403
+        assert count_rows(api.db, NominationRow) == 0
+
+    async def test_foreign_unit_head_sees_404_and_cannot_review(self, api: Api) -> None:
+        """Another unit's head can neither read nor review the nomination (404 both)."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")))
+        nid = r.json()["id"]
+        assert (
+            await api.call("truongphong.gdnn", "GET", f"/v1/nominations/{nid}")
+        ).status_code == 404
+        r = await api.call(
+            "truongphong.gdnn", "POST", f"/v1/nominations/{nid}/review", {"decision": "approve"}
+        )
+        assert r.status_code == 404
+        listed = await api.call("truongphong.gdnn", "GET", "/v1/nominations")
+        assert listed.json() == []
+
+    async def test_auditor_reads_but_cannot_review(self, api: Api) -> None:
+        """The auditor reads every nomination but changes nothing."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")))
+        nid = r.json()["id"]
+        assert (await api.call("kiemtoan", "GET", f"/v1/nominations/{nid}")).status_code == 200
+        r = await api.call(
+            "kiemtoan", "POST", f"/v1/nominations/{nid}/review", {"decision": "approve"}
+        )
+        assert r.status_code == 403
+        assert "thủ trưởng đơn vị" in r.json()["detail"]
+
+    async def test_review_in_wrong_stage_is_409(self, api: Api) -> None:
+        """Resubmitting a nomination that was not returned is refused as a wrong-stage call."""
+        body = individual(staff_of("LDVL"))
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", body)
+        nid = r.json()["id"]
+        r = await api.call(
+            "canbo.ldvl", "POST", f"/v1/nominations/{nid}/resubmit", {"facts": body["facts"]}
+        )
+        assert r.status_code == 409
+        assert r.json()["code"] == "wrong_stage"
+
+
+class TestBadInput:
+    async def test_wrong_type_names_the_field_path_and_stores_nothing(self, api: Api) -> None:
+        """A string where a year is expected: 422 naming facts.initiatives[0].year; nothing stored."""
+        body = individual(staff_of("LDVL"), initiatives=[{"id": "SK-1", "year": "2024"}])
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", body)
+        assert r.status_code == 422
+        problem = r.json()
+        assert problem["errors"][0]["field"] == "facts.initiatives[0].year"
+        assert problem["detail"].startswith("facts.initiatives[0].year")
+        assert count_rows(api.db, NominationRow) == 0
+
+    async def test_unknown_and_server_owned_fields_are_rejected(self, api: Api) -> None:
+        """Clients cannot set server-owned fields such as stage."""
+        body = individual(staff_of("LDVL"))
+        body["stage"] = "approved"
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", body)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "stage"
+
+    async def test_nominee_not_in_unit_is_refused(self, api: Api) -> None:
+        """An individual who is not staff of the submitting unit is refused by name."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual("NV999"))
+        assert r.status_code == 403
+        assert "facts.id" in r.json()["detail"]
+
+    async def test_malformed_json_is_422_not_500(self, api: Api) -> None:
+        """Broken JSON gets a clear 422."""
+        r = await api.http.post(
+            "/v1/nominations",
+            content=b"{not json",
+            headers={
+                "Authorization": f"Bearer {api.db.token('canbo.ldvl')}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert r.status_code == 422
+
+    async def test_oversized_body_is_413(self, api: Api) -> None:
+        """Bodies over the limit are refused before parsing."""
+        r = await api.http.post(
+            "/v1/nominations",
+            content=b"x" * 2_000_000,
+            headers={"Authorization": f"Bearer {api.db.token('canbo.ldvl')}"},
+        )
+        assert r.status_code == 413
+
+    async def test_second_submission_of_same_nominee_is_409(self, api: Api) -> None:
+        """The same nominee cannot be nominated twice for one movement and year."""
+        body = individual(staff_of("LDVL"))
+        assert (await api.call("canbo.ldvl", "POST", "/v1/nominations", body)).status_code == 201
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", body)
+        assert r.status_code == 409
+        assert r.json()["code"] == "duplicate"
+        assert count_rows(api.db, NominationRow) == 1
