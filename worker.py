@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
+import signal
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -67,10 +67,18 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 
 def main() -> None:
+    """Run until SIGINT/SIGTERM, then finish in-flight tasks and shut down cleanly."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(settings))
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(_main())
 
 
 if __name__ == "__main__":

@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
+def _activity_key(fallback: str) -> str:
+    """workflow id + run id + activity id: the same across retries of one activity, unique otherwise."""
+    if not activity.in_activity():
+        return fallback
+    info = activity.info()
+    return f"{info.workflow_id}:{info.workflow_run_id}:{info.activity_id}"
+
+
 class NominationActivities:
     """Built once per worker with its database and rules engine."""
 
@@ -69,7 +77,7 @@ class NominationActivities:
             nominations.record_evaluation(
                 session,
                 nomination_id=data.nomination_id,
-                idempotency_key=f"{data.workflow_id}:{data.seq}:{data.phase}",
+                idempotency_key=_activity_key(data.workflow_id),
                 phase=data.phase,
                 decision=result,
                 facts=data.facts,

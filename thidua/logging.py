@@ -18,6 +18,19 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
+def _temporal_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Add the workflow and activity identity to lines logged inside an activity."""
+    from temporalio import activity
+
+    if activity.in_activity():
+        info = activity.info()
+        event_dict.setdefault("workflow_id", info.workflow_id)
+        event_dict.setdefault("workflow_run_id", info.workflow_run_id)
+        event_dict.setdefault("activity", info.activity_type)
+        event_dict.setdefault("attempt", info.attempt)
+    return event_dict
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Route structlog and stdlib logging through one formatter (JSON when not a terminal)."""
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -26,6 +39,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _temporal_context,
         _redact,
     ]
     renderer: Any = (

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -15,6 +16,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client, TLSConfig
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from thidua.config import Settings, TemporalSettings
@@ -29,8 +31,10 @@ _SA_TYPES = {
 }
 
 
-def _sa_type_name(key: object) -> str:
-    return "Int" if "Int" in type(key).__name__ else "Keyword"
+def _sa_type_name(key: SearchAttributeKey[Any]) -> str:
+    if key.indexed_value_type == IndexedValueType.INDEXED_VALUE_TYPE_INT:
+        return "Int"
+    return "Keyword"
 
 
 async def connect_client(settings: TemporalSettings) -> Client:

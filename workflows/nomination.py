@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -158,9 +159,14 @@ class NominationWorkflow:
             self._stage_entered_at = now
             self._deadline = deadline
             workflow.upsert_search_attributes([sa.STAGE.value_set(to.value)])
+            workflow.logger.info(
+                "stage changed", extra={"stage": to.value, "action": action.value, "seq": step.seq}
+            )
 
-    async def _evaluate_and_route(self, phase: str, actor: Actor) -> None:
-        """Run the criteria (in an activity) and move on: on hold, or the given next stage."""
+    async def _evaluate_and_route(
+        self, phase: str, actor: Actor, facts: dict[str, Any] | None = None
+    ) -> None:
+        """Run the criteria (in an activity) on ``facts`` (default: the current facts)."""
         pinned = self._evaluation.ruleset if self._evaluation else None
         self._evaluation = await workflow.execute_activity_method(
             NominationActivities.evaluate_criteria,
@@ -168,7 +174,7 @@ class NominationWorkflow:
                 workflow_id=workflow.info().workflow_id,
                 nomination_id=self._input.nomination_id,
                 seq=len(self._steps) + 1,
-                facts=self._facts,
+                facts=facts if facts is not None else self._facts,
                 as_of=self._input.as_of,
                 pinned=pinned,
                 phase=phase,
@@ -294,6 +300,8 @@ class NominationWorkflow:
                     non_retryable=True,
                 )
             self._stage_before_hold = None
+            if input.facts is not None:
+                self._facts = dict(input.facts)
             await self._record(
                 Action.RESUME,
                 back_to,

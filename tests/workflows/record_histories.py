@@ -1,0 +1,76 @@
+"""Record one NominationWorkflow history per lifecycle path, as replay fixtures.
+
+Run from the project root: ``python -m tests.workflows.record_histories``. It starts an in-memory
+embedded Temporal server, a worker with the real activities and rules engine over a temporary
+SQLite database, drives every path in ``scenarios.PATHS`` to its end and writes
+``tests/workflows/histories/<path>.json``. ``test_replay.py`` replays them against the current
+workflow code: re-record only for a deliberate, replay-safe change (or add a new file next to the
+old ones instead of overwriting them when the change is guarded by ``workflow.patched``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import SeededDb
+from tests.workflows.scenarios import FAST_DEADLINES, PATHS, harness
+from thidua.logging import configure_logging
+from thidua.temporal import temporal_binary
+from workflows import search_attributes as sa_keys
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+async def record(only: list[str]) -> list[Path]:
+    from rules.engine import RulesEngine
+    from rules.registry import RulesRegistry
+
+    engine = RulesEngine(RulesRegistry.from_directory())
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=["--headless"],
+        search_attributes=list(sa_keys.ALL),
+    )
+    written: list[Path] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, drive in PATHS.items():
+                if only and name not in only:
+                    continue
+                db = SeededDb(f"sqlite:///{tmp}/{name}.db")
+                days = FAST_DEADLINES if name == "deadline_escalation" else {}
+                async with harness(env.client, db, f"record-{name}", engine, **days) as h:
+                    key = await drive(h)
+                    handle = h.handle(key)
+                    await handle.result()
+                    history = await handle.fetch_history()
+                db.uow.engine.dispose()
+                path = HISTORIES / f"{name}.json"
+                path.write_text(history.to_json(), encoding="utf-8")
+                written.append(path)
+                print(f"{name}: {len(history.events)} events -> {path}")
+    finally:
+        await env.shutdown()
+    return written
+
+
+def main() -> None:
+    configure_logging("WARNING", "console")
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    asyncio.run(record(sys.argv[1:]))
+    sys.stdout.flush()
+    # The worker and client are shut down; skip interpreter teardown, where the SDK may crash
+    # (PyGILState_Release, a known issue) after the work is done.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
