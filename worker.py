@@ -12,13 +12,15 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
 from thidua.config import Settings, get_settings
 from thidua.db.session import UnitOfWork, make_engine
 from thidua.logging import configure_logging, get_logger
+from workflows.consolidation import ConsolidationWorkflow
 from workflows.nomination import NominationWorkflow
 
-WORKFLOWS: Sequence[type] = (NominationWorkflow,)
+WORKFLOWS: Sequence[type] = (NominationWorkflow, ConsolidationWorkflow)
 
 log = get_logger(__name__)
 
@@ -38,11 +40,20 @@ def build_worker(
 
         engine = RulesEngine(RulesRegistry.from_directory(settings.rules_dir))
     acts = NominationActivities(uow, engine)
+    rounds = ConsolidationActivities(uow, engine, client, settings.var_dir / "documents")
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
         workflows=list(WORKFLOWS),
-        activities=[acts.record_step, acts.evaluate_criteria, acts.record_stage_alert],
+        activities=[
+            acts.record_step,
+            acts.evaluate_criteria,
+            acts.record_stage_alert,
+            rounds.record_round_step,
+            rounds.appraise_round,
+            rounds.record_council,
+            rounds.finalize_round,
+        ],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 16),
         sticky_queue_schedule_to_start_timeout=timedelta(

@@ -23,7 +23,6 @@ from thidua.services import nominations
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
-
     from thidua.db.session import UnitOfWork
 
 log = get_logger(__name__)

@@ -25,6 +25,10 @@ nominations_app = typer.Typer(help="Hồ sơ đề nghị khen thưởng.", no_a
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(nominations_app, name="nominations")
 app.add_typer(db_app, name="db")
+rounds_app = typer.Typer(
+    help="Đợt xét tổng hợp của Văn phòng Sở, Hội đồng, Giám đốc.", no_args_is_help=True
+)
+app.add_typer(rounds_app, name="rounds")
 
 try:
     from thidua.cli_rules import app as rules_app
@@ -348,6 +352,160 @@ def nominations_list(
             f"{r.id:<28} {r.unit:<7} {r.nominee_name:<28} {STAGE_LABEL_VI[Stage(r.stage)]:<24} "
             f"{', '.join(r.titles + r.proposals) or '—'}"
         )
+
+
+def _with_rounds(settings: Settings, fn: Callable[[Any], Awaitable[T]]) -> T:
+    from thidua.db.session import UnitOfWork, make_engine
+    from thidua.services.round_commands import Rounds
+    from thidua.temporal import connect_client
+
+    async def _run() -> T:
+        client = await connect_client(settings.temporal)
+        return await fn(Rounds(client, UnitOfWork(make_engine(settings.database.url)), settings))
+
+    try:
+        return asyncio.run(_run())
+    except Refusal as refusal:
+        _fail(refusal.message)
+        raise AssertionError from refusal
+
+
+def _print_round(view: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(view.model_dump_json(indent=2))
+        return
+    typer.echo(f"Đợt xét:   {view.key}  ({view.movement} / {view.year})")
+    typer.echo(f"Bước:      {view.stage_label} ({view.stage})")
+    typer.echo(f"Bộ tiêu chí: {view.ruleset['id']} phiên bản {view.ruleset['version']}")
+    if view.counts:
+        typer.echo("Số lượng:  " + ", ".join(f"{k}: {v}" for k, v in sorted(view.counts.items())))
+    for flag in view.flags:
+        typer.echo(f"  ⚑ {flag['message_vi']}")
+    for item in view.items:
+        tally = item.tally or {}
+        votes = f" {tally.get('in_favour')}/{tally.get('members_total')} phiếu" if tally else ""
+        typer.echo(
+            f"  {item.rank:>3}. {item.code:<20} {item.nominee_name:<30} {item.unit:<7} "
+            f"HĐ: {item.council_status}{votes}; GĐ: {item.director_status}"
+            + (f"; tỉnh: {item.province_status}" if item.province_status else "")
+        )
+    for doc in view.documents:
+        typer.echo(f"  Văn bản {doc.kind}: {doc.number} ({', '.join(doc.formats)})")
+
+
+@rounds_app.command("open")
+def rounds_open(
+    closes_at: Annotated[
+        str, typer.Option("--closes-at", help="ISO 8601, ví dụ 2024-12-20T17:00:00+07:00")
+    ],
+    movement: Annotated[str, typer.Option("--movement")] = "NTM-2024",
+    year: Annotated[int, typer.Option("--year")] = 2024,
+    late_policy: Annotated[
+        str, typer.Option("--late-policy", help="refuse | next_round")
+    ] = "refuse",
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mở đợt xét tổng hợp (Văn phòng Sở)."""
+    from thidua.services.round_commands import OpenRoundRequest
+
+    settings = _settings()
+    try:
+        body = OpenRoundRequest.model_validate(
+            {"movement": movement, "year": year, "closes_at": closes_at, "late_policy": late_policy}
+        )
+    except ValidationError as exc:
+        from thidua.api.problems import field_path
+
+        _fail("; ".join(f"{field_path(e['loc'])}: {e['msg']}" for e in exc.errors()), 2)
+        return
+    actor = _actor(settings, token)
+    _print_round(_with_rounds(settings, lambda r: r.open(actor, body)), as_json)
+
+
+@rounds_app.command("close")
+def rounds_close(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
+    """Đóng đợt xét và thẩm định chéo (Văn phòng Sở)."""
+    settings = _settings()
+    actor = _actor(settings, token)
+    _print_round(_with_rounds(settings, lambda r: r.close(actor, round_key)), as_json)
+
+
+@rounds_app.command("council")
+def rounds_council(
+    round_key: str, file: Path, token: TokenOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Ghi kết quả họp Hội đồng từ tệp JSON {held_on, members, ballots} (thư ký Hội đồng)."""
+    from thidua.services.round_commands import CouncilRequest
+
+    settings = _settings()
+    body = _read_model(file, CouncilRequest)
+    actor = _actor(settings, token)
+    _print_round(_with_rounds(settings, lambda r: r.council(actor, round_key, body)), as_json)
+
+
+@rounds_app.command("decide")
+def rounds_decide(
+    round_key: str,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="JSON {action, reject, reason}")
+    ] = None,
+    action: Annotated[str, typer.Option("--action", help="approve | return")] = "approve",
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Giám đốc phê duyệt hoặc trả lại danh sách."""
+    from thidua.services.round_commands import DecisionRequest
+
+    settings = _settings()
+    if file is not None:
+        body = _read_model(file, DecisionRequest)
+    else:
+        try:
+            body = DecisionRequest.model_validate({"action": action, "reason": reason})
+        except ValidationError as exc:
+            _fail(f"--action: {exc.errors()[0]['msg']}", 2)
+            return
+    actor = _actor(settings, token)
+    _print_round(_with_rounds(settings, lambda r: r.decide(actor, round_key, body)), as_json)
+
+
+@rounds_app.command("show")
+def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
+    """Xem danh sách tổng hợp của đợt xét."""
+    from thidua.db.session import UnitOfWork, make_engine
+    from thidua.services import rounds
+
+    settings = _settings()
+    actor = _actor(settings, token)
+    try:
+        with UnitOfWork(make_engine(settings.database.url))() as session:
+            view = rounds.get_round(session, actor, round_key)
+    except Refusal as refusal:
+        _fail(refusal.message)
+        return
+    _print_round(view, as_json)
+
+
+@rounds_app.command("document")
+def rounds_document(
+    round_key: str,
+    kind: Annotated[str, typer.Argument(help="report | minutes | decision | submission")],
+    fmt: Annotated[str, typer.Option("--format", help="docx | html | pdf")] = "docx",
+    token: TokenOpt = None,
+) -> None:
+    """In đường dẫn tệp văn bản đã tạo của đợt xét."""
+    from thidua.db.session import UnitOfWork, make_engine
+    from thidua.services import rounds
+
+    settings = _settings()
+    actor = _actor(settings, token)
+    try:
+        with UnitOfWork(make_engine(settings.database.url))() as session:
+            typer.echo(rounds.document_file(session, actor, round_key, kind, fmt))
+    except Refusal as refusal:
+        _fail(refusal.message)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ResubmitNominationInput,
         ResumeNominationInput,
         ReviewNominationInput,
+        Role,
         Stage,
         StageAlertKind,
         StepRecord,
@@ -195,6 +196,8 @@ class NominationWorkflow:
         async with self._lock:
             to = self._validate_review(input)
             stage = self._stage
+            if input.evaluation is not None:
+                self._evaluation = input.evaluation
             await self._record(Action(input.decision.value), to, input.actor, input.reason)
             if stage is Stage.UNIT_REVIEW and to is Stage.OFFICE_REVIEW:
                 await self._evaluate_and_route("office_review", input.actor)
@@ -224,7 +227,14 @@ class NominationWorkflow:
             Stage.OFFICE_REVIEW,
             Stage.DIRECTOR_REVIEW,
         )
-        if needs_eligible and (self._evaluation is None or self._evaluation.status != "eligible"):
+        if input.evaluation is not None and input.actor.role not in (Role.OFFICE, Role.DIRECTOR):
+            raise ApplicationError(
+                "Chỉ Văn phòng Sở hoặc Giám đốc được ghi kết quả thẩm định tổng hợp.",
+                type=policy.RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+        evaluation = input.evaluation or self._evaluation
+        if needs_eligible and (evaluation is None or evaluation.status != "eligible"):
             raise ApplicationError(
                 "Hồ sơ không đạt tiêu chuẩn theo bộ tiêu chí, không thể chuyển tiếp; "
                 "hãy trả lại hoặc không phê duyệt.",

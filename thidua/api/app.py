@@ -3,12 +3,13 @@
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
@@ -20,7 +21,7 @@ from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal
-from thidua.services import auth, nominations
+from thidua.services import auth, nominations, rounds
 from thidua.services.lifecycle import (
     HoldRequest,
     Lifecycle,
@@ -28,6 +29,14 @@ from thidua.services.lifecycle import (
     ResubmitRequest,
     ResumeRequest,
     ReviewRequest,
+)
+from thidua.services.round_commands import (
+    CouncilRequest,
+    DecisionRequest,
+    OpenRoundRequest,
+    ProvinceAnswerRequest,
+    RevokeRequest,
+    Rounds,
 )
 
 log = get_logger(__name__)
@@ -43,6 +52,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
 
         temporal = client or await connect_client(settings.temporal)
         app.state.lifecycle = Lifecycle(temporal, uow, settings)
+        app.state.rounds = Rounds(temporal, uow, settings)
         yield
 
     app = FastAPI(
@@ -102,8 +112,13 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         structlog.contextvars.bind_contextvars(actor=actor.username)
         return actor
 
+    def rounds_service(request: Request) -> Rounds:
+        svc: Rounds = request.app.state.rounds
+        return svc
+
     ActorDep = Annotated[Actor, Depends(current_actor)]
     LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
+    RoundsDep = Annotated[Rounds, Depends(rounds_service)]
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -182,5 +197,93 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         nomination_id: str, body: ResumeRequest, actor: ActorDep, lc: LifecycleDep
     ) -> nominations.NominationDetail:
         return await lc.resume(actor, nomination_id, body)
+
+    # ---- the Office's consolidation rounds -------------------------------------------
+
+    @app.post("/v1/rounds", status_code=201, tags=["rounds"])
+    async def open_round(
+        body: OpenRoundRequest, actor: ActorDep, svc: RoundsDep
+    ) -> rounds.RoundView:
+        """Văn phòng Sở mở đợt xét tổng hợp cho một phong trào và năm."""
+        return await svc.open(actor, body)
+
+    @app.get("/v1/rounds", tags=["rounds"])
+    async def list_rounds(actor: ActorDep) -> list[dict[str, Any]]:
+        def _list() -> list[dict[str, Any]]:
+            with uow() as session:
+                return rounds.list_rounds(session, actor)
+
+        return await run_in_threadpool(_list)
+
+    @app.get("/v1/rounds/{round_key}", tags=["rounds"])
+    async def show_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+        """Danh sách tổng hợp theo danh hiệu và theo đơn vị, kèm giải thích từng quyết định."""
+        return await run_in_threadpool(svc.read, actor, round_key)
+
+    @app.post("/v1/rounds/{round_key}/close", tags=["rounds"])
+    async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+        """Đóng đợt xét: thẩm định chéo các hồ sơ (đầy đủ, sáng kiến, tập thể, tạm dừng)."""
+        return await svc.close(actor, round_key)
+
+    @app.post("/v1/rounds/{round_key}/council", tags=["rounds"])
+    async def record_council(
+        round_key: str, body: CouncilRequest, actor: ActorDep, svc: RoundsDep
+    ) -> rounds.RoundView:
+        """Thư ký Hội đồng ghi kết quả họp và bỏ phiếu kín."""
+        return await svc.council(actor, round_key, body)
+
+    @app.post("/v1/rounds/{round_key}/decision", tags=["rounds"])
+    async def decide_round(
+        round_key: str, body: DecisionRequest, actor: ActorDep, svc: RoundsDep
+    ) -> rounds.RoundView:
+        """Giám đốc phê duyệt (toàn bộ hoặc trừ một số) hoặc trả lại danh sách cho Văn phòng."""
+        return await svc.decide(actor, round_key, body)
+
+    @app.get("/v1/rounds/{round_key}/documents/{kind}", tags=["rounds"])
+    async def download_document(
+        round_key: str,
+        kind: str,
+        actor: ActorDep,
+        format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
+    ) -> FileResponse:
+        """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
+
+        def _path() -> str:
+            with uow() as session:
+                return rounds.document_file(session, actor, round_key, kind, format)
+
+        path = await run_in_threadpool(_path)
+        media = {
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "html": "text/html; charset=utf-8",
+            "pdf": "application/pdf",
+        }[format]
+        return FileResponse(path, media_type=media, filename=f"{round_key}-{kind}.{format}")
+
+    @app.post("/v1/nominations/{nomination_id}/awards/{code}/province", tags=["rounds"])
+    async def province_answer(
+        nomination_id: str, code: str, body: ProvinceAnswerRequest, actor: ActorDep
+    ) -> rounds.AwardItemView:
+        """Văn phòng Sở ghi nhận ý kiến của tỉnh: approved, rejected, returned (bổ sung)."""
+
+        def _record() -> rounds.AwardItemView:
+            with uow() as session:
+                return rounds.record_province_answer(
+                    session, actor, nomination_id, code, body.answer, body.reason
+                )
+
+        return await run_in_threadpool(_record)
+
+    @app.post("/v1/nominations/{nomination_id}/awards/{code}/revoke", tags=["rounds"])
+    async def revoke(
+        nomination_id: str, code: str, body: RevokeRequest, actor: ActorDep
+    ) -> rounds.AwardItemView:
+        """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
+
+        def _revoke() -> rounds.AwardItemView:
+            with uow() as session:
+                return rounds.revoke_award(session, actor, nomination_id, code, body.reason)
+
+        return await run_in_threadpool(_revoke)
 
     return app

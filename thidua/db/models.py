@@ -139,6 +139,9 @@ class NominationRow(Base):
     submitted_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    dossier: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    unit_approved_at: Mapped[datetime | None]
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
 
     unit: Mapped[UnitRow] = relationship()
     movement: Mapped[MovementRow] = relationship()
@@ -197,3 +200,86 @@ class StageAlertRow(Base):
     stage: Mapped[str] = mapped_column(String(32))
     deadline_at: Mapped[datetime]
     at: Mapped[datetime]
+
+
+class RoundRow(Base):
+    """The Office's consolidation round for a movement and year (one ConsolidationWorkflow)."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("movement_id", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(220), unique=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(32))
+    late_policy: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    appraisal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    steps: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+    movement: Mapped[MovementRow] = relationship()
+
+
+class AwardItemRow(Base):
+    """One title or proposal for one nomination in a round, through council, Director, province."""
+
+    __tablename__ = "award_items"
+    __table_args__ = (UniqueConstraint("round_id", "nomination_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))  # director | province
+    rank: Mapped[int] = mapped_column(Integer)
+    council_status: Mapped[str] = mapped_column(String(24), default="pending")
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    director_status: Mapped[str] = mapped_column(String(24), default="pending")
+    director_reason: Mapped[str | None] = mapped_column(Text)
+    province_status: Mapped[str | None] = mapped_column(String(24))
+    province_reason: Mapped[str | None] = mapped_column(Text)
+    amount_vnd: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+    nomination: Mapped[NominationRow] = relationship()
+
+
+class CouncilMeetingRow(Base):
+    """The council's meeting for a round: members, attendance, who voted in writing."""
+
+    __tablename__ = "council_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    members: Mapped[list[Any]]
+    ballots: Mapped[list[Any]]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class DocumentRow(Base):
+    """A generated official document of a round (report, minutes, decision, submission)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("round_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    number: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

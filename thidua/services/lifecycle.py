@@ -23,6 +23,7 @@ from thidua.db.session import UnitOfWork
 from thidua.domain import (
     Actor,
     Decision,
+    Dossier,
     HoldNominationInput,
     NominationStatus,
     NominationWorkflowInput,
@@ -36,7 +37,7 @@ from thidua.domain import (
 )
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
-from thidua.services import nominations
+from thidua.services import nominations, rounds
 from workflows import search_attributes as sa
 from workflows.nomination import NominationWorkflow
 
@@ -53,6 +54,7 @@ class NominationSubmission(BaseModel):
     movement: str = Field(min_length=1, max_length=32, description="Mã phong trào, ví dụ NTM-2024")
     unit: str = Field(min_length=1, max_length=32, description="Mã đơn vị đề nghị, ví dụ LDVL")
     facts: Facts
+    dossier: Dossier | None = None
 
 
 class ReviewRequest(BaseModel):
@@ -144,6 +146,7 @@ class Lifecycle:
                 nominee_name=target.nominee_name,
                 facts=facts,
                 submitted_by=actor.username,
+                dossier=body.dossier.model_dump() if body.dossier else None,
             )
         wf_input = NominationWorkflowInput(
             nomination_id=key,
@@ -197,11 +200,11 @@ class Lifecycle:
                 return detail
             await asyncio.sleep(0.05)
 
-    async def _authorize(self, actor: Actor, key: str) -> str:
+    async def _authorize(self, actor: Actor, key: str) -> nominations.NominationRef:
         with self.uow() as session:
-            unit_code, _stage = nominations.nomination_unit(session, key)
-        policy.require_visible(actor, unit_code)
-        return unit_code
+            ref = nominations.nomination_ref(session, key)
+        policy.require_visible(actor, ref.unit)
+        return ref
 
     async def _update(self, key: str, method: Any, arg: BaseModel) -> NominationStatus:
         try:
@@ -224,7 +227,10 @@ class Lifecycle:
     async def review(
         self, actor: Actor, key: str, body: ReviewRequest
     ) -> nominations.NominationDetail:
-        await self._authorize(actor, key)
+        ref = await self._authorize(actor, key)
+        if body.decision is Decision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
+            with self.uow() as session:
+                rounds.check_late_arrival(session, ref.movement, ref.year)
         await self._update(
             key,
             NominationWorkflow.review,

@@ -75,6 +75,7 @@ class NominationView(BaseModel):
 
 class NominationDetail(NominationView):
     facts: dict[str, Any]
+    dossier: dict[str, Any] | None
     steps: list[StepView]
     evaluation: dict[str, Any] | None
 
@@ -194,6 +195,7 @@ def create_nomination(
     nominee_name: str,
     facts: dict[str, Any],
     submitted_by: str,
+    dossier: dict[str, Any] | None = None,
 ) -> bool:
     """Insert the nomination row if it is not there yet. Returns True when it was created."""
     if _by_key(session, key) is not None:
@@ -219,6 +221,7 @@ def create_nomination(
             titles=[],
             proposals=[],
             submitted_by=submitted_by,
+            dossier=dossier,
             created_at=now,
             updated_at=now,
         )
@@ -272,6 +275,8 @@ def record_step(session: Session, data: RecordStepInput) -> bool:
         row.last_step_seq = step.seq
         row.stage = step.stage_to.value
         row.deadline_at = data.deadline
+        if step.stage_to is Stage.OFFICE_REVIEW and step.stage_from is Stage.UNIT_REVIEW:
+            row.unit_approved_at = step.at
         if data.facts is not None:
             row.facts = data.facts
         row.updated_at = datetime.now(UTC)
@@ -364,6 +369,7 @@ def get_nomination(session: Session, actor: Actor, key: str) -> NominationDetail
     return NominationDetail(
         **_view(row),
         facts=row.facts,
+        dossier=row.dossier,
         steps=[
             StepView(
                 seq=s.seq,
@@ -381,10 +387,20 @@ def get_nomination(session: Session, actor: Actor, key: str) -> NominationDetail
     )
 
 
-def nomination_unit(session: Session, key: str) -> tuple[str, str]:
-    """(unit code, stage) of a nomination, for authorization before a command."""
+class NominationRef(BaseModel):
+    """What a command needs to know before it is sent: whose it is and where it stands."""
+
+    unit: str
+    stage: str
+    movement: str
+    year: int
+
+
+def nomination_ref(session: Session, key: str) -> NominationRef:
     row = _require_row(session, key)
-    return row.unit.code, row.stage
+    return NominationRef(
+        unit=row.unit.code, stage=row.stage, movement=row.movement.code, year=row.year
+    )
 
 
 def list_nominations(

@@ -1,0 +1,204 @@
+"""ConsolidationWorkflow: the Office's review round for a movement and year.
+
+Open → (the Office closes it, or its deadline passes) → appraisal across nominations → the
+council's vote → the Director's decision (approve all or some, reject some, or return the list to
+the Office, who closes it again). Every effect happens in an activity; the workflow only orders
+the steps, checks who may take them, and waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.consolidation import ConsolidationActivities
+    from thidua.domain import (
+        ROUND_STAGE_LABEL_VI,
+        Actor,
+        CloseRoundInput,
+        ConsolidationWorkflowInput,
+        DecideRoundInput,
+        RecordCouncilInput,
+        Role,
+        RoundActivityInput,
+        RoundDecision,
+        RoundStage,
+        RoundStatus,
+        RoundStep,
+    )
+    from thidua.policy import ROLE_LABEL_VI, RefusalCode
+
+# Appraisal and finalisation drive every nomination of the round: allow them time.
+LONG_ACTIVITY = timedelta(minutes=10)
+SHORT_ACTIVITY = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20))
+
+
+def _refuse(code: RefusalCode, message: str) -> ApplicationError:
+    return ApplicationError(message, type=code.value, non_retryable=True)
+
+
+@workflow.defn
+class ConsolidationWorkflow:
+    """One review round of the Office: gather, appraise, vote, decide."""
+
+    @workflow.init
+    def __init__(self, input: ConsolidationWorkflowInput) -> None:
+        self._input = input
+        self._stage = RoundStage.OPEN
+        self._steps: list[RoundStep] = []
+        self._summary: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, input: ConsolidationWorkflowInput) -> RoundStatus:
+        await self._wait_until_closed()
+        await workflow.wait_condition(lambda: self._stage is RoundStage.DECIDED)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    async def _wait_until_closed(self) -> None:
+        """Wait for the Office to close the round; at the deadline close it automatically."""
+        while self._stage is RoundStage.OPEN:
+            now = workflow.now()
+            remaining = self._input.closes_at - now
+            if remaining <= timedelta(0):
+                async with self._lock:
+                    if self._stage is RoundStage.OPEN:
+                        await self._close(None, "Hết hạn nhận hồ sơ")
+                return
+            wait = min(remaining, self._input.reminder_every)
+            try:
+                await workflow.wait_condition(
+                    lambda: self._stage is not RoundStage.OPEN, timeout=wait
+                )
+            except TimeoutError:
+                if workflow.now() < self._input.closes_at:
+                    await self._step("reminder", RoundStage.OPEN, None, "Nhắc hạn đóng đợt xét")
+
+    # ---- steps ----------------------------------------------------------------------
+
+    async def _step(
+        self, action: str, to: RoundStage, actor: Actor | None, reason: str | None, **extra: object
+    ) -> RoundStep:
+        step = RoundStep(
+            seq=len(self._steps) + 1,
+            action=action,
+            stage_to=to,
+            actor=actor.username if actor else None,
+            reason=reason,
+            at=workflow.now(),
+        )
+        activity_input = RoundActivityInput(round_key=self._input.round_key, step=step, **extra)  # type: ignore[arg-type]
+        if action == "close":
+            result = await workflow.execute_activity_method(
+                ConsolidationActivities.appraise_round,
+                activity_input,
+                start_to_close_timeout=LONG_ACTIVITY,
+                retry_policy=RETRY,
+            )
+            self._summary = dict(result)
+        elif action == "council":
+            result = await workflow.execute_activity_method(
+                ConsolidationActivities.record_council,
+                activity_input,
+                start_to_close_timeout=LONG_ACTIVITY,
+                retry_policy=RETRY,
+            )
+            self._summary.update(result)
+        elif action == "approve":
+            result = await workflow.execute_activity_method(
+                ConsolidationActivities.finalize_round,
+                activity_input,
+                start_to_close_timeout=LONG_ACTIVITY,
+                retry_policy=RETRY,
+            )
+            self._summary.update(result)
+        else:
+            await workflow.execute_activity_method(
+                ConsolidationActivities.record_round_step,
+                activity_input,
+                start_to_close_timeout=SHORT_ACTIVITY,
+                retry_policy=RETRY,
+            )
+        self._steps.append(step)
+        self._stage = to
+        return step
+
+    async def _close(self, actor: Actor | None, reason: str | None) -> None:
+        await self._step("close", RoundStage.COUNCIL, actor, reason, closed_by=actor)
+
+    def _require(self, actor: Actor, role: Role, stages: tuple[RoundStage, ...]) -> None:
+        if actor.role is not role:
+            raise _refuse(
+                RefusalCode.FORBIDDEN,
+                f"Bước này do {ROLE_LABEL_VI[role]} thực hiện, không phải {ROLE_LABEL_VI[actor.role]}.",
+            )
+        if self._stage not in stages:
+            raise _refuse(
+                RefusalCode.WRONG_STAGE,
+                f"Đợt xét đang ở bước «{ROUND_STAGE_LABEL_VI[self._stage]}» ({self._stage.value}).",
+            )
+
+    # ---- updates --------------------------------------------------------------------
+
+    @workflow.update
+    async def close(self, input: CloseRoundInput) -> RoundStatus:
+        async with self._lock:
+            self._check_close(input)
+            await self._close(input.actor, "Văn phòng Sở đóng đợt xét")
+        return self.status()
+
+    @close.validator
+    def _check_close(self, input: CloseRoundInput) -> None:
+        self._require(input.actor, Role.OFFICE, (RoundStage.OPEN, RoundStage.OFFICE))
+
+    @workflow.update
+    async def record_council(self, input: RecordCouncilInput) -> RoundStatus:
+        async with self._lock:
+            self._check_council(input)
+            await self._step(
+                "council", RoundStage.DIRECTOR, input.actor, "Hội đồng đã bỏ phiếu", council=input
+            )
+        return self.status()
+
+    @record_council.validator
+    def _check_council(self, input: RecordCouncilInput) -> None:
+        self._require(input.actor, Role.COUNCIL_SECRETARY, (RoundStage.COUNCIL,))
+        if not input.members:
+            raise _refuse(RefusalCode.INVALID, "members: phải có danh sách thành viên Hội đồng.")
+        if not input.ballots:
+            raise _refuse(RefusalCode.INVALID, "ballots: phải có kết quả bỏ phiếu.")
+
+    @workflow.update
+    async def decide(self, input: DecideRoundInput) -> RoundStatus:
+        async with self._lock:
+            self._check_decide(input)
+            if input.action is RoundDecision.RETURN:
+                await self._step("return", RoundStage.OFFICE, input.actor, input.reason)
+            else:
+                await self._step(
+                    "approve", RoundStage.DECIDED, input.actor, input.reason, decision=input
+                )
+        return self.status()
+
+    @decide.validator
+    def _check_decide(self, input: DecideRoundInput) -> None:
+        self._require(input.actor, Role.DIRECTOR, (RoundStage.DIRECTOR,))
+        if input.action is RoundDecision.RETURN and not (input.reason and input.reason.strip()):
+            raise _refuse(RefusalCode.INVALID, "reason: trả lại danh sách phải ghi rõ lý do.")
+
+    @workflow.query
+    def status(self) -> RoundStatus:
+        return RoundStatus(
+            round_key=self._input.round_key,
+            stage=self._stage,
+            closes_at=self._input.closes_at,
+            steps=list(self._steps),
+            summary=dict(self._summary),
+        )
