@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -138,7 +139,9 @@ def seeded_sqlite(sqlite_url: str) -> Iterator[SeededDb]:
 
 def fast_settings(db_url: str, task_queue: str, **lifecycle: float) -> Settings:
     """Settings for tests: a private task queue and (optionally) short stage deadlines."""
-    settings = Settings(database={"url": db_url}, lifecycle=lifecycle or {})
+    settings = Settings(
+        database={"url": db_url}, lifecycle=lifecycle or {}, var_dir=Path(tempfile.mkdtemp())
+    )
     settings.temporal.task_queue = task_queue
     settings.temporal.workflow_id_prefix = f"{task_queue}-"
     return settings

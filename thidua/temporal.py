@@ -16,7 +16,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client, TLSConfig
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from thidua.config import Settings, TemporalSettings
@@ -32,7 +32,7 @@ _SA_TYPES = {
 
 
 def _sa_type_name(key: SearchAttributeKey[Any]) -> str:
-    if key.indexed_value_type == IndexedValueType.INDEXED_VALUE_TYPE_INT:
+    if key.indexed_value_type is SearchAttributeIndexedValueType.INT:
         return "Int"
     return "Keyword"
 

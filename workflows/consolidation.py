@@ -36,7 +36,9 @@ with workflow.unsafe.imports_passed_through():
 # Appraisal and finalisation drive every nomination of the round: allow them time.
 LONG_ACTIVITY = timedelta(minutes=10)
 SHORT_ACTIVITY = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20))
+RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20)
+)
 
 
 def _refuse(code: RefusalCode, message: str) -> ApplicationError:
@@ -94,7 +96,7 @@ class ConsolidationWorkflow:
             reason=reason,
             at=workflow.now(),
         )
-        activity_input = RoundActivityInput(round_key=self._input.round_key, step=step, **extra)  # type: ignore[arg-type]
+        activity_input = RoundActivityInput(round_key=self._input.round_key, step=step, **extra)
         if action == "close":
             result = await workflow.execute_activity_method(
                 ConsolidationActivities.appraise_round,

@@ -347,6 +347,12 @@ class NominationWorkflow:
         else:
             await self._record(Action.EVALUATE, Stage.UNIT_REVIEW, None, None)
 
+    @workflow.update
+    async def submission_evaluated(self) -> NominationStatus:
+        """Return once the submission has been evaluated and routed (used by submit)."""
+        await workflow.wait_condition(lambda: self._stage is not Stage.SUBMITTED)
+        return self.status()
+
     # ---- queries --------------------------------------------------------------------
 
     @workflow.query

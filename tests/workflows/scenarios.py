@@ -53,6 +53,9 @@ class RecordingEngine:
         self.calls.append((dict(facts), dict(kwargs)))
         return self.inner.evaluate(facts, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
 
 def individual_facts(nominee: str, **extra: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {"kind": "individual", "id": nominee, "year": YEAR, "rating": "HTXSNV"}
@@ -190,6 +193,8 @@ def accepted_updates(history: WorkflowHistory) -> list[tuple[str, str]]:
         if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             continue
         request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+        if not request.input.args.payloads:
+            continue  # submission_evaluated: the service waiting for the first evaluation
         arg = json.loads(request.input.args.payloads[0].data)
         out.append((request.input.name, arg["actor"]["username"]))
     return out

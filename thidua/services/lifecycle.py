@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
@@ -122,14 +123,19 @@ class Lifecycle:
             raise
         return True
 
+    def _resolve(
+        self, body: NominationSubmission, facts: dict[str, Any], key: str
+    ) -> nominations.SubmissionTarget:
+        with self.uow() as session:
+            return nominations.resolve_submission(session, body.movement, body.unit, facts, key)
+
     async def submit(
         self, actor: Actor, body: NominationSubmission
     ) -> nominations.NominationDetail:
         policy.check_submit(actor, body.unit)
         facts = _facts_dict(body.facts)
         key = nomination_key(body.movement, facts["year"], facts["id"])
-        with self.uow() as session:
-            target = nominations.resolve_submission(session, body.movement, body.unit, facts, key)
+        target = await asyncio.to_thread(self._resolve, body, facts, key)
         if target.existing_stage is not None and await self._workflow_exists(key):
             raise Refusal(
                 RefusalCode.DUPLICATE,
@@ -160,23 +166,31 @@ class Lifecycle:
             as_of=date.fromisoformat(target.as_of_iso),
             deadlines=deadlines_from(self.settings),
         )
+        start = WithStartWorkflowOperation(
+            NominationWorkflow.run,
+            wf_input,
+            id=self._wf_id(key),
+            task_queue=self.settings.temporal.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=sa.TypedSearchAttributes.with_stage(
+                "submitted", target.unit_code, target.movement_code, facts["year"]
+            ),
+        )
         try:
-            await self.client.start_workflow(
-                NominationWorkflow.run,
-                wf_input,
-                id=self._wf_id(key),
-                task_queue=self.settings.temporal.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=sa.TypedSearchAttributes.with_stage(
-                    "submitted", target.unit_code, target.movement_code, facts["year"]
-                ),
+            # One round trip: start the workflow and wait until its criteria are evaluated.
+            await self.client.execute_update_with_start_workflow(
+                NominationWorkflow.submission_evaluated, start_workflow_operation=start
             )
         except WorkflowAlreadyStartedError:
             raise Refusal(
                 RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
             ) from None
         except RPCError as exc:
+            if exc.status == RPCStatusCode.ALREADY_EXISTS:
+                raise Refusal(
+                    RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
+                ) from None
             with self.uow() as session:
                 nominations.delete_unstarted_nomination(session, key)
             log.error("workflow start failed", nomination=key, error=str(exc))
@@ -186,23 +200,14 @@ class Lifecycle:
         log.info(
             "nomination submitted", nomination=key, unit=target.unit_code, actor=actor.username
         )
-        return await self._read_after_submission(actor, key)
+        return await asyncio.to_thread(self.read, actor, key)
 
-    async def _read_after_submission(
-        self, actor: Actor, key: str, wait: float = 5.0
-    ) -> nominations.NominationDetail:
-        """Read the nomination back, giving the criteria evaluation a moment to land first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        while True:
-            detail = self.read(actor, key)
-            if detail.stage != Stage.SUBMITTED.value or loop.time() >= deadline:
-                return detail
-            await asyncio.sleep(0.05)
+    def _ref(self, key: str) -> nominations.NominationRef:
+        with self.uow() as session:
+            return nominations.nomination_ref(session, key)
 
     async def _authorize(self, actor: Actor, key: str) -> nominations.NominationRef:
-        with self.uow() as session:
-            ref = nominations.nomination_ref(session, key)
+        ref = await asyncio.to_thread(self._ref, key)
         policy.require_visible(actor, ref.unit)
         return ref
 
@@ -236,7 +241,7 @@ class Lifecycle:
             NominationWorkflow.review,
             ReviewNominationInput(actor=actor, decision=body.decision, reason=body.reason),
         )
-        return self.read(actor, key)
+        return await asyncio.to_thread(self.read, actor, key)
 
     async def resubmit(
         self, actor: Actor, key: str, body: ResubmitRequest
@@ -247,14 +252,14 @@ class Lifecycle:
             NominationWorkflow.resubmit,
             ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
         )
-        return self.read(actor, key)
+        return await asyncio.to_thread(self.read, actor, key)
 
     async def hold(self, actor: Actor, key: str, body: HoldRequest) -> nominations.NominationDetail:
         await self._authorize(actor, key)
         await self._update(
             key, NominationWorkflow.hold, HoldNominationInput(actor=actor, reason=body.reason)
         )
-        return self.read(actor, key)
+        return await asyncio.to_thread(self.read, actor, key)
 
     async def resume(
         self, actor: Actor, key: str, body: ResumeRequest
@@ -266,7 +271,7 @@ class Lifecycle:
             NominationWorkflow.resume,
             ResumeNominationInput(actor=actor, reason=body.reason, facts=facts),
         )
-        return self.read(actor, key)
+        return await asyncio.to_thread(self.read, actor, key)
 
     def read(self, actor: Actor, key: str) -> nominations.NominationDetail:
         with self.uow() as session:

@@ -113,15 +113,23 @@ class Rounds:
             raise
         return result
 
-    async def open(
-        self, actor: Actor, body: OpenRoundRequest, engine_ruleset: tuple[str, str]
-    ) -> rounds.RoundView:
+    def _ruleset_in_force(self, movement_code: str) -> tuple[str, str]:
+        """The ruleset in force on the movement's review date: the round is judged under it."""
+        from rules.registry import RulesRegistry
+
+        with self.uow() as session:
+            closes = rounds.movement_row(session, movement_code).closes
+        lr = RulesRegistry.from_directory(self.settings.rules_dir).in_force(closes)
+        return lr.id, lr.version
+
+    async def open(self, actor: Actor, body: OpenRoundRequest) -> rounds.RoundView:
         if actor.role is not Role.OFFICE:
             raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Văn phòng Sở mở đợt xét tổng hợp.")
         if body.closes_at.tzinfo is None:
             raise Refusal(
                 RefusalCode.INVALID, "closes_at: phải có múi giờ, ví dụ 2024-12-20T17:00:00+07:00."
             )
+        engine_ruleset = self._ruleset_in_force(body.movement)
         with self.uow() as session:
             row = rounds.create_round(
                 session,

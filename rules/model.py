@@ -1,0 +1,139 @@
+"""The parsed, validated form of a rules file (immutable). Produced by rules.loader only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rules.catalogue import FieldType, Kind, Value
+
+Op = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in"]
+OutcomeKind = Literal["grant", "propose", "disqualify", "hold"]
+TitleKind = Literal["title", "proposal"]
+ParamType = Literal["integer", "number", "boolean", "string", "string_list", "integer_list"]
+
+OPS: tuple[Op, ...] = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
+NEGATED: dict[Op, Op] = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "gte",
+    "gte": "lt",
+    "lte": "gt",
+    "gt": "lte",
+    "in": "not_in",
+    "not_in": "in",
+}
+
+ParamValue = bool | int | float | str | tuple[str, ...] | tuple[int, ...]
+LeafValue = Value | tuple[Value, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A field of the file's fact schema."""
+
+    name: str
+    type: FieldType
+    applies_to: frozenset[Kind]
+    derived: bool
+    values: tuple[str, ...] | None
+    unit: str | None
+    label_vi: str
+    label_en: str
+    description_vi: str
+    description_en: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A named parameter (threshold) an administrator tunes."""
+
+    name: str
+    type: ParamType
+    value: ParamValue
+    unit: str | None
+    description_vi: str
+    description_en: str
+    unconfirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    """A title the Director grants, or a form the Department proposes to the province."""
+
+    code: str
+    kind: TitleKind
+    applies_to: frozenset[Kind]
+    name_vi: str
+    name_en: str
+    thematic: bool = False
+    award_coefficient_param: str | None = None
+    vote_ratio_param: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One comparison, after `not` has been pushed inwards (negation normal form)."""
+
+    field: str
+    op: Op
+    value: LeafValue
+    param: str | None
+    field_ref: str | None
+    path: str
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    mode: Literal["all", "any"]
+    children: tuple[Node, ...]
+    path: str
+
+
+Node = Leaf | Group
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: who it applies to, its conditions, what it decides."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    legal_basis: str
+    applies_to: frozenset[Kind]
+    when: Node
+    outcome: OutcomeKind
+    target: str | None
+    requires: tuple[str, ...]
+    priority: int
+    unconfirmed: bool
+    note: str | None
+    position: int
+    leaves: tuple[Leaf, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A whole validated rules file."""
+
+    id: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    legal_basis: str
+    description: str
+    titles: dict[str, Title]
+    fields: dict[str, FieldSpec]
+    params: dict[str, Param]
+    rules: tuple[Rule, ...]
+    sha256: str
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def thematic_titles(self) -> frozenset[str]:
+        return frozenset(t.code for t in self.titles.values() if t.thematic)

@@ -1,0 +1,206 @@
+"""The rulesets on disk, side by side, and the choice of the version in force on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rules.errors import Issue, RulesFileError
+from rules.loader import load_ruleset
+from rules.model import FieldSpec, Param, ParamValue, Rule, Ruleset, Title
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "rulesets"
+GOLDEN_SUFFIX = ".golden.yaml"
+
+
+class UnknownRuleset(LookupError):
+    """No ruleset with this id (and version) is registered."""
+
+
+class NoRulesetInForce(LookupError):
+    """No registered ruleset is in force on the requested date."""
+
+
+class AmbiguousRuleset(NoRulesetInForce):
+    """Several different rulesets are in force on the date: pass `ruleset_id`."""
+
+
+def golden_path_for(path: Path) -> Path:
+    """`x/ntm-2024.v1.yaml` -> `x/ntm-2024.v1.golden.yaml`."""
+    name = path.name
+    stem = name[: -len(".yaml")] if name.endswith(".yaml") else path.stem
+    return path.with_name(stem + GOLDEN_SUFFIX)
+
+
+@dataclass(frozen=True)
+class LoadedRuleset:
+    """A validated ruleset version, with where it came from."""
+
+    ruleset: Ruleset
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.ruleset.id
+
+    @property
+    def version(self) -> str:
+        return self.ruleset.version
+
+    @property
+    def sha256(self) -> str:
+        return self.ruleset.sha256
+
+    @property
+    def effective_from(self) -> dt.date:
+        return self.ruleset.effective_from
+
+    @property
+    def effective_to(self) -> dt.date | None:
+        return self.ruleset.effective_to
+
+    @property
+    def legal_basis(self) -> str:
+        return self.ruleset.legal_basis
+
+    @property
+    def description(self) -> str:
+        return self.ruleset.description
+
+    @property
+    def params(self) -> Mapping[str, ParamValue]:
+        """Parameter values by name (thresholds, coefficients, base salary...)."""
+        return {name: p.value for name, p in self.ruleset.params.items()}
+
+    @property
+    def parameters(self) -> Mapping[str, Param]:
+        return self.ruleset.params
+
+    @property
+    def titles(self) -> Mapping[str, Title]:
+        return self.ruleset.titles
+
+    @property
+    def fields(self) -> Mapping[str, FieldSpec]:
+        return self.ruleset.fields
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.ruleset.rules
+
+    @property
+    def golden_path(self) -> Path | None:
+        return golden_path_for(self.path) if self.path is not None else None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def award_amount(self, title: str) -> int | None:
+        """Award in VND: coefficient × base salary rounded up to 10,000 (None if no coefficient)."""
+        t = self.ruleset.titles.get(title)
+        params = self.ruleset.params
+        if t is None or t.award_coefficient_param is None or "base_salary_vnd" not in params:
+            return None
+        coef = params[t.award_coefficient_param].value
+        base = params["base_salary_vnd"].value
+        if not isinstance(coef, int | float) or not isinstance(base, int | float):
+            return None
+        amount = round(float(coef) * float(base))
+        return int(math.ceil(amount / 10_000) * 10_000)
+
+
+class RulesRegistry:
+    """Every ruleset version we know, keyed by (id, version)."""
+
+    def __init__(self, rulesets: Iterable[LoadedRuleset]) -> None:
+        self._by_key: dict[tuple[str, str], LoadedRuleset] = {}
+        issues: list[Issue] = []
+        for lr in rulesets:
+            key = (lr.id, lr.version)
+            where = str(lr.path) if lr.path else f"{lr.id}@{lr.version}"
+            if key in self._by_key:
+                issues.append(
+                    Issue(
+                        where,
+                        1,
+                        1,
+                        f"phiên bản {lr.id}@{lr.version} bị khai báo hai lần",
+                        "duplicate",
+                    )
+                )
+                continue
+            for other in self._by_key.values():
+                if other.id == lr.id and _overlap(other, lr):
+                    issues.append(
+                        Issue(
+                            where,
+                            1,
+                            1,
+                            f"thời gian hiệu lực của {lr.id}@{lr.version} trùng với phiên bản "
+                            f"{other.version}",
+                            "overlap",
+                        )
+                    )
+            self._by_key[key] = lr
+        if issues:
+            raise RulesFileError(issues)
+
+    @classmethod
+    def from_files(cls, files: Iterable[str | Path]) -> RulesRegistry:
+        loaded: list[LoadedRuleset] = []
+        issues: list[Issue] = []
+        for f in files:
+            try:
+                loaded.append(LoadedRuleset(load_ruleset(f), Path(f)))
+            except RulesFileError as exc:
+                issues.extend(exc.issues)
+        if issues:
+            raise RulesFileError(issues)
+        return cls(loaded)
+
+    @classmethod
+    def from_directory(cls, directory: str | Path | None = None) -> RulesRegistry:
+        d = Path(directory) if directory is not None else DEFAULT_DIRECTORY
+        files = sorted(
+            p for p in d.glob("*.yaml") if p.is_file() and not p.name.endswith(GOLDEN_SUFFIX)
+        )
+        return cls.from_files(files)
+
+    def all(self) -> list[LoadedRuleset]:
+        return sorted(self._by_key.values(), key=lambda r: (r.id, r.effective_from))
+
+    def get(self, ruleset_id: str, version: str) -> LoadedRuleset:
+        found = self._by_key.get((ruleset_id, version))
+        if found is None:
+            known = ", ".join(f"{i}@{v}" for i, v in sorted(self._by_key)) or "không có"
+            raise UnknownRuleset(f"không có bộ tiêu chí {ruleset_id}@{version} (hiện có: {known})")
+        return found
+
+    def in_force(self, as_of: dt.date, ruleset_id: str | None = None) -> LoadedRuleset:
+        candidates = [
+            r
+            for r in self._by_key.values()
+            if r.in_force(as_of) and (ruleset_id is None or r.id == ruleset_id)
+        ]
+        if ruleset_id is not None and not any(r.id == ruleset_id for r in self._by_key.values()):
+            raise UnknownRuleset(f"không có bộ tiêu chí '{ruleset_id}'")
+        if not candidates:
+            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {as_of.isoformat()}")
+        if len(candidates) > 1:
+            ids = ", ".join(sorted(f"{r.id}@{r.version}" for r in candidates))
+            raise AmbiguousRuleset(
+                f"nhiều bộ tiêu chí có hiệu lực ngày {as_of.isoformat()}: {ids}; hãy chọn ruleset_id"
+            )
+        return candidates[0]
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+def _overlap(a: LoadedRuleset, b: LoadedRuleset) -> bool:
+    a_end = a.effective_to or dt.date.max
+    b_end = b.effective_to or dt.date.max
+    return a.effective_from <= b_end and b.effective_from <= a_end

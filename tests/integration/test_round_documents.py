@@ -1,0 +1,547 @@
+"""The round's official documents generated from the database (report, minutes, decision, submission)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rules.registry import RulesRegistry
+from tests.conftest import SeededDb
+from thidua.db.models import (
+    AwardItemRow,
+    CouncilMeetingRow,
+    DocumentRow,
+    MovementRow,
+    NominationRow,
+    RoundRow,
+    UnitRow,
+)
+from thidua.documents import find_soffice
+from thidua.sample_data import MOVEMENT, STAFF
+from thidua.services.round_documents import DOCUMENT_KINDS, generate_round_documents
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+ISSUED = date(2024, 12, 26)
+HELD = date(2024, 12, 20)
+NOW = datetime(2024, 12, 26, 9, 0, tzinfo=UTC)
+STAFF_BY_CODE = {s.code: s for s in STAFF}
+
+MEMBERS = [
+    ("Trương Minh Khôi", True, False),
+    ("Nguyễn Thị Thu Hằng", True, False),
+    ("Lê Văn Thắng", False, True),
+    ("Phạm Hữu Lộc", True, False),
+    ("Trần Thị Bích Ngọc", True, False),
+    ("Huỳnh Văn Phúc", True, False),
+    ("Võ Thanh Sơn", True, False),
+    ("Đinh Thị Phương Thảo", True, False),
+    ("Phan Văn Tài", False, True),
+    ("Lê Thị Minh Nguyệt", True, False),
+    ("Hồ Thị Thu Trang", True, False),
+]
+
+
+@pytest.fixture(scope="module")
+def registry() -> RulesRegistry:
+    return RulesRegistry.from_directory()
+
+
+@pytest.fixture
+def db(seeded_sqlite: SeededDb) -> SeededDb:
+    return seeded_sqlite
+
+
+def docx_text(path: str | Path) -> str:
+    """All text of a .docx: body paragraphs and table cells, in document order."""
+    body = Document(str(path)).element.body
+    return "\n".join(
+        "".join(t.text or "" for t in para.iter(f"{W}t")) for para in body.iter(f"{W}p")
+    )
+
+
+def table_rows(path: str | Path) -> list[list[str]]:
+    """Rows of the data tables (those whose header begins with "STT"), cell texts."""
+    rows: list[list[str]] = []
+    for table in Document(str(path)).tables:
+        if table.rows[0].cells[0].text.strip() != "STT":
+            continue  # header and signature layout tables
+        for row in table.rows:
+            rows.append([cell.text.strip() for cell in row.cells])
+    return rows
+
+
+# ----------------------------------------------------------------------------- building a round
+
+
+@dataclass
+class Nom:
+    code: str  # staff code or unit code (collective)
+    unit: str
+    facts: dict[str, Any]
+    outcome: str = "recommended"
+
+
+def individual(code: str, rating: str = "HTTNV", **extra: Any) -> Nom:
+    s = STAFF_BY_CODE[code]
+    facts = {"kind": "individual", "id": code, "year": 2024, "rating": rating, **extra}
+    return Nom(code, s.unit_code, facts)
+
+
+def collective(unit: str, **extra: Any) -> Nom:
+    facts = {
+        "kind": "collective",
+        "id": unit,
+        "year": 2024,
+        "rating": "HTXSNV",
+        "members_total": 6,
+        "members_ldtt": 5,
+        "members_cstdcs": 1,
+        **extra,
+    }
+    return Nom(unit, unit, facts)
+
+
+def tally(yes: int, no: int, blank: int, threshold: float, *, total: int = 11) -> dict[str, Any]:
+    return {
+        "in_favour": yes,
+        "against": no,
+        "abstain": blank,
+        "members_total": total,
+        "written_votes": 2,
+        "threshold": threshold,
+        "required": 9 if threshold == 0.8 else 6,
+        "ratio": yes / total,
+        "passed": yes / total >= threshold if threshold == 0.8 else yes / total > threshold,
+    }
+
+
+def add_round(
+    session: Session,
+    seq: int,
+    noms: list[Nom],
+    items: Sequence[tuple[str, str, str, dict[str, Any] | None, str, str | None, int | None]],
+    *,
+    meeting: bool = True,
+) -> RoundRow:
+    """items: (nominee code, title, level, tally, director_status, province_status, amount)."""
+    movement = session.scalars(select(MovementRow).where(MovementRow.code == MOVEMENT.code)).one()
+    units = {u.code: u for u in session.scalars(select(UnitRow))}
+    key = f"{MOVEMENT.code}_2024_dot{seq}"
+    row = RoundRow(
+        key=key,
+        workflow_id=f"round-{key}",
+        movement_id=movement.id,
+        year=2024,
+        seq=seq,
+        stage="decided",
+        late_policy="refuse",
+        opened_by="vanphong",
+        opened_at=NOW - timedelta(days=30),
+        closes_at=NOW - timedelta(days=10),
+        closed_at=NOW - timedelta(days=10),
+        appraisal={
+            "results": [
+                {"key": f"{key}-{n.code}", "outcome": n.outcome, "rank": r}
+                for r, n in enumerate(noms)
+            ]
+        },
+        ruleset_id="ntm-2024",
+        ruleset_version="1",
+        steps=[],
+        updated_at=NOW,
+    )
+    session.add(row)
+    session.flush()
+    by_code: dict[str, NominationRow] = {}
+    for n in noms:
+        is_collective = n.facts["kind"] == "collective"
+        name = units[n.unit].name if is_collective else STAFF_BY_CODE[n.code].full_name
+        nomination = NominationRow(
+            key=f"{key}-{n.code}",
+            workflow_id=f"nomination-{key}-{n.code}",
+            movement_id=movement.id,
+            year=2024,
+            unit_id=units[n.unit].id,
+            kind=n.facts["kind"],
+            nominee_code=n.code,
+            nominee_name=name,
+            stage="approved",
+            facts=n.facts,
+            status=None,
+            titles=[],
+            proposals=[],
+            submitted_by="canbo",
+            created_at=NOW,
+            updated_at=NOW,
+            round_id=row.id,
+        )
+        session.add(nomination)
+        by_code[n.code] = nomination
+    session.flush()
+    for rank, (code, title, level, t, director, province, amount) in enumerate(items):
+        council = "pending" if t is None else ("passed" if t["passed"] else "not_recommended")
+        session.add(
+            AwardItemRow(
+                round_id=row.id,
+                nomination_id=by_code[code].id,
+                code=title,
+                level=level,
+                rank=rank,
+                council_status=council,
+                tally=t,
+                director_status=director,
+                province_status=province,
+                amount_vnd=amount,
+                updated_at=NOW,
+            )
+        )
+    if meeting:
+        session.add(
+            CouncilMeetingRow(
+                round_id=row.id,
+                held_on=HELD,
+                members=[
+                    {"name": name, "present": present, "written_vote": written}
+                    for name, present, written in MEMBERS
+                ],
+                ballots=[
+                    {
+                        "nomination": f"{key}-{code}",
+                        "title": title,
+                        "in_favour": t["in_favour"],
+                        "against": t["against"],
+                        "abstain": t["abstain"],
+                    }
+                    for code, title, _, t, *_ in items
+                    if t is not None
+                ],
+                recorded_by="thuky.hoidong",
+                recorded_at=NOW,
+            )
+        )
+    session.flush()
+    return row
+
+
+CSTDCS, MAJORITY = 0.8, 0.5
+
+ROUND1_NOMS = [
+    individual(
+        "NV017",  # Võ Thanh Sơn (LDVL)
+        "HTXSNV",
+        initiatives=[
+            {"id": "sk-1", "year": 2024, "applied": True},
+            {"id": "sk-2", "year": 2023, "applied": True},
+        ],
+        history=[{"year": 2023, "rating": "HTXSNV", "titles": ["CSTDCS"]}],
+        movement={"c1": "xuat_sac", "c2": "tot", "c3": "xuat_sac", "c4": "dat"},
+    ),
+    individual("NV019", movement={"c1": "tot", "c2": "tot", "c3": "dat", "c4": "tot"}),  # Hải
+    individual("NV023", "HTXSNV", movement={"c1": "xuat_sac", "c2": "xuat_sac"}),  # Thảo
+    individual("NV031"),  # Trần Thị Hoài Thương (NCC): rejected by the Director
+    collective("LDVL", movement={"c1": "xuat_sac", "c2": "tot", "c3": "tot", "c4": "tot"}),
+    collective("BTXH", movement={"c1": "tot"}),
+    Nom("NV036", "BTXH", {"kind": "individual", "id": "NV036"}, "returned"),
+    Nom("NV048", "TTDVVL", {"kind": "individual", "id": "NV048"}, "on_hold"),
+    Nom("NV054", "TTCTXH", {"kind": "individual", "id": "NV054"}, "not_eligible"),
+]
+
+ROUND1_ITEMS = [
+    ("NV017", "CSTDCS", "director", tally(11, 0, 0, CSTDCS), "approved", None, None),
+    ("NV017", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("NV019", "CSTDCS", "director", tally(8, 2, 1, CSTDCS), "not_recommended", None, None),
+    ("NV019", "LDTT", "director", tally(10, 1, 0, MAJORITY), "approved", None, 710_000),
+    ("NV023", "LDTT", "director", tally(10, 0, 1, MAJORITY), "approved", None, None),
+    ("NV031", "LDTT", "director", tally(9, 1, 1, MAJORITY), "rejected", None, None),
+    ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    (
+        "NV023",
+        "BANG_KHEN_UBND_TINH",
+        "province",
+        tally(10, 1, 0, MAJORITY),
+        "approved",
+        "approved",
+        None,
+    ),
+    ("BTXH", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+]
+
+
+def make_round1(db: SeededDb) -> str:
+    with db.uow() as session:
+        return add_round(session, 1, ROUND1_NOMS, ROUND1_ITEMS).key
+
+
+def generate(
+    db: SeededDb, key: str, out: Path, registry: RulesRegistry, **kw: Any
+) -> list[dict[str, Any]]:
+    kw.setdefault("with_pdf", False)
+    with db.uow() as session:
+        rows = generate_round_documents(session, key, out, registry, issued_on=ISSUED, **kw)
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "number": r.number,
+                "files": dict(r.files),
+                "sha256": r.sha256,
+            }
+            for r in rows
+        ]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_generates_four_documents_with_numbers_and_files(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key = make_round1(db)
+    docs = generate(db, key, tmp_path, registry)
+
+    assert [d["kind"] for d in docs] == list(DOCUMENT_KINDS)
+    assert {d["kind"]: d["number"] for d in docs} == {
+        "report": "101/BC-SLĐTBXH",
+        "minutes": "101/BB-HĐTĐKT",
+        "decision": "101/QĐ-SLĐTBXH",
+        "submission": "101/TTr-SLĐTBXH",
+    }
+    for d in docs:
+        files = d["files"]
+        assert set(files) == {"docx", "html", "pdf"}
+        assert files["pdf"] is None  # with_pdf=False
+        assert Path(files["docx"]) == (tmp_path / key / f"{d['kind']}.docx").resolve()
+        assert Path(files["html"]) == (tmp_path / key / f"{d['kind']}.html").resolve()
+        assert Path(files["html"]).is_file()
+        assert d["sha256"] == hashlib.sha256(Path(files["docx"]).read_bytes()).hexdigest()
+
+
+def test_second_call_creates_nothing_and_keeps_numbers_and_files(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key = make_round1(db)
+    first = generate(db, key, tmp_path, registry)
+    mtimes = {d["kind"]: Path(d["files"]["docx"]).stat().st_mtime_ns for d in first}
+
+    second = generate(db, key, tmp_path, registry)
+
+    assert second == first
+    assert {d["kind"]: Path(d["files"]["docx"]).stat().st_mtime_ns for d in second} == mtimes
+    with db.uow() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentRow)) == 4
+
+
+def test_missing_file_is_rendered_again_without_renumbering(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key = make_round1(db)
+    first = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    html = Path(first["decision"]["files"]["html"])
+    html.unlink()
+    docx_mtime = Path(first["decision"]["files"]["docx"]).stat().st_mtime_ns
+
+    again = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+
+    assert html.is_file()
+    assert "101/QĐ-SLĐTBXH" in html.read_text(encoding="utf-8")
+    assert again == first
+    assert Path(first["decision"]["files"]["docx"]).stat().st_mtime_ns == docx_mtime
+
+
+def test_decision_lists_approved_director_awards_with_amounts(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key = make_round1(db)
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    text = docx_text(docs["decision"]["files"]["docx"])
+
+    assert "Số: 101/QĐ-SLĐTBXH" in text
+    assert "QUYẾT ĐỊNH" in text
+    for name in ("Võ Thanh Sơn", "Trần Văn Hải", "Đinh Thị Phương Thảo"):
+        assert name in text
+    assert "Phòng Lao động – Việc làm – An toàn lao động" in text  # the collective
+    assert "Trần Thị Hoài Thương" not in text  # rejected by the Director
+    assert "Phòng Bảo trợ xã hội" not in text  # province level: in the submission only
+    # Legal bases: law, decree, the plan, the council's minutes.
+    assert "06/2022/QH15" in text
+    assert "98/2023/NĐ-CP" in text
+    assert f"Kế hoạch số {MOVEMENT.plan_number} ngày 12/08/2024" in text
+    assert "Biên bản số 101/BB-HĐTĐKT ngày 20 tháng 12 năm 2024" in text
+    assert "Trương Minh Khôi" in text  # the Director signs
+    assert "Ban Thi đua – Khen thưởng tỉnh" in text
+
+    lines = [r for r in table_rows(docs["decision"]["files"]["docx"]) if r[0].isdigit()]
+    amounts = {(r[1], r[-1]) for r in lines}
+    # CSTDCS 1.0 × 2,340,000; LDTT 0.3 × 2,340,000 rounded up; TTLDTT 0.8 × 2,340,000 rounded up.
+    assert ("Võ Thanh Sơn", "2.340.000") in amounts
+    assert ("Võ Thanh Sơn", "710.000") in amounts
+    assert ("Trần Văn Hải", "710.000") in amounts  # amount_vnd set by the caller
+    assert ("Đinh Thị Phương Thảo", "710.000") in amounts
+    assert ("Phòng Lao động – Việc làm – An toàn lao động", "1.880.000") in amounts
+    assert len(lines) == 5
+    total = 2_340_000 + 3 * 710_000 + 1_880_000
+    assert f"{total:,}".replace(",", ".") in text
+    # Individual lines carry the staff position and unit.
+    hai = next(r for r in lines if r[1] == "Trần Văn Hải")
+    assert hai[2:4] == ["Chuyên viên chính", "Phòng Lao động – Việc làm – An toàn lao động"]
+
+
+def test_minutes_list_every_vote(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
+    key = make_round1(db)
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    path = docs["minutes"]["files"]["docx"]
+    text = docx_text(path)
+
+    assert "Số: 101/BB-HĐTĐKT" in text
+    assert "BIÊN BẢN" in text
+    assert "ngày 20 tháng 12 năm 2024" in text
+    assert "Ông Trương Minh Khôi – Giám đốc Sở, Chủ tịch Hội đồng" in text
+    assert "Hoàng Văn Dũng" in text  # the council secretary (user role council_secretary)
+    assert "09/11 thành viên" in text
+    assert "(đã gửi phiếu bằng văn bản)" in text
+
+    vote_rows = [r for r in table_rows(path) if r[0].isdigit()]
+    assert len(vote_rows) == len(ROUND1_ITEMS)
+    votes = {(r[1].split("\n")[0], r[2]): r for r in vote_rows}
+    hai = votes[("Trần Văn Hải", "Chiến sĩ thi đua cơ sở")]
+    assert hai[3:7] == ["8", "2", "1", "2"]
+    assert hai[-1] == "Không đạt"
+    son = votes[("Võ Thanh Sơn", "Chiến sĩ thi đua cơ sở")]
+    assert son[3] == "11"
+    assert son[-1] == "Đạt"
+    assert sum(1 for r in vote_rows if r[-1] == "Đạt") == len(ROUND1_ITEMS) - 1
+    assert "08 trường hợp đạt" in text
+    assert "01 trường hợp không đạt" in text
+    assert "Không đạt" in text
+
+
+def test_submission_proposes_province_awards_with_achievements(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key = make_round1(db)
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    text = docx_text(docs["submission"]["files"]["docx"])
+
+    assert "Số: 101/TTr-SLĐTBXH" in text
+    assert "TỜ TRÌNH" in text
+    assert "Đinh Thị Phương Thảo" in text
+    assert "Phòng Bảo trợ xã hội" in text
+    assert "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh" in text
+    assert "Võ Thanh Sơn" not in text  # no province-level item
+    assert "Hoàn thành xuất sắc nhiệm vụ năm 2024" in text
+    assert "nội dung 1, 2 đạt xuất sắc" in text
+    assert "05/06 thành viên đạt Lao động tiên tiến" in text
+
+
+def test_report_counts(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
+    key = make_round1(db)
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    path = docs["report"]["files"]["docx"]
+    text = docx_text(path)
+
+    assert "Số: 101/BC-SLĐTBXH" in text
+    assert "Trả lại để bổ sung hồ sơ: 01 trường hợp" in text
+    assert "xác minh khiếu nại, tố cáo): 01 trường hợp" in text
+    assert "Không đủ điều kiện, tiêu chuẩn: 01 trường hợp" in text
+    assert "Khen thưởng Sở không đề nghị: 01 trường hợp" in text
+    assert "đã gửi 09 hồ sơ đề nghị khen thưởng (07 cá nhân, 02 tập thể)" in text
+    # Content 1: Sơn, Thảo, LDVL excellent; Hải, BTXH good.
+    assert "02 trường hợp được đánh giá tốt" in text
+    assert "03 trường hợp được đánh giá xuất sắc" in text
+
+    rows = table_rows(path)
+    header = rows[0]
+    assert header[:4] == ["STT", "Đơn vị", "Cá nhân đề nghị", "Tập thể đề nghị"]
+    by_unit = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    ldvl = by_unit["Phòng Lao động – Việc làm – An toàn lao động"]
+    assert (ldvl["Cá nhân đề nghị"], ldvl["Tập thể đề nghị"]) == ("2", "1")
+    assert (ldvl["CSTĐCS"], ldvl["LĐTT"], ldvl["TTLĐTT"]) == ("1", "2", "1")
+    gdnn = by_unit["Phòng Giáo dục nghề nghiệp"]
+    assert gdnn["LĐTT"] == "1"
+    assert gdnn["Bằng khen UBND tỉnh"] == "1"  # the province approved it
+    btxh = by_unit["Phòng Bảo trợ xã hội"]
+    assert (btxh["Cá nhân đề nghị"], btxh["Tập thể đề nghị"]) == ("1", "1")
+    assert "TTLĐXS" not in header  # still pending at the province: not granted
+    ncc = by_unit["Phòng Người có công"]
+    assert ncc["LĐTT"] == "0"  # rejected by the Director
+    total = next(r for r in rows if r[0] == "Tổng cộng")
+    totals = dict(zip(header, total, strict=True))
+    assert totals["LĐTT"] == "3"
+    assert totals["Cá nhân đề nghị"] == "7"
+
+
+def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    key1 = make_round1(db)
+    generate(db, key1, tmp_path, registry)
+    with db.uow() as session:
+        key2 = add_round(
+            session,
+            2,
+            [individual("NV041", movement={"c1": "tot"})],
+            [("NV041", "LDTT", "director", tally(9, 2, 0, MAJORITY), "rejected", None, None)],
+        ).key
+
+    docs = generate(db, key2, tmp_path, registry)
+
+    assert [(d["kind"], d["number"]) for d in docs] == [
+        ("report", "102/BC-SLĐTBXH"),
+        ("minutes", "102/BB-HĐTĐKT"),
+    ]
+    assert generate(db, key2, tmp_path, registry) == docs
+    with db.uow() as session:
+        kinds = session.scalars(
+            select(DocumentRow.kind).join(RoundRow).where(RoundRow.key == key2)
+        ).all()
+    assert sorted(kinds) == ["minutes", "report"]
+
+
+def test_round_without_council_meeting_has_report_only(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    with db.uow() as session:
+        key = add_round(
+            session,
+            1,
+            [individual("NV041")],
+            [("NV041", "LDTT", "director", None, "pending", None, None)],
+            meeting=False,
+        ).key
+    docs = generate(db, key, tmp_path, registry)
+    assert [(d["kind"], d["number"]) for d in docs] == [("report", "101/BC-SLĐTBXH")]
+
+
+def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
+    from thidua.services.round_documents import RoundNotFound
+
+    with pytest.raises(RoundNotFound), db.uow() as session:
+        generate_round_documents(session, "nope", tmp_path, registry, issued_on=ISSUED)
+
+
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")
+def test_pdf_when_libreoffice_is_installed(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    with db.uow() as session:
+        key = add_round(
+            session,
+            1,
+            [individual("NV041")],
+            [("NV041", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None)],
+        ).key
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry, with_pdf=True)}
+    pdf = docs["decision"]["files"]["pdf"]
+    assert pdf is not None
+    assert Path(pdf) == (tmp_path / key / "decision.pdf").resolve()
+    assert Path(pdf).read_bytes().startswith(b"%PDF")
+    assert all(d["files"]["pdf"] for d in docs.values())

@@ -1,0 +1,311 @@
+"""The Office's consolidation round on the real server: appraisal, council vote, Director, province."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.workflows.scenarios import Harness, poll
+from thidua.domain import Stage
+from thidua.policy import Refusal, RefusalCode
+from thidua.services import rounds
+from thidua.services.lifecycle import NominationSubmission
+from thidua.services.round_commands import (
+    CouncilRequest,
+    DecisionRequest,
+    OpenRoundRequest,
+    Rounds,
+)
+
+DOSSIER = {
+    "achievement_report": "bao-cao-thanh-tich.pdf",
+    "review_minutes": "bien-ban-hop-xet.pdf",
+    "evidence": ["quyet-dinh-cong-nhan-sang-kien.pdf"],
+}
+MEMBERS = [{"name": f"Thành viên {i}", "present": True} for i in range(1, 11)]  # 10 members
+
+
+def facts(nominee: str, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"kind": "individual", "id": nominee, "year": 2024, "rating": "HTTNV"}
+    base.update(extra)
+    return base
+
+
+class Round:
+    """Drives one round as the Office, the council secretary and the Director would."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.svc = Rounds(h.client, h.db.uow, h.settings)
+        self.key = ""
+
+    async def submit_and_approve(
+        self,
+        nominee: str,
+        *,
+        unit: str = "LDVL",
+        dossier: dict[str, Any] | None = DOSSIER,
+        **extra: Any,
+    ) -> str:
+        body = NominationSubmission.model_validate(
+            {
+                "movement": "NTM-2024",
+                "unit": unit,
+                "facts": facts(nominee, **extra),
+                "dossier": dossier,
+            }
+        )
+        detail = await self.h.lifecycle.submit(self.h.actor(f"canbo.{unit.lower()}"), body)
+        await self.h.review(f"truongphong.{unit.lower()}", detail.id, "approve")
+        return detail.id
+
+    async def open(self, late_policy: str = "refuse") -> rounds.RoundView:
+        body = OpenRoundRequest(
+            movement="NTM-2024",
+            year=2024,
+            closes_at=datetime.now(UTC) + timedelta(days=30),
+            late_policy=late_policy,  # type: ignore[arg-type]
+        )
+        view = await self.svc.open(self.h.actor("vanphong"), body)
+        self.key = view.key
+        return view
+
+    async def close(self) -> rounds.RoundView:
+        return await self.svc.close(self.h.actor("vanphong"), self.key)
+
+    async def council(
+        self, votes: dict[tuple[str, str], int] | None = None, default: int = 10
+    ) -> rounds.RoundView:
+        view = self.svc.read(self.h.actor("thuky.hoidong"), self.key)
+        ballots = [
+            {
+                "nomination": i.nomination,
+                "title": i.code,
+                "in_favour": (votes or {}).get((i.nomination, i.code), default),
+                "against": 10 - (votes or {}).get((i.nomination, i.code), default),
+            }
+            for i in view.items
+        ]
+        body = CouncilRequest.model_validate(
+            {"held_on": date(2024, 12, 22), "members": MEMBERS, "ballots": ballots}
+        )
+        return await self.svc.council(self.h.actor("thuky.hoidong"), self.key, body)
+
+    async def decide(self, **body: Any) -> rounds.RoundView:
+        return await self.svc.decide(
+            self.h.actor("giamdoc"),
+            self.key,
+            DecisionRequest.model_validate({"action": "approve", **body}),
+        )
+
+    def item(self, view: rounds.RoundView, nomination: str, code: str) -> rounds.AwardItemView:
+        return next(i for i in view.items if i.nomination == nomination and i.code == code)
+
+
+@pytest.fixture
+def rnd(h: Harness) -> Round:
+    return Round(h)
+
+
+async def refused(coro: Any) -> Refusal:
+    with pytest.raises(Refusal) as info:
+        await coro
+    return info.value
+
+
+class TestWholeRound:
+    async def test_round_goes_from_closing_to_decision_with_documents(self, rnd: Round) -> None:
+        """Close, vote, approve: nominations end approved, amounts set, four documents written."""
+        a = await rnd.submit_and_approve("NV018", rating="HTXSNV")
+        b = await rnd.submit_and_approve("NV019")
+        incomplete = await rnd.submit_and_approve("NV020", dossier={"achievement_report": "bc.pdf"})
+        await rnd.open()
+        view = await rnd.close()
+        assert view.stage == "council"
+        assert view.counts["recommended"] == 2 and view.counts["returned"] == 1
+        returned = await poll(lambda: rnd.h.nomination(incomplete), lambda n: n.stage == "returned")
+        assert returned.stage == Stage.RETURNED.value
+        assert "biên bản họp xét" in rnd.h.steps(incomplete)[-1].reason
+        assert {i.code for i in view.items if i.nomination == a} == {"LDTT", "CSTDCS"}
+
+        view = await rnd.council()
+        assert all(i.council_status == "passed" for i in view.items)
+        view = await rnd.decide()
+        assert view.stage == "decided"
+        assert rnd.item(view, a, "LDTT").amount_vnd == 710_000
+        assert rnd.item(view, a, "CSTDCS").amount_vnd == 2_340_000
+        assert {d.kind for d in view.documents} >= {"report", "minutes", "decision"}
+        for key in (a, b):
+            assert rnd.h.nomination(key).stage == Stage.APPROVED.value
+        assert rnd.h.nomination(a).titles == ["LDTT", "CSTDCS"] or set(
+            rnd.h.nomination(a).titles
+        ) == {"LDTT", "CSTDCS"}
+
+
+class TestCouncilVote:
+    async def test_cstdcs_passes_with_exactly_80_percent_of_all_members(self, rnd: Round) -> None:
+        """8 of 10 members in favour passes CSTDCS; 7 of 10 does not (not_recommended, with tally)."""
+        a = await rnd.submit_and_approve("NV018", rating="HTXSNV")
+        b = await rnd.submit_and_approve("NV019", rating="HTXSNV")
+        await rnd.open()
+        await rnd.close()
+        view = await rnd.council({(a, "CSTDCS"): 8, (b, "CSTDCS"): 7})
+        assert rnd.item(view, a, "CSTDCS").council_status == "passed"
+        failed = rnd.item(view, b, "CSTDCS")
+        assert failed.council_status == "not_recommended"
+        assert (
+            failed.tally is not None
+            and failed.tally["in_favour"] == 7
+            and failed.tally["required"] == 8
+        )
+        assert rnd.item(view, b, "LDTT").council_status == "passed"
+
+    async def test_ballot_for_unknown_nomination_is_refused_and_round_stays(
+        self, rnd: Round
+    ) -> None:
+        """A ballot naming something not on the list is refused; the round still waits for the council."""
+        await rnd.submit_and_approve("NV018")
+        await rnd.open()
+        await rnd.close()
+        body = CouncilRequest.model_validate(
+            {
+                "held_on": "2024-12-22",
+                "members": MEMBERS,
+                "ballots": [{"nomination": "KHONG_CO", "title": "LDTT", "in_favour": 9}],
+            }
+        )
+        refusal = await refused(rnd.svc.council(rnd.h.actor("thuky.hoidong"), rnd.key, body))
+        assert refusal.code is RefusalCode.INVALID and "KHONG_CO" in refusal.message
+        assert rnd.svc.read(rnd.h.actor("vanphong"), rnd.key).stage == "council"
+
+
+class TestDirector:
+    async def test_director_returns_the_list_and_office_closes_again(self, rnd: Round) -> None:
+        """Return goes back to the Office; closing again re-appraises; then the council and approval."""
+        a = await rnd.submit_and_approve("NV018")
+        await rnd.open()
+        await rnd.close()
+        await rnd.council()
+        view = await rnd.svc.decide(
+            rnd.h.actor("giamdoc"),
+            rnd.key,
+            DecisionRequest(action="return", reason="Rà soát lại minh chứng"),
+        )
+        assert view.stage == "office"
+        await rnd.close()
+        await rnd.council()
+        view = await rnd.decide()
+        assert view.stage == "decided"
+        assert rnd.h.nomination(a).stage == Stage.APPROVED.value
+
+    async def test_director_rejects_one_title_with_reason(self, rnd: Round) -> None:
+        """Rejecting one nomination's CSTDCS keeps its LDTT and records the reason."""
+        a = await rnd.submit_and_approve("NV018", rating="HTXSNV")
+        await rnd.open()
+        await rnd.close()
+        await rnd.council()
+        view = await rnd.decide(
+            reject=[{"nomination": a, "title": "CSTDCS", "reason": "Chưa đủ minh chứng"}]
+        )
+        cstdcs = rnd.item(view, a, "CSTDCS")
+        assert (cstdcs.director_status, cstdcs.director_reason) == (
+            "rejected",
+            "Chưa đủ minh chứng",
+        )
+        assert rnd.item(view, a, "LDTT").director_status == "approved"
+        assert rnd.h.nomination(a).stage == Stage.APPROVED.value
+
+    async def test_wrong_role_and_wrong_stage_are_refused(self, rnd: Round) -> None:
+        """The Director cannot close the round; the council cannot vote before closing."""
+        await rnd.submit_and_approve("NV018")
+        await rnd.open()
+        refusal = await refused(rnd.svc.close(rnd.h.actor("giamdoc"), rnd.key))
+        assert refusal.code is RefusalCode.FORBIDDEN
+        body = CouncilRequest.model_validate(
+            {
+                "held_on": "2024-12-22",
+                "members": MEMBERS,
+                "ballots": [{"nomination": "x", "title": "LDTT", "in_favour": 1}],
+            }
+        )
+        refusal = await refused(rnd.svc.council(rnd.h.actor("thuky.hoidong"), rnd.key, body))
+        assert refusal.code is RefusalCode.WRONG_STAGE
+        refusal = await refused(rnd.svc.close(rnd.h.actor("canbo.ldvl"), rnd.key))
+        assert refusal.code is RefusalCode.FORBIDDEN
+
+
+class TestLateArrivals:
+    async def test_refuse_policy_refuses_unit_approval_after_closing(self, rnd: Round) -> None:
+        """After closing with `refuse`, a unit head's approval is refused with the closing time."""
+        await rnd.submit_and_approve("NV018")
+        await rnd.open("refuse")
+        await rnd.close()
+        body = NominationSubmission.model_validate(
+            {"movement": "NTM-2024", "unit": "LDVL", "facts": facts("NV019"), "dossier": DOSSIER}
+        )
+        late = await rnd.h.lifecycle.submit(rnd.h.actor("canbo.ldvl"), body)
+        refusal = await refused(rnd.h.review("truongphong.ldvl", late.id, "approve"))
+        assert refusal.code is RefusalCode.WRONG_STAGE and "đã đóng" in refusal.message
+
+    async def test_next_round_policy_keeps_late_arrival_for_the_next_round(
+        self, rnd: Round
+    ) -> None:
+        """With `next_round`, a late arrival is not in the closed round and joins the next one."""
+        await rnd.submit_and_approve("NV018")
+        await rnd.open("next_round")
+        await rnd.close()
+        late = await rnd.submit_and_approve("NV019")
+        await rnd.council()
+        view = await rnd.decide()
+        assert late not in {i.nomination for i in view.items}
+        await rnd.open()
+        view = await rnd.close()
+        assert late in {i.nomination for i in view.items}
+
+
+class TestCrossNomination:
+    async def test_initiative_claimed_twice_is_flagged_and_kept_by_first(self, rnd: Round) -> None:
+        """Two nominations claim one initiative: both flagged, only the first keeps CSTDCS."""
+        ini = [{"id": "SK-LDVL-2024-01", "level": "co_so", "year": 2024, "applied": True}]
+        a = await rnd.submit_and_approve("NV018", initiatives=ini)
+        b = await rnd.submit_and_approve("NV019", initiatives=ini)
+        await rnd.open()
+        view = await rnd.close()
+        codes = {(i.nomination, i.code) for i in view.items}
+        assert (a, "CSTDCS") in codes and (b, "CSTDCS") not in codes and (b, "LDTT") in codes
+        assert any(f["code"] == "initiative_claimed_twice" for f in view.flags)
+
+
+class TestAfterDecision:
+    async def test_province_returns_one_nominee_and_revocation_is_recorded(
+        self, rnd: Round
+    ) -> None:
+        """A province-level proposal is answered per nominee; an issued award can be revoked."""
+        history = [{"year": 2023, "rating": "HTXSNV", "titles": ["LDTT", "CSTDCS"]}]
+        a = await rnd.submit_and_approve("NV018", rating="HTXSNV", history=history)
+        b = await rnd.submit_and_approve("NV019")
+        await rnd.open()
+        view = await rnd.close()
+        assert (a, "BANG_KHEN_UBND_TINH") in {(i.nomination, i.code) for i in view.items}
+        await rnd.council()
+        view = await rnd.decide()
+        assert rnd.item(view, a, "BANG_KHEN_UBND_TINH").province_status == "pending"
+        with rnd.h.db.uow() as session:
+            answer = rounds.record_province_answer(
+                session,
+                rnd.h.actor("vanphong"),
+                a,
+                "BANG_KHEN_UBND_TINH",
+                "returned",
+                "Bổ sung minh chứng sáng kiến",
+            )
+        assert answer.province_status == "returned"
+        with rnd.h.db.uow() as session:
+            revoked = rounds.revoke_award(
+                session, rnd.h.actor("giamdoc"), b, "LDTT", "Kê khai không trung thực"
+            )
+        assert revoked.revoked and revoked.revoked_reason == "Kê khai không trung thực"
+        with rnd.h.db.uow() as session, pytest.raises(Refusal):
+            rounds.revoke_award(session, rnd.h.actor("vanphong"), b, "LDTT", "x")

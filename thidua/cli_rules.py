@@ -1,0 +1,349 @@
+"""``thidua rules``: check, test, evaluate and diff the declarative criteria files.
+
+User-facing text is Vietnamese; errors never show a traceback (exit 1: rules/usage problem,
+exit 2: invalid facts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from rules.diff import diff_rulesets
+from rules.engine import Decision, RulesEngine
+from rules.errors import FactsError, RulesFileError
+from rules.facts import parse_facts
+from rules.golden import load_golden, run_golden
+from rules.loader import load_ruleset
+from rules.registry import (
+    GOLDEN_SUFFIX,
+    LoadedRuleset,
+    NoRulesetInForce,
+    RulesRegistry,
+    UnknownRuleset,
+    golden_path_for,
+)
+
+app = typer.Typer(
+    help="Bộ tiêu chí thi đua, khen thưởng (tệp YAML): kiểm tra, chạy ca kiểm thử, xét, so sánh.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+_STATUS_VI = {
+    "eligible": "ĐỦ ĐIỀU KIỆN",
+    "not_eligible": "KHÔNG ĐỦ ĐIỀU KIỆN",
+    "on_hold": "TẠM DỪNG XÉT",
+}
+_KIND_VI = {"individual": "cá nhân", "collective": "tập thể"}
+MAX_FACTS_BYTES = 50_000_000
+
+
+class _Abort(Exception):
+    def __init__(self, lines: list[str], code: int) -> None:
+        self.lines = lines
+        self.code = code
+
+
+def _fail(lines: str | list[str], code: int = 1) -> _Abort:
+    return _Abort([lines] if isinstance(lines, str) else lines, code)
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Run a command body: known errors become messages and exit codes, never tracebacks."""
+    try:
+        return fn()
+    except typer.Exit:
+        raise
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        raise typer.Exit(0) from None
+    except _Abort as exc:
+        for line in exc.lines:
+            typer.secho(line, fg=typer.colors.RED, err=True)
+        raise typer.Exit(exc.code) from None
+    except RulesFileError as exc:
+        for issue in exc.issues:
+            typer.secho(str(issue), fg=typer.colors.RED, err=True)
+        typer.secho(f"Lỗi: tệp tiêu chí không hợp lệ ({len(exc.issues)} lỗi).", err=True)
+        raise typer.Exit(1) from None
+    except (UnknownRuleset, NoRulesetInForce) as exc:
+        typer.secho(f"Lỗi: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # last resort: a message, not a traceback
+        typer.secho(
+            f"Lỗi không mong đợi: {type(exc).__name__}: {exc}", fg=typer.colors.RED, err=True
+        )
+        raise typer.Exit(1) from None
+
+
+def _rules_and_golden(file: Path) -> tuple[Path, Path]:
+    if file.name.endswith(GOLDEN_SUFFIX):
+        rules_file = file.with_name(file.name[: -len(GOLDEN_SUFFIX)] + ".yaml")
+        return rules_file, file
+    return file, golden_path_for(file)
+
+
+# -- check -------------------------------------------------------------------------------------
+@app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Tệp tiêu chí YAML cần kiểm tra.")],
+) -> None:
+    """Kiểm tra tệp tiêu chí: in lỗi dạng tệp:dòng:cột: thông báo."""
+
+    def body() -> None:
+        failed = 0
+        for f in files:
+            try:
+                rs = load_ruleset(f)
+            except RulesFileError as exc:
+                failed += 1
+                for issue in exc.issues:
+                    typer.echo(str(issue))
+                continue
+            unconfirmed = sum(1 for r in rs.rules if r.unconfirmed)
+            typer.echo(
+                f"✓ {f}: hợp lệ — bộ tiêu chí {rs.id} phiên bản {rs.version}, "
+                f"{len(rs.rules)} quy tắc ({unconfirmed} chưa xác nhận), "
+                f"hiệu lực từ {rs.effective_from.isoformat()}"
+                + (f" đến {rs.effective_to.isoformat()}" if rs.effective_to else "")
+                + f", sha256 {rs.sha256[:12]}…"
+            )
+        if failed:
+            typer.echo(f"Có {failed}/{len(files)} tệp không hợp lệ.", err=True)
+            raise typer.Exit(1)
+
+    _run(body)
+
+
+# -- test --------------------------------------------------------------------------------------
+@app.command("test")
+def test(
+    file: Annotated[Path, typer.Argument(help="Tệp tiêu chí (hoặc tệp .golden.yaml bên cạnh).")],
+) -> None:
+    """Chạy các ca kiểm thử (golden) của một tệp tiêu chí và in bảng kết quả."""
+
+    def body() -> None:
+        rules_file, golden_file = _rules_and_golden(file)
+        if not golden_file.exists():
+            raise _fail(f"Lỗi: không tìm thấy tệp ca kiểm thử {golden_file}")
+        registry = RulesRegistry.from_files([rules_file])
+        (lr,) = registry.all()
+        golden = load_golden(golden_file)
+        engine = RulesEngine(registry)
+        results = run_golden(engine, lr, golden)
+        rows = [
+            (
+                r.case.id,
+                r.case.expected_text(),
+                r.actual_text(),
+                "ĐẠT" if r.passed else "KHÔNG ĐẠT",
+            )
+            for r in results
+        ]
+        header = ("Ca kiểm thử", "Mong đợi", "Thực tế", "Kết quả")
+        widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+        typer.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        typer.echo("  ".join("-" * w for w in widths))
+        for row in rows:
+            typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        failed = [r for r in results if not r.passed]
+        for r in failed:
+            typer.echo(f"✗ {r.case.id}: " + "; ".join(r.problems))
+        typer.echo(f"{len(results) - len(failed)}/{len(results)} ca đạt — {lr.id}@{lr.version}")
+        if failed:
+            raise typer.Exit(1)
+
+    _run(body)
+
+
+# -- evaluate ----------------------------------------------------------------------------------
+_MSG_VI = {
+    "Input should be a valid integer": "phải là số nguyên",
+    "Input should be a valid boolean": "phải là true/false",
+    "Input should be a valid string": "phải là chuỗi",
+    "Input should be a valid list": "phải là danh sách",
+    "Field required": "thiếu trường bắt buộc",
+    "Extra inputs are not permitted": "trường không có trong hợp đồng dữ liệu (không được phép)",
+    "Input should be a valid dictionary or object to extract fields from": "phải là một đối tượng JSON",
+    "Unable to extract tag using discriminator 'kind'": "thiếu hoặc sai trường kind (individual/collective)",
+}
+
+
+def _msg_vi(msg: str) -> str:
+    """Vietnamese for the common validation messages (others are shown as they are)."""
+    if msg in _MSG_VI:
+        return _MSG_VI[msg]
+    if msg.startswith("Input should be "):
+        return "phải là " + msg[len("Input should be ") :].replace(" or ", " hoặc ")
+    if msg.startswith("Input tag "):
+        return "kind phải là individual hoặc collective"
+    return msg
+
+
+class _BadJson:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _read_facts(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(where, facts) per nominee; where = 'dòng N' (jsonl) or 'phần tử [i]' (json list)."""
+    try:
+        if path.stat().st_size > MAX_FACTS_BYTES:
+            raise _fail(f"Lỗi: tệp dữ liệu quá lớn (tối đa {MAX_FACTS_BYTES} byte)", 2)
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"Lỗi: không đọc được tệp dữ liệu {path}: {exc.strerror}", 2) from None
+    except UnicodeDecodeError:
+        raise _fail(f"Lỗi: tệp dữ liệu {path} không phải UTF-8", 2) from None
+    items: list[tuple[str, Any]] = []
+    errors: list[str] = []
+    if path.suffix.lower() == ".jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((f"dòng {n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                items.append(
+                    (f"dòng {n}", _BadJson(f"JSON không hợp lệ (cột {exc.colno}): {exc.msg}"))
+                )
+            except RecursionError:
+                items.append((f"dòng {n}", _BadJson("JSON lồng nhau quá sâu")))
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _fail(
+                f"{path}:{exc.lineno}:{exc.colno}: JSON không hợp lệ: {exc.msg}", 2
+            ) from None
+        except RecursionError:
+            raise _fail(f"Lỗi: {path}: JSON lồng nhau quá sâu", 2) from None
+        if isinstance(data, list):
+            items = [(f"phần tử [{i}]", x) for i, x in enumerate(data)]
+        else:
+            items = [("tài liệu", data)]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for where, raw in items:
+        if isinstance(raw, _BadJson):
+            errors.append(f"{path}: {where}: {raw.message}")
+            continue
+        try:
+            parse_facts(raw)
+        except FactsError as exc:
+            for e in exc.errors:
+                field = e["loc"] or "(toàn bộ)"
+                errors.append(f"{path}: {where}, trường {field}: {_msg_vi(e['msg'])}")
+            continue
+        out.append((where, raw))
+    if errors:
+        raise _fail([*errors, f"Lỗi: dữ liệu không hợp lệ ({len(errors)} lỗi)."], 2)
+    if not out:
+        raise _fail(f"Lỗi: tệp dữ liệu {path} không có đối tượng nào", 2)
+    return out
+
+
+def _table(decision: Decision, lr: LoadedRuleset) -> list[str]:
+    kind = _KIND_VI[decision.kind]
+    lines = [
+        f"=== {decision.id} ({kind}, năm {decision.year}) — {_STATUS_VI[decision.status.value]}",
+        f"    Bộ tiêu chí: {lr.id} phiên bản {lr.version}",
+    ]
+    names = {c: t.name_vi for c, t in lr.titles.items()}
+    if decision.titles:
+        lines.append("    Danh hiệu: " + "; ".join(names.get(t, t) for t in decision.titles))
+    if decision.proposals:
+        lines.append(
+            "    Đề nghị lên tỉnh: " + "; ".join(names.get(t, t) for t in decision.proposals)
+        )
+    if decision.withheld:
+        lines.append("    Tạm giữ lại: " + "; ".join(names.get(t, t) for t in decision.withheld))
+    for r in decision.rules:
+        if r["outcome"] == "skipped":
+            continue
+        if r["outcome"] == "not_fired" and r["kind"] in ("hold", "disqualify"):
+            continue  # only worth showing when it applies
+        mark = "✓" if r["outcome"] == "fired" else "✗"
+        note = " [tiêu chí chưa xác nhận]" if r["unconfirmed"] else ""
+        lines.append(f"    {mark} {r['message_vi']}{note}")
+    return lines
+
+
+@app.command("evaluate")
+def evaluate(
+    facts: Annotated[Path, typer.Option("--facts", help="Dữ liệu đối tượng: .json hoặc .jsonl.")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Dùng tệp tiêu chí này (thay vì theo ngày).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ngày xét YYYY-MM-DD (mặc định: 31/12 của năm xét)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="json (mỗi dòng một kết quả) hoặc table.")
+    ] = "json",
+) -> None:
+    """Xét từng đối tượng theo bộ tiêu chí và giải thích vì sao đạt / không đạt."""
+
+    def body() -> None:
+        if output not in ("json", "table"):
+            raise _fail("Lỗi: --format phải là json hoặc table", 2)
+        if rules is not None and as_of is not None:
+            raise _fail("Lỗi: chỉ dùng một trong --rules hoặc --as-of", 2)
+        day: dt.date | None = None
+        if as_of is not None:
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                raise _fail(f"Lỗi: ngày không hợp lệ {as_of!r} (dạng YYYY-MM-DD)", 2) from None
+        items = _read_facts(facts)
+        if rules is not None:
+            registry = RulesRegistry.from_files([rules])
+            (pinned,) = registry.all()
+        else:
+            registry = RulesRegistry.from_directory()
+            pinned = None
+        engine = RulesEngine(registry)
+        for _where, raw in items:
+            if pinned is not None:
+                decision = engine.evaluate_many([raw], ruleset=pinned)[0]
+            else:  # the version in force on --as-of, else on 31/12 of the review year
+                decision = engine.evaluate(raw, as_of=day)
+            lr = registry.get(decision.ruleset.id, decision.ruleset.version)
+            if output == "json":
+                typer.echo(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False))
+            else:
+                for line in _table(decision, lr):
+                    typer.echo(line)
+
+    _run(body)
+
+
+# -- diff --------------------------------------------------------------------------------------
+@app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="Tệp tiêu chí cũ.")],
+    new: Annotated[Path, typer.Argument(help="Tệp tiêu chí mới.")],
+) -> None:
+    """So sánh hai tệp tiêu chí: quy tắc thêm/bỏ/sửa, tham số cũ → mới."""
+
+    def body() -> None:
+        a = load_ruleset(old)
+        b = load_ruleset(new)
+        typer.echo(f"So sánh {a.id}@{a.version} → {b.id}@{b.version}")
+        changes = diff_rulesets(a, b)
+        if not changes:
+            typer.echo("Không có thay đổi về nội dung.")
+            return
+        for ch in changes:
+            for line in ch.lines_vi():
+                typer.echo(line)
+        typer.echo(f"Tổng cộng {len(changes)} thay đổi.")
+
+    _run(body)
