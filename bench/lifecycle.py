@@ -43,7 +43,13 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from temporalio import activity, workflow  # noqa: E402
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes  # noqa: E402
+from temporalio.client import WithStartWorkflowOperation  # noqa: E402
+from temporalio.common import (  # noqa: E402
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 
 TARGET_RATIO = 0.8
 MOVEMENT = "NTM-2024"
@@ -73,7 +79,7 @@ def bare_step(name: str) -> bool:
 
 @workflow.defn
 class BareWorkflow:
-    """1 start + 3 updates and 7 activities (3 in run, then 2, 1, 1 in the updates), like ours."""
+    """Update-with-start + 3 updates and 7 activities (3 in run, then 2, 1, 1 in the updates), like ours."""
 
     def __init__(self) -> None:
         self._ready = False
@@ -98,6 +104,12 @@ class BareWorkflow:
         await workflow.wait_condition(lambda: self._approvals >= 3)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._approvals
+
+    @workflow.update
+    async def started(self) -> bool:
+        """Like ours (submission_evaluated): the submitter waits for the first activities."""
+        await workflow.wait_condition(lambda: self._ready)
+        return True
 
     @workflow.update
     async def approve(self, step: int) -> int:
@@ -456,17 +468,22 @@ async def run_baseline(
     result.sample_workflow_id = f"bare-{run_id}-{indexes[0]}" if indexes else None
 
     async def one(i: int) -> None:
-        handle = await _timed(
+        start = WithStartWorkflowOperation(
+            BareWorkflow.run,
+            BareInput(name=f"bare-{run_id}-{i}", search_attributes=search_attributes),
+            id=f"bare-{run_id}-{i}",
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=initial,
+        )
+        await _timed(
             result,
             "start",
-            client.start_workflow(
-                BareWorkflow.run,
-                BareInput(name=f"bare-{run_id}-{i}", search_attributes=search_attributes),
-                id=f"bare-{run_id}-{i}",
-                task_queue=task_queue,
-                search_attributes=initial,
+            client.execute_update_with_start_workflow(
+                BareWorkflow.started, start_workflow_operation=start
             ),
         )
+        handle = client.get_workflow_handle_for(BareWorkflow.run, f"bare-{run_id}-{i}")
         for step, op in ((1, "update_1"), (2, "update_2"), (3, "update_3")):
             await _timed(result, op, handle.execute_update(BareWorkflow.approve, step))
 

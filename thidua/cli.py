@@ -508,6 +508,24 @@ def rounds_document(
         _fail(refusal.message)
 
 
+@app.command()
+def demo(
+    api_url: Annotated[
+        str | None, typer.Option("--api", help="Địa chỉ API (mặc định theo cấu hình)")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi văn bản")] = Path("out"),
+) -> None:
+    """Chạy thử trọn một đợt xét năm 2024 qua API (cần `make run` đang chạy)."""
+    from thidua.demo import DemoError, run_demo
+
+    settings = _settings()
+    url = api_url or f"http://{settings.api.host}:{settings.api.port}"
+    try:
+        run_demo(url, settings.var_dir / "sample-accounts.json", out, echo=typer.echo)
+    except DemoError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     """Entry point. Exits with ``os._exit`` after flushing: the Temporal SDK's runtime thread can
     crash a short-lived process during interpreter finalization (PyGILState_Release)."""
