@@ -309,3 +309,30 @@ class TestAfterDecision:
         assert revoked.revoked and revoked.revoked_reason == "Kê khai không trung thực"
         with rnd.h.db.uow() as session, pytest.raises(Refusal):
             rounds.revoke_award(session, rnd.h.actor("vanphong"), b, "LDTT", "x")
+
+
+class TestSupplement:
+    async def test_returned_dossier_supplemented_is_appraised_in_the_next_round(
+        self, rnd: Round
+    ) -> None:
+        """A dossier returned at closing, supplemented and approved again, joins the next round."""
+        from thidua.services.lifecycle import ResubmitRequest
+
+        a = await rnd.submit_and_approve("NV018")
+        b = await rnd.submit_and_approve("NV019", dossier={"achievement_report": "bc.pdf"})
+        await rnd.open("next_round")
+        view = await rnd.close()
+        assert next(r for r in view.results if r["key"] == b)["outcome"] == "returned"
+        await poll(lambda: rnd.h.nomination(b), lambda n: n.stage == "returned")
+        body = ResubmitRequest.model_validate(
+            {"facts": facts("NV019"), "dossier": DOSSIER, "reason": "Bổ sung"}
+        )
+        await rnd.h.lifecycle.resubmit(rnd.h.actor("canbo.ldvl"), b, body)
+        assert rnd.h.nomination(b).dossier == DOSSIER
+        await rnd.h.review("truongphong.ldvl", b, "approve")
+        await rnd.council()
+        await rnd.decide()
+        assert rnd.h.nomination(a).stage == Stage.APPROVED.value
+        await rnd.open()
+        view = await rnd.close()
+        assert [r["outcome"] for r in view.results if r["key"] == b] == ["recommended"]

@@ -69,6 +69,7 @@ class ResubmitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     facts: Facts
+    dossier: Dossier | None = Field(default=None, description="Hồ sơ đã bổ sung (nếu có)")
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -202,6 +203,10 @@ class Lifecycle:
         )
         return await asyncio.to_thread(self.read, actor, key)
 
+    def _update_dossier(self, key: str, dossier: dict[str, Any]) -> None:
+        with self.uow() as session:
+            nominations.update_dossier(session, key, dossier)
+
     def _ref(self, key: str) -> nominations.NominationRef:
         with self.uow() as session:
             return nominations.nomination_ref(session, key)
@@ -252,6 +257,8 @@ class Lifecycle:
             NominationWorkflow.resubmit,
             ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
         )
+        if body.dossier is not None:
+            await asyncio.to_thread(self._update_dossier, key, body.dossier.model_dump())
         return await asyncio.to_thread(self.read, actor, key)
 
     async def hold(self, actor: Actor, key: str, body: HoldRequest) -> nominations.NominationDetail:

@@ -241,6 +241,13 @@ def delete_unstarted_nomination(session: Session, key: str) -> None:
         session.delete(row)
 
 
+def update_dossier(session: Session, key: str, dossier: dict[str, Any]) -> None:
+    """Replace the dossier the unit attached (after it was supplemented)."""
+    row = _require_row(session, key)
+    row.dossier = dossier
+    row.updated_at = datetime.now(UTC)
+
+
 # ---- recording (called by activities; each call is idempotent) ----------------------------
 
 

@@ -280,6 +280,11 @@ def store_appraisal(
         ).all()
     )
     now = _now()
+    sent_back = [r["key"] for r in appraisal["results"] if r["outcome"] in ("returned", "on_hold")]
+    if sent_back:
+        # Returned or held: they come back to a later round once supplemented or cleared.
+        for n in session.scalars(select(NominationRow).where(NominationRow.key.in_(sent_back))):
+            n.round_id = None
     for result in appraisal["results"]:
         if result["outcome"] != "recommended":
             continue
