@@ -9,9 +9,11 @@ updates sent to nomination workflows carry deterministic update ids.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -35,7 +37,27 @@ if TYPE_CHECKING:
     from thidua.db.session import UnitOfWork
 
 log = get_logger(__name__)
+T = TypeVar("T")
 PROVINCE_LEVEL = frozenset({"TTLDXS", "BANG_KHEN_UBND_TINH"})
+
+
+def _heartbeating(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Heartbeat every second while the activity runs (its heartbeat timeout is 10 s)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        async def beat() -> None:
+            while True:
+                activity.heartbeat()
+                await asyncio.sleep(1)
+
+        task = asyncio.create_task(beat())
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            task.cancel()
+
+    return wrapper
 
 
 def _invalid(message: str) -> ApplicationError:
@@ -90,6 +112,7 @@ class ConsolidationActivities:
             return row.ruleset_id, row.ruleset_version
 
     # ---- activities -----------------------------------------------------------------
+    # The long ones heartbeat (see _heartbeating) so a killed worker is noticed in seconds.
 
     @activity.defn
     async def record_round_step(self, data: RoundActivityInput) -> bool:
@@ -100,6 +123,7 @@ class ConsolidationActivities:
         return await asyncio.to_thread(_write)
 
     @activity.defn
+    @_heartbeating
     async def appraise_round(self, data: RoundActivityInput) -> dict[str, int]:
         """Close: gather, appraise across nominations, return/hold what must go back."""
         from thidua.appraisal import Candidate, PastInitiativeUse, appraise
@@ -129,7 +153,6 @@ class ConsolidationActivities:
             }
             with self._uow() as session:
                 rounds.store_appraisal(session, data.round_key, dumped, levels)
-                rounds.record_round_step(session, data.round_key, data.step)
             return dumped, records
 
         appraisal, records = await asyncio.to_thread(_appraise)
@@ -158,10 +181,13 @@ class ConsolidationActivities:
                     f"{prefix}:{result['key']}:hold",
                 )
         counts["flags"] = len(appraisal.get("flags", []))
+        # The round's stage moves only once every nomination has been moved on.
+        await self.record_round_step(data)
         log.info("round appraised", round=data.round_key, **counts)
         return counts
 
     @activity.defn
+    @_heartbeating
     async def record_council(self, data: RoundActivityInput) -> dict[str, int]:
         """Record the council's ballots; CSTDCS needs the share of ALL members set in the rules file."""
         from thidua.appraisal import Appraisal, recompute_after_vote, tally, vote_threshold
@@ -248,6 +274,7 @@ class ConsolidationActivities:
         return await asyncio.to_thread(_record)
 
     @activity.defn
+    @_heartbeating
     async def finalize_round(self, data: RoundActivityInput) -> dict[str, int]:
         """The Director's decision: statuses and amounts, documents, then each nomination moves on."""
         decision = data.decision
@@ -291,7 +318,6 @@ class ConsolidationActivities:
                 for key, wf in rounds.round_workflow_ids(session, data.round_key).items():
                     out.workflow_ids.setdefault(key, wf)
                 out.results = list((row.appraisal or {}).get("results", []))
-                rounds.record_round_step(session, data.round_key, data.step)
                 generate_round_documents(
                     session,
                     data.round_key,
@@ -353,6 +379,7 @@ class ConsolidationActivities:
                     f"{prefix}:{key}:office-reject",
                 )
                 counts["rejected"] += 1
+        await self.record_round_step(data)
         log.info("round decided", round=data.round_key, **counts)
         return counts
 

@@ -385,7 +385,7 @@ def _print_round(view: Any, as_json: bool) -> None:
         tally = item.tally or {}
         votes = f" {tally.get('in_favour')}/{tally.get('members_total')} phiếu" if tally else ""
         typer.echo(
-            f"  {item.rank:>3}. {item.code:<20} {item.nominee_name:<30} {item.unit:<7} "
+            f"  {item.rank + 1:>3}. {item.code:<20} {item.nominee_name:<30} {item.unit:<7} "
             f"HĐ: {item.council_status}{votes}; GĐ: {item.director_status}"
             + (f"; tỉnh: {item.province_status}" if item.province_status else "")
         )

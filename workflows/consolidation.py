@@ -36,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
 # Appraisal and finalisation drive every nomination of the round: allow them time.
 LONG_ACTIVITY = timedelta(minutes=10)
 SHORT_ACTIVITY = timedelta(seconds=30)
+# A dead worker is noticed within this time and the activity runs again on another one.
+HEARTBEAT = timedelta(seconds=10)
 RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20)
 )
@@ -102,6 +104,7 @@ class ConsolidationWorkflow:
                 ConsolidationActivities.appraise_round,
                 activity_input,
                 start_to_close_timeout=LONG_ACTIVITY,
+                heartbeat_timeout=HEARTBEAT,
                 retry_policy=RETRY,
             )
             self._summary = dict(result)
@@ -110,6 +113,7 @@ class ConsolidationWorkflow:
                 ConsolidationActivities.record_council,
                 activity_input,
                 start_to_close_timeout=LONG_ACTIVITY,
+                heartbeat_timeout=HEARTBEAT,
                 retry_policy=RETRY,
             )
             self._summary.update(result)
@@ -118,6 +122,7 @@ class ConsolidationWorkflow:
                 ConsolidationActivities.finalize_round,
                 activity_input,
                 start_to_close_timeout=LONG_ACTIVITY,
+                heartbeat_timeout=HEARTBEAT,
                 retry_policy=RETRY,
             )
             self._summary.update(result)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError
@@ -33,6 +39,7 @@ from thidua.services import rounds
 from workflows.consolidation import ConsolidationWorkflow
 
 log = get_logger(__name__)
+MAX_UPDATE_WAITS = 15  # each wait lasts up to the client's RPC timeout (about 20 s)
 
 
 class OpenRoundRequest(BaseModel):
@@ -104,8 +111,27 @@ class Rounds:
             return rounds.round_row(session, key).workflow_id
 
     async def _update(self, workflow_id: str, method: Any, arg: BaseModel) -> RoundStatus:
+        """Send an update; if the wait times out (e.g. no worker for a while), wait again on the
+        same update id rather than report a failure for a step that will still complete."""
+        handle = self._handle(workflow_id)
+        update_id = str(uuid.uuid4())
         try:
-            result: RoundStatus = await self._handle(workflow_id).execute_update(method, arg)
+            try:
+                result: RoundStatus = await handle.execute_update(method, arg, id=update_id)
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                update = handle.get_update_handle_for(method, update_id)
+                for attempt in range(MAX_UPDATE_WAITS):
+                    try:
+                        result = await update.result()
+                        break
+                    except WorkflowUpdateRPCTimeoutOrCancelledError:
+                        log.warning("round update still running", update=update_id, attempt=attempt)
+                else:
+                    raise Refusal(
+                        RefusalCode.UNAVAILABLE,
+                        "Bước này vẫn đang được xử lý (máy chủ quy trình chưa phản hồi); "
+                        "hãy xem lại đợt xét sau ít phút.",
+                    ) from None
         except WorkflowUpdateFailedError as exc:
             refusal = _refusal_from(exc.cause) if exc.cause else None
             if refusal is not None:

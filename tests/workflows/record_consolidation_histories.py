@@ -1,0 +1,187 @@
+"""Record one ConsolidationWorkflow history per round path, as replay fixtures.
+
+Run from the project root: ``python -m tests.workflows.record_consolidation_histories [path ...]``.
+It starts an in-memory embedded Temporal server and, for every path in ``PATHS``, a worker with
+the real activities and rules engine over a fresh SQLite database; it drives the round with the
+``Round`` driver of ``test_consolidation.py`` to its decision and writes
+``tests/workflows/histories/consolidation_<path>.json``. ``test_consolidation_replay.py`` replays
+them against the current workflow code: re-record only for a deliberate, replay-safe change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import SeededDb
+from tests.workflows.scenarios import Harness, harness, poll
+from tests.workflows.test_consolidation import MEMBERS, Round
+from thidua.domain import RoundStage
+from thidua.logging import configure_logging
+from thidua.policy import Refusal, RefusalCode
+from thidua.services.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
+from thidua.temporal import temporal_binary
+from workflows import search_attributes as sa_keys
+from workflows.consolidation import ConsolidationWorkflow
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+PREFIX = "consolidation_"
+# How far ahead the deadline path sets the round's closing time.
+DEADLINE_SECONDS = 4
+
+
+async def _nominations(rnd: Round) -> None:
+    """Two complete nominations (one with CSTDCS) and one the appraisal returns."""
+    await rnd.submit_and_approve("NV018", rating="HTXSNV")
+    await rnd.submit_and_approve("NV019")
+    await rnd.submit_and_approve("NV020", dossier={"achievement_report": "bc.pdf"})
+
+
+async def _expect_refusal(coro: Awaitable[object], code: RefusalCode) -> None:
+    try:
+        await coro
+    except Refusal as refusal:
+        assert refusal.code is code, (refusal.code, refusal.message)
+    else:
+        raise AssertionError(f"expected a refusal {code.value}")
+
+
+async def path_approve(rnd: Round) -> None:
+    await _nominations(rnd)
+    await rnd.open()
+    await rnd.close()
+    await rnd.council()
+    await rnd.decide()
+
+
+async def path_director_return(rnd: Round) -> None:
+    await _nominations(rnd)
+    await rnd.open()
+    await rnd.close()
+    await rnd.council()
+    view = await rnd.svc.decide(
+        rnd.h.actor("giamdoc"),
+        rnd.key,
+        DecisionRequest(action="return", reason="Rà soát lại minh chứng"),
+    )
+    assert view.stage == "office", view.stage
+    await rnd.close()
+    await rnd.council()
+    await rnd.decide()
+
+
+async def path_deadline_close(rnd: Round) -> None:
+    await _nominations(rnd)
+    body = OpenRoundRequest(
+        movement="NTM-2024",
+        year=2024,
+        closes_at=datetime.now(UTC) + timedelta(seconds=DEADLINE_SECONDS),
+    )
+    view = await rnd.svc.open(rnd.h.actor("vanphong"), body)
+    rnd.key = view.key
+    # Wait on the workflow, not the database: the appraisal records the close step in the
+    # database before it has moved the nominations on and the workflow has left ``open``.
+    handle = rnd.h.client.get_workflow_handle_for(ConsolidationWorkflow.run, view.workflow_id)
+    closed = await poll(
+        lambda: handle.query(ConsolidationWorkflow.status),
+        lambda s: s.stage is RoundStage.COUNCIL,
+        within=30,
+    )
+    assert closed.steps[-1].action == "close" and closed.steps[-1].actor is None
+    await rnd.council()
+    await rnd.decide()
+
+
+async def path_refused_steps(rnd: Round) -> None:
+    await _nominations(rnd)
+    await rnd.open()
+    # Rejected by the update validator: the Director may not close the round.
+    await _expect_refusal(rnd.svc.close(rnd.h.actor("giamdoc"), rnd.key), RefusalCode.FORBIDDEN)
+    await rnd.close()
+    # Accepted, then failed inside the council activity: a ballot for something not on the list.
+    body = CouncilRequest.model_validate(
+        {
+            "held_on": "2024-12-22",
+            "members": MEMBERS,
+            "ballots": [{"nomination": "KHONG_CO", "title": "LDTT", "in_favour": 9}],
+        }
+    )
+    await _expect_refusal(
+        rnd.svc.council(rnd.h.actor("thuky.hoidong"), rnd.key, body), RefusalCode.INVALID
+    )
+    await rnd.council()
+    await rnd.decide()
+
+
+PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
+    "approve": path_approve,
+    "director_return": path_director_return,
+    "deadline_close": path_deadline_close,
+    "refused_steps": path_refused_steps,
+}
+
+
+async def _drive(h: Harness, drive: Callable[[Round], Awaitable[None]]) -> WorkflowHistory:
+    rnd = Round(h)
+    await drive(rnd)
+    view = rnd.svc.read(h.actor("vanphong"), rnd.key)
+    assert view.stage == "decided", view.stage
+    handle = h.client.get_workflow_handle(view.workflow_id)
+    await handle.result()
+    return await handle.fetch_history()
+
+
+async def record(only: list[str]) -> list[Path]:
+    from rules.engine import RulesEngine
+    from rules.registry import RulesRegistry
+
+    unknown = sorted(set(only) - set(PATHS))
+    if unknown:
+        raise SystemExit(f"unknown path(s): {', '.join(unknown)}; known: {', '.join(PATHS)}")
+    engine = RulesEngine(RulesRegistry.from_directory())
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=["--headless"],
+        search_attributes=list(sa_keys.ALL),
+    )
+    written: list[Path] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, drive in PATHS.items():
+                if only and name not in only:
+                    continue
+                db = SeededDb(f"sqlite:///{tmp}/{name}.db")
+                async with harness(env.client, db, f"record-consolidation-{name}", engine) as h:
+                    history = await _drive(h, drive)
+                db.uow.engine.dispose()
+                path = HISTORIES / f"{PREFIX}{name}.json"
+                path.write_text(history.to_json(), encoding="utf-8")
+                written.append(path)
+                print(f"{name}: {len(history.events)} events -> {path}")
+    finally:
+        await env.shutdown()
+    return written
+
+
+def main() -> None:
+    configure_logging("WARNING", "console")
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    asyncio.run(record(sys.argv[1:]))
+    sys.stdout.flush()
+    # The worker and client are shut down; skip interpreter teardown, where the SDK may crash
+    # (PyGILState_Release, a known issue) after the work is done.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

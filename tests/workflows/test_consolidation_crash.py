@@ -1,0 +1,301 @@
+"""A crash of the worker during consolidation loses nothing and records nothing twice.
+
+The worker runs as a real ``python -m thidua.cli worker`` subprocess over a SQLite file, against
+the session's Temporal server (on this test's own namespace). It is killed with SIGKILL while the
+Office's close is appraising the round, and again while the Director's decision is being applied;
+a fresh worker process picks the work up. The database must end as if nothing had happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import SeededDb, fast_settings
+from tests.workflows.scenarios import Harness, RecordingEngine, poll
+from tests.workflows.test_consolidation import DOSSIER, Round
+from thidua.db.models import (
+    AwardItemRow,
+    DocumentRow,
+    NominationRow,
+    NominationStepRow,
+    RoundRow,
+)
+from thidua.domain import RoundStage, RoundStatus, Stage
+from workflows.consolidation import ConsolidationWorkflow
+
+pytestmark = pytest.mark.slow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+INCOMPLETE = {"achievement_report": "bao-cao.pdf"}  # no review minutes: returned at closing
+# (nominee, unit, extra facts, dossier): 8 nominations over two units; one goes back at closing.
+NOMINATIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
+    ("NV018", "LDVL", {"rating": "HTXSNV"}, DOSSIER),
+    ("NV019", "LDVL", {}, DOSSIER),
+    ("NV020", "LDVL", {}, INCOMPLETE),
+    ("NV021", "LDVL", {}, DOSSIER),
+    ("NV022", "LDVL", {}, DOSSIER),
+    ("NV024", "GDNN", {"rating": "HTXSNV"}, DOSSIER),
+    ("NV025", "GDNN", {}, DOSSIER),
+    ("NV027", "GDNN", {}, DOSSIER),
+]
+# How long a restarted worker may take to finish an interrupted step: the workflow task times
+# out after 10 s and an interrupted activity must be noticed and retried.
+RECOVERY_SECONDS = 40
+
+
+class WorkerProcess:
+    """``python -m thidua.cli worker`` in its own process group, output appended to a log file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.started = 0
+
+    def start(self) -> None:
+        assert self.proc is None or self.proc.poll() is not None
+        self.started += 1
+        self._log = self.log_path.open("ab")
+        self._log.write(f"\n===== worker start #{self.started} =====\n".encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "thidua.cli", "worker"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, in-flight tasks are simply gone."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def assert_alive(self) -> None:
+        assert self.proc is not None and self.proc.poll() is None, self.tail()
+
+    def tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return "(no worker log)"
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "worker log:\n" + "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture
+def worker_env(
+    temporal_env: WorkflowEnvironment,
+    ns_client: Client,
+    seeded_sqlite: SeededDb,
+    task_queue: str,
+    tmp_path: Path,
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
+    env.update(
+        {
+            "THIDUA_DATABASE__URL": seeded_sqlite.url,
+            "THIDUA_TEMPORAL__ADDRESS": temporal_env.client.service_client.config.target_host,
+            "THIDUA_TEMPORAL__NAMESPACE": ns_client.namespace,
+            "THIDUA_TEMPORAL__TASK_QUEUE": task_queue,
+            "THIDUA_TEMPORAL__WORKFLOW_ID_PREFIX": f"{task_queue}-",
+            "THIDUA_VAR_DIR": str(tmp_path / "var"),
+            "THIDUA_LOG_FORMAT": "console",
+            "THIDUA_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerProcess]:
+    proc = WorkerProcess(worker_env, tmp_path / "worker.log")
+    proc.start()
+    try:
+        yield proc
+    finally:
+        if proc.proc is not None and proc.proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture
+def driver(ns_client: Client, seeded_sqlite: SeededDb, task_queue: str, rules_engine: Any) -> Round:
+    """The Round driver over a Harness whose worker is the subprocess (same queue and prefix)."""
+    settings = fast_settings(seeded_sqlite.url, task_queue)
+    return Round(Harness(ns_client, seeded_sqlite, settings, RecordingEngine(rules_engine)))
+
+
+def _round(db: SeededDb, key: str) -> RoundRow:
+    with db.uow() as session:
+        return session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
+
+
+def _gathered(db: SeededDb, key: str) -> int:
+    """How many nominations the appraisal has gathered into the round (committed)."""
+    with db.uow() as session:
+        row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
+        return len(
+            session.scalars(select(NominationRow.id).where(NominationRow.round_id == row.id)).all()
+        )
+
+
+def _has_documents(db: SeededDb, key: str) -> bool:
+    """The decision's statuses and documents are committed (the nominations move on next)."""
+    with db.uow() as session:
+        row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
+        return bool(
+            session.scalars(select(DocumentRow.id).where(DocumentRow.round_id == row.id)).first()
+        )
+
+
+async def _finish(
+    task: asyncio.Task[Any],
+    worker: WorkerProcess,
+    handle: WorkflowHandle[ConsolidationWorkflow, RoundStatus],
+    stage: RoundStage,
+    what: str,
+) -> None:
+    """Wait for the interrupted step: by its update call, or (if that call gave up) the workflow.
+
+    ``Rounds`` sends its updates without an update id, so a caller whose update call timed out
+    while no worker was running cannot wait on the update itself; the workflow still completes it.
+    """
+    deadline = asyncio.get_running_loop().time() + RECOVERY_SECONDS
+    try:
+        await asyncio.wait_for(task, RECOVERY_SECONDS)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        remaining = max(1.0, deadline - asyncio.get_running_loop().time())
+        try:
+            await poll(
+                lambda: handle.query(ConsolidationWorkflow.status),
+                lambda s: s.stage is stage,
+                within=remaining,
+            )
+        except TimeoutError:
+            pytest.fail(f"{what} did not complete after the worker was restarted.\n{worker.tail()}")
+    except TimeoutError:
+        pytest.fail(
+            f"{what} did not complete within {RECOVERY_SECONDS} s after the worker was killed "
+            f"and restarted.\n{worker.tail()}"
+        )
+
+
+async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothing_twice(
+    worker: WorkerProcess, driver: Round, seeded_sqlite: SeededDb
+) -> None:
+    db = seeded_sqlite
+    keys: dict[str, str] = {}
+    for nominee, unit, extra, dossier in NOMINATIONS:
+        keys[nominee] = await asyncio.wait_for(
+            driver.submit_and_approve(nominee, unit=unit, dossier=dossier, **extra), 30
+        )
+    worker.assert_alive()
+    opened = await driver.open()
+    handle = driver.h.client.get_workflow_handle_for(ConsolidationWorkflow.run, opened.workflow_id)
+
+    # ---- crash #1: while the Office's close is appraising the round ---------------------
+    close = asyncio.create_task(driver.close())
+    await poll(lambda: _gathered(db, driver.key), lambda n: n > 0, within=20)
+    worker.kill()
+    assert not close.done(), "the close finished before the worker could be killed"
+    worker.start()
+    await _finish(close, worker, handle, RoundStage.COUNCIL, "The Office's close")
+
+    # ---- the council, then crash #2: while the Director's decision is being applied -------
+    await asyncio.wait_for(driver.council(), 30)
+    decide = asyncio.create_task(driver.decide())
+    await poll(lambda: _has_documents(db, driver.key), bool, within=30)
+    worker.kill()
+    assert not decide.done(), "the decision finished before the worker could be killed"
+    worker.start()
+    await _finish(decide, worker, handle, RoundStage.DECIDED, "The Director's decision")
+
+    status = await asyncio.wait_for(handle.result(), 20)
+    assert [s.action for s in status.steps] == ["close", "council", "approve"]
+
+    # ---- every nomination reached its final stage ------------------------------------------
+    returned = {keys["NV020"]}
+    approved = set(keys.values()) - returned
+
+    def stages() -> dict[str, str]:
+        with db.uow() as session:
+            rows = session.scalars(
+                select(NominationRow).where(NominationRow.key.in_(keys.values()))
+            )
+            return {r.key: r.stage for r in rows}
+
+    expected = {k: Stage.RETURNED.value for k in returned} | {
+        k: Stage.APPROVED.value for k in approved
+    }
+    await poll(stages, lambda s: s == expected, within=10)
+    for key, stage in expected.items():
+        wf_status = await driver.h.status(key)
+        assert wf_status.stage.value == stage, (key, wf_status.stage)
+
+    with db.uow() as session:
+        rnd = session.scalars(select(RoundRow).where(RoundRow.key == driver.key)).one()
+        ids = {
+            r.key: r.id
+            for r in session.scalars(
+                select(NominationRow).where(NominationRow.key.in_(keys.values()))
+            )
+        }
+        steps = session.scalars(
+            select(NominationStepRow).where(NominationStepRow.nomination_id.in_(ids.values()))
+        ).all()
+        items = session.scalars(select(AwardItemRow).where(AwardItemRow.round_id == rnd.id)).all()
+        docs = session.scalars(select(DocumentRow).where(DocumentRow.round_id == rnd.id)).all()
+        round_steps = list(rnd.steps or [])
+
+    # ---- nomination steps: unique, contiguous, each decision recorded once ---------------
+    pairs = Counter((s.nomination_id, s.seq) for s in steps)
+    assert [p for p, n in pairs.items() if n > 1] == []
+    by_nomination: dict[int, list[NominationStepRow]] = {}
+    for s in steps:
+        by_nomination.setdefault(s.nomination_id, []).append(s)
+    for key, nid in ids.items():
+        own = sorted(by_nomination.get(nid, []), key=lambda s: s.seq)
+        assert [s.seq for s in own] == list(range(1, len(own) + 1)), (key, [s.seq for s in own])
+        transitions = [(s.action, s.stage_to) for s in own]
+        assert len(set(transitions)) == len(transitions), (key, transitions)
+        final = Stage.RETURNED.value if key in returned else Stage.APPROVED.value
+        assert [t for t in transitions if t[1] == final] == [transitions[-1]], (key, transitions)
+
+    # ---- award items: one per (round, nomination, code), all decided -------------------
+    triples = Counter((i.round_id, i.nomination_id, i.code) for i in items)
+    assert items and [t for t, n in triples.items() if n > 1] == []
+    assert {i.nomination_id for i in items} == {ids[k] for k in approved}
+    assert all(i.director_status == "approved" for i in items)
+
+    # ---- documents: one per kind, distinct numbers ------------------------------------
+    kinds = Counter(d.kind for d in docs)
+    assert {k for k, n in kinds.items() if n > 1} == set()
+    assert set(kinds) >= {"report", "minutes", "decision"}
+    assert len({d.number for d in docs}) == len(docs)
+
+    # ---- round steps: unique, contiguous, and the same as the workflow's -----------------
+    seqs = [s["seq"] for s in round_steps]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert [(s["seq"], s["action"]) for s in round_steps] == [
+        (s.seq, s.action) for s in status.steps
+    ]
+    assert worker.started == 3
