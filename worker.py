@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
@@ -23,6 +24,18 @@ from workflows.nomination import NominationWorkflow
 WORKFLOWS: Sequence[type] = (NominationWorkflow, ConsolidationWorkflow)
 
 log = get_logger(__name__)
+
+# Deterministic (or only used through activities) modules the workflow sandbox need not re-import
+# for every workflow run: our domain and policy, the activity classes, pydantic, SQLAlchemy.
+PASSTHROUGH = (
+    "thidua",
+    "activities",
+    "rules",
+    "pydantic",
+    "pydantic_core",
+    "sqlalchemy",
+    "structlog",
+)
 
 
 def build_worker(
@@ -56,6 +69,9 @@ def build_worker(
         ],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 16),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
         sticky_queue_schedule_to_start_timeout=timedelta(
             seconds=settings.temporal.sticky_timeout_seconds
         ),

@@ -156,10 +156,11 @@ class NominationWorkflow:
         )
         self._steps.append(step)
         if stage_changes:
+            if to != self._stage:  # the start already set "submitted"
+                workflow.upsert_search_attributes([sa.STAGE.value_set(to.value)])
             self._stage = to
             self._stage_entered_at = now
             self._deadline = deadline
-            workflow.upsert_search_attributes([sa.STAGE.value_set(to.value)])
             workflow.logger.info(
                 "stage changed", extra={"stage": to.value, "action": action.value, "seq": step.seq}
             )

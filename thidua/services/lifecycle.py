@@ -143,18 +143,22 @@ class Lifecycle:
                 f"Đã có hồ sơ đề nghị {key} cho người/tập thể này trong phong trào và năm này "
                 f"(đang ở bước {target.existing_stage}).",
             )
-        with self.uow() as session:
-            nominations.create_nomination(
-                session,
-                key=key,
-                workflow_id=self._wf_id(key),
-                movement_code=target.movement_code,
-                unit_code=target.unit_code,
-                nominee_name=target.nominee_name,
-                facts=facts,
-                submitted_by=actor.username,
-                dossier=body.dossier.model_dump() if body.dossier else None,
-            )
+
+        def _create() -> None:
+            with self.uow() as session:
+                nominations.create_nomination(
+                    session,
+                    key=key,
+                    workflow_id=self._wf_id(key),
+                    movement_code=target.movement_code,
+                    unit_code=target.unit_code,
+                    nominee_name=target.nominee_name,
+                    facts=facts,
+                    submitted_by=actor.username,
+                    dossier=body.dossier.model_dump() if body.dossier else None,
+                )
+
+        await asyncio.to_thread(_create)
         wf_input = NominationWorkflowInput(
             nomination_id=key,
             unit_code=target.unit_code,
@@ -203,6 +207,10 @@ class Lifecycle:
         )
         return await asyncio.to_thread(self.read, actor, key)
 
+    def _check_late_arrival(self, ref: nominations.NominationRef) -> None:
+        with self.uow() as session:
+            rounds.check_late_arrival(session, ref.movement, ref.year)
+
     def _update_dossier(self, key: str, dossier: dict[str, Any]) -> None:
         with self.uow() as session:
             nominations.update_dossier(session, key, dossier)
@@ -239,8 +247,7 @@ class Lifecycle:
     ) -> nominations.NominationDetail:
         ref = await self._authorize(actor, key)
         if body.decision is Decision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
-            with self.uow() as session:
-                rounds.check_late_arrival(session, ref.movement, ref.year)
+            await asyncio.to_thread(self._check_late_arrival, ref)
         await self._update(
             key,
             NominationWorkflow.review,
