@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean format
+.PHONY: run test lint bench venv clean format openapi histories
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "python3 (3.11 or 3.12) is required"; exit 1; }
@@ -33,6 +33,15 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/rules.py
+
+openapi: $(STAMP)
+	$(BIN)/python -m thidua.api.openapi docs/openapi.json
+
+# Re-record the workflow histories replayed by the tests, after a deliberate workflow change
+# (changes to running workflows need workflow.patched(); see README).
+histories: $(STAMP)
+	$(BIN)/python -m tests.workflows.record_histories
+	$(BIN)/python -m tests.workflows.record_consolidation_histories
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache

@@ -215,3 +215,46 @@ class TestBadInput:
         assert r.status_code == 409
         assert r.json()["code"] == "duplicate"
         assert count_rows(api.db, NominationRow) == 1
+
+
+class TestIdempotency:
+    async def test_retry_with_same_key_and_body_returns_first_response(self, api: Api) -> None:
+        """A retried POST with the same Idempotency-Key and body replays the first answer."""
+        body = individual(staff_of("LDVL"))
+        headers = {"Idempotency-Key": "nop-ho-so-001"}
+        first = await api.call("canbo.ldvl", "POST", "/v1/nominations", body, headers=headers)
+        again = await api.call("canbo.ldvl", "POST", "/v1/nominations", body, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert count_rows(api.db, NominationRow) == 1
+
+    async def test_same_key_with_another_body_is_409(self, api: Api) -> None:
+        """Reusing a key for a different request is refused, and nothing more is stored."""
+        headers = {"Idempotency-Key": "nop-ho-so-002"}
+        r = await api.call(
+            "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")), headers=headers
+        )
+        assert r.status_code == 201
+        r = await api.call(
+            "canbo.ldvl",
+            "POST",
+            "/v1/nominations",
+            individual(staff_of("LDVL", 2)),
+            headers=headers,
+        )
+        assert r.status_code == 409
+        assert r.json()["code"] == "idempotency_key_reused"
+        assert count_rows(api.db, NominationRow) == 1
+
+    async def test_keys_are_scoped_to_the_credential(self, api: Api) -> None:
+        """Another user's identical key is a different key."""
+        headers = {"Idempotency-Key": "chung"}
+        r1 = await api.call(
+            "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")), headers=headers
+        )
+        body = individual(staff_of("GDNN"))
+        body["unit"] = "GDNN"
+        r2 = await api.call("canbo.gdnn", "POST", "/v1/nominations", body, headers=headers)
+        assert (r1.status_code, r2.status_code) == (201, 201)
+        assert count_rows(api.db, NominationRow) == 2

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from thidua import __version__
+from thidua.api.idempotency import idempotent
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
@@ -78,7 +79,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
                 413, "too_large", f"Nội dung vượt quá {settings.api.max_body_bytes} byte."
             )
         try:
-            response = await call_next(request)
+            response = await idempotent(request, call_next, uow)
         except Exception:
             log.exception("unhandled error", path=request.url.path)
             response = problem(500, "internal_error", "Lỗi hệ thống; mã yêu cầu " + request_id[:64])
