@@ -136,7 +136,7 @@ class TestAuthorization:
         )
         assert r.status_code == 404
         listed = await api.call("truongphong.gdnn", "GET", "/v1/nominations")
-        assert listed.json() == []
+        assert listed.json() == {"items": [], "next_cursor": None}
 
     async def test_auditor_reads_but_cannot_review(self, api: Api) -> None:
         """The auditor reads every nomination but changes nothing."""
@@ -258,3 +258,44 @@ class TestIdempotency:
         r2 = await api.call("canbo.gdnn", "POST", "/v1/nominations", body, headers=headers)
         assert (r1.status_code, r2.status_code) == (201, 201)
         assert count_rows(api.db, NominationRow) == 2
+
+
+class TestListing:
+    async def test_cursor_pagination_walks_every_item_once_in_order(self, api: Api) -> None:
+        """Pages of 2 with next_cursor cover all nominations once, in a stable order."""
+        ids = []
+        for i in range(1, 6):
+            r = await api.call(
+                "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL", i))
+            )
+            ids.append(r.json()["id"])
+        seen, cursor = [], None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await api.call("kiemtoan", "GET", "/v1/nominations", params=params)).json()
+            seen += [n["id"] for n in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == ids
+
+    async def test_filters_by_title_and_status(self, api: Api) -> None:
+        """title= and status= filter the list; a bad cursor or page size is a 422."""
+        await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL", 1)))
+        await api.call(
+            "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL", 2), rating="KHTNV")
+        )
+        cstdcs = (
+            await api.call("kiemtoan", "GET", "/v1/nominations", params={"title": "CSTDCS"})
+        ).json()
+        assert [n["nominee_code"] for n in cstdcs["items"]] == [staff_of("LDVL", 1)]
+        bad = (
+            await api.call("kiemtoan", "GET", "/v1/nominations", params={"status": "not_eligible"})
+        ).json()
+        assert [n["nominee_code"] for n in bad["items"]] == [staff_of("LDVL", 2)]
+        assert (
+            await api.call("kiemtoan", "GET", "/v1/nominations", params={"cursor": "%%%"})
+        ).status_code == 422
+        assert (
+            await api.call("kiemtoan", "GET", "/v1/nominations", params={"limit": 501})
+        ).status_code == 422

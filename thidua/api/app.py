@@ -1,5 +1,6 @@
 """FastAPI application: authentication, request ids, problem details, the /v1 routes."""
 
+import base64
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
@@ -21,7 +23,7 @@ from thidua.config import Settings
 from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
-from thidua.policy import Refusal
+from thidua.policy import Refusal, RefusalCode
 from thidua.services import auth, nominations, rounds
 from thidua.services.lifecycle import (
     HoldRequest,
@@ -41,6 +43,28 @@ from thidua.services.round_commands import (
 )
 
 log = get_logger(__name__)
+
+
+class NominationPage(BaseModel):
+    items: list[nominations.NominationView]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"n:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "n" or not value.isdigit():
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal(RefusalCode.INVALID, "cursor: con trỏ trang không hợp lệ.") from None
+
+
 _bearer = HTTPBearer(auto_error=False, description="API token (thd_...)")
 
 
@@ -143,23 +167,39 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         unit: str | None = Query(default=None, max_length=32),
         movement: str | None = Query(default=None, max_length=32),
         year: int | None = Query(default=None, ge=1945, le=2100),
-        limit: int = Query(default=100, ge=1, le=500),
-        after: int | None = Query(default=None, ge=0, description="cursor"),
-    ) -> list[nominations.NominationView]:
-        def _list() -> list[nominations.NominationView]:
+        title: str | None = Query(default=None, max_length=32, description="LDTT, CSTDCS, ..."),
+        status: str | None = Query(
+            default=None,
+            pattern="^(eligible|not_eligible|on_hold)$",
+            description="Kết quả tiêu chí",
+        ),
+        limit: int = Query(default=100, ge=1, le=500, description="Cỡ trang (tối đa 500)"),
+        cursor: str | None = Query(
+            default=None, max_length=100, description="next_cursor của trang trước"
+        ),
+    ) -> NominationPage:
+        """Danh sách hồ sơ theo thứ tự ổn định, phân trang bằng con trỏ."""
+        after = decode_cursor(cursor) if cursor else None
+
+        def _page() -> NominationPage:
             with uow() as session:
-                return nominations.list_nominations(
+                items, next_id = nominations.page_nominations(
                     session,
                     actor,
                     stage=stage.value if stage else None,
                     unit=unit,
                     movement=movement,
                     year=year,
+                    title=title,
+                    status=status,
                     limit=limit,
                     after_id=after,
                 )
+            return NominationPage(
+                items=items, next_cursor=encode_cursor(next_id) if next_id else None
+            )
 
-        return await run_in_threadpool(_list)
+        return await run_in_threadpool(_page)
 
     @app.get("/v1/nominations/{nomination_id}", tags=["nominations"])
     async def show(

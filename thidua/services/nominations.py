@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -410,17 +410,17 @@ def nomination_ref(session: Session, key: str) -> NominationRef:
     )
 
 
-def list_nominations(
-    session: Session,
+def _list_query(
     actor: Actor,
     *,
-    stage: str | None = None,
-    unit: str | None = None,
-    movement: str | None = None,
-    year: int | None = None,
-    limit: int = 100,
-    after_id: int | None = None,
-) -> list[NominationView]:
+    stage: str | None,
+    unit: str | None,
+    movement: str | None,
+    year: int | None,
+    title: str | None,
+    status: str | None,
+    after_id: int | None,
+) -> Select[NominationRow]:
     query = select(NominationRow).join(UnitRow, NominationRow.unit_id == UnitRow.id)
     if actor.role in UNIT_SCOPED_ROLES:
         query = query.where(UnitRow.code.in_(actor.units))
@@ -432,7 +432,73 @@ def list_nominations(
         query = query.join(MovementRow).where(MovementRow.code == movement)
     if year:
         query = query.where(NominationRow.year == year)
+    if status:
+        query = query.where(NominationRow.status == status)
+    if title:
+        # Titles and proposals are JSON lists of codes; match the quoted code in their text.
+        needle = f'%"{title}"%'
+        query = query.where(
+            cast(NominationRow.titles, String).like(needle)
+            | cast(NominationRow.proposals, String).like(needle)
+        )
     if after_id:
         query = query.where(NominationRow.id > after_id)
-    rows = session.scalars(query.order_by(NominationRow.id).limit(limit))
-    return [NominationView(**_view(r)) for r in rows]
+    return query.order_by(NominationRow.id)
+
+
+def list_nominations(
+    session: Session,
+    actor: Actor,
+    *,
+    stage: str | None = None,
+    unit: str | None = None,
+    movement: str | None = None,
+    year: int | None = None,
+    title: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
+) -> list[NominationView]:
+    views, _ = page_nominations(
+        session,
+        actor,
+        stage=stage,
+        unit=unit,
+        movement=movement,
+        year=year,
+        title=title,
+        status=status,
+        limit=limit,
+        after_id=after_id,
+    )
+    return views
+
+
+def page_nominations(
+    session: Session,
+    actor: Actor,
+    *,
+    stage: str | None = None,
+    unit: str | None = None,
+    movement: str | None = None,
+    year: int | None = None,
+    title: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
+) -> tuple[list[NominationView], int | None]:
+    """One page in a stable order (by id) and the id to continue after, if there is more."""
+    query = _list_query(
+        actor,
+        stage=stage,
+        unit=unit,
+        movement=movement,
+        year=year,
+        title=title,
+        status=status,
+        after_id=after_id,
+    )
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [NominationView(**_view(r)) for r in rows], (rows[-1].id if more and rows else None)
