@@ -299,3 +299,37 @@ class TestListing:
         assert (
             await api.call("kiemtoan", "GET", "/v1/nominations", params={"limit": 501})
         ).status_code == 422
+
+
+class TestEventFeed:
+    async def test_feed_lists_each_step_once_and_hides_other_units(self, api: Api) -> None:
+        """Polling with next_cursor sees every step once; another unit sees none of them."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")))
+        nid = r.json()["id"]
+        page = (await api.call("pipeline.ldvl", "GET", "/v1/events")).json()
+        assert [(e["nomination"], e["action"]) for e in page["items"]] == [
+            (nid, "submit"),
+            (nid, "evaluate"),
+        ]
+        await api.call(
+            "truongphong.ldvl",
+            "POST",
+            f"/v1/nominations/{nid}/review",
+            {"decision": "reject", "reason": "Không đạt"},
+        )
+        nxt = (
+            await api.call(
+                "pipeline.ldvl", "GET", "/v1/events", params={"after": page["next_cursor"]}
+            )
+        ).json()
+        assert [(e["type"], e["stage_to"]) for e in nxt["items"]] == [
+            ("nomination.decided", "rejected")
+        ]
+        again = (
+            await api.call(
+                "pipeline.ldvl", "GET", "/v1/events", params={"after": nxt["next_cursor"]}
+            )
+        ).json()
+        assert again == {"items": [], "next_cursor": nxt["next_cursor"]}
+        foreign = (await api.call("canbo.gdnn", "GET", "/v1/events")).json()
+        assert foreign["items"] == []

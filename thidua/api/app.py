@@ -25,6 +25,7 @@ from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
 from thidua.services import auth, nominations, rounds
+from thidua.services.events import EventPage, events_after
 from thidua.services.lifecycle import (
     HoldRequest,
     Lifecycle,
@@ -238,6 +239,20 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         nomination_id: str, body: ResumeRequest, actor: ActorDep, lc: LifecycleDep
     ) -> nominations.NominationDetail:
         return await lc.resume(actor, nomination_id, body)
+
+    @app.get("/v1/events", tags=["events"])
+    async def events(
+        actor: ActorDep,
+        after: int | None = Query(default=None, ge=0, description="next_cursor của lần trước"),
+        limit: int = Query(default=100, ge=1, le=1000),
+    ) -> EventPage:
+        """Dòng sự kiện (mỗi bước của hồ sơ) cho hệ thống tích hợp không nhận được webhook."""
+
+        def _events() -> EventPage:
+            with uow() as session:
+                return events_after(session, actor, after, limit)
+
+        return await run_in_threadpool(_events)
 
     # ---- the Office's consolidation rounds -------------------------------------------
 
