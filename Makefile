@@ -31,8 +31,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/lifecycle.py
-	$(BIN)/python bench/rules.py
+	$(BIN)/python -m bench.lifecycle
+	$(BIN)/python -m bench.rules
 
 openapi: $(STAMP)
 	$(BIN)/python -m thidua.api.openapi docs/openapi.json
