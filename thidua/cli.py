@@ -15,6 +15,7 @@ import click
 import typer
 from pydantic import BaseModel, ValidationError
 
+from thidua.cli_users import tokens_app, users_app
 from thidua.config import Settings, get_settings
 from thidua.domain import STAGE_LABEL_VI, Actor, Decision, Stage
 from thidua.logging import configure_logging
@@ -25,6 +26,8 @@ nominations_app = typer.Typer(help="Hồ sơ đề nghị khen thưởng.", no_a
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(nominations_app, name="nominations")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 rounds_app = typer.Typer(
     help="Đợt xét tổng hợp của Văn phòng Sở, Hội đồng, Giám đốc.", no_args_is_help=True
 )

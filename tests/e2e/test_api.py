@@ -333,3 +333,15 @@ class TestEventFeed:
         assert again == {"items": [], "next_cursor": nxt["next_cursor"]}
         foreign = (await api.call("canbo.gdnn", "GET", "/v1/events")).json()
         assert foreign["items"] == []
+
+
+class TestFailedAuthentication:
+    async def test_repeated_bad_tokens_are_rate_limited_with_retry_after(self, api: Api) -> None:
+        """After 10 failed attempts from one client, the 11th is a 429 problem with Retry-After."""
+        codes = []
+        for _ in range(11):
+            r = await api.http.get("/v1/nominations", headers={"Authorization": "Bearer thd_sai"})
+            codes.append(r.status_code)
+        assert codes == [401] * 10 + [429]
+        assert int(r.headers["Retry-After"]) >= 1
+        assert r.json()["code"] == "too_many_requests"

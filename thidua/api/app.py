@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
@@ -19,12 +19,13 @@ from temporalio.client import Client
 from thidua import __version__
 from thidua.api.idempotency import idempotent
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
+from thidua.api.security import Authenticator
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
-from thidua.services import auth, nominations, rounds
+from thidua.services import nominations, rounds
 from thidua.services.events import EventPage, events_after
 from thidua.services.lifecycle import (
     HoldRequest,
@@ -121,22 +122,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         lc: Lifecycle = request.app.state.lifecycle
         return lc
 
-    async def current_actor(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Actor:
-        if credentials is None:
-            raise StarletteHTTPException(401, "Thiếu mã xác thực (Authorization: Bearer ...).")
-
-        def _auth() -> Actor | None:
-            with uow() as session:
-                return auth.authenticate(session, credentials.credentials)
-
-        actor = await run_in_threadpool(_auth)
-        if actor is None:
-            log.warning("authentication failed")
-            raise StarletteHTTPException(401, "Mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.")
-        structlog.contextvars.bind_contextvars(actor=actor.username)
-        return actor
+    current_actor = Authenticator(uow)
 
     def rounds_service(request: Request) -> Rounds:
         svc: Rounds = request.app.state.rounds

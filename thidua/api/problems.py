@@ -90,5 +90,9 @@ async def http_handler(_: Request, exc: Exception) -> JSONResponse:
         404: "not_found",
         405: "method_not_allowed",
         413: "too_large",
+        429: "too_many_requests",
     }.get(exc.status_code, "http_error")
-    return problem(exc.status_code, code, str(exc.detail), _problem_type(code), code=code)
+    response = problem(exc.status_code, code, str(exc.detail), _problem_type(code), code=code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
