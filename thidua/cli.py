@@ -15,6 +15,7 @@ import click
 import typer
 from pydantic import BaseModel, ValidationError
 
+from thidua.cli_bulk import register as _register_bulk
 from thidua.cli_users import tokens_app, users_app
 from thidua.config import Settings, get_settings
 from thidua.domain import STAGE_LABEL_VI, Actor, Decision, Stage
@@ -25,6 +26,7 @@ app = typer.Typer(help="thidua – quy trình và tiêu chí thi đua, khen thư
 nominations_app = typer.Typer(help="Hồ sơ đề nghị khen thưởng.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(nominations_app, name="nominations")
+_register_bulk(nominations_app)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")

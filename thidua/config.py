@@ -46,6 +46,7 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 1_000_000
+    max_batch_body_bytes: int = 16_000_000  # POST /v1/nominations:batch (up to 1,000 items)
 
 
 class LifecycleSettings(BaseModel):

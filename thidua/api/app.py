@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from thidua import __version__
+from thidua.api.bulk import bulk_router
 from thidua.api.idempotency import idempotent
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
 from thidua.api.security import Authenticator
@@ -100,10 +101,13 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id[:64])
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.api.max_body_bytes:
-            return problem(
-                413, "too_large", f"Nội dung vượt quá {settings.api.max_body_bytes} byte."
-            )
+        limit = (
+            settings.api.max_batch_body_bytes
+            if request.url.path.endswith(":batch")
+            else settings.api.max_body_bytes
+        )
+        if length and length.isdigit() and int(length) > limit:
+            return problem(413, "too_large", f"Nội dung vượt quá {limit} byte.")
         try:
             response = await idempotent(request, call_next, uow)
         except Exception:
@@ -131,6 +135,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ActorDep = Annotated[Actor, Depends(current_actor)]
     LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
     RoundsDep = Annotated[Rounds, Depends(rounds_service)]
+    app.include_router(bulk_router(current_actor, lifecycle, uow))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
