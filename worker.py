@@ -10,18 +10,26 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
+from activities.webhooks import WebhookActivities
 from thidua.config import Settings, get_settings
 from thidua.db.session import UnitOfWork, make_engine
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
 from workflows.nomination import NominationWorkflow
+from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow, WebhookDispatchWorkflow
 
-WORKFLOWS: Sequence[type] = (NominationWorkflow, ConsolidationWorkflow)
+WORKFLOWS: Sequence[type] = (
+    NominationWorkflow,
+    ConsolidationWorkflow,
+    WebhookDispatchWorkflow,
+    WebhookDeliveryWorkflow,
+)
 
 log = get_logger(__name__)
 
@@ -54,6 +62,7 @@ def build_worker(
         engine = RulesEngine(RulesRegistry.from_directory(settings.rules_dir))
     acts = NominationActivities(uow, engine)
     rounds = ConsolidationActivities(uow, engine, client, settings.var_dir / "documents")
+    hooks = WebhookActivities(uow)
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
@@ -66,6 +75,9 @@ def build_worker(
             rounds.appraise_round,
             rounds.record_council,
             rounds.finalize_round,
+            hooks.plan_webhook_deliveries,
+            hooks.deliver_webhook,
+            hooks.give_up_webhook,
         ],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 16),
@@ -75,6 +87,16 @@ def build_worker(
         sticky_queue_schedule_to_start_timeout=timedelta(
             seconds=settings.temporal.sticky_timeout_seconds
         ),
+    )
+
+
+async def start_webhook_dispatcher(client: Client, settings: Settings) -> None:
+    """Start the (singleton) webhook dispatcher unless it is already running."""
+    await client.start_workflow(
+        WebhookDispatchWorkflow.run,
+        id=settings.temporal.workflow_id_prefix + DISPATCHER_ID,
+        task_queue=settings.temporal.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
 
 
@@ -88,6 +110,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, uow, executor)
         log.info("worker started", task_queue=settings.temporal.task_queue)
+        await start_webhook_dispatcher(client, settings)
         async with worker:
             await (stop.wait() if stop else asyncio.Event().wait())
         log.info("worker stopped")

@@ -26,7 +26,7 @@ from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
-from thidua.services import nominations, rounds
+from thidua.services import nominations, rounds, webhooks
 from thidua.services.events import EventPage, events_after
 from thidua.services.lifecycle import (
     HoldRequest,
@@ -244,6 +244,44 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
                 return events_after(session, actor, after, limit)
 
         return await run_in_threadpool(_events)
+
+    @app.post("/v1/webhooks", status_code=201, tags=["events"])
+    async def subscribe(
+        body: webhooks.SubscriptionRequest, actor: ActorDep
+    ) -> webhooks.SubscriptionView:
+        """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần."""
+
+        def _create() -> webhooks.SubscriptionView:
+            with uow() as session:
+                return webhooks.create_subscription(session, actor, body)
+
+        return await run_in_threadpool(_create)
+
+    @app.get("/v1/webhooks", tags=["events"])
+    async def subscriptions(actor: ActorDep) -> list[webhooks.SubscriptionView]:
+        def _list() -> list[webhooks.SubscriptionView]:
+            with uow() as session:
+                return webhooks.list_subscriptions(session, actor)
+
+        return await run_in_threadpool(_list)
+
+    @app.post("/v1/webhooks/{subscription_id}/deactivate", tags=["events"])
+    async def unsubscribe(subscription_id: int, actor: ActorDep) -> webhooks.SubscriptionView:
+        def _off() -> webhooks.SubscriptionView:
+            with uow() as session:
+                return webhooks.deactivate_subscription(session, actor, subscription_id)
+
+        return await run_in_threadpool(_off)
+
+    @app.get("/v1/webhooks/{subscription_id}/deliveries", tags=["events"])
+    async def deliveries(subscription_id: int, actor: ActorDep) -> list[webhooks.DeliveryView]:
+        """Nhật ký gửi: mỗi sự kiện, số lần thử, mã trả lời cuối cùng."""
+
+        def _log() -> list[webhooks.DeliveryView]:
+            with uow() as session:
+                return webhooks.delivery_log(session, actor, subscription_id)
+
+        return await run_in_threadpool(_log)
 
     # ---- the Office's consolidation rounds -------------------------------------------
 

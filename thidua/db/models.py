@@ -301,3 +301,45 @@ class IdempotencyRow(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class WebhookSubscriptionRow(Base):
+    """A pipeline's webhook: where to send which events, signed with its secret (HMAC-SHA256)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription: its attempts and outcome (the delivery log)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class WebhookCursorRow(Base):
+    """How far the dispatcher has read the event feed (one row)."""
+
+    __tablename__ = "webhook_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)

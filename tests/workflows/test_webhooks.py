@@ -1,0 +1,131 @@
+"""Webhooks on the real server: signed, retried through Temporal, each event accepted once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from tests.workflows.scenarios import Harness, poll
+from thidua.db.models import NominationStepRow, WebhookDeliveryRow
+from thidua.services import webhooks
+from worker import start_webhook_dispatcher
+
+
+class FlakyReceiver:
+    """Answers 500 to the first two attempts of every event, then 200; remembers everything."""
+
+    def __init__(self) -> None:
+        self.attempts: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        self.bodies: dict[str, tuple[bytes, str]] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                event = self.headers["X-Thidua-Event-Id"]
+                receiver.attempts[event] += 1
+                ok = receiver.attempts[event] > 2
+                if ok:
+                    receiver.accepted[event] += 1
+                    receiver.bodies[event] = (body, self.headers[webhooks.SIGNATURE_HEADER])
+                self.send_response(200 if ok else 500)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[FlakyReceiver]:
+    r = FlakyReceiver()
+    yield r
+    r.server.shutdown()
+
+
+class TestWebhooks:
+    async def test_failing_receiver_gets_every_event_exactly_once_in_the_end(
+        self, h: Harness, receiver: FlakyReceiver
+    ) -> None:
+        """Two failures per event, then success: every step delivered once, signed, logged."""
+        with h.db.uow() as session:
+            sub = webhooks.create_subscription(
+                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+            )
+        assert sub.secret
+        await start_webhook_dispatcher(h.client, h.settings)
+        key = await h.submit("NV018")
+        await h.review("truongphong.ldvl", key, "reject", "Không đạt")
+        with h.db.uow() as session:
+            events = [
+                str(i)
+                for i in session.scalars(
+                    select(NominationStepRow.id).order_by(NominationStepRow.id)
+                )
+            ]
+        assert len(events) == 3
+
+        def delivered() -> list[str]:
+            with h.db.uow() as session:
+                rows = session.scalars(
+                    select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "delivered")
+                )
+                return sorted(str(r.event_id) for r in rows)
+
+        await poll(delivered, lambda d: d == sorted(events), within=40)
+        assert dict(receiver.accepted) == {e: 1 for e in events}
+        assert all(receiver.attempts[e] == 3 for e in events)
+        for body, signature in receiver.bodies.values():
+            expected = "sha256=" + hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(signature, expected)
+            assert json.loads(body)["nomination"] == key
+        with h.db.uow() as session:
+            log = webhooks.delivery_log(session, h.actor("pipeline.ldvl"), sub.id)
+        assert {(d.status, d.attempts, d.last_status_code) for d in log} == {("delivered", 3, 200)}
+
+    async def test_other_units_events_are_not_sent_and_subscriptions_are_private(
+        self, h: Harness, receiver: FlakyReceiver
+    ) -> None:
+        """A GDNN pipeline-like subscriber gets no LDVL events; another user cannot read its log."""
+        with h.db.uow() as session:
+            sub = webhooks.create_subscription(
+                session, h.actor("canbo.gdnn"), webhooks.SubscriptionRequest(url=receiver.url)
+            )
+        await start_webhook_dispatcher(h.client, h.settings)
+        await h.submit("NV018")
+        with h.db.uow() as session:
+            assert webhooks.plan_deliveries(session) == []
+            with pytest.raises(webhooks.Refusal):
+                webhooks.delivery_log(session, h.actor("canbo.ldvl"), sub.id)
+
+    def test_bad_url_and_unknown_event_type_are_refused(self, seeded_sqlite: object) -> None:
+        """Only http(s) URLs and known event types are accepted, with the field named."""
+        from tests.conftest import SeededDb
+        from thidua.services.auth import authenticate
+
+        assert isinstance(seeded_sqlite, SeededDb)
+        with seeded_sqlite.uow() as session:
+            actor = authenticate(session, seeded_sqlite.token("pipeline.ldvl"))
+            assert actor is not None
+            with pytest.raises(webhooks.Refusal, match="url"):
+                webhooks.create_subscription(
+                    session, actor, webhooks.SubscriptionRequest(url="ftp://x/y")
+                )
+            with pytest.raises(webhooks.Refusal, match="events"):
+                webhooks.create_subscription(
+                    session,
+                    actor,
+                    webhooks.SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"]),
+                )
