@@ -47,6 +47,8 @@ class ApiSettings(BaseModel):
     port: int = 8000
     max_body_bytes: int = 1_000_000
     max_batch_body_bytes: int = 16_000_000  # POST /v1/nominations:batch (up to 1,000 items)
+    requests_per_minute: int = 6000  # per account
+    failed_auth_per_minute: int = 10  # per client address
 
 
 class LifecycleSettings(BaseModel):

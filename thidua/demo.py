@@ -502,11 +502,18 @@ def _latest_round(api: Api) -> dict[str, Any] | None:
 
 
 def _all_nominations(api: Api, stage: str | None = None) -> list[dict[str, Any]]:
-    # one page is plenty for the sample Department (about 70 nominations)
-    page: list[dict[str, Any]] = api.get(
-        "kiemtoan", "/v1/nominations", movement=MOVEMENT, year=YEAR, stage=stage, limit=500
-    )
-    return page
+    """Every nomination of the movement, following next_cursor page by page."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"movement": MOVEMENT, "year": YEAR, "stage": stage, "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        page = api.get("kiemtoan", "/v1/nominations", **params)
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
 
 
 def _download_documents(api: Api, view: dict[str, Any], out_dir: Path) -> list[str]:

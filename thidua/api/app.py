@@ -19,6 +19,7 @@ from temporalio.client import Client
 from thidua import __version__
 from thidua.api.bulk import bulk_router
 from thidua.api.idempotency import idempotent
+from thidua.api.openapi_errors import add_problem_responses
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
 from thidua.api.security import Authenticator
 from thidua.config import Settings
@@ -36,6 +37,7 @@ from thidua.services.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
+from thidua.services.ratelimit import RateLimiter
 from thidua.services.round_commands import (
     CouncilRequest,
     DecisionRequest,
@@ -89,6 +91,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         description="Quy trình và bộ tiêu chí thi đua – khen thưởng. Mọi lỗi theo RFC 9457.",
         lifespan=lifespan,
     )
+    add_problem_responses(app)
     app.add_exception_handler(Refusal, refusal_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
@@ -126,7 +129,11 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         lc: Lifecycle = request.app.state.lifecycle
         return lc
 
-    current_actor = Authenticator(uow)
+    current_actor = Authenticator(
+        uow,
+        failed_limit=RateLimiter(settings.api.failed_auth_per_minute, 60.0),
+        token_limit=RateLimiter(settings.api.requests_per_minute, 60.0),
+    )
 
     def rounds_service(request: Request) -> Rounds:
         svc: Rounds = request.app.state.rounds
@@ -324,7 +331,21 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         """Giám đốc phê duyệt (toàn bộ hoặc trừ một số) hoặc trả lại danh sách cho Văn phòng."""
         return await svc.decide(actor, round_key, body)
 
-    @app.get("/v1/rounds/{round_key}/documents/{kind}", tags=["rounds"])
+    @app.get(
+        "/v1/rounds/{round_key}/documents/{kind}",
+        tags=["rounds"],
+        response_class=FileResponse,
+        responses={
+            200: {
+                "description": "Văn bản",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                    "text/html": {},
+                    "application/pdf": {},
+                },
+            }
+        },
+    )
     async def download_document(
         round_key: str,
         kind: str,
