@@ -4,7 +4,7 @@ import base64
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, FastAPI, Query, Request, Response
@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
@@ -48,6 +49,7 @@ from thidua.services.round_commands import (
 )
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 class NominationPage(BaseModel):
@@ -128,6 +130,15 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     def lifecycle(request: Request) -> Lifecycle:
         lc: Lifecycle = request.app.state.lifecycle
         return lc
+
+    async def in_session(fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a unit of work on a worker thread (the database API is synchronous)."""
+
+        def _run() -> T:
+            with uow() as session:
+                return fn(session)
+
+        return await run_in_threadpool(_run)
 
     current_actor = Authenticator(
         uow,
@@ -246,11 +257,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ) -> EventPage:
         """Dòng sự kiện (mỗi bước của hồ sơ) cho hệ thống tích hợp không nhận được webhook."""
 
-        def _events() -> EventPage:
-            with uow() as session:
-                return events_after(session, actor, after, limit)
-
-        return await run_in_threadpool(_events)
+        return await in_session(lambda session: events_after(session, actor, after, limit))
 
     @app.post("/v1/webhooks", status_code=201, tags=["events"])
     async def subscribe(
@@ -258,37 +265,25 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ) -> webhooks.SubscriptionView:
         """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần."""
 
-        def _create() -> webhooks.SubscriptionView:
-            with uow() as session:
-                return webhooks.create_subscription(session, actor, body)
-
-        return await run_in_threadpool(_create)
+        return await in_session(lambda session: webhooks.create_subscription(session, actor, body))
 
     @app.get("/v1/webhooks", tags=["events"])
     async def subscriptions(actor: ActorDep) -> list[webhooks.SubscriptionView]:
-        def _list() -> list[webhooks.SubscriptionView]:
-            with uow() as session:
-                return webhooks.list_subscriptions(session, actor)
-
-        return await run_in_threadpool(_list)
+        return await in_session(lambda session: webhooks.list_subscriptions(session, actor))
 
     @app.post("/v1/webhooks/{subscription_id}/deactivate", tags=["events"])
     async def unsubscribe(subscription_id: int, actor: ActorDep) -> webhooks.SubscriptionView:
-        def _off() -> webhooks.SubscriptionView:
-            with uow() as session:
-                return webhooks.deactivate_subscription(session, actor, subscription_id)
-
-        return await run_in_threadpool(_off)
+        return await in_session(
+            lambda session: webhooks.deactivate_subscription(session, actor, subscription_id)
+        )
 
     @app.get("/v1/webhooks/{subscription_id}/deliveries", tags=["events"])
     async def deliveries(subscription_id: int, actor: ActorDep) -> list[webhooks.DeliveryView]:
         """Nhật ký gửi: mỗi sự kiện, số lần thử, mã trả lời cuối cùng."""
 
-        def _log() -> list[webhooks.DeliveryView]:
-            with uow() as session:
-                return webhooks.delivery_log(session, actor, subscription_id)
-
-        return await run_in_threadpool(_log)
+        return await in_session(
+            lambda session: webhooks.delivery_log(session, actor, subscription_id)
+        )
 
     # ---- the Office's consolidation rounds -------------------------------------------
 
@@ -301,11 +296,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
 
     @app.get("/v1/rounds", tags=["rounds"])
     async def list_rounds(actor: ActorDep) -> list[dict[str, Any]]:
-        def _list() -> list[dict[str, Any]]:
-            with uow() as session:
-                return rounds.list_rounds(session, actor)
-
-        return await run_in_threadpool(_list)
+        return await in_session(lambda session: rounds.list_rounds(session, actor))
 
     @app.get("/v1/rounds/{round_key}", tags=["rounds"])
     async def show_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
@@ -354,11 +345,9 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ) -> FileResponse:
         """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
 
-        def _path() -> str:
-            with uow() as session:
-                return rounds.document_file(session, actor, round_key, kind, format)
-
-        path = await run_in_threadpool(_path)
+        path = await in_session(
+            lambda session: rounds.document_file(session, actor, round_key, kind, format)
+        )
         media = {
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "html": "text/html; charset=utf-8",
@@ -372,13 +361,11 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ) -> rounds.AwardItemView:
         """Văn phòng Sở ghi nhận ý kiến của tỉnh: approved, rejected, returned (bổ sung)."""
 
-        def _record() -> rounds.AwardItemView:
-            with uow() as session:
-                return rounds.record_province_answer(
-                    session, actor, nomination_id, code, body.answer, body.reason
-                )
-
-        return await run_in_threadpool(_record)
+        return await in_session(
+            lambda session: rounds.record_province_answer(
+                session, actor, nomination_id, code, body.answer, body.reason
+            )
+        )
 
     @app.post("/v1/nominations/{nomination_id}/awards/{code}/revoke", tags=["rounds"])
     async def revoke(
@@ -386,10 +373,8 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     ) -> rounds.AwardItemView:
         """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
 
-        def _revoke() -> rounds.AwardItemView:
-            with uow() as session:
-                return rounds.revoke_award(session, actor, nomination_id, code, body.reason)
-
-        return await run_in_threadpool(_revoke)
+        return await in_session(
+            lambda session: rounds.revoke_award(session, actor, nomination_id, code, body.reason)
+        )
 
     return app
