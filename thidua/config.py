@@ -51,6 +51,20 @@ class ApiSettings(BaseModel):
     failed_auth_per_minute: int = 10  # per client address
 
 
+class JwtSettings(BaseModel):
+    """Optional bearer JWTs from an identity provider, verified locally (no network fetch)."""
+
+    issuer: str | None = None
+    audience: str | None = None
+    public_key_file: Path | None = None  # PEM (RSA or EC public key)
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    username_claim: str = "sub"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.audience and self.public_key_file)
+
+
 class LifecycleSettings(BaseModel):
     """Deadlines per review stage and how often reminders are sent while a stage waits."""
 
@@ -70,6 +84,7 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    jwt: JwtSettings = Field(default_factory=JwtSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     rules_dir: Path | None = None
     log_format: str = "auto"  # auto | json | console

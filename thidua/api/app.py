@@ -144,6 +144,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         uow,
         failed_limit=RateLimiter(settings.api.failed_auth_per_minute, 60.0),
         token_limit=RateLimiter(settings.api.requests_per_minute, 60.0),
+        jwt=settings.jwt,
     )
 
     def rounds_service(request: Request) -> Rounds:

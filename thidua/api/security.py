@@ -1,6 +1,7 @@
 """Bearer-token authentication for the API, with brute-force and per-account rate limits.
 
-JWT bearer tokens are not supported yet: PyJWT is not a dependency of the project.
+Bearer tokens are our API tokens (``thd_...``) or, when configured, JWTs of an identity provider
+verified against its public key.
 """
 
 from typing import Annotated
@@ -11,13 +12,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from thidua.config import JwtSettings
 from thidua.db.session import UnitOfWork
 from thidua.domain import Actor
 from thidua.logging import get_logger
 from thidua.services import auth
 from thidua.services.ratelimit import RateLimiter, RetryAfter
 
-bearer_scheme = HTTPBearer(auto_error=False, description="API token (thd_...)")
+bearer_scheme = HTTPBearer(auto_error=False, description="API token (thd_...) or a JWT")
 
 MISSING = "Thiếu mã xác thực (Authorization: Bearer ...)."
 INVALID = "Mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn."
@@ -57,15 +59,33 @@ class Authenticator:
         uow: UnitOfWork,
         failed_limit: RateLimiter | None = None,
         token_limit: RateLimiter | None = None,
+        jwt: JwtSettings | None = None,
     ) -> None:
         self.uow = uow
+        self.jwt = jwt if jwt is not None and jwt.enabled else None
+        self._jwt_key = (
+            self.jwt.public_key_file.read_text(encoding="utf-8")
+            if self.jwt is not None and self.jwt.public_key_file is not None
+            else None
+        )
         # Not ``or``: an empty limiter is falsy (it has a length).
         self.failed_limit = RateLimiter(10, 60.0) if failed_limit is None else failed_limit
         self.token_limit = RateLimiter(600, 60.0) if token_limit is None else token_limit
 
     def _lookup(self, token: str) -> Actor | None:
         with self.uow() as session:
-            return auth.authenticate(session, token)
+            if token.startswith(auth.TOKEN_PREFIX) or self.jwt is None or self._jwt_key is None:
+                return auth.authenticate(session, token)
+            assert self.jwt.issuer is not None and self.jwt.audience is not None
+            return auth.authenticate_jwt(
+                session,
+                token,
+                public_key=self._jwt_key,
+                issuer=self.jwt.issuer,
+                audience=self.jwt.audience,
+                algorithms=self.jwt.algorithms,
+                username_claim=self.jwt.username_claim,
+            )
 
     async def __call__(
         self,

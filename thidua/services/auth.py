@@ -312,3 +312,41 @@ def revoke_token(session: Session, ref: str) -> TokenView:
         row.revoked_at = datetime.now(UTC)
         session.flush()
     return _token_view(row)
+
+
+def authenticate_jwt(
+    session: Session,
+    token: str,
+    *,
+    public_key: str,
+    issuer: str,
+    audience: str,
+    algorithms: list[str],
+    username_claim: str = "sub",
+) -> Actor | None:
+    """The actor of a bearer JWT signed by the configured identity provider, or None.
+
+    The signature, ``iss``, ``aud`` and ``exp`` are checked against the configured public key
+    (no network fetch); the username claim must name an active account of ours, whose role and
+    units apply.
+    """
+    import jwt
+
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            options={"require": ["exp", "iss", "aud", username_claim]},
+        )
+    except jwt.PyJWTError:
+        return None
+    username = claims.get(username_claim)
+    if not isinstance(username, str):
+        return None
+    user = session.scalars(select(UserRow).where(UserRow.username == username)).one_or_none()
+    if user is None or not user.active:
+        return None
+    return actor_for_user(session, user)
