@@ -413,3 +413,70 @@ class TestCli:
         assert code == 0, err
         ws = load_workbook(target).worksheets[0]
         assert ws.max_row == len(ldvl) + 1
+
+
+@pytest.mark.slow
+class TestThousandRowImport:
+    async def test_thousand_rows_with_twenty_bad_accepts_980_and_reimport_creates_nothing(
+        self,
+        tmp_path: Path,
+        temporal_client: Client,
+        seeded_sqlite: SeededDb,
+        task_queue: str,
+        rules_engine: Any,
+    ) -> None:
+        """Acceptance: a 1,000-row .xlsx with 20 bad rows → 980 accepted, 20 reported; again → 0 new."""
+        import concurrent.futures
+
+        from sqlalchemy import select
+
+        from thidua.db.models import StaffRow, UnitRow
+        from worker import build_worker
+
+        with seeded_sqlite.uow() as session:
+            unit_id = session.scalars(select(UnitRow.id).where(UnitRow.code == "LDVL")).one()
+            for i in range(1000):
+                gender = "nu" if i % 2 else "nam"
+                session.add(
+                    StaffRow(
+                        code=f"X{i:04d}",
+                        full_name=f"Cán bộ {i:04d}",
+                        gender=gender,
+                        position="Chuyên viên",
+                        birth_year=1990,
+                        unit_id=unit_id,
+                    )
+                )
+        bad: dict[int, str] = {}
+        rows: list[list[Any]] = []
+        for i in range(1000):
+            row = good_row(f"X{i:04d}", "LDVL")
+            if i % 50 == 7:
+                column = ("year", "rating", "months_worked", "under_review")[(i // 50) % 4]
+                row[HEADER.index(column)] = {
+                    "year": "năm ngoái",
+                    "rating": "TOT",
+                    "months_worked": 15,
+                    "under_review": "chưa rõ",
+                }[column]
+                bad[i + 2] = column
+            rows.append(row)
+        path = write_xlsx(tmp_path / "1000.xlsx", HEADER, rows)
+        officer = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
+        settings = fast_settings(seeded_sqlite.url, task_queue)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                temporal_client, settings, seeded_sqlite.uow, executor, rules_engine
+            )
+            async with worker:
+                lc = Lifecycle(temporal_client, seeded_sqlite.uow, settings)
+                report = await bulk.import_items(
+                    lc, officer, bulk.parse_file(path), dry_run=False, concurrency=32
+                )
+                assert (report.accepted, report.existing) == (980, 0), report.errors[:3]
+                assert errors_of(report) == set(bad.items())
+                again = await bulk.import_items(
+                    lc, officer, bulk.parse_file(path), dry_run=False, concurrency=32
+                )
+        assert (again.accepted, again.existing) == (0, 980)
+        assert _count(seeded_sqlite) == 980
