@@ -87,7 +87,8 @@ class BareWorkflow:
         self._upsert = False
 
     async def _step(self, stage: str | None = None) -> None:
-        await workflow.execute_activity(
+        # Local activities, as ours (record_step and evaluate_criteria run locally).
+        await workflow.execute_local_activity(
             bare_step, workflow.info().workflow_id, start_to_close_timeout=_BARE_TIMEOUT
         )
         if stage is not None and self._upsert:

@@ -34,6 +34,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search_attributes as sa
 
+# Recording a step and evaluating the criteria are short, local work (a database write, a rules
+# evaluation): they run as local activities, in the worker that runs the workflow, without a
+# round trip through the server per call. Both are idempotent like any activity.
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
@@ -141,7 +144,7 @@ class NominationWorkflow:
         if stage_changes:
             limit = self._input.deadlines.for_stage(to)
             deadline = now + limit if limit is not None else None
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             NominationActivities.record_step,
             RecordStepInput(
                 workflow_id=workflow.info().workflow_id,
@@ -170,7 +173,7 @@ class NominationWorkflow:
     ) -> None:
         """Run the criteria (in an activity) on ``facts`` (default: the current facts)."""
         pinned = self._evaluation.ruleset if self._evaluation else None
-        self._evaluation = await workflow.execute_activity_method(
+        self._evaluation = await workflow.execute_local_activity_method(
             NominationActivities.evaluate_criteria,
             EvaluateCriteriaInput(
                 workflow_id=workflow.info().workflow_id,
