@@ -33,6 +33,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.lifecycle
 	$(BIN)/python -m bench.rules
+	$(BIN)/python -m bench.api
 
 openapi: $(STAMP)
 	$(BIN)/python -m thidua.api.openapi docs/openapi.json
