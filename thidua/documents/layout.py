@@ -372,10 +372,12 @@ def _decision_annex_table(doc: DecisionDoc) -> Table:
                 )
             )
         if len(groups) > 1:
+            priced = any(amounts[i] is not None for i in idx)
             rows.append(
                 (
                     Cell("Cộng", italic=True, bold=True, align="center", span=5),
-                    Cell(format_vnd(subtotal), bold=True, italic=True),
+                    # A form without a set amount (no coefficient) shows no subtotal, not "0".
+                    Cell(format_vnd(subtotal) if priced else "", bold=True, italic=True),
                 )
             )
     rows.append(

@@ -338,3 +338,27 @@ def test_render_pdf_returns_none_without_libreoffice(
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     docx_path = render_docx(sample_decision(), tmp_path / "d.docx")
     assert render_pdf(docx_path, tmp_path) is None
+
+
+def test_group_without_amounts_has_no_zero_subtotal(tmp_path: Path) -> None:
+    """A form with no set amount (e.g. GIAY_KHEN without a coefficient) shows no '0' subtotal."""
+    import importlib
+
+    lay = importlib.import_module("thidua.documents.layout")
+    from thidua.documents.models import AwardLine
+
+    base = sample_decision()
+    awards = [
+        AwardLine(
+            name="Nguyễn Văn A",
+            unit="Phòng X",
+            title_code="LDTT",
+            title_vi="Lao động tiên tiến",
+            amount=710_000,
+        ),
+        AwardLine(name="Trần Thị B", unit="Phòng X", title_code="GIAY_KHEN", title_vi="Giấy khen"),
+    ]
+    doc = base.model_copy(update={"awards": awards})
+    table = lay._decision_annex_table(doc)
+    subtotals = [row for row in table.rows if row[0].text == "Cộng"]
+    assert [row[1].text for row in subtotals] == ["710.000", ""]
