@@ -10,27 +10,18 @@ them against the current workflow code: re-record only for a deliberate, replay-
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SeededDb
-from tests.workflows.scenarios import Harness, harness, poll
+from tests.workflows.record_histories import record_paths, run
+from tests.workflows.scenarios import Harness, poll
 from tests.workflows.test_consolidation import MEMBERS, Round
 from thidua.domain import RoundStage
-from thidua.logging import configure_logging
 from thidua.policy import Refusal, RefusalCode
 from thidua.services.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
-from thidua.temporal import temporal_binary
-from workflows import search_attributes as sa_keys
 from workflows.consolidation import ConsolidationWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -141,47 +132,11 @@ async def _drive(h: Harness, drive: Callable[[Round], Awaitable[None]]) -> Workf
 
 
 async def record(only: list[str]) -> list[Path]:
-    from rules.engine import RulesEngine
-    from rules.registry import RulesRegistry
+    async def history_of(name: str, h: Harness) -> WorkflowHistory:
+        return await _drive(h, PATHS[name])
 
-    unknown = sorted(set(only) - set(PATHS))
-    if unknown:
-        raise SystemExit(f"unknown path(s): {', '.join(unknown)}; known: {', '.join(PATHS)}")
-    engine = RulesEngine(RulesRegistry.from_directory())
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=["--headless"],
-        search_attributes=list(sa_keys.ALL),
-    )
-    written: list[Path] = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, drive in PATHS.items():
-                if only and name not in only:
-                    continue
-                db = SeededDb(f"sqlite:///{tmp}/{name}.db")
-                async with harness(env.client, db, f"record-consolidation-{name}", engine) as h:
-                    history = await _drive(h, drive)
-                db.uow.engine.dispose()
-                path = HISTORIES / f"{PREFIX}{name}.json"
-                path.write_text(history.to_json(), encoding="utf-8")
-                written.append(path)
-                print(f"{name}: {len(history.events)} events -> {path}")
-    finally:
-        await env.shutdown()
-    return written
-
-
-def main() -> None:
-    configure_logging("WARNING", "console")
-    HISTORIES.mkdir(parents=True, exist_ok=True)
-    asyncio.run(record(sys.argv[1:]))
-    sys.stdout.flush()
-    # The worker and client are shut down; skip interpreter teardown, where the SDK may crash
-    # (PyGILState_Release, a known issue) after the work is done.
-    os._exit(0)
+    return await record_paths(list(PATHS), only, history_of, file_prefix=PREFIX)
 
 
 if __name__ == "__main__":
-    main()
+    run(record)

@@ -14,13 +14,15 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SeededDb
-from tests.workflows.scenarios import FAST_DEADLINES, PATHS, harness
+from tests.workflows.scenarios import FAST_DEADLINES, PATHS, Harness, harness
 from thidua.logging import configure_logging
 from thidua.temporal import temporal_binary
 from workflows import search_attributes as sa_keys
@@ -28,10 +30,24 @@ from workflows import search_attributes as sa_keys
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
 
-async def record(only: list[str]) -> list[Path]:
+HistoryOf = Callable[[str, Harness], Awaitable[WorkflowHistory]]
+
+
+async def record_paths(
+    names: list[str],
+    only: list[str],
+    history_of: HistoryOf,
+    *,
+    file_prefix: str = "",
+    lifecycle_days: Callable[[str], dict[str, float]] = lambda _name: {},
+) -> list[Path]:
+    """Start a server, run each path in its own database and write its history beside the tests."""
     from rules.engine import RulesEngine
     from rules.registry import RulesRegistry
 
+    unknown = sorted(set(only) - set(names))
+    if unknown:
+        raise SystemExit(f"unknown path(s): {', '.join(unknown)}; known: {', '.join(names)}")
     engine = RulesEngine(RulesRegistry.from_directory())
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
@@ -42,18 +58,15 @@ async def record(only: list[str]) -> list[Path]:
     written: list[Path] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, drive in PATHS.items():
+            for name in names:
                 if only and name not in only:
                     continue
                 db = SeededDb(f"sqlite:///{tmp}/{name}.db")
-                days = FAST_DEADLINES if name == "deadline_escalation" else {}
-                async with harness(env.client, db, f"record-{name}", engine, **days) as h:
-                    key = await drive(h)
-                    handle = h.handle(key)
-                    await handle.result()
-                    history = await handle.fetch_history()
+                queue = f"record-{file_prefix}{name}"
+                async with harness(env.client, db, queue, engine, **lifecycle_days(name)) as h:
+                    history = await history_of(name, h)
                 db.uow.engine.dispose()
-                path = HISTORIES / f"{name}.json"
+                path = HISTORIES / f"{file_prefix}{name}.json"
                 path.write_text(history.to_json(), encoding="utf-8")
                 written.append(path)
                 print(f"{name}: {len(history.events)} events -> {path}")
@@ -62,7 +75,24 @@ async def record(only: list[str]) -> list[Path]:
     return written
 
 
-def main() -> None:
+async def _nomination_history(name: str, h: Harness) -> WorkflowHistory:
+    key = await PATHS[name](h)
+    handle = h.handle(key)
+    await handle.result()
+    return await handle.fetch_history()
+
+
+async def record(only: list[str]) -> list[Path]:
+    return await record_paths(
+        list(PATHS),
+        only,
+        _nomination_history,
+        lifecycle_days=lambda name: FAST_DEADLINES if name == "deadline_escalation" else {},
+    )
+
+
+def run(record: Callable[[list[str]], Awaitable[list[Path]]]) -> None:
+    """Entry point shared by the recording scripts."""
     configure_logging("WARNING", "console")
     HISTORIES.mkdir(parents=True, exist_ok=True)
     asyncio.run(record(sys.argv[1:]))
@@ -73,4 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(record)
