@@ -6,12 +6,16 @@ its SQLite database so that N nominations can be submitted, then:
 
 - **submit**: N ``POST /v1/nominations`` (the unit officer of each unit), C in flight; submit
   returns after the criteria evaluation (a workflow start and its first activities);
+- **submit_open**: an open-loop load of submissions at a fixed rate R below that capacity
+  (default 10/s for 20 s): requests overlap whenever one takes longer than 1/R, and latency
+  counts from the scheduled send time. The 200 ms target is judged on this row: a closed loop
+  with C in flight measures saturation, where latency is C / capacity by Little's law;
 - **read**: an open-loop load at a fixed rate of ``GET /v1/nominations/{id}`` (the decision
   with its explanation) by the auditor over the submitted ids.
 
 Targets: reads p99 <= 50 ms at 100 requests/s, submissions p99 <= 200 ms.
 
-    .venv/bin/python -m bench.api                      # N=300, C=16, reads 100/s for 20 s
+    .venv/bin/python -m bench.api    # N=300, C=16; submissions 10/s for 20 s; reads 100/s for 20 s
     .venv/bin/python -m bench.api --n 50 --read-seconds 5 --json
 """
 
@@ -220,6 +224,37 @@ def _client(base_url: str, token: str | None, conns: int, timeout: float) -> htt
     )
 
 
+async def _submit_one(
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    officers: dict[str, str],
+    units: list[str],
+    i: int,
+    res: Result,
+    ids: list[str],
+    start: float,
+) -> None:
+    """POST the i-th bench nomination; its latency counts from ``start``."""
+    unit = units[i % len(units)]
+    body = {
+        "movement": MOVEMENT,
+        "unit": unit,
+        "facts": {"kind": "individual", "id": staff_code(i), "year": YEAR, "rating": "HTTNV"},
+    }
+    auth = {"Authorization": f"Bearer {tokens[officers[unit]]}"}
+    try:
+        r = await client.post("/v1/nominations", json=body, headers=auth)
+    except httpx.HTTPError as exc:
+        res.error(f"{type(exc).__name__}: {exc}")
+        return
+    dt = time.perf_counter() - start
+    if r.status_code == 201:
+        res.latencies.append(dt)
+        ids.append(r.json()["id"])
+    else:
+        res.error(f"{r.status_code} {r.text}")
+
+
 async def submit_all(
     base_url: str,
     tokens: dict[str, str],
@@ -240,30 +275,7 @@ async def submit_all(
     async with _client(base_url, None, concurrency, request_timeout) as client:
 
         async def one(i: int) -> None:
-            unit = units[i % len(units)]
-            body = {
-                "movement": MOVEMENT,
-                "unit": unit,
-                "facts": {
-                    "kind": "individual",
-                    "id": staff_code(i),
-                    "year": YEAR,
-                    "rating": "HTTNV",
-                },
-            }
-            auth = {"Authorization": f"Bearer {tokens[officers[unit]]}"}
-            t = time.perf_counter()
-            try:
-                r = await client.post("/v1/nominations", json=body, headers=auth)
-            except httpx.HTTPError as exc:
-                res.error(f"{type(exc).__name__}: {exc}")
-                return
-            dt = time.perf_counter() - t
-            if r.status_code == 201:
-                res.latencies.append(dt)
-                ids.append(r.json()["id"])
-            else:
-                res.error(f"{r.status_code} {r.text}")
+            await _submit_one(client, tokens, officers, units, i, res, ids, time.perf_counter())
 
         async def worker() -> None:
             while time.monotonic() < deadline:
@@ -277,6 +289,51 @@ async def submit_all(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         res.seconds = time.perf_counter() - t0
     res.dropped = queue.qsize()  # not sent: the time bound was reached
+    return res, ids
+
+
+async def submit_open_loop(
+    base_url: str,
+    tokens: dict[str, str],
+    officers: dict[str, str],
+    units: list[str],
+    indexes: list[int],
+    rate: float,
+    max_in_flight: int,
+    request_timeout: float,
+) -> tuple[Result, list[str]]:
+    """POST one nomination per index at a fixed rate, whatever the responses (requests overlap
+    whenever one takes longer than 1/rate); latency counts from the scheduled send time, so a
+    server that falls behind shows it (no coordinated omission)."""
+    res = Result("submit_open", requested=len(indexes))
+    ids: list[str] = []
+    in_flight = 0
+    async with _client(base_url, None, max_in_flight, request_timeout) as client:
+
+        async def one(i: int, scheduled: float) -> None:
+            nonlocal in_flight
+            try:
+                await _submit_one(client, tokens, officers, units, i, res, ids, scheduled)
+            finally:
+                in_flight -= 1
+
+        tasks: list[asyncio.Task[None]] = []
+        t0 = time.perf_counter()
+        for k, i in enumerate(indexes):
+            scheduled = t0 + k / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if in_flight >= max_in_flight:
+                res.dropped += 1
+                continue
+            in_flight += 1
+            tasks.append(asyncio.create_task(one(i, scheduled)))
+        if tasks:
+            await asyncio.wait(tasks, timeout=request_timeout + 5)
+        res.seconds = time.perf_counter() - t0
+        for t in tasks:
+            t.cancel()
     return res, ids
 
 
@@ -336,6 +393,10 @@ async def read_open_loop(
     return res
 
 
+def open_count(args: argparse.Namespace) -> int:
+    return max(1, int(args.submit_rate * args.submit_seconds))
+
+
 def _machine() -> dict[str, Any]:
     return {
         "nproc": os.cpu_count(),
@@ -372,6 +433,18 @@ async def bench(args: argparse.Namespace, svc: Service) -> dict[str, Any]:
     )
     if not ids:
         raise RuntimeError(f"no nomination submitted: {sub.error_samples}")
+    first = args.warmup + args.n
+    opened, open_ids = await submit_open_loop(
+        svc.base_url,
+        tokens,
+        officers,
+        units,
+        list(range(first, first + open_count(args))),
+        args.submit_rate,
+        args.max_in_flight,
+        args.timeout,
+    )
+    ids += open_ids
     seconds = min(args.read_seconds, max(1.0, deadline - time.monotonic()))
     read = await read_open_loop(
         svc.base_url,
@@ -382,10 +455,17 @@ async def bench(args: argparse.Namespace, svc: Service) -> dict[str, Any]:
         args.max_in_flight,
         args.timeout,
     )
-    s, r = sub.as_dict(), read.as_dict()
+    s, o, r = sub.as_dict(), opened.as_dict(), read.as_dict()
     s["concurrency"] = args.concurrency
     s["target_p99_ms"] = SUBMIT_P99_TARGET_MS
     s["verdict"] = _verdict(s["p99_ms"], SUBMIT_P99_TARGET_MS) if not sub.errors else "BELOW"
+    o["target_rate"] = args.submit_rate
+    o["target_p99_ms"] = SUBMIT_P99_TARGET_MS
+    o["verdict"] = (
+        _verdict(o["p99_ms"], SUBMIT_P99_TARGET_MS)
+        if not opened.errors and not opened.dropped
+        else "BELOW"
+    )
     r["target_rate"] = args.read_rate
     r["target_p99_ms"] = READ_P99_TARGET_MS
     r["verdict"] = (
@@ -393,7 +473,7 @@ async def bench(args: argparse.Namespace, svc: Service) -> dict[str, Any]:
         if not read.errors and not read.dropped and args.read_rate >= READ_RATE_TARGET
         else "BELOW"
     )
-    return {"submit": s, "read": r}
+    return {"submit": s, "submit_open": o, "read": r}
 
 
 def print_table(out: dict[str, Any]) -> None:
@@ -408,26 +488,31 @@ def print_table(out: dict[str, Any]) -> None:
         "p99_ms",
         "max_ms",
     ]
-    head = f"{'':8}" + "".join(f"{c:>10}" for c in cols) + f"{'p99 target':>12}  verdict"
+    head = f"{'':12}" + "".join(f"{c:>10}" for c in cols) + f"{'p99 target':>12}  verdict"
     print(head)
-    for name in ("submit", "read"):
+    for name in ("submit", "submit_open", "read"):
         row = out[name]
         cells = "".join(
             f"{'-' if row[c] is None else row[c]:>10}" for c in cols
         )  # rate = completed / s
-        print(f"{name:8}{cells}{row['target_p99_ms']:>10.0f}ms  {row['verdict']}")
-    s, r = out["submit"], out["read"]
+        print(f"{name:12}{cells}{row['target_p99_ms']:>10.0f}ms  {row['verdict']}")
+    s, o, r = out["submit"], out["submit_open"], out["read"]
     print()
     print(
-        f"submit: {s['ok']}/{s['requests']} created, {s['concurrency']} in flight, "
-        f"{s['seconds']} s, {s['ok_rate']} nominations/s (after {out['warmup']} warm-up)"
+        f"submit: {s['ok']}/{s['requests']} created, closed loop with {s['concurrency']} in "
+        f"flight (saturation: the stack's capacity), {s['seconds']} s, {s['ok_rate']} "
+        f"nominations/s (after {out['warmup']} warm-up)"
+    )
+    print(
+        f"submit_open: {o['ok']}/{o['requests']} created, open loop at {o['target_rate']}/s "
+        f"for {o['seconds']} s (requests overlap; latency from the scheduled send time)"
     )
     print(
         f"read:   open loop at {r['target_rate']}/s (target {READ_RATE_TARGET:.0f}/s) for "
         f"{r['seconds']} s, achieved {r['ok_rate']}/s ok, GET /v1/nominations/{{id}} as "
         f"{out['readers']}"
     )
-    for name in ("submit", "read"):
+    for name in ("submit", "submit_open", "read"):
         for e in out[name]["error_samples"]:
             print(f"  {name} error: {e}")
     m = out["machine"]
@@ -443,6 +528,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n", type=int, default=300, help="submissions (default 300)")
     p.add_argument("--concurrency", type=int, default=16, help="submissions in flight (16)")
     p.add_argument("--warmup", type=int, default=10, help="unmeasured submissions first (10)")
+    p.add_argument(
+        "--submit-rate", type=float, default=10.0, help="open-loop submissions per second (10)"
+    )
+    p.add_argument(
+        "--submit-seconds", type=float, default=20.0, help="open-loop submit duration (20 s)"
+    )
     p.add_argument("--read-rate", type=float, default=100.0, help="reads per second (100)")
     p.add_argument("--read-seconds", type=float, default=20.0, help="read duration (20 s)")
     p.add_argument("--max-in-flight", type=int, default=64, help="reads in flight cap (64)")
@@ -457,8 +548,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = p.parse_args(argv)
-    if args.n < 1 or args.concurrency < 1 or args.read_rate <= 0 or args.read_seconds <= 0:
-        p.error("--n, --concurrency, --read-rate and --read-seconds must be positive")
+    if (
+        min(args.n, args.concurrency) < 1
+        or min(args.read_rate, args.read_seconds, args.submit_rate, args.submit_seconds) <= 0
+    ):
+        p.error("--n, --concurrency, the rates and the durations must be positive")
     return args
 
 
@@ -468,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     svc = Service(root)
     out: dict[str, Any] = {}
     try:
-        prepare(svc, args.warmup + args.n, sorted(unit_officers()))
+        prepare(svc, args.warmup + args.n + open_count(args), sorted(unit_officers()))
         startup = svc.start()
         try:
             out = asyncio.run(bench(args, svc))
