@@ -343,3 +343,83 @@ class WebhookCursorRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntryRow(Base):
+    """One entry of the append-only, hash-chained audit log (see ``thidua.services.audit``)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(220), index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    workflow_id: Mapped[str | None] = mapped_column(String(220))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class UserPasswordRow(Base):
+    """A console sign-in password, stored only as a salted scrypt hash (``scrypt$n$r$p$salt$hash``)."""
+
+    __tablename__ = "user_passwords"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session: the cookie holds the id, we keep only its SHA-256 hash."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    user: Mapped[UserRow] = relationship()
+
+
+class RulesVersionRow(Base):
+    """A version of a criteria ruleset, governed as data: draft → approved → published → retired.
+
+    ``content``/``golden`` are the YAML texts; ``sha256`` is the loader's hash of the content.
+    ``effective_from``/``effective_to`` (set when published) decide which version is in force.
+    ``supersedes``/``supersedes_effective_to``: the version this one closed when published, and
+    that version's end date before, so a rollback can reopen it exactly.
+    """
+
+    __tablename__ = "rules_versions"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    golden: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None]
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    supersedes: Mapped[str | None] = mapped_column(String(32))
+    supersedes_effective_to: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
