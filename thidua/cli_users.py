@@ -163,6 +163,26 @@ def users_deactivate(username: str) -> None:
     typer.echo(f"Đã vô hiệu hóa tài khoản {view.username}.")
 
 
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ dòng đầu của stdin.")
+    ] = False,
+) -> None:
+    """Đặt mật khẩu đăng nhập bảng điều khiển web (mật khẩu không bao giờ được in hay ghi log)."""
+    import sys
+
+    from thidua.services import console_auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
+    _run(lambda s: console_auth.set_password(s, username, password))
+    typer.echo(f"Đã đặt mật khẩu cho tài khoản {username}; các phiên đăng nhập cũ đã kết thúc.")
+
+
 # --- tokens -----------------------------------------------------------------------------------
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from thidua.domain import STAGE_LABEL_VI, UNIT_SCOPED_ROLES, Actor, Decision, Role, Stage
+from thidua.domain import (
+    STAGE_LABEL_VI,
+    UNIT_SCOPED_ROLES,
+    Actor,
+    Decision,
+    Role,
+    RoundStage,
+    Stage,
+)
 
 
 class RefusalCode(StrEnum):
@@ -154,3 +162,18 @@ def check_resume(actor: Actor, stage: Stage) -> None:
         raise Refusal(
             RefusalCode.WRONG_STAGE, f"Hồ sơ không ở trạng thái tạm dừng (đang ở {_stage(stage)})."
         )
+
+
+# Who takes each step of the Office's consolidation round, and in which round stages. The
+# ConsolidationWorkflow's update validators enforce it; screens use it to offer only the steps
+# the signed-in role may take (the service still refuses anything else).
+ROUND_STEPS: dict[str, tuple[Role, frozenset[RoundStage]]] = {
+    "close": (Role.OFFICE, frozenset({RoundStage.OPEN, RoundStage.OFFICE})),
+    "council": (Role.COUNCIL_SECRETARY, frozenset({RoundStage.COUNCIL})),
+    "decide": (Role.DIRECTOR, frozenset({RoundStage.DIRECTOR})),
+}
+
+
+def may_take_round_step(actor: Actor, step: str, stage: RoundStage) -> bool:
+    role, stages = ROUND_STEPS[step]
+    return actor.role is role and stage in stages

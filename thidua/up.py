@@ -15,6 +15,7 @@ from thidua.config import Settings
 from thidua.db.migrate import upgrade
 from thidua.db.session import UnitOfWork, make_engine
 from thidua.logging import get_logger
+from thidua.services.console_auth import assign_demo_passwords
 from thidua.services.seed import (
     SampleAccountToken,
     load_sample_data,
@@ -67,6 +68,8 @@ def prepare_database(settings: Settings) -> list[SampleAccountToken]:
     uow = UnitOfWork(make_engine(settings.database.url))
     with uow() as session:
         tokens = load_sample_data(session)
+        if tokens:
+            tokens = assign_demo_passwords(session, tokens)
     uow.engine.dispose()
     if tokens:
         write_sample_tokens(tokens_file, tokens)
@@ -81,6 +84,7 @@ def _banner(settings: Settings, tokens: list[SampleAccountToken]) -> str:
         "thidua đã sẵn sàng / thidua is ready",
         f"  API:            {api}/v1",
         f"  Tài liệu API:   {api}/docs",
+        f"  Bảng điều khiển (web): {api}/console/",
     ]
     if settings.temporal.address is None:
         t = settings.temporal
@@ -96,10 +100,13 @@ def _banner(settings: Settings, tokens: list[SampleAccountToken]) -> str:
     if tokens:
         lines.append("")
         lines.append(
-            f"Tài khoản mẫu (mã xác thực lưu tại {settings.var_dir / 'sample-accounts.json'}, chỉ dùng thử):"
+            f"Tài khoản mẫu (mật khẩu và mã xác thực lưu tại {settings.var_dir / 'sample-accounts.json'}, chỉ dùng thử):"
         )
         for acc in tokens:
-            lines.append(f"  {acc.username:<22} {acc.role:<18} {acc.unit or '-':<8} {acc.token}")
+            lines.append(
+                f"  {acc.username:<22} {acc.role:<18} {acc.unit or '-':<8} "
+                f"{acc.password or '-':<18} {acc.token}"
+            )
     lines.append("")
     lines.append("Nhấn Ctrl-C để dừng / press Ctrl-C to stop.")
     return "\n".join(lines)

@@ -22,6 +22,7 @@ class SampleAccountToken(BaseModel):
     role: str
     unit: str | None
     token: str
+    password: str | None = None  # console demo password (set by ``thidua up``)
 
 
 def has_data(session: Session) -> bool:
