@@ -436,7 +436,7 @@ def _responsible(
     if change in ("gain", "status"):
         for rid, o in old.items():
             if o.get("kind") in suppressors and fired(o) and not fired(new.get(rid)):
-                return rid, new.get(rid, t)
+                return rid, new.get(rid, o)
     if title is not None:
         for rid, t in new.items():
             if t["target"] == title and t["kind"] in ("grant", "propose"):
