@@ -75,14 +75,18 @@ def _codes(r: _Reader, path: tuple[str | int, ...], v: object) -> tuple[str, ...
     return tuple(v)
 
 
-def load_golden(path: str | Path) -> GoldenFile:
-    """Read and validate a golden file (facts are validated too); raise RulesFileError."""
+def load_golden(path: str | Path, raw: bytes | str | None = None) -> GoldenFile:
+    """Read and validate a golden file (facts are validated too); raise RulesFileError.
+
+    With ``raw``, that text is read instead of the file (``path`` only names it in messages).
+    """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        issue = Issue(str(p), 1, 1, f"không đọc được tệp: {exc.strerror}", "io")
-        raise RulesFileError([issue]) from None
+    if raw is None:
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            issue = Issue(str(p), 1, 1, f"không đọc được tệp: {exc.strerror}", "io")
+            raise RulesFileError([issue]) from None
     src = read_yaml(str(p), raw)
     if src.issues:
         raise RulesFileError(src.issues)

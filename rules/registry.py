@@ -1,12 +1,21 @@
-"""The rulesets on disk, side by side, and the choice of the version in force on a date."""
+"""Ruleset versions side by side, and the choice of the version in force on a date.
+
+Two registries: `RulesRegistry` over files (the repo's seed files, tests, `thidua rules` on files)
+and `SourcedRulesRegistry` over a `RulesetSource` (the service: the governed versions in the
+database, see `thidua.services.rules_versions`). The sourced one asks its source which versions
+are published and their windows on each choice, and loads each version's content once, cached by
+(id, version, sha256): durable_rules cannot unload a ruleset (~330 KB each).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from rules.errors import Issue, RulesFileError
 from rules.loader import load_ruleset
@@ -41,6 +50,8 @@ class LoadedRuleset:
 
     ruleset: Ruleset
     path: Path | None = None
+    # The governed window (from, to) when it differs from the dates the content declares.
+    window: tuple[dt.date, dt.date | None] | None = None
 
     @property
     def id(self) -> str:
@@ -56,11 +67,11 @@ class LoadedRuleset:
 
     @property
     def effective_from(self) -> dt.date:
-        return self.ruleset.effective_from
+        return self.window[0] if self.window is not None else self.ruleset.effective_from
 
     @property
     def effective_to(self) -> dt.date | None:
-        return self.ruleset.effective_to
+        return self.window[1] if self.window is not None else self.ruleset.effective_to
 
     @property
     def legal_basis(self) -> str:
@@ -198,6 +209,113 @@ class RulesRegistry:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+
+@dataclass(frozen=True)
+class VersionWindow:
+    """A published version and the dates it is in force (`effective_to` None: open-ended)."""
+
+    ruleset_id: str
+    version: str
+    sha256: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    """A stored version's YAML text, its hash, and whether it can still change (a draft)."""
+
+    content: str
+    sha256: str
+    mutable: bool = False
+
+
+class RulesetSource(Protocol):
+    """Where governed ruleset versions live (the database in the service)."""
+
+    def published(self) -> list[VersionWindow]:
+        """Every published version with its window."""
+        ...
+
+    def content(self, ruleset_id: str, version: str) -> VersionContent | None:
+        """Any stored version (published, retired...), or None."""
+        ...
+
+
+class SourcedRulesRegistry(RulesRegistry):
+    """A registry whose versions come from a `RulesetSource`, read on each choice.
+
+    `in_force` and `all` reflect what is published right now (one small query each); `get`
+    returns any stored version, retired ones included (pinned nominations need them). Contents are
+    parsed once and cached by (id, version, sha256).
+    """
+
+    def __init__(self, source: RulesetSource) -> None:
+        super().__init__(())
+        self._source = source
+        self._loaded: dict[tuple[str, str, str], LoadedRuleset] = {}
+        self._immutable: dict[tuple[str, str], str] = {}  # (id, version) -> sha256
+        self._cache_lock = threading.Lock()
+
+    def _load(self, ruleset_id: str, version: str, sha256: str, text: str) -> LoadedRuleset:
+        key = (ruleset_id, version, sha256)
+        found = self._loaded.get(key)
+        if found is not None:
+            return found
+        rs = load_ruleset(f"{ruleset_id}@{version}", text)
+        if (rs.id, rs.version, rs.sha256) != key:
+            raise UnknownRuleset(
+                f"nội dung lưu của {ruleset_id}@{version} không khớp mã băm {sha256[:12]}…"
+            )
+        with self._cache_lock:
+            return self._loaded.setdefault(key, LoadedRuleset(rs))
+
+    def get(self, ruleset_id: str, version: str) -> LoadedRuleset:
+        sha = self._immutable.get((ruleset_id, version))
+        if sha is not None:
+            return self._loaded[(ruleset_id, version, sha)]
+        found = self._source.content(ruleset_id, version)
+        if found is None:
+            raise UnknownRuleset(f"không có bộ tiêu chí {ruleset_id}@{version}")
+        lr = self._load(ruleset_id, version, found.sha256, found.content)
+        if not found.mutable:
+            self._immutable[(ruleset_id, version)] = found.sha256
+        return lr
+
+    def _windowed(self, w: VersionWindow) -> LoadedRuleset:
+        lr = self.get(w.ruleset_id, w.version)
+        if lr.sha256 != w.sha256:  # pragma: no cover - published contents never change
+            raise UnknownRuleset(f"mã băm của {w.ruleset_id}@{w.version} đã thay đổi")
+        return replace(lr, window=(w.effective_from, w.effective_to))
+
+    def all(self) -> list[LoadedRuleset]:
+        windows = sorted(self._source.published(), key=lambda w: (w.ruleset_id, w.effective_from))
+        return [self._windowed(w) for w in windows]
+
+    def in_force(self, as_of: dt.date, ruleset_id: str | None = None) -> LoadedRuleset:
+        windows = self._source.published()
+        if ruleset_id is not None and not any(w.ruleset_id == ruleset_id for w in windows):
+            raise UnknownRuleset(f"không có bộ tiêu chí '{ruleset_id}' đang được công bố")
+        candidates = [
+            w
+            for w in windows
+            if w.in_force(as_of) and (ruleset_id is None or w.ruleset_id == ruleset_id)
+        ]
+        if not candidates:
+            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {as_of.isoformat()}")
+        if len(candidates) > 1:
+            ids = ", ".join(sorted(f"{w.ruleset_id}@{w.version}" for w in candidates))
+            raise AmbiguousRuleset(
+                f"nhiều bộ tiêu chí có hiệu lực ngày {as_of.isoformat()}: {ids}; hãy chọn ruleset_id"
+            )
+        return self._windowed(candidates[0])
+
+    def __len__(self) -> int:
+        return len(self._source.published())
 
 
 def _overlap(a: LoadedRuleset, b: LoadedRuleset) -> bool:

@@ -387,3 +387,38 @@ class ConsoleSessionRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     user: Mapped[UserRow] = relationship()
+
+
+class RulesVersionRow(Base):
+    """A version of a criteria ruleset, governed as data: draft → approved → published → retired.
+
+    ``content``/``golden`` are the YAML texts; ``sha256`` is the loader's hash of the content.
+    ``effective_from``/``effective_to`` (set when published) decide which version is in force.
+    ``supersedes``/``supersedes_effective_to``: the version this one closed when published, and
+    that version's end date before, so a rollback can reopen it exactly.
+    """
+
+    __tablename__ = "rules_versions"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    golden: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None]
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    supersedes: Mapped[str | None] = mapped_column(String(32))
+    supersedes_effective_to: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
