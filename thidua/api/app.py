@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 from thidua import __version__
 from thidua.api.bulk import bulk_router
+from thidua.api.decisions import decisions_router
 from thidua.api.idempotency import idempotent
 from thidua.api.openapi_errors import add_problem_responses
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
@@ -155,6 +156,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
     RoundsDep = Annotated[Rounds, Depends(rounds_service)]
     app.include_router(bulk_router(current_actor, lifecycle, uow))
+    app.include_router(decisions_router(current_actor, uow))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
