@@ -71,6 +71,13 @@ class NominationActivities:
             raise ApplicationError(
                 f"Dữ liệu tiêu chí không hợp lệ: {exc}", type="invalid_facts", non_retryable=True
             ) from exc
+        if data.pinned is not None and decision.ruleset.sha256 != data.pinned.sha256:
+            raise ApplicationError(
+                f"Bộ tiêu chí {data.pinned.id}@{data.pinned.version} có mã băm khác với phiên bản "
+                "đã ghim; không xét.",
+                type="ruleset_mismatch",
+                non_retryable=True,
+            )
         result = decision.model_dump(mode="json")
         with self._uow() as session:
             nominations.record_evaluation(
@@ -80,6 +87,8 @@ class NominationActivities:
                 phase=data.phase,
                 decision=result,
                 facts=data.facts,
+                run_id=activity.info().workflow_run_id if activity.in_activity() else None,
+                repin=data.repin,
             )
         log.info(
             "criteria evaluated",

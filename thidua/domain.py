@@ -157,6 +157,14 @@ class ResumeNominationInput(BaseModel):
     facts: dict[str, Any] | None = None
 
 
+class ReevaluateCriteriaInput(BaseModel):
+    """A rules admin re-evaluates an in-flight nomination under another published version."""
+
+    actor: Actor
+    ruleset: RulesetRef
+    reason: str | None = None
+
+
 class StepRecord(BaseModel):
     seq: int
     action: Action
@@ -206,6 +214,8 @@ class EvaluateCriteriaInput(BaseModel):
     as_of: date
     pinned: RulesetRef | None = None
     phase: str
+    # Re-pin the nomination to the evaluated version (an admin's explicit re-evaluation).
+    repin: bool = False
 
 
 class StageAlertKind(StrEnum):

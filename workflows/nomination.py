@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         NominationWorkflowInput,
         RecordStageAlertInput,
         RecordStepInput,
+        ReevaluateCriteriaInput,
         ResubmitNominationInput,
         ResumeNominationInput,
         ReviewNominationInput,
@@ -338,6 +339,62 @@ class NominationWorkflow:
             raise ApplicationError(
                 "Thông tin bổ sung phải cùng người/tập thể được đề nghị (facts.id và facts.kind).",
                 type=policy.RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+
+    @workflow.update
+    async def reevaluate_criteria(self, input: ReevaluateCriteriaInput) -> NominationStatus:
+        """A rules admin re-evaluates under another published version; the pin moves to it.
+
+        Only the evaluation (and the nomination's pin) change: the stage does not. Reviewers see
+        the new result, and the Office/Director approvals require it to be eligible as usual.
+        (Added before any deployment; a deployed system would guard it with
+        ``workflow.patched``, although a new update handler alone does not break replay.)
+        """
+        async with self._lock:
+            self._check_reevaluate(input)
+            self._evaluation = await workflow.execute_local_activity_method(
+                NominationActivities.evaluate_criteria,
+                EvaluateCriteriaInput(
+                    workflow_id=workflow.info().workflow_id,
+                    nomination_id=self._input.nomination_id,
+                    seq=len(self._steps) + 1,
+                    facts=self._facts,
+                    as_of=self._input.as_of,
+                    pinned=input.ruleset,
+                    phase="reevaluation",
+                    repin=True,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        return self.status()
+
+    @reevaluate_criteria.validator
+    def _check_reevaluate(self, input: ReevaluateCriteriaInput) -> None:
+        if input.actor.role is not Role.RULES_ADMIN:
+            raise ApplicationError(
+                "Chỉ quản trị tiêu chí được xét lại hồ sơ theo phiên bản bộ tiêu chí khác.",
+                type=policy.RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+        if self._stage.is_final or self._stage is Stage.SUBMITTED:
+            raise ApplicationError(
+                f"Hồ sơ đang ở bước {self._stage.value}: không xét lại được.",
+                type=policy.RefusalCode.WRONG_STAGE.value,
+                non_retryable=True,
+            )
+        current = self._evaluation.ruleset if self._evaluation else None
+        if current is not None and current.id != input.ruleset.id:
+            raise ApplicationError(
+                f"Hồ sơ được xét theo bộ tiêu chí {current.id}, không phải {input.ruleset.id}.",
+                type=policy.RefusalCode.INVALID.value,
+                non_retryable=True,
+            )
+        if current is not None and current == input.ruleset:
+            raise ApplicationError(
+                f"Hồ sơ đã được xét theo {current.id}@{current.version}.",
+                type=policy.RefusalCode.DUPLICATE.value,
                 non_retryable=True,
             )
 

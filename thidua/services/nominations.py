@@ -299,8 +299,13 @@ def record_evaluation(
     phase: str,
     decision: dict[str, Any],
     facts: dict[str, Any],
+    repin: bool = False,
 ) -> bool:
-    """Store one rules evaluation and pin the nomination to its ruleset version."""
+    """Store one rules evaluation and pin the nomination to its ruleset version.
+
+    The first evaluation pins; later ones keep the pin unless ``repin`` (an admin's explicit
+    re-evaluation under another version).
+    """
     row = _require_row(session, nomination_id)
     if session.scalars(
         select(EvaluationRow.id).where(EvaluationRow.idempotency_key == idempotency_key)
@@ -327,7 +332,7 @@ def record_evaluation(
     row.status = decision["status"]
     row.titles = list(decision.get("titles", []))
     row.proposals = list(decision.get("proposals", []))
-    if row.ruleset_id is None:
+    if row.ruleset_id is None or repin:
         row.ruleset_id = ruleset["id"]
         row.ruleset_version = str(ruleset["version"])
         row.ruleset_sha256 = ruleset["sha256"]

@@ -141,12 +141,15 @@ class Rounds:
 
     def _ruleset_in_force(self, movement_code: str) -> tuple[str, str]:
         """The ruleset in force on the movement's review date: the round is judged under it."""
-        from rules.registry import RulesRegistry
+        from rules.registry import NoRulesetInForce
+        from thidua.services.rules_versions import in_force
 
         with self.uow() as session:
             closes = rounds.movement_row(session, movement_code).closes
-        lr = RulesRegistry.from_directory(self.settings.rules_dir).in_force(closes)
-        return lr.id, lr.version
+            window = in_force(session, closes)
+        if window is None:
+            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {closes.isoformat()}")
+        return window.ruleset_id, window.version
 
     async def open(self, actor: Actor, body: OpenRoundRequest) -> rounds.RoundView:
         if actor.role is not Role.OFFICE:

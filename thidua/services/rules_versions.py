@@ -23,7 +23,6 @@ stable ``code`` (the API's problem type) and a Vietnamese message.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,6 +47,7 @@ from rules.registry import (
 )
 from thidua.db.models import NominationRow, RulesVersionRow
 from thidua.domain import Actor, Role, Stage
+from thidua.services import audit
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
@@ -259,10 +259,6 @@ def _audit(
     object_type: str = "rules_version",
 ) -> None:
     """Record in the audit log (same transaction as the change)."""
-    try:
-        audit = importlib.import_module("thidua.services.audit")
-    except ImportError:  # pragma: no cover - until the audit log lands
-        return
     audit.record(
         session,
         action=action,
