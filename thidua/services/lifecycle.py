@@ -211,9 +211,9 @@ class Lifecycle:
         with self.uow() as session:
             rounds.check_late_arrival(session, ref.movement, ref.year)
 
-    def _update_dossier(self, key: str, dossier: dict[str, Any]) -> None:
+    def _update_dossier(self, key: str, dossier: dict[str, Any], actor: str) -> None:
         with self.uow() as session:
-            nominations.update_dossier(session, key, dossier)
+            nominations.update_dossier(session, key, dossier, actor)
 
     def _ref(self, key: str) -> nominations.NominationRef:
         with self.uow() as session:
@@ -265,7 +265,9 @@ class Lifecycle:
             ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
         )
         if body.dossier is not None:
-            await asyncio.to_thread(self._update_dossier, key, body.dossier.model_dump())
+            await asyncio.to_thread(
+                self._update_dossier, key, body.dossier.model_dump(), actor.username
+            )
         return await asyncio.to_thread(self.read, actor, key)
 
     async def hold(self, actor: Actor, key: str, body: HoldRequest) -> nominations.NominationDetail:

@@ -28,6 +28,7 @@ from thidua.domain import (
     Stage,
 )
 from thidua.policy import Refusal, RefusalCode, require_visible
+from thidua.services import audit
 
 
 class NotFound(Refusal):
@@ -231,6 +232,24 @@ def create_nomination(
     except IntegrityError:
         session.rollback()
         return False
+    audit.record(
+        session,
+        action="nomination.created",
+        object_type="nomination",
+        object_id=key,
+        actor=submitted_by,
+        after={
+            "movement": movement_code,
+            "unit": unit_code,
+            "kind": str(facts["kind"]),
+            "nominee_code": str(facts["id"]),
+            "nominee_name": nominee_name,
+            "stage": Stage.SUBMITTED.value,
+            "facts": facts,
+            "dossier": dossier,
+        },
+        workflow_id=workflow_id,
+    )
     return True
 
 
@@ -239,13 +258,36 @@ def delete_unstarted_nomination(session: Session, key: str) -> None:
     row = _by_key(session, key)
     if row is not None and row.last_step_seq == 0:
         session.delete(row)
+        audit.record(
+            session,
+            action="nomination.discarded",
+            object_type="nomination",
+            object_id=key,
+            actor=None,
+            before={"stage": row.stage},
+            workflow_id=row.workflow_id,
+        )
 
 
-def update_dossier(session: Session, key: str, dossier: dict[str, Any]) -> None:
+def update_dossier(
+    session: Session, key: str, dossier: dict[str, Any], actor: str | None = None
+) -> None:
     """Replace the dossier the unit attached (after it was supplemented)."""
     row = _require_row(session, key)
+    before = row.dossier
     row.dossier = dossier
     row.updated_at = datetime.now(UTC)
+    if before != dossier:
+        audit.record(
+            session,
+            action="nomination.dossier_updated",
+            object_type="nomination",
+            object_id=key,
+            actor=actor,
+            before={"dossier": before},
+            after={"dossier": dossier},
+            workflow_id=row.workflow_id,
+        )
 
 
 # ---- recording (called by activities; each call is idempotent) ----------------------------
@@ -278,6 +320,7 @@ def record_step(session: Session, data: RecordStepInput) -> bool:
             recorded_at=datetime.now(UTC),
         )
     )
+    before = {"stage": row.stage, "last_step_seq": row.last_step_seq}
     if step.seq > row.last_step_seq:
         row.last_step_seq = step.seq
         row.stage = step.stage_to.value
@@ -288,6 +331,28 @@ def record_step(session: Session, data: RecordStepInput) -> bool:
             row.facts = data.facts
         row.updated_at = datetime.now(UTC)
     session.flush()
+    audit.record(
+        session,
+        action="nomination.step",
+        object_type="nomination",
+        object_id=data.nomination_id,
+        actor=step.actor,
+        actor_role=step.actor_role.value if step.actor_role else None,
+        before=before,
+        after={
+            "seq": step.seq,
+            "action": step.action.value,
+            "stage_from": step.stage_from.value if step.stage_from else None,
+            "stage_to": step.stage_to.value,
+            "stage": row.stage,
+            "reason": step.reason,
+            "at": step.at,
+            "deadline": data.deadline,
+            "facts": data.facts,
+        },
+        workflow_id=data.workflow_id,
+        run_id=data.run_id,
+    )
     return True
 
 
@@ -299,6 +364,7 @@ def record_evaluation(
     phase: str,
     decision: dict[str, Any],
     facts: dict[str, Any],
+    run_id: str | None = None,
     repin: bool = False,
 ) -> bool:
     """Store one rules evaluation and pin the nomination to its ruleset version.
@@ -329,6 +395,7 @@ def record_evaluation(
             evaluated_at=now,
         )
     )
+    before = {"status": row.status, "titles": row.titles, "proposals": row.proposals}
     row.status = decision["status"]
     row.titles = list(decision.get("titles", []))
     row.proposals = list(decision.get("proposals", []))
@@ -338,6 +405,25 @@ def record_evaluation(
         row.ruleset_sha256 = ruleset["sha256"]
     row.updated_at = now
     session.flush()
+    audit.record(
+        session,
+        action="evaluation.recorded",
+        object_type="nomination",
+        object_id=nomination_id,
+        actor=None,
+        before=before,
+        after={
+            "phase": phase,
+            "idempotency_key": idempotency_key,
+            "ruleset": {k: ruleset.get(k) for k in ("id", "version", "sha256")},
+            "status": decision["status"],
+            "titles": row.titles,
+            "proposals": row.proposals,
+            "facts": facts,
+        },
+        workflow_id=row.workflow_id,
+        run_id=run_id,
+    )
     return True
 
 
@@ -358,6 +444,20 @@ def record_stage_alert(session: Session, data: RecordStageAlertInput) -> bool:
         )
     )
     session.flush()
+    audit.record(
+        session,
+        action="nomination.alert",
+        object_type="nomination",
+        object_id=data.nomination_id,
+        actor=None,
+        after={
+            "kind": data.kind.value,
+            "stage": data.stage.value,
+            "deadline": data.deadline,
+            "at": data.at,
+        },
+        workflow_id=row.workflow_id,
+    )
     return True
 
 
