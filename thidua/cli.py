@@ -16,6 +16,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from thidua.cli_bulk import register as _register_bulk
+from thidua.cli_decisions import app as decisions_app
 from thidua.cli_users import tokens_app, users_app
 from thidua.config import Settings, get_settings
 from thidua.domain import STAGE_LABEL_VI, Actor, Decision, Stage
@@ -34,6 +35,7 @@ rounds_app = typer.Typer(
     help="Đợt xét tổng hợp của Văn phòng Sở, Hội đồng, Giám đốc.", no_args_is_help=True
 )
 app.add_typer(rounds_app, name="rounds")
+app.add_typer(decisions_app, name="decisions")
 
 try:
     from thidua.cli_rules import app as rules_app

@@ -347,3 +347,9 @@ def diff(
         typer.echo(f"Tổng cộng {len(changes)} thay đổi.")
 
     _run(body)
+
+
+# -- whatif (reads the database: defined in thidua.cli_decisions) -------------------------------
+from thidua.cli_decisions import register_whatif  # noqa: E402
+
+register_whatif(app)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from rules.engine import RulesEngine
@@ -36,9 +37,16 @@ class WhatIfRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    draft_yaml: str = Field(
-        min_length=1, max_length=MAX_DRAFT_CHARS, description="Nội dung tệp tiêu chí dự thảo (YAML)"
+    draft_yaml: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_DRAFT_CHARS,
+        description="Nội dung tệp tiêu chí dự thảo (YAML); hoặc dùng ruleset_id + version",
     )
+    ruleset_id: str | None = Field(
+        default=None, max_length=64, description="Phiên bản đã lưu: mã bộ tiêu chí"
+    )
+    version: str | None = Field(default=None, max_length=32, description="Phiên bản đã lưu")
     movement: str | None = Field(default=None, max_length=32, description="Mã phong trào")
     year: int | None = Field(default=None, ge=1945, le=2100)
 
@@ -63,8 +71,19 @@ class DecisionListPage(BaseModel):
     next_cursor: str | None
 
 
-def _draft(body: WhatIfRequest) -> whatif.Draft:
+def _draft(session: Session, body: WhatIfRequest) -> whatif.Draft:
+    stored = body.ruleset_id is not None or body.version is not None
+    if (body.draft_yaml is None) == (not stored):
+        raise Refusal(
+            RefusalCode.INVALID,
+            "draft_yaml: cho nội dung dự thảo, hoặc ruleset_id và version của phiên bản đã lưu "
+            "(chỉ một trong hai).",
+        )
     try:
+        if body.draft_yaml is None:
+            if not body.ruleset_id or not body.version:
+                raise Refusal(RefusalCode.INVALID, "version: cần cả ruleset_id và version.")
+            return whatif.draft_from_db(session, body.ruleset_id, body.version)
         return whatif.draft_from_text(body.draft_yaml, "draft_yaml")
     except RulesFileError as exc:
         shown = "; ".join(str(i) for i in exc.issues[:5])
@@ -168,8 +187,8 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
 
     def _whatif(actor: Actor, body: WhatIfRequest) -> whatif.WhatIfReport:
         whatif.check_whatif(actor)
-        draft = _draft(body)
         with uow() as session:
+            draft = _draft(session, body)
             return whatif.run_whatif(session, actor, draft, movement=body.movement, year=body.year)
 
     @router.post("/v1/whatif", tags=["rules"])

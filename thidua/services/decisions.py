@@ -124,8 +124,8 @@ def _short(v: Any) -> str:
 class VersionResolver:
     """Finds a ruleset version by id and version (memoised per resolver).
 
-    Versions come from the database when the rules-versions service is present (a version
-    stored there), else from the on-disk registry.
+    Versions come from the database (``rules_versions``), else from the on-disk registry (a
+    version only shipped as a file).
     """
 
     registry: RulesRegistry | None = None
@@ -142,26 +142,17 @@ class VersionResolver:
         return found
 
     def _lookup(self, session: Session, ruleset_id: str, version: str) -> LoadedRuleset:
-        db_get = _db_get_version()
-        if db_get is not None:
-            try:
-                found = db_get(session, ruleset_id, version)
-            except LookupError:
-                found = None
-            if isinstance(found, LoadedRuleset):
-                return found
+        from thidua.services import rules_versions
+
+        try:
+            rs, _golden = rules_versions.get_version(session, ruleset_id, version)
+            return LoadedRuleset(rs)
+        except rules_versions.RulesVersionError as exc:
+            if exc.code != "not_found":
+                raise
         if self.registry is None:
             self.registry = RulesRegistry.from_directory()
         return self.registry.get(ruleset_id, version)
-
-
-def _db_get_version() -> Callable[[Session, str, str], Any] | None:
-    try:
-        from thidua.services import rules_versions  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    fn = getattr(rules_versions, "get_version", None)
-    return fn if callable(fn) else None
 
 
 # ---- views ---------------------------------------------------------------------------------

@@ -38,7 +38,13 @@ from rules.facts import parse_facts
 from rules.loader import load_ruleset
 from rules.model import Ruleset
 from rules.registry import LoadedRuleset
-from thidua.db.models import EvaluationRow, MovementRow, NominationRow, UnitRow
+from thidua.db.models import (
+    EvaluationRow,
+    MovementRow,
+    NominationRow,
+    RulesVersionRow,
+    UnitRow,
+)
 from thidua.domain import Actor, Role
 from thidua.policy import ROLE_LABEL_VI, Refusal, RefusalCode
 from thidua.services.decisions import OP_VI, STATUS_VI
@@ -87,6 +93,21 @@ def draft_from_text(text: str, name: str = "draft.yaml") -> Draft:
     """Parse a draft from YAML text; RulesFileError (file:line:column issues) if invalid."""
     rs = load_ruleset(name, raw=text)
     return Draft(LoadedRuleset(rs), name, text)
+
+
+def draft_from_db(session: Session, ruleset_id: str, version: str) -> Draft:
+    """A version stored in ``rules_versions`` (a draft, or any other status)."""
+    row = session.scalars(
+        select(RulesVersionRow).where(
+            RulesVersionRow.ruleset_id == ruleset_id, RulesVersionRow.version == version
+        )
+    ).first()
+    if row is None:
+        raise Refusal(
+            RefusalCode.NOT_FOUND, f"Không có phiên bản bộ tiêu chí {ruleset_id}@{version}."
+        )
+    name = f"{ruleset_id}@{version}"
+    return Draft(LoadedRuleset(load_ruleset(name, raw=row.content)), name, row.content)
 
 
 def draft_from_file(path: str | Path) -> Draft:
