@@ -23,6 +23,7 @@ from thidua.api.decisions import decisions_router
 from thidua.api.idempotency import idempotent
 from thidua.api.openapi_errors import add_problem_responses
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
+from thidua.api.rules import install_rules_routes
 from thidua.api.security import Authenticator
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
@@ -157,6 +158,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     RoundsDep = Annotated[Rounds, Depends(rounds_service)]
     app.include_router(bulk_router(current_actor, lifecycle, uow))
     app.include_router(decisions_router(current_actor, uow))
+    install_rules_routes(app, current_actor, uow)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -380,4 +382,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
             lambda session: rounds.revoke_award(session, actor, nomination_id, code, body.reason)
         )
 
+    from thidua.web import mount_console
+
+    mount_console(app, settings, uow)  # the web console under /console (not in the OpenAPI)
     return app

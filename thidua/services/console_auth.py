@@ -184,6 +184,9 @@ def assign_demo_passwords(
     """Give each freshly created sample account a random demo password (returned once)."""
     out = []
     for acc in accounts:
+        if acc.role == "pipeline":  # service accounts integrate through the API only
+            out.append(acc)
+            continue
         password = demo_password()
         set_password(session, acc.username, password)
         out.append(acc.model_copy(update={"password": password}))

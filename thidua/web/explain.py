@@ -1,0 +1,144 @@
+"""The rules explanation of a stored evaluation, in plain Vietnamese, for the console."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TITLE_LABEL_VI = {
+    "LDTT": "Lao động tiên tiến",
+    "CSTDCS": "Chiến sĩ thi đua cơ sở",
+    "TTLDTT": "Tập thể lao động tiên tiến",
+    "TTLDXS": "Tập thể lao động xuất sắc",
+    "GIAY_KHEN": "Giấy khen của Giám đốc Sở",
+    "BANG_KHEN_UBND_TINH": "Bằng khen của Chủ tịch UBND tỉnh",
+}
+TITLE_ORDER = list(TITLE_LABEL_VI)
+OPERATOR_VI = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "lte": "≤",
+    "gt": ">",
+    "gte": "≥",
+    "in": "thuộc",
+    "not_in": "không thuộc",
+}
+OUTCOME_VI = {"fired": "Đạt", "not_fired": "Không đạt", "skipped": "Không xét"}
+
+
+def title_label(code: str) -> str:
+    return TITLE_LABEL_VI.get(code, code)
+
+
+def title_order(code: str) -> int:
+    return TITLE_ORDER.index(code) if code in TITLE_ORDER else len(TITLE_ORDER)
+
+
+@dataclass
+class ConditionLine:
+    label: str
+    operator: str
+    expected: str
+    actual: str
+    passed: bool
+
+
+@dataclass
+class RuleLine:
+    id: str
+    title: str
+    outcome: str
+    outcome_vi: str
+    message: str
+    legal_basis: str
+    unconfirmed: bool
+    conditions: list[ConditionLine] = field(default_factory=list)
+
+
+@dataclass
+class Explanation:
+    status: str | None
+    titles: list[str]
+    proposals: list[str]
+    ruleset: str
+    rules: list[RuleLine]
+
+
+@functools.lru_cache(maxsize=32)
+def _labels(rules_dir: str | None, ruleset_id: str, version: str) -> dict[str, tuple[str, str]]:
+    """Field → (Vietnamese label, unit) from the ruleset that decided (empty if not found)."""
+    try:
+        from rules.registry import RulesRegistry
+
+        lr = RulesRegistry.from_directory(rules_dir).get(ruleset_id, version)
+    except Exception:  # unknown version (e.g. a draft): fall back to the field names
+        return {}
+    return {name: (spec.label_vi, spec.unit or "") for name, spec in lr.fields.items()}
+
+
+def _value(value: Any, unit: str) -> str:
+    if value is None:
+        return "(không có)"
+    if value is True:
+        return "có"
+    if value is False:
+        return "không"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v, "") for v in value) or "(trống)"
+    if unit == "ratio" and isinstance(value, int | float):
+        return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(value)
+
+
+def explain(evaluation: dict[str, Any] | None, rules_dir: Path | None) -> Explanation | None:
+    if not evaluation:
+        return None
+    ruleset = evaluation.get("ruleset") or {}
+    labels = _labels(
+        str(rules_dir) if rules_dir else None,
+        str(ruleset.get("id", "")),
+        str(ruleset.get("version", "")),
+    )
+    lines: list[RuleLine] = []
+    for rule in evaluation.get("rules", []):
+        conditions = []
+        for c in rule.get("conditions", []):
+            name = str(c.get("field", ""))
+            if name.startswith("granted."):
+                label, unit = f"Đã đạt «{title_label(name.split('.', 1)[1])}»", ""
+            else:
+                label, unit = labels.get(name, (name, ""))
+            conditions.append(
+                ConditionLine(
+                    label=label,
+                    operator=OPERATOR_VI.get(str(c.get("operator")), str(c.get("operator"))),
+                    expected=_value(c.get("expected"), unit),
+                    actual=_value(c.get("actual"), unit),
+                    passed=bool(c.get("passed")),
+                )
+            )
+        outcome = str(rule.get("outcome", ""))
+        lines.append(
+            RuleLine(
+                id=str(rule.get("id", "")),
+                title=str(rule.get("title_vi") or rule.get("id", "")),
+                outcome=outcome,
+                outcome_vi=OUTCOME_VI.get(outcome, outcome),
+                message=str(rule.get("message_vi") or ""),
+                legal_basis=str(rule.get("legal_basis") or ""),
+                unconfirmed=bool(rule.get("unconfirmed")),
+                conditions=conditions,
+            )
+        )
+    return Explanation(
+        status=evaluation.get("status"),
+        titles=list(evaluation.get("titles", [])),
+        proposals=list(evaluation.get("proposals", [])),
+        ruleset=f"{ruleset.get('id', '?')} phiên bản {ruleset.get('version', '?')}",
+        rules=lines,
+    )
