@@ -21,6 +21,7 @@ from tests.crash.stack import (
     Stack,
     add_staff,
     assert_audit_chain_verifies,
+    backends,
     check_consistent,
     final_statuses,
     plan_for,
@@ -31,7 +32,8 @@ from tests.crash.stack import (
 from thidua.db.models import NominationRow
 from thidua.temporal import connect_client
 
-pytestmark = [pytest.mark.crash, pytest.mark.slow]
+# Bounded: one backend per crash test (PostgreSQL for this one); full size: both.
+pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("postgres")]
 
 N = scaled(100, 1000)
 KILL_AT = (0.12, 0.45, 0.75)  # fractions of all human steps done when the worker is killed
