@@ -22,6 +22,7 @@ stable ``code`` (the API's problem type) and a Vietnamese message.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ from thidua.domain import Actor, Role, Stage
 from thidua.services import audit
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from rules.engine import RulesEngine
     from thidua.db.session import UnitOfWork
 
@@ -1070,3 +1073,84 @@ def preview(
         items=items,
         changed=sum(1 for i in items if i.changed),
     )
+
+
+async def apply_reevaluation(
+    client: Client,
+    uow: UnitOfWork,
+    engine: RulesEngine,
+    actor: Actor,
+    body: ReevaluationRequest,
+) -> ReevaluationPreview:
+    """Re-evaluate the selected in-flight nominations under the target version (audited).
+
+    Each nomination gets one workflow update ``reevaluate_criteria`` whose update id names the
+    target version, so repeating the call re-evaluates nothing twice; a nomination already on the
+    target version is no longer in flight for it and is skipped.
+    """
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from thidua.domain import ReevaluateCriteriaInput, RulesetRef
+    from workflows.nomination import NominationWorkflow
+
+    require_admin(actor)
+
+    def _plan() -> tuple[ReevaluationPreview, dict[str, str]]:
+        with uow() as session:
+            plan = preview(session, actor, engine, body)
+            ids = {
+                r.key: r.workflow_id
+                for r in in_flight(session, body.ruleset_id, body.version, body.nominations)
+            }
+        return plan, ids
+
+    plan, workflow_ids = await asyncio.to_thread(_plan)
+    target = RulesetRef(id=plan.ruleset_id, version=plan.version, sha256=plan.sha256)
+    update_id = f"reevaluate:{target.id}@{target.version}:{target.sha256[:16]}"
+    for item in plan.items:
+        if item.error is not None:
+            item.applied = False
+            continue
+        handle = client.get_workflow_handle_for(
+            NominationWorkflow.run, workflow_ids[item.nomination]
+        )
+        try:
+            await handle.execute_update(
+                NominationWorkflow.reevaluate_criteria,
+                ReevaluateCriteriaInput(actor=actor, ruleset=target, reason=body.reason),
+                id=update_id,
+            )
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            item.applied = False
+            item.error = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            continue
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            item.applied = False
+            item.error = "Hồ sơ đã kết thúc quy trình."
+            continue
+        item.applied = True
+
+        def _record(item: ReevaluationItem = item) -> None:
+            with uow() as session:
+                _audit(
+                    session,
+                    "nomination.reevaluated",
+                    item.nomination,
+                    actor,
+                    {"ruleset": f"{target.id}@{item.current.version}", **item.current.model_dump()},
+                    {
+                        "ruleset": f"{target.id}@{target.version}",
+                        "sha256": target.sha256,
+                        "reason": body.reason,
+                        **item.proposed.model_dump(),
+                    },
+                    object_type="nomination",
+                )
+
+        await asyncio.to_thread(_record)
+    return plan

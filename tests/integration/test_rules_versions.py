@@ -1,0 +1,244 @@
+"""Rules versions as governed data: the service over a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from rules.engine import RulesEngine
+from rules.registry import DEFAULT_DIRECTORY, NoRulesetInForce, RulesRegistry
+from tests.conftest import SeededDb
+from thidua.db.models import AuditEntryRow, RulesVersionRow
+from thidua.domain import Actor, Role
+from thidua.services import rules_versions as rv
+
+ADMIN1 = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
+ADMIN2 = Actor(username="quantri.quydinh2", role=Role.RULES_ADMIN)
+AUDITOR = Actor(username="kiemtoan", role=Role.AUDITOR)
+OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
+
+V1_TEXT = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
+V1_GOLDEN = (DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml").read_text(encoding="utf-8")
+# Cases of v1 whose expectation changes when min_months goes from 10 to 9.
+CHANGED_CASES = {
+    "ldtt-months-9-short",
+    "ldtt-maternity-makes-only-9",
+    "cstdcs-requires-ldtt-months",
+}
+
+
+def v2_content() -> str:
+    """Version 2: LDTT needs 9 months of service instead of 10."""
+    text = V1_TEXT.replace('version: "1"', 'version: "2"', 1)
+    old = "  min_months:\n    type: integer\n    value: 10\n"
+    assert old in text
+    return text.replace(old, "  min_months:\n    type: integer\n    value: 9\n", 1)
+
+
+def v2_golden(*, green: bool) -> str:
+    """v1's golden cases for version 2; unless ``green``, they still expect 10 months."""
+    data = yaml.safe_load(V1_GOLDEN)
+    data["version"] = "2"
+    if green:
+        data["cases"] = [c for c in data["cases"] if c["id"] not in CHANGED_CASES]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def upload_v2(db: SeededDb, *, green: bool = True, by: Actor = ADMIN1) -> None:
+    with db.uow() as s:
+        rv.upload(s, by, rv.UploadRequest(content=v2_content(), golden=v2_golden(green=green)))
+
+
+def approve_v2(db: SeededDb) -> None:
+    with db.uow() as s:
+        rv.approve(s, ADMIN2, "ntm-2024", "2")
+
+
+def publish_v2(db: SeededDb, engine: RulesEngine, start: dt.date) -> rv.RulesVersionView:
+    with db.uow() as s:
+        return rv.publish(
+            s, ADMIN2, engine, "ntm-2024", "2", rv.PublishRequest(effective_from=start)
+        )
+
+
+def refused(fn: Any) -> rv.RulesVersionError:
+    with pytest.raises(rv.RulesVersionError) as info:
+        fn()
+    return info.value
+
+
+def audit_actions(db: SeededDb) -> list[tuple[str, str]]:
+    with db.uow() as s:
+        rows = s.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))
+        return [(r.action, r.object_id) for r in rows if r.action.startswith("rules.")]
+
+
+@pytest.fixture
+def engine(seeded: SeededDb) -> RulesEngine:
+    return rv.db_engine(seeded.uow)
+
+
+class TestSeed:
+    def test_migration_seeds_the_shipped_version_as_published(self, seeded: SeededDb) -> None:
+        """A fresh database holds ntm-2024@1 published by 'seed' with the loader's hash."""
+        with seeded.uow() as s:
+            (row,) = s.scalars(select(RulesVersionRow)).all()
+        shipped = RulesRegistry.from_directory().get("ntm-2024", "1")
+        assert (row.status, row.author, row.sha256) == ("published", "seed", shipped.sha256)
+        assert (row.effective_from, row.effective_to) == (
+            dt.date(2024, 1, 1),
+            dt.date(2025, 6, 30),
+        )
+        assert row.content == V1_TEXT and row.golden == V1_GOLDEN
+
+    def test_registry_reads_the_database(self, seeded: SeededDb, engine: RulesEngine) -> None:
+        """The engine chooses the seeded version by date and reports its hash."""
+        lr = engine.registry.in_force(dt.date(2024, 12, 31))
+        assert (lr.id, lr.version) == ("ntm-2024", "1")
+        with pytest.raises(NoRulesetInForce):
+            engine.registry.in_force(dt.date(2023, 12, 31))
+
+    def test_get_version_returns_ruleset_and_golden(self, seeded: SeededDb) -> None:
+        """get_version (used by the decision explorer) parses the stored texts."""
+        with seeded.uow() as s:
+            rs, golden = rv.get_version(s, "ntm-2024", "1")
+        assert rs.version == "1" and golden is not None and len(golden.cases) > 50
+
+
+class TestUpload:
+    def test_invalid_content_is_refused_with_line_and_column(self, seeded: SeededDb) -> None:
+        """A wrong type in the YAML names its line; nothing is stored."""
+        bad = v2_content().replace("    value: 9\n", "    value: chín\n", 1)
+        err = refused(lambda: upload_raw(seeded, bad))
+        assert err.code == "rules_invalid" and err.status == 422
+        line = bad.splitlines().index("    value: chín") + 1
+        assert any(e["line"] == line and e["field"] == "content" for e in err.errors), err.errors
+        with seeded.uow() as s:
+            assert len(rv.list_versions(s, ADMIN1)) == 1
+
+    def test_golden_for_another_version_is_refused(self, seeded: SeededDb) -> None:
+        """Golden cases written for version 1 cannot be attached to version 2."""
+        err = refused(lambda: upload_raw(seeded, v2_content(), V1_GOLDEN))
+        assert err.code == "rules_invalid" and err.errors[0]["field"] == "golden"
+
+    def test_draft_can_be_replaced_but_published_cannot(self, seeded: SeededDb) -> None:
+        """Uploading the same id@version again replaces a draft; a published one is refused."""
+        upload_v2(seeded, green=False)
+        upload_v2(seeded, green=True, by=ADMIN2)
+        with seeded.uow() as s:
+            row = rv.show_version(s, AUDITOR, "ntm-2024", "2")
+        assert row.status == "draft" and row.author == ADMIN2.username
+        assert row.golden == v2_golden(green=True)
+        err = refused(lambda: upload_raw(seeded, V1_TEXT))
+        assert err.code == "rules_version_exists"
+
+    def test_only_rules_admins_write_and_auditors_read(self, seeded: SeededDb) -> None:
+        """A unit officer may not even read; an auditor reads but may not upload."""
+        with seeded.uow() as s:
+            assert refused(lambda: rv.list_versions(s, OFFICER)).status == 403
+            assert rv.list_versions(s, AUDITOR)[0].version == "1"
+            err = refused(lambda: rv.upload(s, AUDITOR, rv.UploadRequest(content=v2_content())))
+            assert err.status == 403
+
+
+def upload_raw(db: SeededDb, content: str, golden: str | None = None) -> None:
+    with db.uow() as s:
+        rv.upload(s, ADMIN1, rv.UploadRequest(content=content, golden=golden))
+
+
+class TestApproveAndPublish:
+    def test_author_cannot_approve_own_version(self, seeded: SeededDb) -> None:
+        """Four eyes: the author's approval is refused with a clear reason."""
+        upload_v2(seeded)
+        with seeded.uow() as s:
+            err = refused(lambda: rv.approve(s, ADMIN1, "ntm-2024", "2"))
+        assert err.code == "rules_second_admin_required"
+        assert "không được tự duyệt" in err.message
+
+    def test_publishing_without_second_admin_is_refused(
+        self, seeded: SeededDb, engine: RulesEngine
+    ) -> None:
+        """A draft nobody else approved cannot be published."""
+        upload_v2(seeded)
+        err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 7, 1)))
+        assert err.code == "rules_second_admin_required"
+        assert "quản trị tiêu chí thứ hai" in err.message
+
+    def test_publishing_with_a_failing_golden_case_is_refused(
+        self, seeded: SeededDb, engine: RulesEngine
+    ) -> None:
+        """The failing cases are named and nothing changes (v1 stays in force)."""
+        upload_v2(seeded, green=False)
+        approve_v2(seeded)
+        err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 7, 1)))
+        assert err.code == "rules_golden_failed"
+        assert {e["field"] for e in err.errors} == {f"golden.{c}" for c in CHANGED_CASES}
+        assert engine.registry.in_force(dt.date(2024, 12, 31)).version == "1"
+        with seeded.uow() as s:
+            assert rv.show_version(s, ADMIN1, "ntm-2024", "2").status == "approved"
+
+    def test_publish_closes_previous_window_and_rollback_reopens_it(
+        self, seeded: SeededDb, engine: RulesEngine
+    ) -> None:
+        """v2 from 2024-07-01 closes v1 on 2024-06-30; rolling back restores v1 to 2025-06-30."""
+        upload_v2(seeded)
+        approve_v2(seeded)
+        view = publish_v2(seeded, engine, dt.date(2024, 7, 1))
+        assert (view.status, view.effective_from, view.effective_to, view.supersedes) == (
+            "published",
+            dt.date(2024, 7, 1),
+            dt.date(2025, 6, 30),
+            "1",
+        )
+        reg = engine.registry
+        assert reg.in_force(dt.date(2024, 6, 30)).version == "1"
+        assert reg.in_force(dt.date(2024, 12, 31)).version == "2"
+        assert reg.in_force(dt.date(2024, 6, 30)).effective_to == dt.date(2024, 6, 30)
+        facts = {"kind": "individual", "id": "x", "year": 2024, "rating": "HTTNV"}
+        nine = {**facts, "months_worked": 9}
+        assert engine.evaluate(nine).titles == ["LDTT"]  # as of 31/12/2024: v2
+
+        with seeded.uow() as s:
+            err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
+            assert err.code == "rules_wrong_status"  # not the latest published
+            rv.rollback(s, ADMIN1, "ntm-2024", "2")
+        assert reg.in_force(dt.date(2024, 12, 31)).version == "1"
+        assert reg.in_force(dt.date(2025, 6, 30)).version == "1"
+        assert engine.evaluate(nine).titles == []
+        pinned = engine.evaluate(nine, ruleset_id="ntm-2024", version="2")
+        assert pinned.titles == ["LDTT"]  # retired versions stay loadable for pinned nominations
+        with seeded.uow() as s:
+            err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
+        assert err.code == "rules_no_previous_version"
+        assert audit_actions(seeded) == [
+            ("rules.version.uploaded", "ntm-2024@2"),
+            ("rules.version.approved", "ntm-2024@2"),
+            ("rules.version.published", "ntm-2024@1"),
+            ("rules.version.published", "ntm-2024@2"),
+            ("rules.version.rolled_back", "ntm-2024@2"),
+        ]
+
+    def test_publish_before_the_current_version_starts_is_refused(
+        self, seeded: SeededDb, engine: RulesEngine
+    ) -> None:
+        """A window starting on or before v1's start would hide v1 entirely: refused."""
+        upload_v2(seeded)
+        approve_v2(seeded)
+        err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 1, 1)))
+        assert err.code == "rules_window_conflict"
+
+    def test_retire_a_draft_and_diff_against_published(self, seeded: SeededDb) -> None:
+        """The diff names the changed parameter; a retired draft can no longer be approved."""
+        upload_v2(seeded)
+        with seeded.uow() as s:
+            d = rv.diff_version(s, AUDITOR, "ntm-2024", "2")
+            assert d.from_version == "1"
+            assert any(c.section == "parameter" and c.name == "min_months" for c in d.changes)
+            rv.retire(s, ADMIN1, "ntm-2024", "2")
+            err = refused(lambda: rv.approve(s, ADMIN2, "ntm-2024", "2"))
+        assert err.code == "rules_wrong_status"
+        assert audit_actions(seeded)[-1] == ("rules.version.retired", "ntm-2024@2")
