@@ -30,7 +30,7 @@ from thidua.domain import (
     RulesetRef,
 )
 from thidua.logging import get_logger
-from thidua.services import rounds
+from thidua.services import audit, rounds
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
@@ -292,6 +292,7 @@ class ConsolidationActivities:
                 row = rounds.round_row(session, data.round_key)
                 lr = self._engine.registry.get(row.ruleset_id, row.ruleset_version)
                 items = rounds.award_items(session, data.round_key)
+                undecided = any(i.director_status == "pending" for i in items)
                 known = {i.nomination.key for i in items}
                 unknown = sorted({k for k, _ in rejections if k not in known})
                 if unknown:
@@ -315,6 +316,23 @@ class ConsolidationActivities:
                     else:
                         item.amount_vnd = lr.award_amount(item.code)
                     out.approved.setdefault(key, []).append(item.code)
+                if undecided:  # a retried activity finds them decided: no second entry
+                    audit.record(
+                        session,
+                        action="round.decided",
+                        object_type="round",
+                        object_id=data.round_key,
+                        actor=decision.actor.username,
+                        actor_role=decision.actor.role.value,
+                        after={
+                            "items": {
+                                f"{i.nomination.key}/{i.code}": i.director_status for i in items
+                            },
+                            "reason": decision.reason,
+                        },
+                        workflow_id=row.workflow_id,
+                        run_id=activity.info().workflow_run_id,
+                    )
                 for key, wf in rounds.round_workflow_ids(session, data.round_key).items():
                     out.workflow_ids.setdefault(key, wf)
                 out.results = list((row.appraisal or {}).get("results", []))

@@ -15,6 +15,7 @@ import click
 import typer
 from pydantic import BaseModel, ValidationError
 
+from thidua.cli_audit import audit_app
 from thidua.cli_bulk import register as _register_bulk
 from thidua.cli_decisions import app as decisions_app
 from thidua.cli_users import tokens_app, users_app
@@ -35,6 +36,7 @@ rounds_app = typer.Typer(
     help="Đợt xét tổng hợp của Văn phòng Sở, Hội đồng, Giám đốc.", no_args_is_help=True
 )
 app.add_typer(rounds_app, name="rounds")
+app.add_typer(audit_app, name="audit")
 app.add_typer(decisions_app, name="decisions")
 
 try:

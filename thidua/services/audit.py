@@ -40,15 +40,18 @@ line of ``export``) detects that, with ``verify(expect=...)``.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import IO, Any, Literal
 
-from sqlalchemy import select, text
+from pydantic import BaseModel
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from thidua.db.models import AuditEntryRow
@@ -206,3 +209,319 @@ def record(
     session.add(row)
     session.flush()
     return row
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+class AuditEntry(BaseModel):
+    """An entry as listed and exported (every hashed field, the row id and both hashes)."""
+
+    id: int
+    seq: int
+    at: str  # the canonical UTC timestamp, exactly as hashed
+    action: str
+    object_type: str
+    object_id: str
+    actor: str | None
+    actor_role: str | None
+    workflow_id: str | None
+    run_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    prev_hash: str
+    entry_hash: str
+
+
+def entry_view(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        seq=row.seq,
+        at=format_at(row.at),
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        actor=row.actor,
+        actor_role=row.actor_role,
+        workflow_id=row.workflow_id,
+        run_id=row.run_id,
+        before=row.before,
+        after=row.after,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None  # exact, or a prefix ending with "." (``rules.version.``)
+    object_type: str | None = None
+    object_id: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
+def _filtered(query: Select[AuditEntryRow], f: AuditFilter) -> Select[AuditEntryRow]:
+    if f.action:
+        if f.action.endswith("."):
+            query = query.where(AuditEntryRow.action.startswith(f.action, autoescape=True))
+        else:
+            query = query.where(AuditEntryRow.action == f.action)
+    if f.object_type:
+        query = query.where(AuditEntryRow.object_type == f.object_type)
+    if f.object_id:
+        query = query.where(AuditEntryRow.object_id == f.object_id)
+    if f.actor:
+        query = query.where(AuditEntryRow.actor == f.actor)
+    if f.since:
+        query = query.where(AuditEntryRow.at >= as_utc(f.since))
+    if f.until:
+        query = query.where(AuditEntryRow.at < as_utc(f.until))
+    return query
+
+
+def page_entries(
+    session: Session, f: AuditFilter, after_seq: int | None, limit: int
+) -> tuple[list[AuditEntry], int | None]:
+    """Entries in chain order after ``after_seq``; the second value is the next cursor or None."""
+    query = _filtered(select(AuditEntryRow), f)
+    if after_seq:
+        query = query.where(AuditEntryRow.seq > after_seq)
+    rows = list(session.scalars(query.order_by(AuditEntryRow.seq).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [entry_view(r) for r in rows], (rows[-1].seq if more and rows else None)
+
+
+# ---- verification --------------------------------------------------------------------------
+
+ProblemKind = Literal["modified", "deleted", "reordered"]
+_KIND_VI = {"modified": "bị sửa", "deleted": "bị xóa", "reordered": "bị đổi thứ tự"}
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    kind: ProblemKind
+    seq: int  # the entry named (for a deletion: the first missing seq)
+    id: int | None  # its row id, when the row exists
+    detail: str  # Vietnamese, for officials
+
+    def message(self) -> str:
+        row = f" (id {self.id})" if self.id is not None else ""
+        return f"Mục {self.seq}{row} {_KIND_VI[self.kind]}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    head_seq: int
+    head_hash: str
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _seq_of_hash(session: Session, value: str) -> int | None:
+    found = session.scalars(
+        select(AuditEntryRow.seq).where(AuditEntryRow.entry_hash == value)
+    ).first()
+    return None if found is None else int(found)
+
+
+def _pairs(rows: Iterator[AuditEntryRow]) -> Iterator[tuple[AuditEntryRow, AuditEntryRow | None]]:
+    current = next(rows, None)
+    while current is not None:
+        following = next(rows, None)
+        yield current, following
+        current = following
+
+
+def _check(
+    session: Session,
+    row: AuditEntryRow,
+    following: AuditEntryRow | None,
+    expected_seq: int,
+    prev: AuditEntryRow | None,
+) -> ChainProblem | None:
+    prev_hash = prev.entry_hash if prev is not None else GENESIS_HASH
+    if row.seq != expected_seq:
+        missing = (
+            f"mục {expected_seq}"
+            if row.seq == expected_seq + 1
+            else f"các mục {expected_seq}–{row.seq - 1}"
+        )
+        return ChainProblem(
+            "deleted",
+            expected_seq,
+            None,
+            f"không còn {missing}; mục tiếp theo còn lại là {row.seq} (id {row.id}).",
+        )
+    if (prev is not None and row.id < prev.id) or (following is not None and following.id < row.id):
+        return ChainProblem(
+            "reordered",
+            row.seq,
+            row.id,
+            "thứ tự mục không khớp thứ tự ghi vào cơ sở dữ liệu (số thứ tự đã bị hoán đổi).",
+        )
+    if entry_hash(row.prev_hash, row) != row.entry_hash:
+        linked = _seq_of_hash(session, row.prev_hash) if row.prev_hash != prev_hash else None
+        if linked is not None:
+            return ChainProblem(
+                "reordered",
+                row.seq,
+                row.id,
+                f"mục này mang nội dung của mục đứng sau mục {linked}.",
+            )
+        return ChainProblem(
+            "modified",
+            row.seq,
+            row.id,
+            "nội dung không khớp mã băm đã ghi (mã băm tính lại khác mã băm lưu).",
+        )
+    if row.prev_hash != prev_hash:
+        linked = _seq_of_hash(session, row.prev_hash)
+        if linked is not None:
+            return ChainProblem(
+                "reordered",
+                row.seq,
+                row.id,
+                f"mục này nối vào mục {linked}, không phải mục {row.seq - 1} đứng trước nó.",
+            )
+        if prev is None:
+            return ChainProblem(
+                "modified", row.seq, row.id, "mục đầu tiên không nối vào gốc của chuỗi."
+            )
+        return ChainProblem(
+            "modified",
+            prev.seq,
+            prev.id,
+            f"mã băm của mục đã bị tính lại; mục {row.seq} vẫn nối vào mã băm gốc của nó.",
+        )
+    return None
+
+
+def verify(session: Session, expect: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the whole chain in seq order; name the first modified, deleted or reordered entry.
+
+    ``expect`` = ``(seq, entry_hash)`` kept outside (an export's last line): also detects that
+    entries up to that point were rewritten or that the newest entries were deleted.
+    """
+    rows = iter(
+        session.scalars(
+            select(AuditEntryRow).order_by(AuditEntryRow.seq).execution_options(yield_per=1000)
+        )
+    )
+    count = 0
+    prev: AuditEntryRow | None = None
+    anchor_seen = False
+    for row, following in _pairs(rows):
+        problem = _check(session, row, following, count + 1, prev)
+        if problem is not None:
+            return ChainReport(count, row.seq, row.entry_hash, problem)
+        if expect is not None and row.seq == expect[0]:
+            anchor_seen = True
+            if row.entry_hash != expect[1]:
+                return ChainReport(
+                    count,
+                    row.seq,
+                    row.entry_hash,
+                    ChainProblem(
+                        "modified",
+                        row.seq,
+                        row.id,
+                        "mã băm khác mã băm đã lưu giữ bên ngoài (chuỗi đến mục này bị viết lại).",
+                    ),
+                )
+        count += 1
+        prev = row
+    head_seq, head_hash = (prev.seq, prev.entry_hash) if prev else (0, GENESIS_HASH)
+    if expect is not None and expect[0] > 0 and not anchor_seen:
+        return ChainReport(
+            count,
+            head_seq,
+            head_hash,
+            ChainProblem(
+                "deleted",
+                expect[0],
+                None,
+                f"chuỗi chỉ còn đến mục {head_seq}; các mục mới nhất đến mục {expect[0]} "
+                "đã lưu giữ bên ngoài không còn.",
+            ),
+        )
+    return ChainReport(count, head_seq, head_hash, None)
+
+
+# ---- export --------------------------------------------------------------------------------
+
+ExportFormat = Literal["jsonl", "csv"]
+CSV_COLUMNS = ("record", *AuditEntry.model_fields)
+
+
+def _day_start(value: date) -> datetime:
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def export(
+    session: Session,
+    out: IO[str],
+    *,
+    start: date | None,
+    end: date | None,
+    fmt: ExportFormat,
+) -> dict[str, Any]:
+    """Write the entries recorded on days ``start``..``end`` (UTC, inclusive), then a last line
+    or row with the chain hash at the range end and the head of the whole chain.
+    Returns that last record."""
+    if start and end and end < start:
+        raise AuditError("--to: ngày kết thúc trước ngày bắt đầu (--from).", "--to")
+    f = AuditFilter(
+        since=_day_start(start) if start else None,
+        until=_day_start(end) + timedelta(days=1) if end else None,
+    )
+    query = _filtered(select(AuditEntryRow), f).order_by(AuditEntryRow.seq)
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+    count, first, last = 0, None, None
+    for row in session.scalars(query.execution_options(yield_per=1000)):
+        view = entry_view(row)
+        count += 1
+        first = first or view
+        last = view
+        if writer is not None:
+            values = view.model_dump()
+            for key in ("before", "after"):
+                values[key] = "" if values[key] is None else canonical_json(values[key])
+            writer.writerow(["entry", *(("" if values[c] is None else values[c]) for c in values)])
+        else:
+            out.write(canonical_json({"record": "entry", **view.model_dump()}) + "\n")
+    head_seq, head_hash = head(session)
+    summary: dict[str, Any] = {
+        "record": "head",
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "entries": count,
+        "first_seq": first.seq if first else None,
+        "first_prev_hash": first.prev_hash if first else None,
+        "range_end_seq": last.seq if last else None,
+        "range_end_hash": last.entry_hash if last else None,
+        "head_seq": head_seq,
+        "head_hash": head_hash,
+        "exported_at": format_at(datetime.now(UTC)),
+    }
+    if writer is not None:
+        row_out = {c: "" for c in CSV_COLUMNS}
+        row_out.update(
+            record="head",
+            seq=str(head_seq),
+            entry_hash=head_hash,
+            prev_hash=summary["range_end_hash"] or "",
+            after=canonical_json(summary),
+        )
+        writer.writerow([row_out[c] for c in CSV_COLUMNS])
+    else:
+        out.write(canonical_json(summary) + "\n")
+    return summary

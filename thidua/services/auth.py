@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from thidua.db.models import ApiTokenRow, UnitRow, UserRow, UserUnitRow
 from thidua.domain import Actor, Role
+from thidua.services import audit
 
 TOKEN_PREFIX = "thd_"
 
@@ -40,6 +41,18 @@ def issue_token(
         )
     )
     session.flush()
+    audit.record(
+        session,
+        action="token.created",
+        object_type="token",
+        object_id=token_prefix(token),
+        actor=None,
+        after={
+            "user": user.username,
+            "name": name,
+            "expires_at": now + expires_in if expires_in else None,
+        },
+    )
     return token
 
 
@@ -239,14 +252,37 @@ def create_user(
     for g in grant_rows:
         session.add(UserUnitRow(user_id=user.id, unit_id=g.id))
     session.flush()
+    audit.record(
+        session,
+        action="user.created",
+        object_type="user",
+        object_id=username,
+        actor=None,
+        after={
+            "role": role_.value,
+            "unit": unit_row.code if unit_row else None,
+            "grants": [g.code for g in grant_rows],
+            "display_name": user.display_name,
+        },
+    )
     return _view(session, user)
 
 
 def deactivate_user(session: Session, username: str) -> UserView:
     """Deactivate an account: none of its tokens authenticate any more."""
     user = get_user(session, username)
-    user.active = False
-    session.flush()
+    if user.active:
+        user.active = False
+        session.flush()
+        audit.record(
+            session,
+            action="user.deactivated",
+            object_type="user",
+            object_id=username,
+            actor=None,
+            before={"active": True},
+            after={"active": False},
+        )
     return _view(session, user)
 
 
@@ -311,6 +347,15 @@ def revoke_token(session: Session, ref: str) -> TokenView:
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         session.flush()
+        audit.record(
+            session,
+            action="token.revoked",
+            object_type="token",
+            object_id=row.prefix,
+            actor=None,
+            before={"revoked_at": None},
+            after={"revoked_at": row.revoked_at, "user": row.user.username},
+        )
     return _token_view(row)
 
 

@@ -57,6 +57,7 @@ from thidua.documents import (
 )
 from thidua.documents.layout import AnyDoc, award_phrase, count_vi, date_long_vi
 from thidua.documents.samples import TITLE_VI
+from thidua.services import audit
 
 __all__ = [
     "AGENCY",
@@ -940,6 +941,15 @@ def generate_round_documents(
         )
         session.add(row)
         session.flush()
+        audit.record(
+            session,
+            action="document.issued",
+            object_type="document",
+            object_id=f"{round_key}/{kind}",
+            actor=None,
+            after={"kind": kind, "number": number, "sha256": row.sha256},
+            workflow_id=ctx.round.workflow_id,
+        )
         ctx.numbers[kind] = number
         out.append(row)
     return out

@@ -33,6 +33,7 @@ from thidua.domain import (
     round_workflow_id,
 )
 from thidua.policy import Refusal, RefusalCode
+from thidua.services import audit
 
 READERS = frozenset(
     {Role.OFFICE, Role.COUNCIL_SECRETARY, Role.DIRECTOR, Role.AUDITOR, Role.RULES_ADMIN}
@@ -149,6 +150,23 @@ def create_round(
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session,
+        action="round.opened",
+        object_type="round",
+        object_id=key,
+        actor=actor.username,
+        actor_role=actor.role.value,
+        after={
+            "movement": movement_code,
+            "year": year,
+            "seq": seq,
+            "closes_at": closes_at,
+            "late_policy": late_policy.value,
+            "ruleset": f"{ruleset_id}@{ruleset_version}",
+        },
+        workflow_id=row.workflow_id,
+    )
     return row
 
 
@@ -165,12 +183,23 @@ def record_round_step(session: Session, key: str, step: RoundStep) -> bool:
     if any(s.get("seq") == step.seq for s in steps):
         return False
     steps.append(step.model_dump(mode="json"))
+    before = {"stage": row.stage}
     row.steps = steps
     row.stage = step.stage_to.value
     if step.action == "close":
         row.closed_at = step.at
     row.updated_at = _now()
     session.flush()
+    audit.record(
+        session,
+        action="round.step",
+        object_type="round",
+        object_id=key,
+        actor=step.actor,
+        before=before,
+        after=step.model_dump(mode="json"),
+        workflow_id=row.workflow_id,
+    )
     return True
 
 
@@ -272,6 +301,7 @@ def store_appraisal(
 ) -> None:
     """Keep the appraisal and (re)create the round's award items, in tie-break order."""
     row = round_row(session, key)
+    first = row.appraisal is None
     row.appraisal = appraisal
     session.execute(delete(AwardItemRow).where(AwardItemRow.round_id == row.id))
     ids = dict(
@@ -302,6 +332,28 @@ def store_appraisal(
                 )
             )
     session.flush()
+    if first:  # a retried appraisal (same round, same candidates) adds no second entry
+        audit.record(
+            session,
+            action="round.appraised",
+            object_type="round",
+            object_id=key,
+            actor=None,
+            after={
+                "results": [
+                    {
+                        "key": r["key"],
+                        "outcome": r["outcome"],
+                        "rank": r.get("rank"),
+                        "titles": r.get("titles", []),
+                        "proposals": r.get("proposals", []),
+                    }
+                    for r in appraisal["results"]
+                ],
+                "flags": len(appraisal.get("flags", [])),
+            },
+            workflow_id=row.workflow_id,
+        )
 
 
 def award_items(session: Session, key: str) -> list[AwardItemRow]:
@@ -350,6 +402,20 @@ def store_council(
         item.council_status = "passed" if tally["passed"] else "not_recommended"
         item.updated_at = _now()
     session.flush()
+    if existing is None:  # a retried activity replaces the same ballots: no second entry
+        audit.record(
+            session,
+            action="council.vote_recorded",
+            object_type="round",
+            object_id=key,
+            actor=recorded_by,
+            after={
+                "held_on": held_on,
+                "members": len(members),
+                "tallies": {f"{k}/{c}": t for (k, c), t in sorted(tallies.items())},
+            },
+            workflow_id=row.workflow_id,
+        )
 
 
 # ---- reading ----------------------------------------------------------------------------
@@ -526,10 +592,21 @@ def record_province_answer(
         )
     if answer != "approved" and not (reason and reason.strip()):
         raise Refusal(RefusalCode.INVALID, "reason: tỉnh trả lại hoặc không đồng ý phải có lý do.")
+    before = {"province_status": item.province_status, "province_reason": item.province_reason}
     item.province_status = answer
     item.province_reason = reason
     item.updated_at = _now()
     session.flush()
+    audit.record(
+        session,
+        action="award.province_answer",
+        object_type="award",
+        object_id=f"{nomination_key}/{code}",
+        actor=actor.username,
+        actor_role=actor.role.value,
+        before=before,
+        after={"province_status": answer, "province_reason": reason},
+    )
     return item_view(item)
 
 
@@ -557,6 +634,16 @@ def revoke_award(
     item.revoked_by = actor.username
     item.updated_at = _now()
     session.flush()
+    audit.record(
+        session,
+        action="award.revoked",
+        object_type="award",
+        object_id=f"{nomination_key}/{code}",
+        actor=actor.username,
+        actor_role=actor.role.value,
+        before={"revoked": False},
+        after={"revoked": True, "reason": reason, "at": item.revoked_at},
+    )
     return item_view(item)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from thidua.db.models import UserRow, WebhookCursorRow, WebhookDeliveryRow, WebhookSubscriptionRow
 from thidua.domain import Actor, Role
 from thidua.policy import Refusal, RefusalCode
+from thidua.services import audit
 from thidua.services.auth import actor_for_user
 from thidua.services.events import events_after
 
@@ -111,6 +112,15 @@ def create_subscription(
     )
     session.add(row)
     session.flush()
+    audit.record(
+        session,
+        action="webhook.subscription_created",
+        object_type="webhook",
+        object_id=str(row.id),
+        actor=actor.username,
+        actor_role=actor.role.value,
+        after={"url": row.url, "events": row.event_types},  # never the secret
+    )
     return _view(row, secret)
 
 
@@ -134,7 +144,19 @@ def deactivate_subscription(
     session: Session, actor: Actor, subscription_id: int
 ) -> SubscriptionView:
     row = _own(session, actor, subscription_id)
-    row.active = False
+    if row.active:
+        row.active = False
+        session.flush()
+        audit.record(
+            session,
+            action="webhook.subscription_deactivated",
+            object_type="webhook",
+            object_id=str(row.id),
+            actor=actor.username,
+            actor_role=actor.role.value,
+            before={"active": True},
+            after={"active": False},
+        )
     return _view(row)
 
 

@@ -1,0 +1,390 @@
+"""The hash-chained audit log on SQLite and PostgreSQL: chaining, refusal by the database, tamper
+detection by ``verify`` (after the protection is dropped as a superuser would), concurrency."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from thidua.db.migrate import upgrade
+from thidua.db.models import AuditEntryRow
+from thidua.db.session import UnitOfWork, make_engine
+from thidua.services import audit
+
+
+@pytest.fixture
+def uow(db_url: str) -> Iterator[UnitOfWork]:
+    upgrade(db_url)
+    unit = UnitOfWork(make_engine(db_url))
+    yield unit
+    unit.engine.dispose()
+
+
+def _append(uow: UnitOfWork, n: int, tag: str = "t") -> list[str]:
+    hashes = []
+    for i in range(n):
+        with uow() as session:
+            row = audit.record(
+                session,
+                action="nomination.step",
+                object_type="nomination",
+                object_id=f"{tag}-{i}",
+                actor="canbo.ldvl",
+                actor_role="unit_officer",
+                before={"stage": "submitted"},
+                after={"stage": "unit_review", "lý_do": "Đủ điều kiện", "n": i, "x": 1.5},
+                workflow_id=f"nomination-{tag}-{i}",
+                run_id="run-1",
+            )
+            hashes.append(row.entry_hash)
+    return hashes
+
+
+def _unprotect(uow: UnitOfWork) -> None:
+    """What a database superuser could do: drop the append-only triggers."""
+    with uow.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+            conn.execute(sa.text("DROP TRIGGER audit_log_no_delete"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER audit_log_no_change ON audit_log"))
+
+
+def _tamper(uow: UnitOfWork, *statements: str, params: dict[str, str] | None = None) -> None:
+    _unprotect(uow)
+    with uow.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement), params or {})
+
+
+def _verify(uow: UnitOfWork, expect: tuple[int, str] | None = None) -> audit.ChainReport:
+    with uow() as session:
+        return audit.verify(session, expect=expect)
+
+
+class TestChain:
+    """Entries link by hash over a documented canonical encoding."""
+
+    def test_entries_get_gap_free_seq_and_link_to_the_previous_hash(self, uow: UnitOfWork) -> None:
+        """Seq 1..n; each prev_hash is the previous entry_hash; the first links to 64 zeros."""
+        hashes = _append(uow, 4)
+        with uow() as session:
+            rows = list(session.scalars(sa.select(AuditEntryRow).order_by(AuditEntryRow.seq)))
+        assert [r.seq for r in rows] == [1, 2, 3, 4]
+        assert [r.prev_hash for r in rows] == [audit.GENESIS_HASH, *hashes[:3]]
+        assert [r.entry_hash for r in rows] == hashes
+
+    def test_hash_is_sha256_of_prev_hash_and_the_canonical_entry(self, uow: UnitOfWork) -> None:
+        """An outsider can recompute it: sorted keys, no spaces, UTF-8, UTC timestamp with Z."""
+        _append(uow, 1)
+        with uow() as session:
+            row = session.scalars(sa.select(AuditEntryRow)).one()
+            canonical = audit.canonical_entry(row)
+        fields = json.loads(canonical)
+        assert list(fields) == sorted(audit.CANONICAL_FIELDS)
+        assert " " not in canonical.replace("Đủ điều kiện", "")
+        assert "Đủ điều kiện" in canonical  # UTF-8, not \\u escapes
+        assert fields["at"].endswith("Z") and len(fields["at"]) == 27
+        expected = hashlib.sha256((audit.GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
+        assert row.entry_hash == expected
+
+    def test_an_entry_rolled_back_with_its_change_leaves_no_trace(self, uow: UnitOfWork) -> None:
+        """Same transaction as the change: rollback removes both, and the chain stays valid."""
+        _append(uow, 2)
+        with pytest.raises(RuntimeError), uow() as session:
+            audit.record(
+                session, action="user.created", object_type="user", object_id="x", actor=None
+            )
+            raise RuntimeError("the change failed")
+        _append(uow, 1, tag="after")
+        report = _verify(uow)
+        assert (report.ok, report.entries, report.head_seq) == (True, 3, 3)
+
+    def test_values_that_are_not_json_are_normalised_before_hashing(self, uow: UnitOfWork) -> None:
+        """Datetimes, dates and tuples are stored as they were hashed, so verify still passes."""
+        with uow() as session:
+            audit.record(
+                session,
+                action="round.opened",
+                object_type="round",
+                object_id="NTM-2024-1",
+                actor="vanphong",
+                after={
+                    "closes_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                    "d": date(2026, 1, 2),
+                    "t": (1, 2),
+                },
+            )
+        with uow() as session:
+            row = session.scalars(sa.select(AuditEntryRow)).one()
+            assert row.after == {
+                "closes_at": "2026-01-02T03:04:05.000000Z",
+                "d": "2026-01-02",
+                "t": [1, 2],
+            }
+        assert _verify(uow).ok
+
+
+class TestDatabaseRefusesChanges:
+    """The table is append-only by the database's own triggers."""
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE audit_log SET actor = 'ke.gian' WHERE seq = 1",
+            "DELETE FROM audit_log WHERE seq = 1",
+        ],
+    )
+    def test_update_and_delete_are_refused(self, uow: UnitOfWork, statement: str) -> None:
+        """UPDATE and DELETE of an entry fail; the entry is unchanged."""
+        _append(uow, 2)
+        with pytest.raises(DBAPIError, match="append-only"), uow.engine.begin() as conn:
+            conn.execute(sa.text(statement))
+        report = _verify(uow)
+        assert (report.ok, report.entries) == (True, 2)
+
+    def test_truncate_is_refused_on_postgresql(self, uow: UnitOfWork) -> None:
+        """TRUNCATE skips row triggers, so PostgreSQL has a statement trigger for it."""
+        if uow.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no TRUNCATE")
+        _append(uow, 1)
+        with pytest.raises(DBAPIError, match="append-only"), uow.engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE audit_log"))
+        assert _verify(uow).entries == 1
+
+
+class TestVerifyNamesTheTamperedEntry:
+    """With the triggers dropped (as a superuser could), every single-row tampering is named."""
+
+    def test_intact_chain_verifies(self, uow: UnitOfWork) -> None:
+        """No tampering: ok, with the count and the head hash."""
+        hashes = _append(uow, 5)
+        report = _verify(uow)
+        assert (report.ok, report.entries, report.head_seq, report.head_hash) == (
+            True,
+            5,
+            5,
+            hashes[-1],
+        )
+
+    def test_modified_field_is_named(self, uow: UnitOfWork) -> None:
+        """An edited actor: entry 3 is reported modified."""
+        _append(uow, 5)
+        _tamper(uow, "UPDATE audit_log SET actor = 'ke.gian' WHERE seq = 3")
+        problem = _verify(uow).problem
+        assert problem is not None
+        assert (problem.kind, problem.seq) == ("modified", 3)
+        assert "Mục 3" in problem.message() and "bị sửa" in problem.message()
+
+    def test_modified_json_payload_is_named(self, uow: UnitOfWork) -> None:
+        """An edited ``after`` value: entry 2 is reported modified."""
+        _append(uow, 4)
+        _tamper(uow, """UPDATE audit_log SET "after" = '{"stage": "approved"}' WHERE seq = 2""")
+        problem = _verify(uow).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("modified", 2)
+
+    def test_modified_and_rehashed_entry_is_named(self, uow: UnitOfWork) -> None:
+        """Edited and its own hash recomputed: the next entry's link exposes entry 3."""
+        _append(uow, 5)
+        with uow() as session:
+            row = session.scalars(sa.select(AuditEntryRow).where(AuditEntryRow.seq == 3)).one()
+            row.actor = "ke.gian"
+            forged = audit.entry_hash(row.prev_hash, row)
+            session.expunge(row)
+        _tamper(
+            uow,
+            "UPDATE audit_log SET actor = 'ke.gian', entry_hash = :h WHERE seq = 3",
+            params={"h": forged},
+        )
+        problem = _verify(uow).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("modified", 3)
+
+    def test_deleted_entry_is_named(self, uow: UnitOfWork) -> None:
+        """A deleted middle entry: the missing seq 3 is reported deleted."""
+        _append(uow, 5)
+        _tamper(uow, "DELETE FROM audit_log WHERE seq = 3")
+        problem = _verify(uow).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("deleted", 3)
+        assert "bị xóa" in problem.message()
+
+    def test_deleted_and_renumbered_entry_is_named(self, uow: UnitOfWork) -> None:
+        """Delete entry 3 and close the gap: entry 3's place no longer links to entry 2."""
+        _append(uow, 5)
+        _tamper(
+            uow,
+            "DELETE FROM audit_log WHERE seq = 3",
+            "UPDATE audit_log SET seq = seq - 1 WHERE seq = 4",
+            "UPDATE audit_log SET seq = seq - 1 WHERE seq = 5",
+        )
+        problem = _verify(uow).problem
+        assert problem is not None and problem.seq == 3
+
+    def test_swapped_entries_are_named(self, uow: UnitOfWork) -> None:
+        """Entries 3 and 4 swap places: reported reordered at 3."""
+        _append(uow, 5)
+        _tamper(
+            uow,
+            "UPDATE audit_log SET seq = -1 WHERE seq = 3",
+            "UPDATE audit_log SET seq = 3 WHERE seq = 4",
+            "UPDATE audit_log SET seq = 4 WHERE seq = -1",
+        )
+        problem = _verify(uow).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("reordered", 3)
+        assert "bị đổi thứ tự" in problem.message()
+
+    def test_swapped_contents_are_named(self, uow: UnitOfWork) -> None:
+        """Entries 2 and 3 keep their place but swap every other column: named at 2."""
+        _append(uow, 4)
+        _unprotect(uow)
+        with uow.engine.begin() as conn:
+            rows = {
+                r.seq: r
+                for r in conn.execute(
+                    sa.text("SELECT seq, object_id, prev_hash, entry_hash FROM audit_log")
+                )
+            }
+            conn.execute(
+                sa.text("UPDATE audit_log SET prev_hash = 'x', entry_hash = 'y' WHERE seq = 2")
+            )
+            for seq, other in ((3, 2), (2, 3)):
+                src = rows[other]
+                conn.execute(
+                    sa.text(
+                        "UPDATE audit_log SET object_id = :o, prev_hash = :p, entry_hash = :h "
+                        "WHERE seq = :s"
+                    ),
+                    {"o": src.object_id, "p": src.prev_hash, "h": src.entry_hash, "s": seq},
+                )
+        problem = _verify(uow).problem
+        assert problem is not None and problem.seq == 2
+        assert problem.kind in ("reordered", "modified")
+
+    def test_deleting_the_newest_entries_is_caught_by_the_exported_head(
+        self, uow: UnitOfWork
+    ) -> None:
+        """The chain alone cannot tell; the head hash kept outside can."""
+        hashes = _append(uow, 5)
+        _tamper(uow, "DELETE FROM audit_log WHERE seq = 5")
+        assert _verify(uow).ok
+        problem = _verify(uow, expect=(5, hashes[-1])).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("deleted", 5)
+
+    def test_rewritten_history_is_caught_by_the_exported_head(self, uow: UnitOfWork) -> None:
+        """A kept head hash that no longer matches its entry is reported."""
+        hashes = _append(uow, 3)
+        problem = _verify(uow, expect=(2, hashes[0])).problem
+        assert problem is not None and (problem.kind, problem.seq) == ("modified", 2)
+
+
+class TestConcurrentWriters:
+    """Writers on separate connections never fork the chain."""
+
+    def test_parallel_writers_keep_one_chain(self, db_url: str, uow: UnitOfWork) -> None:
+        """4 writers x 15 entries, each with its own engine: 60 entries, gap-free, verified."""
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(4)
+
+        def writer(n: int) -> None:
+            own = UnitOfWork(make_engine(db_url))
+            try:
+                barrier.wait()
+                _append(own, 15, tag=f"w{n}")
+            except BaseException as exc:
+                errors.append(exc)
+            finally:
+                own.engine.dispose()
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        report = _verify(uow)
+        assert (report.ok, report.entries) == (True, 60)
+
+    def test_a_stale_head_cannot_fork_the_chain(self, uow: UnitOfWork) -> None:
+        """Bypassing the lock with a stale head: UNIQUE seq/prev_hash refuses the second entry."""
+        _append(uow, 1)
+        with uow() as session:
+            seq, prev = audit.head(session)
+        _append(uow, 1, tag="winner")
+        with pytest.raises(IntegrityError), uow() as session:
+            row = AuditEntryRow(
+                seq=seq + 1,
+                at=datetime.now(UTC),
+                action="user.created",
+                object_type="user",
+                object_id="fork",
+                actor=None,
+                actor_role=None,
+                before=None,
+                after=None,
+                workflow_id=None,
+                run_id=None,
+                prev_hash=prev,
+                entry_hash="",
+            )
+            row.entry_hash = audit.entry_hash(prev, row)
+            session.add(row)
+        assert _verify(uow).entries == 2
+
+
+class TestExport:
+    """Exports end with the head hash so an outsider can keep it."""
+
+    @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+    def test_export_ends_with_the_head_and_entries_recompute(
+        self, uow: UnitOfWork, fmt: str
+    ) -> None:
+        """Every exported entry's hash recomputes from its fields; the last record is the head."""
+        hashes = _append(uow, 3)
+        out = io.StringIO()
+        today = datetime.now(UTC).date()
+        with uow() as session:
+            summary = audit.export(session, out, start=today, end=today, fmt=fmt)  # type: ignore[arg-type]
+        assert (summary["entries"], summary["head_seq"], summary["head_hash"]) == (3, 3, hashes[-1])
+        lines = out.getvalue().splitlines()
+        if fmt == "jsonl":
+            records = [json.loads(line) for line in lines]
+            assert records[-1]["record"] == "head" and records[-1]["head_hash"] == hashes[-1]
+            prev = audit.GENESIS_HASH
+            for rec in records[:-1]:
+                canonical = audit.canonical_json(
+                    {
+                        "v": audit.FORMAT_VERSION,
+                        **{k: rec[k] for k in audit.CANONICAL_FIELDS if k != "v"},
+                    }
+                )
+                assert rec["prev_hash"] == prev
+                assert hashlib.sha256((prev + canonical).encode()).hexdigest() == rec["entry_hash"]
+                prev = rec["entry_hash"]
+        else:
+            assert lines[0].startswith("record,id,seq,at,")
+            assert lines[-1].startswith("head,") and hashes[-1] in lines[-1]
+            assert len(lines) == 5
+
+    def test_export_of_an_empty_range_still_carries_the_head(self, uow: UnitOfWork) -> None:
+        """No entries in range: one head line."""
+        hashes = _append(uow, 2)
+        out = io.StringIO()
+        with uow() as session:
+            audit.export(session, out, start=date(2000, 1, 1), end=date(2000, 1, 2), fmt="jsonl")
+        (line,) = out.getvalue().splitlines()
+        assert json.loads(line)["head_hash"] == hashes[-1]
+
+    def test_reversed_range_is_refused(self, uow: UnitOfWork) -> None:
+        """--to before --from names --to."""
+        with pytest.raises(audit.AuditError) as info, uow() as session:
+            audit.export(
+                session, io.StringIO(), start=date(2026, 2, 1), end=date(2026, 1, 1), fmt="csv"
+            )
+        assert info.value.option == "--to"
