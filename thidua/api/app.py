@@ -24,7 +24,6 @@ from thidua.api.idempotency import idempotent
 from thidua.api.openapi_errors import add_problem_responses
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
 from thidua.api.rules import install_rules_routes
-from thidua.api.rules import install_rules_routes
 from thidua.api.security import Authenticator
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
@@ -159,7 +158,6 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     RoundsDep = Annotated[Rounds, Depends(rounds_service)]
     app.include_router(bulk_router(current_actor, lifecycle, uow))
     app.include_router(decisions_router(current_actor, uow))
-    install_rules_routes(app, current_actor, uow)
     install_rules_routes(app, current_actor, uow)
 
     @app.get("/healthz", include_in_schema=False)

@@ -6,8 +6,6 @@ Rules admins write; auditors read; every other role gets 403. Refusals are RFC 9
 ``rules_invalid`` with ``errors[]`` giving field, line and column, ...).
 """
 
-from __future__ import annotations
-
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
