@@ -93,6 +93,9 @@ FLASH_VI = {
     "decided": "Đã ghi quyết định của Giám đốc.",
     "returned_round": "Đã trả lại danh sách cho Văn phòng Sở.",
     "signed_in": "Đăng nhập thành công.",
+    "saved": "Đã lưu bản nháp bộ tiêu chí.",
+    "approved": "Đã duyệt phiên bản (quản trị tiêu chí thứ hai).",
+    "published": "Đã công bố phiên bản bộ tiêu chí.",
 }
 STATUS_VI = {
     "eligible": "Đủ điều kiện",
@@ -156,6 +159,12 @@ def _nav(actor: Actor) -> list[tuple[str, str]]:
     items = [(f"{PREFIX}/inbox", "Việc của tôi"), (f"{PREFIX}/nominations", "Hồ sơ")]
     if actor.role in rounds.READERS:
         items.append((f"{PREFIX}/rounds", "Đợt xét"))
+    if actor.role in policy.DECISION_EXPLORERS:
+        items.append((f"{PREFIX}/decisions", "Quyết định"))
+    if actor.role in policy.AUDIT_READERS:
+        items.append((f"{PREFIX}/audit", "Nhật ký"))
+    if actor.role in (Role.RULES_ADMIN, Role.AUDITOR):
+        items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
     items.append((f"{PREFIX}/dashboard", "Tổng quan"))
     return items
 
@@ -616,6 +625,20 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         }
         return render(request, "dashboard.html", sess, dash=dash, charts=charts)
 
+    from thidua.web import governance
+
+    governance.register(
+        router,
+        governance.Kit(
+            settings=settings,
+            uow=uow,
+            require=require,
+            render=render,
+            refused=refused,
+            check_csrf=check_csrf,
+            in_session=in_session,
+        ),
+    )
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
 
