@@ -42,13 +42,11 @@ async def record_paths(
     lifecycle_days: Callable[[str], dict[str, float]] = lambda _name: {},
 ) -> list[Path]:
     """Start a server, run each path in its own database and write its history beside the tests."""
-    from rules.engine import RulesEngine
-    from rules.registry import RulesRegistry
+    from thidua.services.rules_versions import db_engine
 
     unknown = sorted(set(only) - set(names))
     if unknown:
         raise SystemExit(f"unknown path(s): {', '.join(unknown)}; known: {', '.join(names)}")
-    engine = RulesEngine(RulesRegistry.from_directory())
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=temporal_binary(),
@@ -63,6 +61,7 @@ async def record_paths(
                     continue
                 db = SeededDb(f"sqlite:///{tmp}/{name}.db")
                 queue = f"record-{file_prefix}{name}"
+                engine = db_engine(db.uow)  # as the service: the database's rules versions
                 async with harness(env.client, db, queue, engine, **lifecycle_days(name)) as h:
                     history = await history_of(name, h)
                 db.uow.engine.dispose()

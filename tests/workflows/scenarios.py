@@ -13,6 +13,7 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -261,6 +262,29 @@ async def path_auto_hold(h: Harness) -> str:
     return key
 
 
+async def path_reevaluate(h: Harness) -> str:
+    """Judged not eligible under v1; v2 (9 months suffice) is published; an admin re-evaluates."""
+    from tests.integration.test_rules_versions import v2_content, v2_golden
+    from thidua.domain import Role
+    from thidua.services import rules_versions as rv
+
+    key = await h.submit("NV018", rating="HTTNV", months_worked=9)
+    admin1, admin2 = h.actor("quantri.quydinh1"), h.actor("quantri.quydinh2")
+    assert admin1.role is Role.RULES_ADMIN
+    with h.db.uow() as session:
+        body = rv.UploadRequest(content=v2_content(), golden=v2_golden(green=True))
+        rv.upload(session, admin1, body)
+        rv.approve(session, admin2, "ntm-2024", "2")
+        start = rv.PublishRequest(effective_from=date(2024, 7, 1))
+        rv.publish(session, admin2, h.engine.inner, "ntm-2024", "2", start)
+    target = rv.ReevaluationRequest(ruleset_id="ntm-2024", version="2", reason="Áp dụng v2")
+    plan = await rv.apply_reevaluation(h.client, h.db.uow, h.engine.inner, admin1, target)
+    assert [(i.nomination, i.applied) for i in plan.items] == [(key, True)], plan
+    for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
+        await h.review(reviewer, key, "approve")
+    return key
+
+
 PATHS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "approve": path_approve,
     "reject": path_reject,
@@ -268,6 +292,7 @@ PATHS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "hold_resume": path_hold_resume,
     "deadline_escalation": path_deadline_escalation,
     "auto_hold": path_auto_hold,
+    "reevaluate": path_reevaluate,
 }
 
 # Deadlines short enough for the deadline path to escalate within seconds.

@@ -16,7 +16,15 @@ from thidua.domain import NominationStatus, NominationWorkflowInput
 from workflows.nomination import NominationWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
-PATHS = ("approve", "reject", "return_resubmit", "hold_resume", "deadline_escalation", "auto_hold")
+PATHS = (
+    "approve",
+    "reject",
+    "return_resubmit",
+    "hold_resume",
+    "deadline_escalation",
+    "auto_hold",
+    "reevaluate",
+)
 
 
 def load(name: str) -> WorkflowHistory:
