@@ -258,7 +258,7 @@ def load_snapshots(
         rid,
         ver,
         facts,
-    ) in session.execute(q).tuples():
+    ) in session.execute(q):
         out.append(
             Snapshot(
                 ev_id,
