@@ -5,8 +5,6 @@ only (404 for others), the other roles see all. What-if is for rules administrat
 the Director (it writes nothing).
 """
 
-from __future__ import annotations
-
 import base64
 import os
 import tempfile
