@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from thidua import __version__
+from thidua.api.audit import audit_router
 from thidua.api.bulk import bulk_router
 from thidua.api.decisions import decisions_router
 from thidua.api.idempotency import idempotent
@@ -157,6 +158,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
     RoundsDep = Annotated[Rounds, Depends(rounds_service)]
     app.include_router(bulk_router(current_actor, lifecycle, uow))
+    app.include_router(audit_router(current_actor, uow))
     app.include_router(decisions_router(current_actor, uow))
     install_rules_routes(app, current_actor, uow)
 
