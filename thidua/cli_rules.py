@@ -353,3 +353,350 @@ def diff(
 from thidua.cli_decisions import register_whatif  # noqa: E402
 
 register_whatif(app)
+
+
+# -- governed versions in the database -----------------------------------------------------------
+versions_app = typer.Typer(
+    help="Các phiên bản bộ tiêu chí trong cơ sở dữ liệu: tải lên, duyệt, công bố, thu hồi.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(versions_app, name="versions")
+
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="THIDUA_TOKEN",
+        help="Mã xác thực của quản trị tiêu chí (THIDUA_TOKEN).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+
+
+class _Ctx:
+    """The database, the acting account (from its token) and a rules engine over the database."""
+
+    def __init__(self, token: str | None) -> None:
+        from thidua.config import get_settings
+        from thidua.db.session import UnitOfWork, make_engine
+        from thidua.services import auth
+
+        self.settings = get_settings()
+        self.uow = UnitOfWork(make_engine(self.settings.database.url))
+        if not token:
+            raise _fail(
+                "Lỗi: thiếu mã xác thực: dùng --token hoặc biến môi trường THIDUA_TOKEN.", 2
+            )
+        with self.uow() as session:
+            actor = auth.authenticate(session, token)
+        if actor is None:
+            raise _fail("Lỗi: mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.", 2)
+        self.actor = actor
+        self._engine: RulesEngine | None = None
+
+    @property
+    def engine(self) -> RulesEngine:
+        from thidua.services.rules_versions import db_engine
+
+        if self._engine is None:
+            self._engine = db_engine(self.uow)
+        return self._engine
+
+
+def _governed(fn: Callable[[], T]) -> T:
+    """Like _run, plus the governance refusals (their reason and, for bad files, each line)."""
+    from thidua.services.rules_versions import RulesVersionError
+
+    def body() -> T:
+        try:
+            return fn()
+        except RulesVersionError as exc:
+            lines = [f"Lỗi: {exc.message} [{exc.code}]"]
+            for e in exc.errors:
+                where = e.get("field", "")
+                lines.append(f"  {where}: {e.get('message', '')}" if where else f"  {e}")
+            raise _fail(lines, 1) from None
+
+    return _run(body)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"Lỗi: không đọc được tệp {path}: {exc.strerror}", 2) from None
+    except UnicodeDecodeError:
+        raise _fail(f"Lỗi: tệp {path} không phải UTF-8", 2) from None
+
+
+def _echo_view(view: Any, as_json: bool) -> None:
+    from thidua.services.rules_versions import STATUS_VI
+
+    if as_json:
+        typer.echo(view.model_dump_json(indent=2))
+        return
+    window = ""
+    if view.effective_from:
+        window = f", hiệu lực từ {view.effective_from.isoformat()}"
+        window += f" đến {view.effective_to.isoformat()}" if view.effective_to else ""
+    who = f"soạn: {view.author}"
+    who += f", duyệt: {view.approved_by}" if view.approved_by else ""
+    who += f", công bố: {view.published_by}" if view.published_by else ""
+    typer.echo(
+        f"{view.ruleset_id}@{view.version} — {STATUS_VI.get(view.status, view.status)}{window} "
+        f"({who}; sha256 {view.sha256[:12]}…)"
+    )
+
+
+@versions_app.command("list")
+def versions_list(
+    token: TokenOpt = None,
+    ruleset: Annotated[str | None, typer.Option("--ruleset", help="Mã bộ tiêu chí.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Liệt kê các phiên bản và trạng thái."""
+
+    def body() -> None:
+        from thidua.services import rules_versions as rv
+
+        ctx = _Ctx(token)
+        with ctx.uow() as session:
+            views = rv.list_versions(session, ctx.actor, ruleset)
+        if as_json:
+            typer.echo(json.dumps([v.model_dump(mode="json") for v in views], ensure_ascii=False))
+            return
+        for v in views:
+            _echo_view(v, False)
+
+    _governed(body)
+
+
+@versions_app.command("show")
+def versions_show(
+    ruleset_id: Annotated[str, typer.Argument(help="Mã bộ tiêu chí, ví dụ ntm-2024.")],
+    version: Annotated[str, typer.Argument(help="Phiên bản, ví dụ 2.")],
+    token: TokenOpt = None,
+    content: Annotated[bool, typer.Option("--content", help="In cả nội dung YAML.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Xem một phiên bản (trạng thái, người soạn/duyệt/công bố, hiệu lực, mã băm)."""
+
+    def body() -> None:
+        from thidua.services import rules_versions as rv
+
+        ctx = _Ctx(token)
+        with ctx.uow() as session:
+            detail = rv.show_version(session, ctx.actor, ruleset_id, version)
+        _echo_view(detail, as_json)
+        if not as_json:
+            typer.echo(f"{detail.rules} quy tắc, {detail.golden_cases} ca kiểm thử")
+            if detail.notes:
+                typer.echo(f"Ghi chú: {detail.notes}")
+            if content:
+                typer.echo(detail.content)
+
+    _governed(body)
+
+
+@versions_app.command("upload")
+def versions_upload(
+    file: Annotated[Path, typer.Argument(help="Tệp tiêu chí YAML.")],
+    golden: Annotated[
+        Path | None,
+        typer.Option("--golden", help="Tệp ca kiểm thử (mặc định: tệp .golden.yaml bên cạnh)."),
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Ghi chú thay đổi.")] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tải lên một phiên bản mới (lưu thành bản nháp; sửa lại bản nháp nếu đã có)."""
+
+    def body() -> None:
+        from thidua.services import rules_versions as rv
+
+        golden_file = golden if golden is not None else golden_path_for(file)
+        golden_text = (
+            _read_text(golden_file) if golden is not None or golden_file.exists() else None
+        )
+        ctx = _Ctx(token)
+        req = rv.UploadRequest(content=_read_text(file), golden=golden_text, notes=notes)
+        with ctx.uow() as session:
+            detail = rv.upload(session, ctx.actor, req)
+        _echo_view(detail, as_json)
+        if not as_json:
+            typer.echo(
+                f"Đã lưu bản nháp: {detail.rules} quy tắc, {detail.golden_cases} ca kiểm thử. "
+                "Cần một quản trị tiêu chí khác duyệt trước khi công bố."
+            )
+
+    _governed(body)
+
+
+def _version_command(action: str) -> Callable[..., None]:
+    def command(
+        ruleset_id: Annotated[str, typer.Argument(help="Mã bộ tiêu chí, ví dụ ntm-2024.")],
+        version: Annotated[str, typer.Argument(help="Phiên bản, ví dụ 2.")],
+        token: TokenOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        def body() -> None:
+            from thidua.services import rules_versions as rv
+
+            ctx = _Ctx(token)
+            fn = {"approve": rv.approve, "retire": rv.retire, "rollback": rv.rollback}[action]
+            with ctx.uow() as session:
+                view = fn(session, ctx.actor, ruleset_id, version)
+            _echo_view(view, as_json)
+
+        _governed(body)
+
+    return command
+
+
+versions_app.command("approve", help="Duyệt bản nháp (người duyệt phải khác người soạn).")(
+    _version_command("approve")
+)
+versions_app.command("retire", help="Thu hồi bản nháp hoặc phiên bản đã duyệt chưa công bố.")(
+    _version_command("retire")
+)
+versions_app.command(
+    "rollback",
+    help="Thu hồi phiên bản đang công bố mới nhất và mở lại hiệu lực của phiên bản trước.",
+)(_version_command("rollback"))
+
+
+@versions_app.command("publish")
+def versions_publish(
+    ruleset_id: Annotated[str, typer.Argument(help="Mã bộ tiêu chí, ví dụ ntm-2024.")],
+    version: Annotated[str, typer.Argument(help="Phiên bản, ví dụ 2.")],
+    effective_from: Annotated[
+        str, typer.Option("--effective-from", help="Ngày bắt đầu hiệu lực YYYY-MM-DD.")
+    ],
+    effective_to: Annotated[
+        str | None, typer.Option("--effective-to", help="Ngày hết hiệu lực YYYY-MM-DD.")
+    ] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Công bố phiên bản đã duyệt (mọi ca kiểm thử phải đạt)."""
+
+    def body() -> None:
+        from thidua.services import rules_versions as rv
+
+        def day(text: str, opt: str) -> dt.date:
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                raise _fail(
+                    f"Lỗi: {opt}: ngày không hợp lệ {text!r} (dạng YYYY-MM-DD)", 2
+                ) from None
+
+        req = rv.PublishRequest(
+            effective_from=day(effective_from, "--effective-from"),
+            effective_to=day(effective_to, "--effective-to") if effective_to else None,
+        )
+        ctx = _Ctx(token)
+        with ctx.uow() as session:
+            view = rv.publish(session, ctx.actor, ctx.engine, ruleset_id, version, req)
+        _echo_view(view, as_json)
+
+    _governed(body)
+
+
+@versions_app.command("diff")
+def versions_diff(
+    ruleset_id: Annotated[str, typer.Argument(help="Mã bộ tiêu chí, ví dụ ntm-2024.")],
+    version: Annotated[str, typer.Argument(help="Phiên bản, ví dụ 2.")],
+    against: Annotated[
+        str | None, typer.Option("--against", help="So với phiên bản này (mặc định: đang công bố).")
+    ] = None,
+    token: TokenOpt = None,
+) -> None:
+    """So sánh một phiên bản với phiên bản đang công bố."""
+
+    def body() -> None:
+        from thidua.services import rules_versions as rv
+
+        ctx = _Ctx(token)
+        with ctx.uow() as session:
+            report = rv.diff_version(session, ctx.actor, ruleset_id, version, against)
+        typer.echo(f"So sánh {ruleset_id}@{report.from_version or '(không có)'} → {version}")
+        if not report.changes:
+            typer.echo("Không có thay đổi về nội dung.")
+            return
+        for ch in report.changes:
+            for line in ch.lines_vi:
+                typer.echo(line)
+        typer.echo(f"Tổng cộng {len(report.changes)} thay đổi.")
+
+    _governed(body)
+
+
+@app.command("reevaluate")
+def reevaluate(
+    to: Annotated[str, typer.Option("--to", help="Phiên bản đích (đã công bố), ví dụ 2.")],
+    ruleset: Annotated[str, typer.Option("--ruleset", help="Mã bộ tiêu chí.")] = "ntm-2024",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Thực hiện (mặc định chỉ xem trước, không ghi gì).")
+    ] = False,
+    nomination: Annotated[
+        list[str] | None, typer.Option("--nomination", help="Chỉ hồ sơ này (lặp lại được).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Lý do xét lại.")] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Xét lại các hồ sơ đang xử lý theo phiên bản mới: xem trước, hoặc thực hiện với --apply."""
+
+    def body() -> None:
+        import asyncio
+
+        from thidua.services import rules_versions as rv
+
+        ctx = _Ctx(token)
+        req = rv.ReevaluationRequest(
+            ruleset_id=ruleset, version=to, nominations=nomination or None, reason=reason
+        )
+        if apply:
+            from thidua.temporal import connect_client
+
+            async def _apply() -> rv.ReevaluationPreview:
+                rv.require_admin(ctx.actor)
+                try:
+                    client = await connect_client(ctx.settings.temporal)
+                except RuntimeError as exc:
+                    raise _fail(
+                        f"Lỗi: không kết nối được Temporal tại {ctx.settings.temporal.target}: {exc}"
+                    ) from None
+                return await rv.apply_reevaluation(client, ctx.uow, ctx.engine, ctx.actor, req)
+
+            plan = asyncio.run(_apply())
+        else:
+            with ctx.uow() as session:
+                plan = rv.preview(session, ctx.actor, ctx.engine, req)
+        if as_json:
+            typer.echo(plan.model_dump_json(indent=2))
+            return
+        verb = "Đã xét lại" if apply else "Xem trước (chưa ghi gì)"
+        typer.echo(f"{verb}: {len(plan.items)} hồ sơ theo {plan.ruleset_id}@{plan.version}")
+        for i in plan.items:
+            mark = "~" if i.changed else "="
+            line = (
+                f"{mark} {i.nomination} ({i.unit}, {i.stage}): "
+                f"{i.current.status} {i.current.titles} → {i.proposed.status} {i.proposed.titles}"
+            )
+            if i.now_fired:
+                line += f"; thêm quy tắc {', '.join(i.now_fired)}"
+            if i.no_longer_fired:
+                line += f"; bỏ quy tắc {', '.join(i.no_longer_fired)}"
+            if i.applied is not None:
+                line += " — đã áp dụng" if i.applied else f" — KHÔNG áp dụng: {i.error}"
+            elif i.error:
+                line += f" — lỗi: {i.error}"
+            typer.echo(line)
+        typer.echo(f"{plan.changed} hồ sơ thay đổi kết quả.")
+
+    _governed(body)
