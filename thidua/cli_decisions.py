@@ -81,7 +81,9 @@ def decisions_list(
     version: Annotated[str | None, typer.Option("--version", help="Phiên bản")] = None,
     nomination: Annotated[str | None, typer.Option("--nomination", help="Mã hồ sơ")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 100,
-    after: Annotated[int | None, typer.Option("--after", help="Sau quyết định số ...")] = None,
+    after: Annotated[
+        int | None, typer.Option("--after", min=0, max=2**62, help="Sau quyết định số ...")
+    ] = None,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -155,7 +157,7 @@ def decisions_list(
 
 @app.command("show")
 def decisions_show(
-    decision_id: Annotated[int, typer.Argument(help="Số quyết định (lần xét)")],
+    decision_id: Annotated[int, typer.Argument(min=1, max=2**62, help="Số quyết định (lần xét)")],
     token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -178,7 +180,9 @@ def decisions_show(
 
 @app.command("reproduce")
 def decisions_reproduce(
-    decision_id: Annotated[int | None, typer.Argument(help="Số quyết định")] = None,
+    decision_id: Annotated[
+        int | None, typer.Argument(min=1, max=2**62, help="Số quyết định")
+    ] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Xét lại mọi quyết định (lọc theo --movement)")
     ] = False,

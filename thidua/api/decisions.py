@@ -9,10 +9,10 @@ import base64
 import os
 import tempfile
 import threading
-from pathlib import Path
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from thidua.policy import Refusal, RefusalCode
 from thidua.services import decisions, whatif
 
 MAX_DRAFT_CHARS = 900_000
+DecisionId = Annotated[int, Path(ge=1, le=2**62, description="Số quyết định (lần xét)")]
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -57,7 +58,7 @@ def _decode(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind != "d" or not value.isdigit():
+        if kind != "d" or not value.isdigit() or len(value) > 18:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, UnicodeDecodeError):
@@ -162,7 +163,7 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
         return await run_in_threadpool(_page)
 
     @router.get("/v1/decisions/{decision_id}")
-    async def show(decision_id: int, actor: ActorDep) -> decisions.DecisionDetail:
+    async def show(decision_id: DecisionId, actor: ActorDep) -> decisions.DecisionDetail:
         """Một quyết định: dữ liệu xét, từng quy tắc, từng điều kiện với giá trị thực tế."""
 
         def _show() -> decisions.DecisionDetail:
@@ -172,7 +173,7 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
         return await run_in_threadpool(_show)
 
     @router.get("/v1/decisions/{decision_id}/reproduce")
-    async def reproduce(decision_id: int, actor: ActorDep) -> decisions.Reproduction:
+    async def reproduce(decision_id: DecisionId, actor: ActorDep) -> decisions.Reproduction:
         """Xét lại dữ liệu đã lưu bằng đúng phiên bản đã lưu; so sánh mã băm kết quả."""
 
         def _run() -> decisions.Reproduction:
@@ -204,12 +205,12 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
     async def run_xlsx(body: WhatIfRequest, actor: ActorDep) -> FileResponse:
         """Như /v1/whatif, kết quả là tệp .xlsx (trang «Thay đổi» và «Tổng hợp»)."""
 
-        def _write() -> Path:
+        def _write() -> FsPath:
             report = _whatif(actor, body)
             fd, name = tempfile.mkstemp(prefix="thidua-whatif-", suffix=".xlsx")
             os.close(fd)
             whatif.write_xlsx(report, name)
-            return Path(name)
+            return FsPath(name)
 
         path = await run_in_threadpool(_write)
         return FileResponse(
