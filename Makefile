@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean format openapi histories
+.PHONY: run test lint bench venv clean format openapi histories chromium screenshots
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "python3 (3.11 or 3.12) is required"; exit 1; }
@@ -18,8 +18,22 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/thidua up
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The console's browser tests drive Debian's chromium through Playwright (never
+# `playwright install`). Best effort: without it those tests are skipped with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  { echo "Installing chromium for the console's browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-dejavu >/dev/null) \
+	    || echo "chromium could not be installed; browser tests will be skipped"; }
+
+# Screenshots of the console's main screens on the demo data (docs/screenshots/), with the
+# server time of every page printed.
+screenshots: $(STAMP) chromium
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
