@@ -1,0 +1,80 @@
+"""``thidua audit`` as officials run it: the real console script on a seeded SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.conftest import SeededDb
+
+THIDUA = str(Path(sys.executable).with_name("thidua"))
+
+
+def run(db: SeededDb, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "THIDUA_DATABASE__URL": db.url, "THIDUA_LOG_FORMAT": "json"}
+    return subprocess.run(
+        [THIDUA, "audit", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+class TestAuditCli:
+    """verify, export and list against the sample Department (its accounts are audited)."""
+
+    def test_verify_export_then_tampering_is_named(
+        self, seeded_sqlite: SeededDb, tmp_path: Path
+    ) -> None:
+        """Intact: exit 0 with the count and head; export ends with that head; an edit: exit 1."""
+        ok = run(seeded_sqlite, "verify")
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.startswith("Chuỗi nhật ký kiểm toán toàn vẹn: ")
+        head_hash = ok.stdout.split("mã băm cuối ")[1].split()[0]
+        assert len(head_hash) == 64
+
+        target = tmp_path / "audit.jsonl"
+        exported = run(seeded_sqlite, "export", "--from", "2000-01-01", "--output", str(target))
+        assert exported.returncode == 0, exported.stderr
+        lines = target.read_text(encoding="utf-8").splitlines()
+        last = json.loads(lines[-1])
+        assert (last["record"], last["head_hash"], last["entries"]) == (
+            "head",
+            head_hash,
+            len(lines) - 1,
+        )
+        assert last["entries"] > 0
+        csv_target = tmp_path / "audit.csv"
+        as_csv = run(seeded_sqlite, "export", "--format", "csv", "-o", str(csv_target))
+        assert as_csv.returncode == 0, as_csv.stderr
+        assert csv_target.read_text(encoding="utf-8").splitlines()[-1].startswith("head,")
+
+        listed = run(seeded_sqlite, "list", "--action", "token.", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert {i["action"] for i in json.loads(listed.stdout)["items"]} == {"token.created"}
+
+        with seeded_sqlite.uow.engine.begin() as conn:  # as someone with file access could
+            conn.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+            conn.execute(sa.text("UPDATE audit_log SET actor = 'ke.gian' WHERE seq = 2"))
+        bad = run(seeded_sqlite, "verify")
+        assert bad.returncode == 1
+        assert "KHÔNG toàn vẹn" in bad.stderr and "Mục 2" in bad.stderr and "bị sửa" in bad.stderr
+        assert "Traceback" not in bad.stderr
+
+    def test_bad_options_name_the_option(self, seeded_sqlite: SeededDb, tmp_path: Path) -> None:
+        """A bad date, format or anchor: exit 2 naming the option; no file is left behind."""
+        out_dir = tmp_path / "out"
+        out_dir.mkdir()
+        target = out_dir / "out.jsonl"
+        for args, option in (
+            (("export", "--from", "25/11/2026", "-o", str(target)), "--from"),
+            (("export", "--format", "xml", "-o", str(target)), "--format"),
+            (("export", "--from", "2026-02-01", "--to", "2026-01-01", "-o", str(target)), "--to"),
+            (("verify", "--expect-head", "abc"), "--expect-head"),
+        ):
+            result = run(seeded_sqlite, *args)
+            assert result.returncode == 2, (args, result.stderr)
+            assert option in result.stderr and "Traceback" not in result.stderr
+        assert list(out_dir.iterdir()) == []
