@@ -7,7 +7,6 @@ with the same authorization as the API. Messages are Vietnamese; errors never sh
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -266,8 +265,14 @@ def whatif(
         Path | None, typer.Option("--output", "-o", help="Tệp kết quả (bắt buộc với xlsx)")
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, max=16, help="Số tiến trình (mặc định: số lõi)")
-    ] = 0,
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=16,
+            help="Số tiến trình xét song song (dùng khi từ 20.000 hồ sơ)",
+        ),
+    ] = 1,
     token: TokenOpt = None,
 ) -> None:
     """Chạy thử bản dự thảo trên mọi hồ sơ đã lưu: ai được thêm / mất danh hiệu nào, vì quy tắc nào."""
@@ -286,7 +291,6 @@ def whatif(
 
     def body() -> None:
         wi.check_whatif(actor)
-        n = workers or min(2, os.cpu_count() or 1)
         with uow() as session:
             if draft is not None:
                 d = wi.draft_from_file(draft)
@@ -294,7 +298,7 @@ def whatif(
                 assert stored is not None
                 rid, _, ver = stored.partition("@")
                 d = wi.draft_from_db(session, rid, ver)
-            report = wi.run_whatif(session, actor, d, movement=movement, year=year, workers=n)
+            report = wi.run_whatif(session, actor, d, movement=movement, year=year, workers=workers)
         if output_format == "xlsx":
             assert output is not None
             wi.write_xlsx(report, output)
