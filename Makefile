@@ -57,6 +57,7 @@ openapi: $(STAMP)
 histories: $(STAMP)
 	$(BIN)/python -m tests.workflows.record_histories
 	$(BIN)/python -m tests.workflows.record_consolidation_histories
+	$(BIN)/python -m tests.workflows.record_webhook_histories
 
 clean:
 	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache
