@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -388,3 +389,30 @@ class TestExport:
                 session, io.StringIO(), start=date(2026, 2, 1), end=date(2026, 1, 1), fmt="csv"
             )
         assert info.value.option == "--to"
+
+
+class TestPostgresWriterRole:
+    """A login role granted thidua_audit_writer appends but cannot change entries."""
+
+    def test_writer_role_may_insert_but_not_update(self, db_url: str, uow: UnitOfWork) -> None:
+        """Privileges refuse UPDATE/DELETE even without the triggers; record() works."""
+        if uow.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL roles")
+        name = f"thidua_app_{uuid.uuid4().hex[:8]}"
+        with uow.engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE ROLE {name} LOGIN"))
+            conn.execute(sa.text(f"GRANT thidua_audit_writer TO {name}"))
+        _unprotect(uow)  # only privileges are left to refuse
+        app = UnitOfWork(make_engine(db_url.replace("//postgres@", f"//{name}@")))
+        try:
+            _append(app, 2)
+            with pytest.raises(DBAPIError, match="permission denied"), app() as session:
+                session.execute(sa.text("UPDATE audit_log SET actor = 'x'"))
+            with pytest.raises(DBAPIError, match="permission denied"), app() as session:
+                session.execute(sa.text("DELETE FROM audit_log"))
+        finally:
+            app.engine.dispose()
+            with uow.engine.begin() as conn:
+                conn.execute(sa.text(f"DROP OWNED BY {name}"))
+                conn.execute(sa.text(f"DROP ROLE {name}"))
+        assert _verify(uow).entries == 2
