@@ -361,8 +361,12 @@ class TestConsole:
         text = s.page.inner_text("main")
         assert "bản nháp" in s.page.inner_text("#version-status")
         assert "min_months" in text  # the diff against the published v1
+        s.page.click("#whatif-link")
         whatif = s.page.inner_text("#whatif")
         assert "Mất" in whatif and "Lao động tiên tiến" in whatif
+        ten_months = next(p.full_name for p in STAFF if p.code == staff("LDVL", 3))
+        assert ten_months in whatif  # the nominee with 10 months loses LDTT
+        s.goto("/console/rules/ntm-2024/2")
         s.page.click("text=Duyệt (quản trị thứ hai)")
         assert "không được tự duyệt" in s.page.inner_text(".error")
 

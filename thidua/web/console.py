@@ -608,18 +608,18 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     async def dashboard(request: Request) -> Response:
         sess = await require(request)
         dash = await in_session(lambda s: dashboard_data.build(s, sess.actor))
+        days = dash.days_in_stage
+        in_hours = bool(days) and max(v for _, v in days) < 2
         charts = {
             "stage": bar_chart(dash.by_stage, title="Hồ sơ theo bước"),
             "unit": bar_chart(dash.by_unit, title="Hồ sơ theo đơn vị", color="#3a8d3f"),
             "granted": grouped_bars(
-                dash.years,
-                {explain.title_label(c): v for c, v in dash.granted.items()},
-                title="Danh hiệu, hình thức được tặng theo năm",
+                dash.years, dash.granted, title="Danh hiệu, hình thức được tặng theo năm"
             ),
             "days": bar_chart(
-                dash.days_in_stage,
-                title="Số ngày trung bình ở mỗi bước",
-                unit=" ngày",
+                [(label, round(v * 24, 1)) for label, v in days] if in_hours else days,
+                title="Thời gian trung bình ở mỗi bước",
+                unit=" giờ" if in_hours else " ngày",
                 color="#e07a1f",
             ),
         }

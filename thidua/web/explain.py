@@ -27,6 +27,9 @@ OPERATOR_VI = {
     "not_in": "không thuộc",
 }
 OUTCOME_VI = {"fired": "Đạt", "not_fired": "Không đạt", "skipped": "Không xét"}
+# Rules that exclude or hold a nominee: "fired" means the exclusion applies.
+EXCLUSION_OUTCOME_VI = {"fired": "Vướng", "not_fired": "Không vướng", "skipped": "Không xét"}
+EXCLUSION_KINDS = frozenset({"disqualify", "hold"})
 
 
 def title_label(code: str) -> str:
@@ -55,6 +58,8 @@ class RuleLine:
     message: str
     legal_basis: str
     unconfirmed: bool
+    verdict: str  # good | bad | neutral, for the reader (an exclusion that applies is bad)
+    exclusion: bool
     conditions: list[ConditionLine] = field(default_factory=list)
 
 
@@ -65,6 +70,7 @@ class Explanation:
     proposals: list[str]
     ruleset: str
     rules: list[RuleLine]
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=32)
@@ -123,15 +129,25 @@ def explain(evaluation: dict[str, Any] | None, rules_dir: Path | None) -> Explan
                 )
             )
         outcome = str(rule.get("outcome", ""))
+        exclusion = str(rule.get("kind", "")) in EXCLUSION_KINDS
+        verdict = (
+            "neutral"
+            if outcome not in ("fired", "not_fired")
+            else ("good" if (outcome == "fired") != exclusion else "bad")
+        )
         lines.append(
             RuleLine(
                 id=str(rule.get("id", "")),
                 title=str(rule.get("title_vi") or rule.get("id", "")),
                 outcome=outcome,
-                outcome_vi=OUTCOME_VI.get(outcome, outcome),
+                outcome_vi=(EXCLUSION_OUTCOME_VI if exclusion else OUTCOME_VI).get(
+                    outcome, outcome
+                ),
                 message=str(rule.get("message_vi") or ""),
                 legal_basis=str(rule.get("legal_basis") or ""),
                 unconfirmed=bool(rule.get("unconfirmed")),
+                verdict=verdict,
+                exclusion=exclusion,
                 conditions=conditions,
             )
         )
@@ -141,4 +157,5 @@ def explain(evaluation: dict[str, Any] | None, rules_dir: Path | None) -> Explan
         proposals=list(evaluation.get("proposals", [])),
         ruleset=f"{ruleset.get('id', '?')} phiên bản {ruleset.get('version', '?')}",
         rules=lines,
+        labels={name: label for name, (label, _unit) in labels.items()},
     )

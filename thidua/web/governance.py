@@ -415,20 +415,11 @@ def register(router: APIRouter, kit: Kit) -> None:
         def _load(s: Session) -> dict[str, Any]:
             detail = rv.show_version(s, sess.actor, ruleset_id, version)
             out: dict[str, Any] = {"v": detail}
-            out["validation"] = rv.validate(s, sess.actor, ruleset_id, version)
             try:
                 out["golden"] = rv.run_tests(s, sess.actor, engine, ruleset_id, version)
             except rv.RulesVersionError as exc:
                 out["golden_error"] = exc.message
             out["diff"] = rv.diff_version(s, sess.actor, ruleset_id, version)
-            if detail.status in (rv.DRAFT, rv.APPROVED):
-                try:
-                    draft = whatif.draft_from_db(s, ruleset_id, version)
-                    out["whatif"] = whatif.run_whatif(s, sess.actor, draft)
-                except Refusal as exc:
-                    out["whatif_error"] = exc.message
-                except RulesFileError as exc:
-                    out["whatif_error"] = str(exc)
             return out
 
         try:
@@ -451,6 +442,26 @@ def register(router: APIRouter, kit: Kit) -> None:
     async def rules_version(request: Request, ruleset_id: str, version: str) -> Response:
         sess = await require(request)
         return await version_page(request, sess, ruleset_id, version)
+
+    @router.get("/rules/{ruleset_id}/{version}/whatif")
+    async def rules_whatif(request: Request, ruleset_id: str, version: str) -> Response:
+        """Who gains or loses what under this version, over every stored decision, and why."""
+        sess = await require(request)
+
+        def _load(s: Session) -> dict[str, Any]:
+            detail = rv.show_version(s, sess.actor, ruleset_id, version)
+            draft = whatif.draft_from_db(s, ruleset_id, version)
+            return {"v": detail, "whatif": whatif.run_whatif(s, sess.actor, draft)}
+
+        try:
+            data = await kit.in_session(_load)
+        except rv.RulesVersionError as exc:
+            return kit.refused(request, sess, _refusal(exc))
+        except Refusal as exc:
+            return kit.refused(request, sess, exc)
+        except RulesFileError as exc:
+            return kit.refused(request, sess, Refusal(RefusalCode.INVALID, str(exc)))
+        return render(request, "rules_whatif.html", sess, **data)
 
     @router.post("/rules/{ruleset_id}/{version}/approve")
     async def rules_approve(request: Request, ruleset_id: str, version: str) -> Response:
