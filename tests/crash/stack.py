@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import os
 import signal
 import socket
@@ -38,6 +36,7 @@ from temporalio.service import RPCError
 
 from thidua.config import Settings
 from thidua.db.models import (
+    AuditEntryRow,
     EvaluationRow,
     NominationRow,
     NominationStepRow,
@@ -49,6 +48,7 @@ from thidua.db.models import (
 from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage, workflow_id_for
 from thidua.policy import Refusal, RefusalCode
+from thidua.services import audit
 from thidua.services.auth import actor_for_user
 from thidua.services.lifecycle import (
     Lifecycle,
@@ -484,30 +484,54 @@ async def wait_progress(driver: Driver, at_least: int, task: asyncio.Task[Any]) 
 # ---- the checks after each crash ----------------------------------------------------------
 
 
-def audit_verifier() -> Callable[[Any], Any] | None:
-    """``thidua.services.audit.verify`` (or the module's verify function), once it exists."""
-    if importlib.util.find_spec("thidua.services.audit") is None:
-        return None
-    module = importlib.import_module("thidua.services.audit")
-    for name in ("verify", "verify_chain", "verify_audit_chain"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    return None
-
-
-def assert_audit_chain_verifies(uow: UnitOfWork) -> bool:
-    """The hash-chained audit log verifies; False when there is no audit module yet."""
-    verify = audit_verifier()
-    if verify is None:
-        return False
+def assert_audit_chain_verifies(uow: UnitOfWork) -> int:
+    """The hash-chained audit log verifies from its first entry; returns its length."""
     with uow() as session:
-        result = verify(session)
-    ok = getattr(result, "ok", result)
-    if isinstance(ok, tuple):
-        ok = ok[0]
-    assert ok is True or ok is None, f"the audit chain does not verify: {result!r}"
-    return True
+        report = audit.verify(session)
+    assert report.ok, f"the audit chain does not verify: {report.problem}"
+    return report.entries
+
+
+def check_audit(uow: UnitOfWork, keys: Sequence[str]) -> Counter[str]:
+    """Each nomination created once; each of its steps and evaluations in the audit log once."""
+    wanted = set(keys)
+    with uow() as session:
+        entries = [
+            (e.action, e.object_id, e.after)
+            for e in session.scalars(
+                select(AuditEntryRow).where(
+                    AuditEntryRow.object_type == "nomination",
+                    AuditEntryRow.object_id.in_(wanted),
+                )
+            )
+        ]
+        steps = Counter(
+            ids
+            for ids in session.execute(
+                select(NominationRow.key)
+                .join(NominationStepRow, NominationStepRow.nomination_id == NominationRow.id)
+                .where(NominationRow.key.in_(wanted))
+            ).scalars()
+        )
+        evaluations = Counter(
+            session.execute(
+                select(NominationRow.key)
+                .join(EvaluationRow, EvaluationRow.nomination_id == NominationRow.id)
+                .where(NominationRow.key.in_(wanted))
+            ).scalars()
+        )
+    created = Counter(o for a, o, _ in entries if a == "nomination.created")
+    assert [k for k in wanted if created[k] != 1] == [], (
+        "a nomination.created entry is missing or twice"
+    )
+    step_entries = Counter(
+        (o, (after or {}).get("seq")) for a, o, after in entries if a == "nomination.step"
+    )
+    assert [k for k, n in step_entries.items() if n > 1] == [], "a step is in the audit log twice"
+    assert Counter(o for o, _ in step_entries) == steps, "audit step entries != recorded steps"
+    evaluated = Counter(o for a, o, _ in entries if a == "evaluation.recorded")
+    assert evaluated == evaluations, "audit evaluation entries != recorded evaluations"
+    return Counter(a for a, _, _ in entries)
 
 
 async def final_statuses(client: Client, settings: Settings, keys: Sequence[str]) -> dict[str, Any]:
@@ -570,6 +594,7 @@ def check_consistent(
             evaluations[plan.key],
             expected_evaluations,
         )
+    check_audit(uow, keys)
     return {"nominations": len(plans), "steps": sum(len(v) for v in steps.values())}
 
 

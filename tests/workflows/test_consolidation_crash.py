@@ -27,6 +27,7 @@ from tests.conftest import SeededDb, fast_settings
 from tests.workflows.scenarios import Harness, RecordingEngine, poll
 from tests.workflows.test_consolidation import DOSSIER, Round
 from thidua.db.models import (
+    AuditEntryRow,
     AwardItemRow,
     DocumentRow,
     NominationRow,
@@ -34,9 +35,10 @@ from thidua.db.models import (
     RoundRow,
 )
 from thidua.domain import RoundStage, RoundStatus, Stage
+from thidua.services import audit
 from workflows.consolidation import ConsolidationWorkflow
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.crash]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INCOMPLETE = {"achievement_report": "bao-cao.pdf"}  # no review minutes: returned at closing
@@ -299,3 +301,16 @@ async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothi
         (s.seq, s.action) for s in status.steps
     ]
     assert worker.started == 3
+
+    # ---- audit: the chain verifies; each document issued and the council recorded once -----
+    with db.uow() as session:
+        assert audit.verify(session).ok
+        entries = Counter(
+            (e.action, e.object_id)
+            for e in session.scalars(
+                select(AuditEntryRow).where(
+                    AuditEntryRow.action.in_(("document.issued", "council.vote_recorded"))
+                )
+            )
+        )
+    assert entries and [k for k, n in entries.items() if n > 1] == [], entries
