@@ -211,26 +211,40 @@ def decisions_reproduce(
                 else:
                     _print_reproduction(rep)
                 return rep.identical
-            summary = decisions.reproduce_all(
-                session, actor, _filter(movement=movement, year=year), engine
-            )
+            f = _filter(movement=movement, year=year)
+            summary = decisions.reproduce_all(session, actor, f, engine)
+            rounds = decisions.reproduce_appraisals(session, actor, f, engine)
         if as_json:
-            typer.echo(summary.model_dump_json(indent=2))
+            typer.echo(
+                json.dumps(
+                    {
+                        "evaluations": summary.model_dump(mode="json"),
+                        "appraisals": rounds.model_dump(mode="json"),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             typer.echo(
-                f"Đã xét lại {summary.total} quyết định: {summary.identical} giống hệt, "
+                f"Đã xét lại {summary.total} lần xét tiêu chí: {summary.identical} giống hệt, "
                 f"{len(summary.different)} khác."
             )
-            for rep in summary.different:
+            typer.echo(
+                f"Đã xét lại {rounds.total} quyết định khi thẩm định đợt: {rounds.identical} "
+                f"giống hệt, {len(rounds.different)} khác."
+            )
+            for rep in [*summary.different, *rounds.different]:
                 _print_reproduction(rep)
-        return not summary.different
+        return not summary.different and not rounds.different
 
     ok = _guard(body)
     raise typer.Exit(0 if ok else 1)
 
 
 def _print_reproduction(rep: Any) -> None:
-    head = f"Quyết định #{rep.id} ({rep.nomination}, {rep.ruleset.id}@{rep.ruleset.version})"
+    where = f"#{rep.id}" if rep.id is not None else f"thẩm định đợt {rep.round}"
+    head = f"Quyết định {where} ({rep.nomination}, {rep.ruleset.id}@{rep.ruleset.version})"
     if rep.identical:
         typer.echo(f"{head}: GIỐNG HỆT")
         typer.echo(f"  Mã băm đã lưu:  {rep.stored_hash}")

@@ -86,6 +86,18 @@ class TestReproduceDemo:
         assert summary.different == [], summary.different[:3]
         assert summary.identical == stored
 
+    def test_every_decision_of_the_round_appraisal_reproduces_identically(
+        self, uow: UnitOfWork
+    ) -> None:
+        """The round's appraisal decisions (collectives recomputed from members) reproduce too."""
+        with uow() as session:
+            summary = decisions.reproduce_appraisals(
+                session, AUDITOR, decisions.DecisionFilter(movement="NTM-2024"), RulesEngine()
+            )
+        assert summary.total > 50  # every appraised candidate with a complete dossier
+        assert summary.different == [], summary.different[:3]
+        assert summary.identical == summary.total
+
     def test_reproduce_over_http_reports_both_hashes(self, demo: Service) -> None:
         """GET /v1/decisions/{id}/reproduce: identical, stored hash = reproduced hash."""
         page = demo.call("kiemtoan", "GET", "/v1/decisions?kind=collective&limit=5").json()

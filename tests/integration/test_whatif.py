@@ -20,7 +20,7 @@ from thidua.policy import Refusal
 from thidua.services import whatif
 
 ADMIN = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
-N = 400
+N = 250
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, String, cast, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from rules.engine import RulesEngine
 from rules.errors import EngineDisagreement, FactsError
 from rules.explain import _Formatter
 from rules.registry import LoadedRuleset, RulesRegistry, UnknownRuleset
-from thidua.db.models import EvaluationRow, MovementRow, NominationRow, UnitRow
+from thidua.db.models import EvaluationRow, MovementRow, NominationRow, RoundRow, UnitRow
 from thidua.domain import UNIT_SCOPED_ROLES, Actor
 from thidua.policy import Refusal, RefusalCode, can_read
 
@@ -224,7 +224,9 @@ class DecisionDetail(DecisionSummary):
 
 
 class Reproduction(BaseModel):
-    id: int
+    id: int | None = Field(description="Số lần xét (evaluations); trống với quyết định của đợt xét")
+    source: Literal["evaluation", "appraisal"] = "evaluation"
+    round: str | None = Field(default=None, description="Đợt xét (quyết định khi thẩm định đợt)")
     nomination: str
     ruleset: RulesetRefView
     identical: bool
@@ -530,31 +532,44 @@ def _reproduce_row(
     engine: RulesEngine,
     resolver: VersionResolver,
 ) -> Reproduction:
-    stored: dict[str, Any] = ev.result or {}
-    stored_hash = decision_hash(stored)
     ref = RulesetRefView(id=ev.ruleset_id, version=ev.ruleset_version, sha256=ev.ruleset_sha256)
-    base = {"id": ev.id, "nomination": nomination, "ruleset": ref, "stored_hash": stored_hash}
+    return _reproduce(
+        session, ev.result or {}, ev.facts, ref, engine, resolver, id=ev.id, nomination=nomination
+    )
+
+
+def _reproduce(
+    session: Session,
+    stored: dict[str, Any],
+    facts: dict[str, Any],
+    ref: RulesetRefView,
+    engine: RulesEngine,
+    resolver: VersionResolver,
+    **where: Any,
+) -> Reproduction:
+    stored_hash = decision_hash(stored)
+    base = {**where, "ruleset": ref, "stored_hash": stored_hash}
     try:
-        lr = resolver.get(session, ev.ruleset_id, ev.ruleset_version)
+        lr = resolver.get(session, ref.id, ref.version)
     except UnknownRuleset as exc:
         return Reproduction(
             **base, identical=False, reproduced_hash=None, sha256_matches=False, problem_vi=str(exc)
         )
-    if lr.sha256 != ev.ruleset_sha256:
+    if lr.sha256 != ref.sha256:
         return Reproduction(
             **base,
             identical=False,
             reproduced_hash=None,
             sha256_matches=False,
             problem_vi=(
-                f"nội dung phiên bản {ev.ruleset_id}@{ev.ruleset_version} đã khác lúc xét "
-                f"(sha256 lưu {ev.ruleset_sha256[:12]}…, hiện có {lr.sha256[:12]}…)"
+                f"nội dung phiên bản {ref.id}@{ref.version} đã khác lúc xét "
+                f"(sha256 lưu {ref.sha256[:12]}…, hiện có {lr.sha256[:12]}…)"
             ),
         )
     as_of_raw = stored.get("as_of")
     try:
         as_of = dt.date.fromisoformat(as_of_raw) if isinstance(as_of_raw, str) else None
-        decision = engine.evaluate_many([ev.facts], ruleset=lr, as_of=as_of)[0]
+        decision = engine.evaluate_many([facts], ruleset=lr, as_of=as_of)[0]
     except (FactsError, EngineDisagreement, ValueError) as exc:
         return Reproduction(
             **base,
@@ -611,4 +626,50 @@ def reproduce_all(
             identical += 1
         else:
             different.append(rep)
+    return ReproductionSummary(total=total, identical=identical, different=different)
+
+
+def reproduce_appraisals(
+    session: Session,
+    actor: Actor,
+    f: DecisionFilter,
+    engine: RulesEngine,
+    resolver: VersionResolver | None = None,
+) -> ReproductionSummary:
+    """Reproduce the decisions stored in rounds' appraisals (the facts the Office used there,
+    e.g. collectives recomputed from their members' outcomes); unit roles: their units only."""
+    resolver = resolver or VersionResolver()
+    q = select(RoundRow, MovementRow.code).join(MovementRow, MovementRow.id == RoundRow.movement_id)
+    if f.movement:
+        q = q.where(MovementRow.code == f.movement)
+    if f.year:
+        q = q.where(RoundRow.year == f.year)
+    total = identical = 0
+    different: list[Reproduction] = []
+    for rnd, _movement in session.execute(q.order_by(RoundRow.id)):
+        for item in (rnd.appraisal or {}).get("results", []):
+            stored = item.get("decision")
+            unit = str(item.get("unit", ""))
+            if not stored or not can_read(actor, unit) or (f.unit and unit != f.unit):
+                continue
+            if f.kind and item.get("kind") != f.kind:
+                continue
+            ref = RulesetRefView(**stored["ruleset"])
+            rep = _reproduce(
+                session,
+                stored,
+                item.get("facts_used") or {},
+                ref,
+                engine,
+                resolver,
+                id=None,
+                source="appraisal",
+                round=rnd.key,
+                nomination=str(item.get("key", "")),
+            )
+            total += 1
+            if rep.identical:
+                identical += 1
+            else:
+                different.append(rep)
     return ReproductionSummary(total=total, identical=identical, different=different)
