@@ -1,0 +1,173 @@
+"""Console sign-in against a real database: password hashes, sessions, CSRF, rate limit, logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import SeededDb, fast_settings
+from thidua.api.app import create_app
+from thidua.db.models import ConsoleSessionRow, UserPasswordRow
+from thidua.services import console_auth
+from thidua.services.auth import AuthAdminError, deactivate_user
+
+PASSWORD = "mat-khau-rat-dai-1"
+
+
+@pytest.fixture
+def db(seeded_sqlite: SeededDb) -> SeededDb:
+    with seeded_sqlite.uow() as session:
+        for user in ("truongphong.ldvl", "vanphong", "kiemtoan"):
+            console_auth.set_password(session, user, PASSWORD)
+    return seeded_sqlite
+
+
+@pytest.fixture
+async def http(db: SeededDb) -> AsyncIterator[httpx.AsyncClient]:
+    settings = fast_settings(db.url, "console-signin")
+    settings.api.failed_auth_per_minute = 3
+    app = create_app(settings, db.uow, client=None)  # sign-in pages need no Temporal client
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def sign_in(http: httpx.AsyncClient, user: str, password: str) -> httpx.Response:
+    form = await http.get("/console/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    return await http.post(
+        "/console/login",
+        data={"username": user, "password": password, "csrf_token": token.group(1)},
+    )
+
+
+class TestPasswords:
+    def test_hashes_are_salted_scrypt_and_verify_only_the_password(self) -> None:
+        """Two hashes of one password differ (per-user salt); only that password verifies."""
+        a, b = console_auth.hash_password(PASSWORD), console_auth.hash_password(PASSWORD)
+        assert a != b and a.startswith("scrypt$") and PASSWORD not in a
+        assert console_auth.verify_password(PASSWORD, a)
+        assert not console_auth.verify_password(PASSWORD + "x", a)
+        assert not console_auth.verify_password(PASSWORD, "không-phải-mã-băm")
+
+    def test_short_passwords_are_refused_naming_the_field(self, db: SeededDb) -> None:
+        """A password under 10 characters is refused with a message naming PASSWORD."""
+        with db.uow() as session, pytest.raises(AuthAdminError, match="PASSWORD"):
+            console_auth.set_password(session, "giamdoc", "ngan")
+
+    def test_only_the_hash_is_stored(self, db: SeededDb) -> None:
+        """The database holds the scrypt hash, never the password."""
+        with db.uow() as session:
+            rows = session.scalars(select(UserPasswordRow.password_hash)).all()
+        assert len(rows) == 3 and all(PASSWORD not in h for h in rows)
+
+    def test_a_deactivated_account_cannot_sign_in(self, db: SeededDb) -> None:
+        """Credentials of a deactivated account resolve to nobody."""
+        with db.uow() as session:
+            assert console_auth.check_credentials(session, "vanphong", PASSWORD) is not None
+            deactivate_user(session, "vanphong")
+        with db.uow() as session:
+            assert console_auth.check_credentials(session, "vanphong", PASSWORD) is None
+
+
+class TestSessions:
+    def test_expired_sessions_and_changed_passwords_end_the_session(self, db: SeededDb) -> None:
+        """An expired session resolves to nobody; setting a new password ends open sessions."""
+        with db.uow() as session:
+            sid = console_auth.open_session(session, "kiemtoan")
+        with db.uow() as session:
+            resolved = console_auth.resolve_session(session, sid)
+            assert resolved is not None and resolved.actor.username == "kiemtoan"
+            row = session.scalars(select(ConsoleSessionRow)).one()
+            row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        with db.uow() as session:
+            assert console_auth.resolve_session(session, sid) is None
+            sid2 = console_auth.open_session(session, "kiemtoan")
+            console_auth.set_password(session, "kiemtoan", PASSWORD + "-moi")
+        with db.uow() as session:
+            assert console_auth.resolve_session(session, sid2) is None
+
+
+class TestSignInPages:
+    async def test_sign_in_sets_an_httponly_lax_cookie_and_signs_out(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        """A good password opens the inbox; the cookie is HttpOnly, SameSite=Lax; sign-out ends it."""
+        r = await sign_in(http, "truongphong.ldvl", PASSWORD)
+        assert r.status_code == 303 and r.headers["location"] == "/console/inbox"
+        cookie = next(h for h in r.headers.get_list("set-cookie") if "thidua_session=" in h)
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        inbox = await http.get("/console/inbox")
+        assert inbox.status_code == 200 and "Việc của tôi" in inbox.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', inbox.text)
+        assert token is not None
+        out = await http.post("/console/logout", data={"csrf_token": token.group(1)})
+        assert out.status_code == 303
+        again = await http.get("/console/inbox")
+        assert again.status_code == 303 and "/console/login" in again.headers["location"]
+
+    async def test_login_form_without_its_csrf_token_is_refused(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        """Posting the login form without the form's token signs nobody in."""
+        r = await http.post("/console/login", data={"username": "vanphong", "password": PASSWORD})
+        assert r.status_code == 400 and "thidua_session" not in r.headers.get("set-cookie", "")
+
+    async def test_failed_sign_ins_are_rate_limited_and_passwords_never_logged(
+        self,
+        http: httpx.AsyncClient,
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """After 3 failures the form answers 429 with Retry-After, even for the right password;
+        no password appears in the logs."""
+        caplog.set_level(logging.DEBUG)
+        for _ in range(3):
+            r = await sign_in(http, "vanphong", "doan-sai-mat-khau")
+            assert r.status_code == 401 and "không đúng" in r.text
+        r = await sign_in(http, "vanphong", PASSWORD)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert "thử lại sau" in r.text
+        out = capsys.readouterr()
+        logged = "\n".join(rec.getMessage() + str(rec.__dict__) for rec in caplog.records)
+        logged += out.out + out.err
+        assert "doan-sai-mat-khau" not in logged and PASSWORD not in logged
+        assert "console sign-in failed" in logged
+
+    async def test_pages_redirect_to_sign_in_and_come_back(self, http: httpx.AsyncClient) -> None:
+        """An anonymous visit goes to the sign-in page, then back to the page asked for."""
+        r = await http.get("/console/dashboard")
+        assert r.status_code == 303
+        assert r.headers["location"] == "/console/login?next=%2Fconsole%2Fdashboard"
+        form = await http.get(r.headers["location"])
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None and 'value="/console/dashboard"' in form.text
+        done = await http.post(
+            "/console/login",
+            data={
+                "username": "kiemtoan",
+                "password": PASSWORD,
+                "csrf_token": token.group(1),
+                "next": "/console/dashboard",
+            },
+        )
+        assert done.headers["location"] == "/console/dashboard"
+        page = await http.get("/console/dashboard")
+        assert page.status_code == 200 and page.text.count('<svg class="chart"') == 4
+
+    async def test_the_audit_log_is_for_auditors_only(self, http: httpx.AsyncClient) -> None:
+        """A unit head gets 403 on the audit log; an auditor sees its verification status."""
+        await sign_in(http, "truongphong.ldvl", PASSWORD)
+        r = await http.get("/console/audit")
+        assert r.status_code == 403 and "nhật ký kiểm toán" in r.text
+        http.cookies.clear()
+        await sign_in(http, "kiemtoan", PASSWORD)
+        r = await http.get("/console/audit")
+        assert r.status_code == 200 and "Chuỗi băm toàn vẹn" in r.text

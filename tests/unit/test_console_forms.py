@@ -1,0 +1,118 @@
+"""Console form parsing: errors name the field that is wrong, good forms become service requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from thidua.web.console import _council_request, _decision_request, _FormError
+from thidua.web.explain import explain
+from thidua.web.governance import numbered
+
+
+def council_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "held_on": "2024-12-22",
+        "members": "Trương Minh Khôi\nLê Văn Thắng (vắng, gửi phiếu)\nPhạm Hữu Lộc (vắng)\n",
+        "ballot_count": "1",
+        "b0_nomination": "NTM-2024_2024_NV020",
+        "b0_title": "LDTT",
+        "b0_label": "Lê Thị Thùy Dung",
+        "b0_in_favour": "2",
+        "b0_against": "0",
+        "b0_abstain": "0",
+    }
+    form.update(overrides)
+    return form
+
+
+class TestCouncilForm:
+    def test_members_lines_become_attendance(self) -> None:
+        """Each line is a member; «(vắng, gửi phiếu)» and «(vắng)» mark absences."""
+        body = _council_request(council_form())
+        assert [(m.name, m.present, m.written_vote) for m in body.members] == [
+            ("Trương Minh Khôi", True, False),
+            ("Lê Văn Thắng", False, True),
+            ("Phạm Hữu Lộc", False, False),
+        ]
+        assert body.ballots[0].title == "LDTT" and body.ballots[0].in_favour == 2
+
+    @pytest.mark.parametrize(
+        ("override", "field", "words"),
+        [
+            ({"held_on": "22/12/2024"}, "held_on", "Ngày họp"),
+            ({"members": "  \n"}, "members", "ít nhất một thành viên"),
+            ({"b0_in_favour": ""}, "b0_in_favour", "Lê Thị Thùy Dung – LDTT, tán thành"),
+            ({"b0_against": "-1"}, "b0_against", "không phải số phiếu hợp lệ"),
+        ],
+    )
+    def test_a_bad_field_is_named(self, override: dict[str, str], field: str, words: str) -> None:
+        """The error says which field (and which nomination) is wrong."""
+        with pytest.raises(_FormError) as exc:
+            _council_request(council_form(**override))
+        assert exc.value.field == field and words in exc.value.message
+
+
+class TestDecisionForm:
+    def test_rejected_items_need_a_reason(self) -> None:
+        """A ticked item without a reason is refused at that item's reason field."""
+        form = {
+            "action": "approve",
+            "item_count": "2",
+            "i0_nomination": "K0",
+            "i0_title": "LDTT",
+            "i1_nomination": "K1",
+            "i1_title": "GIAY_KHEN",
+            "i1_label": "Nguyễn Văn A",
+            "i1_reject": "1",
+        }
+        with pytest.raises(_FormError) as exc:
+            _decision_request(form)
+        assert exc.value.field == "i1_reason" and "Nguyễn Văn A" in exc.value.message
+        body = _decision_request({**form, "i1_reason": "Chưa tiêu biểu"})
+        assert [(r.nomination, r.title, r.reason) for r in body.reject] == [
+            ("K1", "GIAY_KHEN", "Chưa tiêu biểu")
+        ]
+
+    def test_returning_the_list_needs_a_reason(self) -> None:
+        """Returning to the Office without a reason is refused at the reason field."""
+        with pytest.raises(_FormError) as exc:
+            _decision_request({"action": "return", "reason": " "})
+        assert exc.value.field == "reason"
+        assert _decision_request({"action": "return", "reason": "Bổ sung"}).reason == "Bổ sung"
+
+
+class TestExplanation:
+    def test_an_exclusion_that_does_not_apply_reads_as_good(self) -> None:
+        """A hold rule that did not fire is 'không vướng' (good); a grant that fired is good."""
+        evaluation = {
+            "status": "eligible",
+            "titles": ["LDTT"],
+            "ruleset": {"id": "ntm-2024", "version": "1"},
+            "rules": [
+                {"id": "hold", "kind": "hold", "outcome": "not_fired", "conditions": []},
+                {
+                    "id": "ldtt",
+                    "kind": "grant",
+                    "outcome": "fired",
+                    "title_vi": "Lao động tiên tiến",
+                    "conditions": [
+                        {"field": "months_worked", "operator": "gte", "expected": 10,
+                         "actual": 12, "passed": True}
+                    ],
+                },
+            ],
+        }  # fmt: skip
+        out = explain(evaluation, None)
+        assert out is not None
+        hold, ldtt = out.rules
+        assert (hold.verdict, hold.outcome_vi) == ("good", "Không vướng")
+        assert (ldtt.verdict, ldtt.outcome_vi) == ("good", "Đạt")
+        assert ldtt.conditions[0].operator == "≥" and ldtt.conditions[0].label != "months_worked"
+
+
+def test_numbered_listing_keeps_context_around_bad_lines() -> None:
+    """Only lines near an error are listed, numbered, the bad one marked."""
+    text = "\n".join(f"dòng {i}" for i in range(1, 21))
+    rows = numbered(text, {10})
+    assert [n for n, _, _ in rows] == list(range(7, 14))
+    assert [n for n, _, bad in rows if bad] == [10]
