@@ -535,6 +535,14 @@ def demo(
         _fail(str(exc))
 
 
+# typer >= 0.26 vendors its own click: its usage errors are not click.ClickException.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
+with contextlib.suppress(ImportError):
+    from typer._click.exceptions import ClickException as _TyperClickException
+
+    _USAGE_ERRORS = (click.ClickException, _TyperClickException)
+
+
 def main() -> None:
     """Entry point. Exits with ``os._exit`` after flushing: the Temporal SDK's runtime thread can
     crash a short-lived process during interpreter finalization (PyGILState_Release)."""
@@ -545,9 +553,9 @@ def main() -> None:
     except typer.Abort:
         typer.echo("Đã hủy.", err=True)
         code = 130
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
+    except _USAGE_ERRORS as exc:  # a bad option value: click's message, not a traceback
+        exc.show()  # type: ignore[attr-defined]
+        code = exc.exit_code  # type: ignore[attr-defined]
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)
