@@ -44,6 +44,8 @@ def _guard(fn: Callable[[], T]) -> T:
         for issue in exc.issues:
             typer.secho(str(issue), fg=typer.colors.RED, err=True)
         _fail(f"tệp tiêu chí dự thảo không hợp lệ ({len(exc.issues)} lỗi).")
+    except Exception as exc:  # last resort: a message, not a traceback
+        _fail(f"lỗi không mong đợi: {type(exc).__name__}: {exc}")
     raise AssertionError  # unreachable
 
 
