@@ -1,6 +1,6 @@
 """Rules engine throughput on one core: explained decisions/s vs bare durable_rules.
 
-    .venv/bin/python -m bench.rules [--n 100000] [--seed 2024] [--chunk 1]
+    .venv/bin/python -m bench.rules [--n 100000] [--seed 2024] [--chunk 1] [--json]
 
 Measures, on the same compiled ruleset (the shipped ntm-2024 v1) and the same generated nominees:
 - explained: JSON facts -> validated facts -> derived values -> durable_rules (assert_fact +
@@ -38,6 +38,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--chunk", type=int, default=1, help="nominees per evaluate_many call")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = ap.parse_args()
 
     registry = RulesRegistry.from_directory()
@@ -72,20 +73,43 @@ def main() -> None:
         firings[0] = engine.bare_durable(lr, durable_facts)
 
     bw, bc = _timed(bare)
-    print(f"rules bench: {lr.id}@{lr.version}, {n} generated nominees, chunk {chunk}, one core")
-    print(f"  rules fired by durable_rules: {firings[0]} ({firings[0] / n:.2f} per nominee)")
     rows = [
         ("explained decisions", ew, ec),
         ("explained + JSON", jw, jc),
         ("bare durable_rules", bw, bc),
     ]
+    target = 10_000
+    verdict = "meets" if n / ec >= target else "misses"
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ruleset": f"{lr.id}@{lr.version}",
+                    "n": n,
+                    "chunk": chunk,
+                    "rules_fired": firings[0],
+                    "per_second": {
+                        name: {
+                            "wall": round(n / w),
+                            "cpu": round(n / c),
+                            "cpu_us": round(c / n * 1e6, 1),
+                        }
+                        for name, w, c in rows
+                    },
+                    "ratio_explained_to_bare_cpu": round(bc / ec, 3),
+                    "target_per_second": target,
+                    "verdict": verdict,
+                }
+            )
+        )
+        return
+    print(f"rules bench: {lr.id}@{lr.version}, {n} generated nominees, chunk {chunk}, one core")
+    print(f"  rules fired by durable_rules: {firings[0]} ({firings[0] / n:.2f} per nominee)")
     for name, w, c in rows:
         print(
             f"  {name:<22} {n / w:>10,.0f}/s wall  {n / c:>10,.0f}/s cpu  ({c / n * 1e6:6.1f} µs cpu each)"
         )
     print(f"  ratio explained / bare (cpu): {bc / ec:.2f}  (explained costs {ec / bc:.2f}x bare)")
-    target = 10_000
-    verdict = "meets" if n / ec >= target else "misses"
     print(f"  target {target:,}/s explained (cpu): {verdict}")
 
 
