@@ -110,35 +110,37 @@ class TestSeed:
 
 
 class TestUpload:
-    def test_invalid_content_is_refused_with_line_and_column(self, seeded: SeededDb) -> None:
+    """Upload checks (SQLite only: no database-specific behaviour here)."""
+
+    def test_invalid_content_is_refused_with_line_and_column(self, seeded_sqlite: SeededDb) -> None:
         """A wrong type in the YAML names its line; nothing is stored."""
         bad = v2_content().replace("    value: 9\n", "    value: chín\n", 1)
-        err = refused(lambda: upload_raw(seeded, bad))
+        err = refused(lambda: upload_raw(seeded_sqlite, bad))
         assert err.code == "rules_invalid" and err.status == 422
         line = bad.splitlines().index("    value: chín") + 1
         assert any(e["line"] == line and e["field"] == "content" for e in err.errors), err.errors
-        with seeded.uow() as s:
+        with seeded_sqlite.uow() as s:
             assert len(rv.list_versions(s, ADMIN1)) == 1
 
-    def test_golden_for_another_version_is_refused(self, seeded: SeededDb) -> None:
+    def test_golden_for_another_version_is_refused(self, seeded_sqlite: SeededDb) -> None:
         """Golden cases written for version 1 cannot be attached to version 2."""
-        err = refused(lambda: upload_raw(seeded, v2_content(), V1_GOLDEN))
+        err = refused(lambda: upload_raw(seeded_sqlite, v2_content(), V1_GOLDEN))
         assert err.code == "rules_invalid" and err.errors[0]["field"] == "golden"
 
-    def test_draft_can_be_replaced_but_published_cannot(self, seeded: SeededDb) -> None:
+    def test_draft_can_be_replaced_but_published_cannot(self, seeded_sqlite: SeededDb) -> None:
         """Uploading the same id@version again replaces a draft; a published one is refused."""
-        upload_v2(seeded, green=False)
-        upload_v2(seeded, green=True, by=ADMIN2)
-        with seeded.uow() as s:
+        upload_v2(seeded_sqlite, green=False)
+        upload_v2(seeded_sqlite, green=True, by=ADMIN2)
+        with seeded_sqlite.uow() as s:
             row = rv.show_version(s, AUDITOR, "ntm-2024", "2")
         assert row.status == "draft" and row.author == ADMIN2.username
         assert row.golden == v2_golden(green=True)
-        err = refused(lambda: upload_raw(seeded, V1_TEXT))
+        err = refused(lambda: upload_raw(seeded_sqlite, V1_TEXT))
         assert err.code == "rules_version_exists"
 
-    def test_only_rules_admins_write_and_auditors_read(self, seeded: SeededDb) -> None:
+    def test_only_rules_admins_write_and_auditors_read(self, seeded_sqlite: SeededDb) -> None:
         """A unit officer may not even read; an auditor reads but may not upload."""
-        with seeded.uow() as s:
+        with seeded_sqlite.uow() as s:
             assert refused(lambda: rv.list_versions(s, OFFICER)).status == 403
             assert rv.list_versions(s, AUDITOR)[0].version == "1"
             err = refused(lambda: rv.upload(s, AUDITOR, rv.UploadRequest(content=v2_content())))

@@ -200,6 +200,13 @@ class RulesVersionDetail(RulesVersionView):
     golden_cases: int
 
 
+def _utc(at: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes: they were stored in UTC."""
+    if at is None or at.tzinfo is not None:
+        return at
+    return at.replace(tzinfo=dt.UTC)
+
+
 def _view(row: RulesVersionRow) -> RulesVersionView:
     return RulesVersionView(
         ruleset_id=row.ruleset_id,
@@ -209,17 +216,17 @@ def _view(row: RulesVersionRow) -> RulesVersionView:
         status_vi=STATUS_VI.get(row.status, row.status),
         author=row.author,
         approved_by=row.approved_by,
-        approved_at=row.approved_at,
+        approved_at=_utc(row.approved_at),
         published_by=row.published_by,
-        published_at=row.published_at,
+        published_at=_utc(row.published_at),
         retired_by=row.retired_by,
-        retired_at=row.retired_at,
+        retired_at=_utc(row.retired_at),
         effective_from=row.effective_from,
         effective_to=row.effective_to,
         supersedes=row.supersedes,
         notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=_utc(row.created_at) or row.created_at,
+        updated_at=_utc(row.updated_at) or row.updated_at,
     )
 
 
