@@ -21,6 +21,7 @@ from tests.e2e.test_up import Service
 from thidua.demo import run_demo
 
 LOADS = 5
+FULL_PAGE = frozenset({"dashboard", "nomination"})  # the others: the first screen only
 
 
 def _draft_version(console: Console) -> None:
@@ -97,7 +98,7 @@ def main(out_dir: str) -> int:
                         match = re.search(r"dur=([\d.]+)", response.headers["server-timing"])
                         assert match is not None
                         timings.setdefault(name, []).append(float(match.group(1)))
-                    page.screenshot(path=str(out / f"{name}.png"), full_page=viewport is DESKTOP)
+                    page.screenshot(path=str(out / f"{name}.png"), full_page=name in FULL_PAGE)
                 browser.close()
         finally:
             svc.stop()
