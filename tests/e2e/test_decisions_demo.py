@@ -128,6 +128,27 @@ class TestExplorerOverHttp:
         r = demo.call("canbo.vp", "GET", f"/v1/decisions/{foreign['id']}/reproduce")
         assert r.status_code == 404
 
+    def test_role_matrix_for_reading_and_what_if(self, demo: Service) -> None:
+        """Every role: own/foreign decision (unit roles 404 abroad); what-if only for 3 roles."""
+        items = demo.call("kiemtoan", "GET", "/v1/decisions?unit=LDVL&limit=1").json()["items"]
+        own = items[0]["id"]  # an LDVL decision
+        foreign = demo.call("kiemtoan", "GET", "/v1/decisions?unit=GDNN&limit=1").json()
+        other = foreign["items"][0]["id"]
+        body = {"draft_yaml": ttldtt_draft(), "movement": "NTM-2024"}
+        unit_roles = ("canbo.ldvl", "truongphong.ldvl", "pipeline.ldvl")
+        department = ("vanphong", "thuky.hoidong", "giamdoc", "quantri.quydinh1", "kiemtoan")
+        for user in (*unit_roles, *department):
+            for path in (f"/v1/decisions/{own}", f"/v1/decisions/{own}/reproduce"):
+                assert demo.call(user, "GET", path).status_code == 200, (user, path)
+            want = 404 if user in unit_roles else 200
+            assert demo.call(user, "GET", f"/v1/decisions/{other}").status_code == want, user
+            listed = demo.call(user, "GET", "/v1/decisions?limit=500").json()["items"]
+            if user in unit_roles:
+                assert {i["unit"] for i in listed} == {"LDVL"}, user
+            allowed = user in ("giamdoc", "quantri.quydinh1", "kiemtoan")
+            r = demo.call(user, "POST", "/v1/whatif", body)
+            assert r.status_code == (200 if allowed else 403), (user, r.text)
+
     def test_show_explains_each_condition_in_vietnamese(self, demo: Service) -> None:
         """The ttldtt rule of a collective: the LDTT share with its actual and required value."""
         items = demo.call("kiemtoan", "GET", "/v1/decisions?rule=ttldtt&limit=1").json()["items"]
