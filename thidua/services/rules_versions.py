@@ -334,16 +334,17 @@ def show_version(
 
 
 def published_windows(session: Session) -> list[VersionWindow]:
-    rows = session.scalars(
-        select(RulesVersionRow).where(
-            RulesVersionRow.status == PUBLISHED, RulesVersionRow.effective_from.is_not(None)
-        )
+    """Every published version's window (only the columns needed: no YAML texts)."""
+    rows = session.execute(
+        select(
+            RulesVersionRow.ruleset_id,
+            RulesVersionRow.version,
+            RulesVersionRow.sha256,
+            RulesVersionRow.effective_from,
+            RulesVersionRow.effective_to,
+        ).where(RulesVersionRow.status == PUBLISHED, RulesVersionRow.effective_from.is_not(None))
     )
-    return [
-        VersionWindow(r.ruleset_id, r.version, r.sha256, r.effective_from, r.effective_to)
-        for r in rows
-        if r.effective_from is not None
-    ]
+    return [VersionWindow(r[0], r[1], r[2], r[3], r[4]) for r in rows if r[3] is not None]
 
 
 def in_force(session: Session, on: dt.date) -> VersionWindow | None:
