@@ -171,3 +171,38 @@ class TestSignInPages:
         await sign_in(http, "kiemtoan", PASSWORD)
         r = await http.get("/console/audit")
         assert r.status_code == 200 and "Chuỗi băm toàn vẹn" in r.text
+
+
+class TestSetPasswordCommand:
+    def test_set_password_reads_stdin_and_refuses_bad_input_by_name(
+        self, seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`thidua users set-password` stores a usable hash; a short password or an unknown
+        account exits 2 naming PASSWORD / USERNAME, and the password is never echoed."""
+        from typer.testing import CliRunner
+
+        from thidua.cli_users import users_app
+        from thidua.config import get_settings
+
+        monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
+        monkeypatch.setattr("thidua.cli_users.configure_logging", lambda *a, **k: None)
+        get_settings.cache_clear()
+        runner = CliRunner()
+        try:
+            ok = runner.invoke(
+                users_app, ["set-password", "giamdoc", "--password-stdin"], input=PASSWORD + "\n"
+            )
+            assert ok.exit_code == 0, ok.output
+            assert "giamdoc" in ok.output and PASSWORD not in ok.output
+            with seeded_sqlite.uow() as session:
+                assert console_auth.check_credentials(session, "giamdoc", PASSWORD) is not None
+            short = runner.invoke(
+                users_app, ["set-password", "giamdoc", "--password-stdin"], input="ngan\n"
+            )
+            assert short.exit_code == 2 and "PASSWORD" in short.output
+            unknown = runner.invoke(
+                users_app, ["set-password", "khong.co", "--password-stdin"], input=PASSWORD + "\n"
+            )
+            assert unknown.exit_code == 2 and "USERNAME" in unknown.output
+        finally:
+            get_settings.cache_clear()
