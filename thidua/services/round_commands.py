@@ -148,7 +148,9 @@ class Rounds:
             closes = rounds.movement_row(session, movement_code).closes
             window = in_force(session, closes)
         if window is None:
-            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {closes.isoformat()}")
+            raise NoRulesetInForce(
+                f"không có bộ tiêu chí nào có hiệu lực ngày {closes.isoformat()}"
+            )
         return window.ruleset_id, window.version
 
     async def open(self, actor: Actor, body: OpenRoundRequest) -> rounds.RoundView:
