@@ -274,6 +274,13 @@ def whatif(
     ] = None,
     movement: Annotated[str | None, typer.Option("--movement", help="Mã phong trào")] = None,
     year: Annotated[int | None, typer.Option("--year")] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source",
+            help="evaluations (lần xét gần nhất của mỗi hồ sơ) hoặc appraisal (thẩm định đợt xét)",
+        ),
+    ] = "evaluations",
     output_format: Annotated[
         str, typer.Option("--format", help="table (mặc định), json hoặc xlsx")
     ] = "table",
@@ -297,6 +304,8 @@ def whatif(
 
     if output_format not in ("table", "json", "xlsx"):
         _fail("--format phải là table, json hoặc xlsx.", 2)
+    if source not in ("evaluations", "appraisal"):
+        _fail("--source phải là evaluations hoặc appraisal.", 2)
     if (draft is None) == (stored is None):
         _fail("cho --draft TỆP hoặc --draft-version MÃ@PHIÊN_BẢN (chỉ một).", 2)
     if stored is not None and "@" not in stored:
@@ -314,7 +323,15 @@ def whatif(
                 assert stored is not None
                 rid, _, ver = stored.partition("@")
                 d = wi.draft_from_db(session, rid, ver)
-            report = wi.run_whatif(session, actor, d, movement=movement, year=year, workers=workers)
+            report = wi.run_whatif(
+                session,
+                actor,
+                d,
+                movement=movement,
+                year=year,
+                source="appraisal" if source == "appraisal" else "evaluations",
+                workers=workers,
+            )
         if output_format == "xlsx":
             assert output is not None
             wi.write_xlsx(report, output)

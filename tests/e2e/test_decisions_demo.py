@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from rules.engine import RulesEngine
 from rules.registry import DEFAULT_DIRECTORY
 from tests.e2e.test_up import Service
-from thidua.db.models import EvaluationRow, NominationRow
+from thidua.db.models import EvaluationRow, NominationRow, RoundRow
 from thidua.db.session import UnitOfWork, make_engine
 from thidua.demo import run_demo
 from thidua.domain import Actor, Role
@@ -202,6 +202,32 @@ class TestWhatIfDemo:
             else:  # only what requires TTLDTT (the TTLDXS proposal) may follow it
                 assert r.title == "TTLDXS" and r.change == "lose"
 
+    def test_ttldtt_80_percent_over_the_round_appraisal(self, uow: UnitOfWork) -> None:
+        """Same draft over the round's appraisal (collectives recomputed from their members)."""
+        draft = whatif.draft_from_text(ttldtt_draft(), "ntm-2024.v2-draft.yaml")
+        with uow() as session:
+            report = whatif.run_whatif(
+                session, AUDITOR, draft, movement="NTM-2024", source="appraisal"
+            )
+            rounds = session.scalars(select(RoundRow)).all()
+        expected: set[str] = set()
+        candidates = 0
+        for rnd in rounds:
+            for item in (rnd.appraisal or {}).get("results", []):
+                if not item.get("decision"):
+                    continue
+                candidates += 1
+                f = item["facts_used"]
+                below = f["kind"] == "collective" and f["members_ldtt"] / f["members_total"] < 0.8
+                if below and "TTLDTT" in item["decision"]["titles"]:
+                    expected.add(item["key"])
+        assert expected
+        assert report.source == "appraisal" and report.snapshots == candidates
+        lost = {r.nomination for r in report.rows if r.title == "TTLDTT" and r.change == "lose"}
+        assert lost == expected
+        assert all(r.rule == "ttldtt" and r.round for r in report.rows if r.title == "TTLDTT")
+        assert {r.nomination for r in report.rows} == expected
+
     def test_whatif_over_http_json_xlsx_and_refusals(self, demo: Service) -> None:
         """POST /v1/whatif (JSON) and /v1/whatif:xlsx; a unit officer 403; a bad draft 422."""
         body = {"draft_yaml": ttldtt_draft(), "movement": "NTM-2024"}
@@ -210,6 +236,9 @@ class TestWhatIfDemo:
         report = r.json()
         assert report["losses"] >= 1 and report["by_title"]["TTLDTT"]["lose"] >= 1
         assert report["draft"]["version"] == "2-draft"
+        r = demo.call("kiemtoan", "POST", "/v1/whatif", {**body, "source": "appraisal"})
+        assert r.status_code == 200, r.text
+        assert r.json()["source"] == "appraisal" and r.json()["by_title"]["TTLDTT"]["lose"] >= 1
         r = demo.call("kiemtoan", "POST", "/v1/whatif:xlsx", body)
         assert r.status_code == 200, r.text
         from openpyxl import load_workbook

@@ -10,7 +10,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path as FsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
@@ -48,6 +48,10 @@ class WhatIfRequest(BaseModel):
     version: str | None = Field(default=None, max_length=32, description="Phiên bản đã lưu")
     movement: str | None = Field(default=None, max_length=32, description="Mã phong trào")
     year: int | None = Field(default=None, ge=1945, le=2100)
+    source: Literal["evaluations", "appraisal"] = Field(
+        default="evaluations",
+        description="evaluations: lần xét gần nhất của mỗi hồ sơ; appraisal: thẩm định của đợt xét",
+    )
 
 
 def _encode(last_id: int) -> str:
@@ -188,7 +192,9 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
         whatif.check_whatif(actor)
         with uow() as session:
             draft = _draft(session, body)
-            return whatif.run_whatif(session, actor, draft, movement=body.movement, year=body.year)
+            return whatif.run_whatif(
+                session, actor, draft, movement=body.movement, year=body.year, source=body.source
+            )
 
     @router.post("/v1/whatif", tags=["rules"])
     async def run(body: WhatIfRequest, actor: ActorDep) -> whatif.WhatIfReport:

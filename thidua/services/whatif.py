@@ -42,6 +42,7 @@ from thidua.db.models import (
     EvaluationRow,
     MovementRow,
     NominationRow,
+    RoundRow,
     RulesVersionRow,
     UnitRow,
 )
@@ -65,6 +66,11 @@ PARALLEL_MIN = 20_000  # below this many snapshots a process pool costs more tha
 CHUNK = 5_000
 
 Change = Literal["gain", "lose", "status"]
+Source = Literal["evaluations", "appraisal"]
+SOURCE_VI = {
+    "evaluations": "lần xét tiêu chí gần nhất của mỗi hồ sơ",
+    "appraisal": "kết quả thẩm định của các đợt xét",
+}
 Verdict = tuple[str, tuple[str, ...], tuple[str, ...]] | str  # (status, titles, proposals) | error
 
 
@@ -147,7 +153,8 @@ class WhatIfRow(BaseModel):
     conditions: list[ConditionChange]
     old_status: str
     new_status: str
-    evaluation_id: int
+    evaluation_id: int | None = Field(description="Lần xét đã lưu (nguồn evaluations)")
+    round: str | None = Field(default=None, description="Đợt xét (nguồn appraisal)")
     old_ruleset: str
 
 
@@ -159,7 +166,8 @@ class TitleCounts(BaseModel):
 
 class InvalidSnapshot(BaseModel):
     nomination: str
-    evaluation_id: int
+    evaluation_id: int | None
+    round: str | None = None
     error: str
 
 
@@ -173,6 +181,7 @@ class WhatIfTimings(BaseModel):
 
 class WhatIfReport(BaseModel):
     draft: dict[str, str]
+    source: Source = "evaluations"
     movement: str | None
     year: int | None
     snapshots: int
@@ -192,7 +201,7 @@ class WhatIfReport(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    evaluation_id: int
+    evaluation_id: int | None
     nomination: str
     unit: str
     kind: str
@@ -203,6 +212,8 @@ class Snapshot:
     proposals: tuple[str, ...]
     ruleset: str
     facts_json: str
+    round: str | None = None
+    stored: dict[str, Any] | None = None  # the stored decision (appraisal snapshots)
 
 
 def _decode(raw: Any) -> Any:
@@ -285,6 +296,46 @@ def _stored_results(session: Session, ids: Sequence[int]) -> dict[int, dict[str,
             select(EvaluationRow.id, EvaluationRow.result).where(EvaluationRow.id.in_(part))
         ):
             out[ev_id] = result or {}
+    return out
+
+
+def load_appraisal_snapshots(
+    session: Session, *, movement: str | None = None, year: int | None = None
+) -> list[Snapshot]:
+    """The candidates of every round's appraisal with the facts the Office used there (e.g.
+    collectives recomputed from their members' outcomes) and the decision taken on them."""
+    q = select(RoundRow.key, RoundRow.appraisal).join(
+        MovementRow, MovementRow.id == RoundRow.movement_id
+    )
+    if movement:
+        q = q.where(MovementRow.code == movement)
+    if year:
+        q = q.where(RoundRow.year == year)
+    out: list[Snapshot] = []
+    for round_key, appraisal in session.execute(q.order_by(RoundRow.id)):
+        for item in (appraisal or {}).get("results", []):
+            decision = item.get("decision")
+            if not decision:
+                continue  # returned for an incomplete dossier: never evaluated
+            facts = item.get("facts_used") or {}
+            ref = decision.get("ruleset", {})
+            out.append(
+                Snapshot(
+                    None,
+                    str(item.get("key", "")),
+                    str(item.get("unit", "")),
+                    str(item.get("kind", "")),
+                    str(facts.get("id", "")),
+                    str(item.get("name", "")),
+                    str(decision.get("status", "")),
+                    tuple(decision.get("titles", [])),
+                    tuple(decision.get("proposals", [])),
+                    f"{ref.get('id')}@{ref.get('version')}",
+                    json.dumps(facts, ensure_ascii=False),
+                    round=round_key,
+                    stored=decision,
+                )
+            )
     return out
 
 
@@ -484,13 +535,24 @@ def run_whatif(
     *,
     movement: str | None = None,
     year: int | None = None,
+    source: Source = "evaluations",
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> WhatIfReport:
-    """Evaluate ``draft`` on the latest snapshot of every nomination and report the changes."""
+    """Evaluate ``draft`` on the stored snapshots and report the changes.
+
+    ``source="evaluations"``: the latest stored evaluation of every nomination (facts as
+    submitted). ``source="appraisal"``: every candidate of the rounds' appraisals, with the facts
+    the Office used (collectives recomputed from members' outcomes). In both cases the draft is
+    run on the stored facts as they are: a change of members' titles under the draft is not
+    carried into their collective's counts.
+    """
     check_whatif(actor)
     t0 = time.perf_counter()
-    snaps = load_snapshots(session, movement=movement, year=year)
+    if source == "appraisal":
+        snaps = load_appraisal_snapshots(session, movement=movement, year=year)
+    else:
+        snaps = load_snapshots(session, movement=movement, year=year)
     t1 = time.perf_counter()
     if progress:
         progress(f"đã đọc {len(snaps)} ảnh chụp dữ liệu xét ({t1 - t0:.2f} s)")
@@ -504,7 +566,10 @@ def run_whatif(
         if isinstance(verdict, str):
             invalid.append(
                 InvalidSnapshot(
-                    nomination=snap.nomination, evaluation_id=snap.evaluation_id, error=verdict
+                    nomination=snap.nomination,
+                    evaluation_id=snap.evaluation_id,
+                    round=snap.round,
+                    error=verdict,
                 )
             )
             continue
@@ -528,6 +593,7 @@ def run_whatif(
             tc.lose += 1
     order = {code: i for i, code in enumerate(rs.titles)}
     return WhatIfReport(
+        source=source,
         draft={
             "id": rs.id,
             "version": rs.version,
@@ -561,14 +627,17 @@ def _explain_changes(
     ev: _Evaluator,
     changed: list[tuple[Snapshot, tuple[str, tuple[str, ...], tuple[str, ...]]]],
 ) -> list[WhatIfRow]:
-    stored = _stored_results(session, [s.evaluation_id for s, _ in changed])
+    stored = _stored_results(
+        session, [s.evaluation_id for s, _ in changed if s.evaluation_id is not None]
+    )
     explain = _Explain(rs)
     names = {code: t.name_vi for code, t in rs.titles.items()}
     rows: list[WhatIfRow] = []
     for snap, (status, titles, proposals) in changed:
         traces, _fired = ev.explainer.explain(ev.values(snap.facts_json))
         new = {t["id"]: t for t in traces}
-        old = {str(t.get("id")): t for t in stored.get(snap.evaluation_id, {}).get("rules", [])}
+        result = snap.stored if snap.stored is not None else stored.get(snap.evaluation_id or 0, {})
+        old = {str(t.get("id")): t for t in result.get("rules", [])}
         before = set(snap.titles) | set(snap.proposals)
         after = set(titles) | set(proposals)
         items: list[tuple[Change, str | None]] = [
@@ -604,6 +673,7 @@ def _explain_changes(
                     old_status=snap.status,
                     new_status=status,
                     evaluation_id=snap.evaluation_id,
+                    round=snap.round,
                     old_ruleset=snap.ruleset,
                 )
             )
@@ -650,7 +720,8 @@ def table_lines_vi(report: WhatIfReport) -> list[str]:
     t = report.timings
     lines = [
         f"Chạy thử bộ tiêu chí {d['id']}@{d['version']} ({d['source']}) trên {scope}",
-        f"{report.snapshots} hồ sơ (lần xét gần nhất); {report.changed_nominations} hồ sơ thay đổi: "
+        f"{report.snapshots} hồ sơ ({SOURCE_VI[report.source]}); "
+        f"{report.changed_nominations} hồ sơ thay đổi: "
         f"{report.losses} mất, {report.gains} được thêm, {report.status_changes} đổi kết quả.",
     ]
     if report.by_title:
@@ -697,17 +768,18 @@ def write_xlsx(report: WhatIfReport, path: str | Path) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "Thay đổi"
-    ws.append([*TABLE_HEADINGS_VI, "Đơn vị xét cũ", "Mã lần xét"])
+    ws.append([*TABLE_HEADINGS_VI, "Bộ tiêu chí cũ", "Lần xét / đợt xét"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        ws.append([*_cells(r), r.old_ruleset, r.evaluation_id])
+        ws.append([*_cells(r), r.old_ruleset, r.evaluation_id or r.round])
     for col, width in zip("ABCDEFGHIJ", (28, 10, 30, 34, 12, 22, 70, 40, 14, 10), strict=True):
         ws.column_dimensions[col].width = width
     summary = wb.create_sheet("Tổng hợp")
     d = report.draft
     summary.append(["Bộ tiêu chí dự thảo", f"{d['id']}@{d['version']}", d["source"]])
     summary.append(["Phong trào", report.movement or "(tất cả)", report.year or ""])
+    summary.append(["Dữ liệu xét", SOURCE_VI[report.source]])
     summary.append(["Số hồ sơ", report.snapshots])
     summary.append(["Số hồ sơ thay đổi", report.changed_nominations])
     summary.append([])
