@@ -737,6 +737,16 @@ def approve(session: Session, actor: Actor, ruleset_id: str, version: str) -> Ru
     return _view(row)
 
 
+def _lock_ruleset(session: Session, ruleset_id: str) -> None:
+    """Serialise publish/rollback of one ruleset (PostgreSQL row locks; SQLite writes serialise)."""
+    session.execute(
+        select(RulesVersionRow.id)
+        .where(RulesVersionRow.ruleset_id == ruleset_id)
+        .order_by(RulesVersionRow.id)
+        .with_for_update()
+    )
+
+
 def _published_rows(session: Session) -> list[RulesVersionRow]:
     return list(session.scalars(select(RulesVersionRow).where(RulesVersionRow.status == PUBLISHED)))
 
@@ -755,6 +765,7 @@ def publish(
 ) -> RulesVersionView:
     """Publish an approved version whose golden cases all pass, from ``effective_from``."""
     require_admin(actor)
+    _lock_ruleset(session, ruleset_id)
     row = _require(session, ruleset_id, version)
     name = f"{ruleset_id}@{version}"
     if row.status == DRAFT:
@@ -884,6 +895,7 @@ def retire(session: Session, actor: Actor, ruleset_id: str, version: str) -> Rul
 def rollback(session: Session, actor: Actor, ruleset_id: str, version: str) -> RulesVersionView:
     """Retire the latest published version and reopen the window of the version it closed."""
     require_admin(actor)
+    _lock_ruleset(session, ruleset_id)
     row = _require(session, ruleset_id, version)
     name = f"{ruleset_id}@{version}"
     if row.status != PUBLISHED:
