@@ -14,7 +14,7 @@ import re
 import shutil
 import statistics
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +78,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     svc.start()
     c = Console(svc)
     # What the units send (through the API, as their pipelines would).
-    closes = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
-    c.state["round"] = c.api(
-        "vanphong",
-        "POST",
-        "/v1/rounds",
-        {"movement": "NTM-2024", "year": 2024, "closes_at": closes.isoformat()},
-    )["key"]
     people = {
         "strong": (staff("LDVL", 2), {"rating": "HTXSNV", "months_worked": 12}),
         "ten_months": (staff("LDVL", 3), {"rating": "HTTNV", "months_worked": 10}),
@@ -246,7 +239,7 @@ class TestConsole:
         s.page.wait_for_url(re.compile(r".*ok=approve"))
 
         assert s.goto(f"/console/nominations/{console.state['foreign']}").status == 404
-        assert s.goto(f"/console/rounds/{console.state['round']}").status == 403
+        assert s.goto("/console/rounds").status == 403
         s.fits_phone(
             "/console/inbox",
             f"/console/nominations/{console.state['strong']}",
@@ -254,9 +247,24 @@ class TestConsole:
             "/console/dashboard",
         )
 
-    def test_office_closes_the_round(self, console: Console, session: Any) -> None:
-        """The round waits in the Office's inbox; closing it (confirmed) appraises the list."""
+    def test_office_opens_and_closes_the_round(self, console: Console, session: Any) -> None:
+        """An unknown movement is refused with what was typed kept; the open round waits in the
+        Office's inbox; closing it (confirmed) appraises the list."""
         s = session("vanphong")
+        s.goto("/console/rounds")
+        s.page.click("text=Mở đợt xét mới")
+        closes = (datetime.now(UTC) + timedelta(days=1)).astimezone(timezone(timedelta(hours=7)))
+        s.page.fill("input[name=movement]", "NTM-2099")
+        s.page.fill("input[name=year]", "2024")
+        s.page.fill("input[name=closes_at]", closes.strftime("%Y-%m-%dT%H:%M"))
+        s.page.click("button:has-text('Mở đợt xét')")
+        assert "không có phong trào thi đua «NTM-2099»" in s.page.inner_text(".error")
+        assert s.page.input_value("input[name=closes_at]") == closes.strftime("%Y-%m-%dT%H:%M")
+        s.page.fill("input[name=movement]", "NTM-2024")
+        s.page.click("button:has-text('Mở đợt xét')")
+        s.page.wait_for_url(re.compile(r".*/rounds/NTM-2024_2024_dot\d+\?ok=opened"))
+        console.state["round"] = s.page.url.split("/rounds/", 1)[1].split("?")[0]
+        s.goto("/console/inbox")
         assert console.state["round"] in s.page.inner_text("main")
         s.goto(f"/console/rounds/{console.state['round']}")
         s.page.click("text=Đóng đợt xét và thẩm định")
@@ -328,8 +336,8 @@ class TestConsole:
     def test_rules_admin_edits_a_threshold_and_publishes_after_a_second_approval(
         self, console: Console, session: Any
     ) -> None:
-        """An error is shown at its line; the what-if names who loses what; the author may not
-        approve; a second admin approves; the author publishes."""
+        """An error is shown at its line; the golden cases pass; the what-if names who loses what;
+        the author may not approve; a second admin approves; the author publishes."""
         s = session("quantri.quydinh1")
         s.goto("/console/rules")
         s.page.click("text=Soạn bản mới từ v1")
@@ -361,6 +369,9 @@ class TestConsole:
         text = s.page.inner_text("main")
         assert "bản nháp" in s.page.inner_text("#version-status")
         assert "min_months" in text  # the diff against the published v1
+        s.page.click("#golden-link")
+        assert "0 không đạt" in s.page.inner_text("#golden-summary")
+        s.goto("/console/rules/ntm-2024/2")
         s.page.click("#whatif-link")
         whatif = s.page.inner_text("#whatif")
         assert "Mất" in whatif and "Lao động tiên tiến" in whatif

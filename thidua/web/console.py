@@ -12,7 +12,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -43,7 +43,12 @@ from thidua.policy import ROLE_LABEL_VI, Refusal, RefusalCode
 from thidua.services import console_auth, nominations, rounds
 from thidua.services.lifecycle import HoldRequest, Lifecycle, ResumeRequest, ReviewRequest
 from thidua.services.ratelimit import RateLimiter
-from thidua.services.round_commands import CouncilRequest, DecisionRequest, Rounds
+from thidua.services.round_commands import (
+    CouncilRequest,
+    DecisionRequest,
+    OpenRoundRequest,
+    Rounds,
+)
 from thidua.web import dashboard as dashboard_data
 from thidua.web import explain
 from thidua.web.charts import bar_chart, grouped_bars
@@ -55,6 +60,7 @@ PREFIX = "/console"
 COOKIE = "thidua_session"
 LOGIN_CSRF_COOKIE = "thidua_login_csrf"
 HERE = Path(__file__).resolve().parent
+VN_TIME = timezone(timedelta(hours=7), "ICT")  # deadlines typed in the console are Vietnam time
 
 STATUS_OF: dict[RefusalCode, int] = {
     RefusalCode.FORBIDDEN: 403,
@@ -88,6 +94,7 @@ FLASH_VI = {
     "reject": "Đã ghi nhận không đồng ý.",
     "hold": "Đã tạm dừng xét hồ sơ.",
     "resume": "Đã tiếp tục xét hồ sơ.",
+    "opened": "Đã mở đợt xét tổng hợp.",
     "closed": "Đã đóng đợt xét và thẩm định các hồ sơ.",
     "council": "Đã ghi kết quả họp và bỏ phiếu của Hội đồng; danh sách đã chuyển Giám đốc.",
     "decided": "Đã ghi quyết định của Giám đốc.",
@@ -264,7 +271,12 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             next=request.query_params.get("next", ""),
         )
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path=f"{PREFIX}/login"
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path=f"{PREFIX}/login",
         )
         return response
 
@@ -316,6 +328,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             sid,
             httponly=True,
             samesite="lax",
+            secure=request.url.scheme == "https",
             path=PREFIX,
             max_age=int(console_auth.SESSION_LIFETIME.total_seconds()),
         )
@@ -494,7 +507,65 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             items = await in_session(lambda s: rounds.list_rounds(s, sess.actor))
         except Refusal as exc:
             return refused(request, sess, exc)
-        return render(request, "rounds.html", sess, items=list(reversed(items)))
+        return round_list_page(request, sess, items)
+
+    def round_list_page(
+        request: Request,
+        sess: console_auth.ConsoleSession,
+        items: list[dict[str, Any]],
+        status: int = 200,
+        error: str | None = None,
+        form: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        latest = items[-1] if items else None
+        defaults = {
+            "movement": latest["movement"] if latest else "",
+            "year": str(latest["year"]) if latest else str(date.today().year),
+            "late_policy": "refuse",
+        }
+        return render(
+            request,
+            "rounds.html",
+            sess,
+            status=status,
+            items=list(reversed(items)),
+            may_open=sess.actor.role is Role.OFFICE,
+            error=error,
+            form={**defaults, **(form or {})},
+        )
+
+    @router.post("/rounds")
+    async def round_open(request: Request) -> Response:
+        sess = await require(request)
+        try:
+            form = await check_csrf(request, sess)
+            items = await in_session(lambda s: rounds.list_rounds(s, sess.actor))
+        except Refusal as exc:
+            return refused(request, sess, exc)
+        try:
+            closes = datetime.fromisoformat(form.get("closes_at", "")).replace(tzinfo=VN_TIME)
+            body = OpenRoundRequest.model_validate(
+                {
+                    "movement": form.get("movement", "").strip(),
+                    "year": form.get("year", "").strip(),
+                    "closes_at": closes,
+                    "late_policy": form.get("late_policy", "refuse"),
+                }
+            )
+        except ValueError as exc:
+            where = "Hạn đóng đợt xét"
+            if isinstance(exc, ValidationError):
+                where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+            return round_list_page(
+                request, sess, items, 400, f"{where}: chưa nhập hoặc không hợp lệ.", form
+            )
+        try:
+            view = await rounds_service(request).open(sess.actor, body)
+        except Refusal as exc:
+            return round_list_page(
+                request, sess, items, STATUS_OF.get(exc.code, 400), exc.message, form
+            )
+        return RedirectResponse(f"{PREFIX}/rounds/{quote(view.key)}?ok=opened", 303)
 
     async def round_page(
         request: Request,

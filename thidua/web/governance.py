@@ -410,17 +410,9 @@ def register(router: APIRouter, kit: Kit) -> None:
         error: str | None = None,
         form: dict[str, str] | None = None,
     ) -> HTMLResponse:
-        engine = kit.rules_engine()
-
         def _load(s: Session) -> dict[str, Any]:
             detail = rv.show_version(s, sess.actor, ruleset_id, version)
-            out: dict[str, Any] = {"v": detail}
-            try:
-                out["golden"] = rv.run_tests(s, sess.actor, engine, ruleset_id, version)
-            except rv.RulesVersionError as exc:
-                out["golden_error"] = exc.message
-            out["diff"] = rv.diff_version(s, sess.actor, ruleset_id, version)
-            return out
+            return {"v": detail, "diff": rv.diff_version(s, sess.actor, ruleset_id, version)}
 
         try:
             data = await kit.in_session(_load)
@@ -442,6 +434,29 @@ def register(router: APIRouter, kit: Kit) -> None:
     async def rules_version(request: Request, ruleset_id: str, version: str) -> Response:
         sess = await require(request)
         return await version_page(request, sess, ruleset_id, version)
+
+    @router.get("/rules/{ruleset_id}/{version}/golden")
+    async def rules_golden(request: Request, ruleset_id: str, version: str) -> Response:
+        """The version's golden cases run with the real engine (nothing written)."""
+        sess = await require(request)
+        engine = kit.rules_engine()
+
+        def _load(s: Session) -> dict[str, Any]:
+            detail = rv.show_version(s, sess.actor, ruleset_id, version)
+            out: dict[str, Any] = {"v": detail}
+            try:
+                out["golden"] = rv.run_tests(s, sess.actor, engine, ruleset_id, version)
+            except rv.RulesVersionError as exc:
+                if exc.status in (403, 404):
+                    raise
+                out["golden_error"] = exc.message
+            return out
+
+        try:
+            data = await kit.in_session(_load)
+        except rv.RulesVersionError as exc:
+            return kit.refused(request, sess, _refusal(exc))
+        return render(request, "rules_golden.html", sess, **data)
 
     @router.get("/rules/{ruleset_id}/{version}/whatif")
     async def rules_whatif(request: Request, ruleset_id: str, version: str) -> Response:
