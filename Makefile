@@ -44,10 +44,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark (~10 min on 2 cores), then docs/performance.md; see bench/README.md.
 bench: $(STAMP)
-	$(BIN)/python -m bench.lifecycle
-	$(BIN)/python -m bench.rules
-	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.report
 
 openapi: $(STAMP)
 	$(BIN)/python -m thidua.api.openapi docs/openapi.json
