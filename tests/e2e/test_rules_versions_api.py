@@ -10,14 +10,17 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from tests.conftest import SeededDb, fast_settings
 from tests.e2e.test_api import Api, individual, staff_of
 from tests.integration.test_rules_versions import CHANGED_CASES, v2_content, v2_golden
 from thidua.api.app import create_app
 from thidua.db.models import AuditEntryRow, NominationRow
+from thidua.domain import Actor, ReevaluateCriteriaInput, Role, RulesetRef
 from worker import build_worker
+from workflows.nomination import NominationWorkflow
 
 ADMIN1, ADMIN2, AUDITOR = "quantri.quydinh1", "quantri.quydinh2", "kiemtoan"
 V2 = "/v1/rules/versions/ntm-2024/2"
@@ -101,7 +104,9 @@ class TestGovernanceApi:
         assert (await api.call(ADMIN1, "POST", V2 + ":retire")).json()["status"] == "retired"
         assert_problem(await upload(api, green=True), 409, "rules_version_exists")
 
-    async def test_publish_then_reevaluate_in_flight_nomination(self, gov_api: Api) -> None:
+    async def test_publish_then_reevaluate_in_flight_nomination(
+        self, gov_api: Api, temporal_client: Client
+    ) -> None:
         """A nomination pinned to v1 is previewed, then re-evaluated under v2 through its workflow."""
         api = gov_api
         nine = individual(staff_of("LDVL"), rating="HTTNV", months_worked=9)
@@ -157,3 +162,18 @@ class TestGovernanceApi:
         # Applying again finds nothing left to re-evaluate (idempotent).
         r = await api.call(ADMIN1, "POST", "/v1/rules/reevaluations:apply", target)
         assert r.json()["items"] == []
+
+        # The workflow itself refuses other roles and a second re-evaluation to the same version.
+        handle = temporal_client.get_workflow_handle_for(NominationWorkflow.run, row.workflow_id)
+        ref = RulesetRef(**wf["evaluation"]["ruleset"])
+        for actor, code in (
+            (Actor(username="vanphong", role=Role.OFFICE), "forbidden"),
+            (Actor(username=ADMIN2, role=Role.RULES_ADMIN), "duplicate"),
+        ):
+            with pytest.raises(WorkflowUpdateFailedError) as info:
+                await handle.execute_update(
+                    NominationWorkflow.reevaluate_criteria,
+                    ReevaluateCriteriaInput(actor=actor, ruleset=ref),
+                )
+            assert isinstance(info.value.cause, ApplicationError)
+            assert info.value.cause.type == code
