@@ -177,3 +177,30 @@ class TestGovernanceApi:
                 )
             assert isinstance(info.value.cause, ApplicationError)
             assert info.value.cause.type == code
+
+
+ROLES_EXPECTED = {
+    # user: (read, write on a published version, re-evaluation preview)
+    "canbo.ldvl": (403, 403, 403),
+    "truongphong.ldvl": (403, 403, 403),
+    "pipeline.ldvl": (403, 403, 403),
+    "vanphong": (403, 403, 403),
+    "thuky.hoidong": (403, 403, 403),
+    "giamdoc": (403, 403, 403),
+    "kiemtoan": (200, 403, 200),
+    ADMIN1: (200, 409, 200),
+}
+
+
+class TestAuthorization:
+    async def test_every_role_on_read_write_and_preview(self, gov_api: Api) -> None:
+        """Rules admins write, auditors read, every other role is refused (403)."""
+        target = {"ruleset_id": "ntm-2024", "version": "1"}
+        got = {}
+        for user in ROLES_EXPECTED:
+            read = await gov_api.call(user, "GET", "/v1/rules/versions/ntm-2024/1")
+            write = await gov_api.call(user, "POST", "/v1/rules/versions/ntm-2024/1:approve")
+            plan = await gov_api.call(user, "POST", "/v1/rules/reevaluations:preview", target)
+            got[user] = (read.status_code, write.status_code, plan.status_code)
+        assert got == ROLES_EXPECTED
+        assert (await gov_api.call(None, "GET", "/v1/rules/versions")).status_code == 401
