@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bench.whatif import default_draft, populate
@@ -15,6 +16,7 @@ from rules.engine import RulesEngine
 from rules.errors import RulesFileError
 from tests.conftest import SeededDb
 from thidua.config import get_settings
+from thidua.db.models import EvaluationRow
 from thidua.domain import Actor, Role
 from thidua.policy import Refusal
 from thidua.services import whatif
@@ -109,6 +111,22 @@ class TestInputsAndOutputs:
             with seeded.uow() as session, pytest.raises(Refusal) as exc:
                 whatif.run_whatif(session, actor, draft)
             assert exc.value.code == "forbidden"
+
+    def test_an_invalid_stored_snapshot_is_listed_not_fatal(
+        self, stored: SeededDb, draft: whatif.Draft
+    ) -> None:
+        """A snapshot that no longer validates is reported with the field, the rest still run."""
+        with stored.uow() as session:
+            row = session.scalars(
+                select(EvaluationRow).where(EvaluationRow.facts["kind"].as_string() == "collective")
+            ).first()
+            assert row is not None
+            row.facts = {**row.facts, "members_ldtt": row.facts["members_total"] + 1}
+        with stored.uow() as session:
+            report = whatif.run_whatif(session, ADMIN, draft)
+        (bad,) = report.invalid
+        assert bad.evaluation_id == row.id and "members_ldtt" in bad.error
+        assert report.snapshots == N and all(r.evaluation_id != row.id for r in report.rows)
 
     def test_an_invalid_draft_names_the_line(self) -> None:
         """A draft with an unknown parameter is refused with file:line:column."""
