@@ -382,7 +382,8 @@ class TestConsole:
         assert "không được tự duyệt" in s.page.inner_text(".error")
 
         second = session("quantri.quydinh2")
-        second.goto("/console/rules/ntm-2024/2")
+        assert "cần anh/chị duyệt" in second.page.inner_text("main")  # in the second's inbox
+        second.page.click("a[href='/console/rules/ntm-2024/2']")
         second.page.click("text=Duyệt (quản trị thứ hai)")
         second.page.wait_for_url(re.compile(r".*ok=approved"))
         assert "đã duyệt" in second.page.inner_text("#version-status")

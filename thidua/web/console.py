@@ -41,6 +41,7 @@ from thidua.domain import (
 from thidua.logging import get_logger
 from thidua.policy import ROLE_LABEL_VI, Refusal, RefusalCode
 from thidua.services import console_auth, nominations, rounds
+from thidua.services import rules_versions as rv
 from thidua.services.lifecycle import HoldRequest, Lifecycle, ResumeRequest, ReviewRequest
 from thidua.services.ratelimit import RateLimiter
 from thidua.services.round_commands import (
@@ -50,7 +51,7 @@ from thidua.services.round_commands import (
     Rounds,
 )
 from thidua.web import dashboard as dashboard_data
-from thidua.web import explain
+from thidua.web import explain, governance
 from thidua.web.charts import bar_chart, grouped_bars
 
 log = get_logger(__name__)
@@ -378,7 +379,16 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
                     ]
                     if steps:
                         my_rounds.append({**r, "steps": steps})
-            return {"waiting": waiting, "rounds": my_rounds}
+            versions = []
+            if actor.role is Role.RULES_ADMIN:
+                for v in rv.list_versions(s, actor):
+                    if v.status == rv.DRAFT and v.author != actor.username:
+                        versions.append((v, "cần anh/chị duyệt (quản trị thứ hai)"))
+                    elif v.status == rv.APPROVED:
+                        versions.append((v, "đã duyệt, chờ công bố"))
+                    elif v.status == rv.DRAFT:
+                        versions.append((v, "bản nháp của anh/chị, chờ quản trị khác duyệt"))
+            return {"waiting": waiting, "rounds": my_rounds, "versions": versions}
 
         data = await in_session(_load)
         return render(request, "inbox.html", sess, **data)
@@ -695,8 +705,6 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             ),
         }
         return render(request, "dashboard.html", sess, dash=dash, charts=charts)
-
-    from thidua.web import governance
 
     governance.register(
         router,
