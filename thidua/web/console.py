@@ -58,6 +58,7 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 PREFIX = "/console"
+MAX_FORM_FIELDS = 60_000
 COOKIE = "thidua_session"
 LOGIN_CSRF_COOKIE = "thidua_login_csrf"
 HERE = Path(__file__).resolve().parent
@@ -199,6 +200,8 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     async def require(request: Request) -> console_auth.ConsoleSession:
         sess = await current(request)
         if sess is None:
+            if request.method != "GET":  # a form posted after the session ended: start over
+                raise Redirect(f"{PREFIX}/login")
             nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise Redirect(f"{PREFIX}/login?next={quote(nxt, safe='')}")
         return sess
@@ -232,7 +235,8 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         )
 
     async def check_csrf(request: Request, sess: console_auth.ConsoleSession) -> dict[str, str]:
-        form = await request.form()
+        # A council's tally form has six fields per item: allow large rounds.
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         sent = values.pop("csrf_token", "")
         if not hmac.compare_digest(sent.encode(), sess.csrf_token.encode()):
