@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
+from rules.registry import RulesRegistry
 from thidua.db.session import UnitOfWork
 from thidua.domain import Actor
 from thidua.policy import Refusal, RefusalCode
@@ -107,14 +108,19 @@ def decisions_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
         with lock:  # built on first use (no side effects at import or startup)
             if "engine" not in state:
                 state["engine"] = RulesEngine()
-                state["resolver"] = decisions.VersionResolver()
             eng: RulesEngine = state["engine"]
             return eng
 
     def resolver() -> decisions.VersionResolver:
-        engine()
-        res: decisions.VersionResolver = state["resolver"]
-        return res
+        # one per request: a draft version's content may be replaced between requests
+        return decisions.VersionResolver(registry=registry())
+
+    def registry() -> RulesRegistry:
+        with lock:
+            if "registry" not in state:
+                state["registry"] = RulesRegistry.from_directory()
+            reg: RulesRegistry = state["registry"]
+            return reg
 
     @router.get("/v1/decisions")
     async def search(
