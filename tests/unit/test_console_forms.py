@@ -102,12 +102,14 @@ class TestExplanation:
                 },
             ],
         }  # fmt: skip
-        out = explain(evaluation, None)
+        out = explain(evaluation, {"months_worked": ("số tháng công tác", "month")})
         assert out is not None
         hold, ldtt = out.rules
         assert (hold.verdict, hold.outcome_vi) == ("good", "Không vướng")
         assert (ldtt.verdict, ldtt.outcome_vi) == ("good", "Đạt")
-        assert ldtt.conditions[0].operator == "≥" and ldtt.conditions[0].label != "months_worked"
+        assert (
+            ldtt.conditions[0].operator == "≥" and ldtt.conditions[0].label == "số tháng công tác"
+        )
 
 
 def test_numbered_listing_keeps_context_around_bad_lines() -> None:

@@ -40,7 +40,7 @@ from thidua.domain import (
 )
 from thidua.logging import get_logger
 from thidua.policy import ROLE_LABEL_VI, Refusal, RefusalCode
-from thidua.services import console_auth, nominations, rounds
+from thidua.services import console_auth, decisions, nominations, rounds
 from thidua.services import rules_versions as rv
 from thidua.services.lifecycle import HoldRequest, Lifecycle, ResumeRequest, ReviewRequest
 from thidua.services.ratelimit import RateLimiter
@@ -183,6 +183,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     env = _environment()
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     failed_signins = RateLimiter(settings.api.failed_auth_per_minute, 60.0)
+    resolver = decisions.VersionResolver()  # rules versions: the database's, then the files'
 
     async def in_session(fn: Callable[[Session], T]) -> T:
         def _run() -> T:
@@ -456,8 +457,17 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         error: str | None = None,
         form: dict[str, str] | None = None,
     ) -> HTMLResponse:
+        def _load(s: Session) -> tuple[nominations.NominationDetail, dict[str, tuple[str, str]]]:
+            view = nominations.get_nomination(s, sess.actor, key)
+            ref = (view.evaluation or {}).get("ruleset") or {}
+            try:
+                lr = resolver.get(s, str(ref.get("id")), str(ref.get("version")))
+            except (LookupError, rv.RulesVersionError):
+                return view, {}  # the trace still reads, with field names for labels
+            return view, explain.field_labels(lr)
+
         try:
-            view = await run_in_threadpool(lifecycle(request).read, sess.actor, key)
+            view, labels = await in_session(_load)
         except Refusal as exc:
             return refused(request, sess, exc)
         return render(
@@ -467,7 +477,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             status=status,
             n=view,
             actions=_allowed_actions(sess.actor, view),
-            explanation=explain.explain(view.evaluation, settings.rules_dir),
+            explanation=explain.explain(view.evaluation, labels),
             overdue=view.deadline is not None and view.deadline < _now(),
             error=error,
             form=form or {},

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 TITLE_LABEL_VI = {
@@ -73,15 +71,8 @@ class Explanation:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=32)
-def _labels(rules_dir: str | None, ruleset_id: str, version: str) -> dict[str, tuple[str, str]]:
-    """Field → (Vietnamese label, unit) from the ruleset that decided (empty if not found)."""
-    try:
-        from rules.registry import RulesRegistry
-
-        lr = RulesRegistry.from_directory(rules_dir).get(ruleset_id, version)
-    except Exception:  # unknown version (e.g. a draft): fall back to the field names
-        return {}
+def field_labels(lr: Any) -> dict[str, tuple[str, str]]:
+    """Field → (Vietnamese label, unit) of a loaded ruleset."""
     return {name: (spec.label_vi, spec.unit or "") for name, spec in lr.fields.items()}
 
 
@@ -101,15 +92,13 @@ def _value(value: Any, unit: str) -> str:
     return str(value)
 
 
-def explain(evaluation: dict[str, Any] | None, rules_dir: Path | None) -> Explanation | None:
+def explain(
+    evaluation: dict[str, Any] | None, labels: dict[str, tuple[str, str]]
+) -> Explanation | None:
+    """The stored evaluation as lines to read; ``labels`` from the ruleset that decided."""
     if not evaluation:
         return None
     ruleset = evaluation.get("ruleset") or {}
-    labels = _labels(
-        str(rules_dir) if rules_dir else None,
-        str(ruleset.get("id", "")),
-        str(ruleset.get("version", "")),
-    )
     lines: list[RuleLine] = []
     for rule in evaluation.get("rules", []):
         conditions = []
