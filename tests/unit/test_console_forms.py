@@ -118,3 +118,11 @@ def test_numbered_listing_keeps_context_around_bad_lines() -> None:
     rows = numbered(text, {10})
     assert [n for n, _, _ in rows] == list(range(7, 14))
     assert [n for n, _, bad in rows if bad] == [10]
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    """Exported names that look like formulas are quoted for spreadsheets."""
+    from thidua.web.governance import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _cell("Nguyễn Văn A") == "Nguyễn Văn A" and _cell(12) == "12"

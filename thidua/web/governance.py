@@ -91,6 +91,12 @@ def _filter(q: Any) -> decisions.DecisionFilter:
     )
 
 
+def _cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def numbered(text: str, bad: set[int], context: int = 3) -> list[tuple[int, str, bool]]:
     """The lines around each bad line, numbered, the bad ones marked (for the error listing)."""
     near = {n for b in bad for n in range(b - context, b + context + 1)}
@@ -144,6 +150,7 @@ def register(router: APIRouter, kit: Kit) -> None:
                 page = decisions.search_decisions(s, sess.actor, f, limit=500, after_id=after)
                 for d in page.items:
                     writer.writerow(
+                        _cell(v) for v in
                         [d.id, d.nomination, d.nominee_name, d.unit, d.year, d.phase,
                          d.ruleset.id, d.ruleset.version, d.ruleset.sha256, d.status,
                          " ".join(d.titles), " ".join(d.proposals), d.evaluated_at.isoformat()]
