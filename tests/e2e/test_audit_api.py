@@ -100,3 +100,11 @@ class TestAuditAccess:
         r = await api.call("kiemtoan", "GET", "/v1/audit", params={"cursor": "bm9wZQ"})
         assert r.status_code in (400, 422), r.text
         assert "cursor" in r.text
+
+    async def test_out_of_range_time_is_a_problem_naming_the_field(self, api: Api) -> None:
+        """A time that cannot be expressed in UTC: 400/422 naming ``since``, not a 500."""
+        r = await api.call(
+            "kiemtoan", "GET", "/v1/audit", params={"since": "0001-01-01T00:00:00+14:00"}
+        )
+        assert r.status_code in (400, 422), r.text
+        assert "since" in r.text

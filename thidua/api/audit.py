@@ -59,6 +59,15 @@ def _decode(cursor: str) -> int:
         raise Refusal(RefusalCode.INVALID, "cursor: con trỏ trang không hợp lệ.") from None
 
 
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return audit.as_utc(value)
+    except (OverflowError, ValueError):
+        raise Refusal(RefusalCode.INVALID, f"{field}: thời điểm nằm ngoài khoảng hợp lệ.") from None
+
+
 def _require(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không xem được nhật ký kiểm toán.")
@@ -106,8 +115,8 @@ def audit_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
             object_type=object_type,
             object_id=object_id,
             actor=actor,
-            since=since,
-            until=until,
+            since=_utc(since, "since"),
+            until=_utc(until, "until"),
         )
 
         def _page(session: Session) -> AuditPage:
