@@ -161,6 +161,7 @@ def _environment() -> Environment:
     env.filters["title_vi"] = explain.title_label
     env.filters["vnd"] = lambda n: f"{n:,}".replace(",", ".") + " đ" if n else "—"
     env.filters["urlq"] = lambda s: quote(str(s), safe="")
+    env.filters["fact"] = lambda v: explain.plain_value(v)
     return env
 
 

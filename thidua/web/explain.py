@@ -76,6 +76,22 @@ def field_labels(lr: Any) -> dict[str, tuple[str, str]]:
     return {name: (spec.label_vi, spec.unit or "") for name, spec in lr.fields.items()}
 
 
+FACT_VALUE_VI = {
+    "individual": "cá nhân",
+    "collective": "tập thể",
+    "none": "không",
+    "nam": "nam",
+    "nu": "nữ",
+}
+
+
+def plain_value(value: Any) -> str:
+    """A stored fact as an official reads it (yes/no, known codes in Vietnamese)."""
+    if isinstance(value, str):
+        return FACT_VALUE_VI.get(value, value)
+    return _value(value, "")
+
+
 def _value(value: Any, unit: str) -> str:
     if value is None:
         return "(không có)"
