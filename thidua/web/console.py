@@ -73,6 +73,13 @@ STATUS_OF: dict[RefusalCode, int] = {
     RefusalCode.INVALID: 400,
     RefusalCode.UNAVAILABLE: 503,
 }
+ROUND_ACTION_VI = {
+    "reminder": "Nhắc hạn",
+    "close": "Đóng đợt xét, thẩm định",
+    "council": "Ghi kết quả Hội đồng",
+    "approve": "Giám đốc phê duyệt",
+    "return": "Giám đốc trả lại Văn phòng",
+}
 DECISION_LABEL_VI = {
     "approve": "Đồng ý",
     "return": "Trả lại để bổ sung",
@@ -142,6 +149,13 @@ def _fmt_dt(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%d/%m/%Y %H:%M")
 
 
+def _fmt_iso(value: Any) -> str:
+    try:
+        return _fmt_dt(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "—")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -158,6 +172,8 @@ def _environment() -> Environment:
     env.filters["council_vi"] = lambda s: COUNCIL_VI.get(s, s)
     env.filters["director_vi"] = lambda s: DIRECTOR_VI.get(s, s)
     env.filters["doc_vi"] = lambda s: DOCUMENT_VI.get(s, s)
+    env.filters["round_action_vi"] = lambda s: ROUND_ACTION_VI.get(s, s)
+    env.filters["iso_dt"] = _fmt_iso
     env.filters["title_vi"] = explain.title_label
     env.filters["vnd"] = lambda n: f"{n:,}".replace(",", ".") + " đ" if n else "—"
     env.filters["urlq"] = lambda s: quote(str(s), safe="")
