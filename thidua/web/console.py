@@ -146,7 +146,7 @@ def _fmt_dt(value: datetime | None) -> str:
     if value is None:
         return "—"
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%d/%m/%Y %H:%M")
+    return value.astimezone(VN_TIME).strftime("%d/%m/%Y %H:%M")  # Vietnam time, as typed
 
 
 def _fmt_iso(value: Any) -> str:
