@@ -200,7 +200,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     env = _environment()
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     failed_signins = RateLimiter(settings.api.failed_auth_per_minute, 60.0)
-    resolver = decisions.VersionResolver()  # rules versions: the database's, then the files'
+    labels_of: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}  # by content hash
 
     async def in_session(fn: Callable[[Session], T]) -> T:
         def _run() -> T:
@@ -477,11 +477,17 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         def _load(s: Session) -> tuple[nominations.NominationDetail, dict[str, tuple[str, str]]]:
             view = nominations.get_nomination(s, sess.actor, key)
             ref = (view.evaluation or {}).get("ruleset") or {}
-            try:
-                lr = resolver.get(s, str(ref.get("id")), str(ref.get("version")))
+            which = (str(ref.get("id")), str(ref.get("version")), str(ref.get("sha256")))
+            if which in labels_of:
+                return view, labels_of[which]
+            try:  # the version that decided: the database's, else the shipped files'
+                lr = decisions.VersionResolver().get(s, which[0], which[1])
             except (LookupError, rv.RulesVersionError):
                 return view, {}  # the trace still reads, with field names for labels
-            return view, explain.field_labels(lr)
+            labels = explain.field_labels(lr)
+            if lr.sha256 == which[2]:
+                labels_of[which] = labels
+            return view, labels
 
         try:
             view, labels = await in_session(_load)

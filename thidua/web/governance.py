@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
+from rules.registry import RulesRegistry
 from thidua import policy
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
@@ -53,12 +54,15 @@ class Kit:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def decision_engine(self) -> tuple[RulesEngine, decisions.VersionResolver]:
-        """The engine and resolver used to reproduce decisions (built on first use)."""
+        """The engine (built on first use) and a resolver for this request only: a draft's
+        content may be replaced between requests, the shipped files may not."""
         with self._lock:
             if "engine" not in self._built:
                 self._built["engine"] = RulesEngine()
-                self._built["resolver"] = decisions.VersionResolver()
-            return self._built["engine"], self._built["resolver"]
+                self._built["registry"] = RulesRegistry.from_directory()
+            engine: RulesEngine = self._built["engine"]
+            registry: RulesRegistry = self._built["registry"]
+        return engine, decisions.VersionResolver(registry=registry)
 
     def rules_engine(self) -> RulesEngine:
         """One engine over the database's versions (golden cases, publishing)."""
