@@ -198,6 +198,8 @@ def _nav(actor: Actor) -> list[tuple[str, str]]:
 def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     """Add the console's pages under ``/console`` (outside the OpenAPI schema)."""
     env = _environment()
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compiled once here, not on some official's first visit
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     failed_signins = RateLimiter(settings.api.failed_auth_per_minute, 60.0)
     labels_of: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}  # by content hash
