@@ -279,6 +279,13 @@ class TestConsole:
         """A missing vote is named and the typed members and votes survive; then it is recorded."""
         s = session("thuky.hoidong")
         s.goto(f"/console/rounds/{console.state['round']}")
+        assert s.page.locator("text=Đóng đợt xét và thẩm định").count() == 0  # not offered
+        token = s.page.input_value("input[name=csrf_token] >> nth=0")
+        forged = s.page.request.post(
+            f"{console.base}/console/rounds/{console.state['round']}/decision",
+            form={"csrf_token": token, "action": "approve", "item_count": "0"},
+        )
+        assert forged.status == 403 and "Giám đốc" in forged.text()  # the workflow refuses
         members = "\n".join(
             [f"Thành viên {i}" for i in range(1, 10)] + ["Thành viên 10 (vắng, gửi phiếu)"]
         )
