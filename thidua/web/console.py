@@ -729,7 +729,14 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         sess = await require(request)
         dash = await in_session(lambda s: dashboard_data.build(s, sess.actor))
         days = dash.days_in_stage
-        in_hours = bool(days) and max(v for _, v in days) < 2
+        longest = max((v for _, v in days), default=0.0)
+        unit, factor = (
+            (" phút", 24 * 60)
+            if longest < 1 / 24
+            else (" giờ", 24)
+            if longest < 2
+            else (" ngày", 1)
+        )
         charts = {
             "stage": bar_chart(dash.by_stage, title="Hồ sơ theo bước"),
             "unit": bar_chart(dash.by_unit, title="Hồ sơ theo đơn vị", color="#3a8d3f"),
@@ -737,9 +744,9 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
                 dash.years, dash.granted, title="Danh hiệu, hình thức được tặng theo năm"
             ),
             "days": bar_chart(
-                [(label, round(v * 24, 1)) for label, v in days] if in_hours else days,
+                [(label, round(v * factor, 1)) for label, v in days],
                 title="Thời gian trung bình ở mỗi bước",
-                unit=" giờ" if in_hours else " ngày",
+                unit=unit,
                 color="#e07a1f",
             ),
         }
