@@ -206,3 +206,20 @@ class TestSetPasswordCommand:
             assert unknown.exit_code == 2 and "USERNAME" in unknown.output
         finally:
             get_settings.cache_clear()
+
+
+class TestMissingObjects:
+    async def test_unknown_objects_are_404_pages_in_vietnamese(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        """Unknown or malformed ids give a 404 page, never a traceback or a JSON error."""
+        await sign_in(http, "kiemtoan", PASSWORD)
+        for path in (
+            "/console/decisions/abc",
+            "/console/decisions/999999",
+            "/console/nominations/khong-co",
+            "/console/rules/khong-co/9",
+        ):
+            r = await http.get(path)
+            assert r.status_code == 404, path
+            assert "text/html" in r.headers["content-type"] and "Không" in r.text, path

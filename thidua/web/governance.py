@@ -183,22 +183,28 @@ def register(router: APIRouter, kit: Kit) -> None:
         return render(request, "decision.html", sess, d=detail, reproduction=reproduction)
 
     @router.get("/decisions/{decision_id}")
-    async def decision_show(request: Request, decision_id: int) -> Response:
+    async def decision_show(request: Request, decision_id: str) -> Response:
         sess = await require(request)
-        return await decision_page(request, sess, decision_id)
+        if not decision_id.isdigit():
+            return kit.refused(request, sess, decisions.DecisionNotFound())
+        return await decision_page(request, sess, int(decision_id))
 
     @router.post("/decisions/{decision_id}/reproduce")
-    async def decision_reproduce(request: Request, decision_id: int) -> Response:
+    async def decision_reproduce(request: Request, decision_id: str) -> Response:
         sess = await require(request)
+        if not decision_id.isdigit():
+            return kit.refused(request, sess, decisions.DecisionNotFound())
         try:
             await kit.check_csrf(request, sess)
             engine, resolver = kit.decision_engine()
             result = await kit.in_session(
-                lambda s: decisions.reproduce_decision(s, sess.actor, decision_id, engine, resolver)
+                lambda s: decisions.reproduce_decision(
+                    s, sess.actor, int(decision_id), engine, resolver
+                )
             )
         except Refusal as exc:
             return kit.refused(request, sess, exc)
-        return await decision_page(request, sess, decision_id, result)
+        return await decision_page(request, sess, int(decision_id), result)
 
     # ---- audit log --------------------------------------------------------------------
 
