@@ -251,6 +251,7 @@ class TestConsole:
         """An unknown movement is refused with what was typed kept; the open round waits in the
         Office's inbox; closing it (confirmed) appraises the list."""
         s = session("vanphong")
+        assert "chưa có đợt xét nào đang mở" in s.page.inner_text("main")  # the inbox says so
         s.goto("/console/rounds")
         s.page.click("text=Mở đợt xét mới")
         closes = (datetime.now(UTC) + timedelta(days=1)).astimezone(timezone(timedelta(hours=7)))

@@ -412,7 +412,21 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
                         versions.append((v, "đã duyệt, chờ công bố"))
                     elif v.status == rv.DRAFT:
                         versions.append((v, "bản nháp của anh/chị, chờ quản trị khác duyệt"))
-            return {"waiting": waiting, "rounds": my_rounds, "versions": versions}
+            open_round = any(
+                r["stage"] in (RoundStage.OPEN.value, RoundStage.OFFICE.value)
+                for r in (rounds.list_rounds(s, actor) if actor.role is Role.OFFICE else [])
+            )
+            needs_round = (
+                actor.role is Role.OFFICE
+                and not open_round
+                and any(v.stage == Stage.OFFICE_REVIEW.value for v in waiting)
+            )
+            return {
+                "waiting": waiting,
+                "rounds": my_rounds,
+                "versions": versions,
+                "needs_round": needs_round,
+            }
 
         data = await in_session(_load)
         return render(request, "inbox.html", sess, **data)
