@@ -344,6 +344,7 @@ class WebhookCursorRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
 
+
 class AuditEntryRow(Base):
     """One entry of the append-only, hash-chained audit log (see ``thidua.services.audit``)."""
 
