@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from thidua.config import PROJECT_ROOT
 from thidua.db.migrate import upgrade
 from thidua.db.models import AuditEntryRow
 from thidua.db.session import UnitOfWork, make_engine
@@ -309,6 +312,26 @@ class TestConcurrentWriters:
         for t in threads:
             t.join()
         assert errors == []
+        report = _verify(uow)
+        assert (report.ok, report.entries) == (True, 60)
+
+    def test_parallel_processes_keep_one_chain(self, db_url: str, uow: UnitOfWork) -> None:
+        """3 OS processes x 20 entries (as API, CLI and worker would): 60 entries, verified."""
+        code = (
+            "import sys\n"
+            "from thidua.db.session import UnitOfWork, make_engine\n"
+            "from thidua.services import audit\n"
+            "uow = UnitOfWork(make_engine(sys.argv[1]))\n"
+            "for i in range(20):\n"
+            "    with uow() as s:\n"
+            "        audit.record(s, action='user.created', object_type='user',\n"
+            "                     object_id=f'{sys.argv[2]}-{i}', actor=None)\n"
+        )
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code, db_url, f"p{n}"], cwd=PROJECT_ROOT)
+            for n in range(3)
+        ]
+        assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
         report = _verify(uow)
         assert (report.ok, report.entries) == (True, 60)
 
