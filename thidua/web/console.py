@@ -521,6 +521,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             error=error,
             form=form or {},
             decision_vi=DECISION_LABEL_VI,
+            may_explore=sess.actor.role in policy.DECISION_EXPLORERS,
         )
 
     @router.get("/nominations/{key}")
