@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,14 @@ tokens_app = typer.Typer(
 T = TypeVar("T")
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 STATUS_VI = {"active": "hiệu lực", "revoked": "đã thu hồi", "expired": "hết hạn"}
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit log: the operating-system account."""
+    try:
+        return f"os:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "os:unknown"
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -142,7 +151,13 @@ def users_create(
 
     view = _run(
         lambda s: auth.create_user(
-            s, username, role, unit=unit, display_name=display_name, grants=grant or ()
+            s,
+            username,
+            role,
+            unit=unit,
+            display_name=display_name,
+            grants=grant or (),
+            actor=_operator(),
         )
     )
     if as_json:
@@ -159,7 +174,7 @@ def users_deactivate(username: str) -> None:
     """Vô hiệu hóa tài khoản: mọi mã xác thực của tài khoản không còn dùng được."""
     from thidua.services import auth
 
-    view = _run(lambda s: auth.deactivate_user(s, username))
+    view = _run(lambda s: auth.deactivate_user(s, username, actor=_operator()))
     typer.echo(f"Đã vô hiệu hóa tài khoản {view.username}.")
 
 
@@ -201,7 +216,9 @@ def tokens_create(
     if not name.strip() or len(name) > 64:
         _fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
     expires = timedelta(days=expires_in_days) if expires_in_days else None
-    token, view = _run(lambda s: auth.create_token(s, username, name=name, expires_in=expires))
+    token, view = _run(
+        lambda s: auth.create_token(s, username, name=name, expires_in=expires, actor=_operator())
+    )
     typer.secho(
         f"Đã cấp mã #{view.id} ({view.prefix}…) cho {view.username}, hết hạn: "
         f"{_fmt(view.expires_at) if view.expires_at else 'không'}. "
@@ -249,5 +266,5 @@ def tokens_revoke(
     """Thu hồi một mã xác thực (theo ID hoặc tiền tố thd_xxxxxx)."""
     from thidua.services import auth
 
-    view = _run(lambda s: auth.revoke_token(s, prefix_or_id))
+    view = _run(lambda s: auth.revoke_token(s, prefix_or_id, actor=_operator()))
     typer.echo(f"Đã thu hồi mã #{view.id} ({view.prefix}…) của {view.username}.")

@@ -78,3 +78,32 @@ class TestAuditCli:
             assert result.returncode == 2, (args, result.stderr)
             assert option in result.stderr and "Traceback" not in result.stderr
         assert list(out_dir.iterdir()) == []
+
+    def test_operator_commands_are_audited_with_the_os_account(
+        self, seeded_sqlite: SeededDb
+    ) -> None:
+        """``thidua tokens create``: a token.created entry whose actor is ``os:<account>``."""
+        env = {**os.environ, "THIDUA_DATABASE__URL": seeded_sqlite.url, "THIDUA_LOG_FORMAT": "json"}
+        created = subprocess.run(
+            [THIDUA, "tokens", "create", "kiemtoan", "--name", "ci"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        items = [
+            i
+            for i in json.loads(run(seeded_sqlite, "list", "--action", "token.", "--json").stdout)[
+                "items"
+            ]
+            if (i["actor"] or "").startswith("os:")
+        ]
+        assert len(items) == 1
+        assert (items[0]["actor_role"], items[0]["after"]["user"], items[0]["after"]["name"]) == (
+            "operator",
+            "kiemtoan",
+            "ci",
+        )
+        assert created.stdout.strip() and items[0]["object_id"] in created.stdout + created.stderr

@@ -17,6 +17,8 @@ from thidua.domain import Actor, Role
 from thidua.services import audit
 
 TOKEN_PREFIX = "thd_"
+# The audit log's actor_role for accounts and tokens managed from the operator CLI.
+OPERATOR_ROLE = "operator"
 
 
 def hash_token(token: str) -> str:
@@ -24,7 +26,11 @@ def hash_token(token: str) -> str:
 
 
 def issue_token(
-    session: Session, user: UserRow, name: str = "default", expires_in: timedelta | None = None
+    session: Session,
+    user: UserRow,
+    name: str = "default",
+    expires_in: timedelta | None = None,
+    actor: str | None = None,
 ) -> str:
     """Create a token for ``user``; the plaintext is returned once and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -46,7 +52,8 @@ def issue_token(
         action="token.created",
         object_type="token",
         object_id=token_prefix(token),
-        actor=None,
+        actor=actor,
+        actor_role=OPERATOR_ROLE if actor else None,
         after={
             "user": user.username,
             "name": name,
@@ -208,6 +215,7 @@ def create_user(
     unit: str | None = None,
     display_name: str | None = None,
     grants: Sequence[str] = (),
+    actor: str | None = None,
 ) -> UserView:
     """Create an account; unit-scoped roles need ``unit`` (pipeline: ``unit`` or ``grants``)."""
     if not USERNAME_RE.match(username):
@@ -257,7 +265,8 @@ def create_user(
         action="user.created",
         object_type="user",
         object_id=username,
-        actor=None,
+        actor=actor,
+        actor_role=OPERATOR_ROLE if actor else None,
         after={
             "role": role_.value,
             "unit": unit_row.code if unit_row else None,
@@ -268,7 +277,7 @@ def create_user(
     return _view(session, user)
 
 
-def deactivate_user(session: Session, username: str) -> UserView:
+def deactivate_user(session: Session, username: str, actor: str | None = None) -> UserView:
     """Deactivate an account: none of its tokens authenticate any more."""
     user = get_user(session, username)
     if user.active:
@@ -279,7 +288,8 @@ def deactivate_user(session: Session, username: str) -> UserView:
             action="user.deactivated",
             object_type="user",
             object_id=username,
-            actor=None,
+            actor=actor,
+            actor_role=OPERATOR_ROLE if actor else None,
             before={"active": True},
             after={"active": False},
         )
@@ -299,13 +309,17 @@ def _token_view(row: ApiTokenRow) -> TokenView:
 
 
 def create_token(
-    session: Session, username: str, name: str = "default", expires_in: timedelta | None = None
+    session: Session,
+    username: str,
+    name: str = "default",
+    expires_in: timedelta | None = None,
+    actor: str | None = None,
 ) -> tuple[str, TokenView]:
     """Issue a token for an active account; the plaintext is returned once and never stored."""
     user = get_user(session, username)
     if not user.active:
         raise AuthAdminError(f"USERNAME: tài khoản '{username}' đã bị vô hiệu hóa.", "USERNAME")
-    token = issue_token(session, user, name=name, expires_in=expires_in)
+    token = issue_token(session, user, name=name, expires_in=expires_in, actor=actor)
     row = session.scalars(
         select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token))
     ).one()
@@ -319,7 +333,7 @@ def list_tokens(session: Session, username: str | None = None) -> list[TokenView
     return [_token_view(row) for row in session.scalars(query)]
 
 
-def revoke_token(session: Session, ref: str) -> TokenView:
+def revoke_token(session: Session, ref: str, actor: str | None = None) -> TokenView:
     """Revoke by id, by prefix (``thd_xxxxxx``, must be unambiguous) or by the token itself."""
     ref = ref.strip()
     rows: list[ApiTokenRow]
@@ -352,7 +366,8 @@ def revoke_token(session: Session, ref: str) -> TokenView:
             action="token.revoked",
             object_type="token",
             object_id=row.prefix,
-            actor=None,
+            actor=actor,
+            actor_role=OPERATOR_ROLE if actor else None,
             before={"revoked_at": None},
             after={"revoked_at": row.revoked_at, "user": row.user.username},
         )
