@@ -247,6 +247,30 @@ class TestConsole:
             "/console/dashboard",
         )
 
+    def test_unit_officer_resubmits_the_returned_nomination(
+        self, console: Console, session: Any
+    ) -> None:
+        """The returned nomination waits for its officer; broken JSON is refused at its line with
+        the text kept; the corrected dossier goes back to unit review."""
+        s = session("canbo.ldvl")
+        assert console.state["returned"] in s.page.content()
+        s.goto(f"/console/nominations/{console.state['returned']}")
+        facts = s.page.input_value("textarea[name=facts]")
+        broken = facts.replace('"rating"', "rating", 1)
+        s.page.fill("textarea[name=facts]", broken)
+        s.page.fill("textarea[name=evidence]", "QD-SK-2024-15.pdf")
+        s.page.click("button:has-text('Nộp lại')")
+        assert "JSON không hợp lệ ở dòng" in s.page.inner_text(".error")
+        assert s.page.input_value("textarea[name=facts]") == broken
+        assert s.page.input_value("textarea[name=evidence]") == "QD-SK-2024-15.pdf"
+        s.page.fill("textarea[name=facts]", facts)
+        s.page.fill("textarea[name=reason]", "Đã bổ sung quyết định công nhận sáng kiến")
+        s.page.click("button:has-text('Nộp lại')")
+        s.page.wait_for_url(re.compile(r".*ok=resubmit"))
+        text = s.page.inner_text("main")
+        assert "Đơn vị xét" in text and "QD-SK-2024-15.pdf" in text
+        assert "«Đã bổ sung quyết định công nhận sáng kiến»" in text
+
     def test_office_opens_and_closes_the_round(self, console: Console, session: Any) -> None:
         """An unknown movement is refused with what was typed kept; the open round waits in the
         Office's inbox; closing it (confirmed) appraises the list."""

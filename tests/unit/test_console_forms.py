@@ -126,3 +126,32 @@ def test_csv_cells_never_start_a_formula() -> None:
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("Nguyễn Văn A") == "Nguyễn Văn A" and _cell(12) == "12"
+
+
+class TestResubmitForm:
+    def test_broken_json_and_bad_facts_are_named(self) -> None:
+        """JSON errors give line and column; a wrong fact value names its field."""
+        from thidua.web.console import _resubmit_request
+
+        with pytest.raises(_FormError) as exc:
+            _resubmit_request({"facts": '{\n  "kind": "individual",\n  rating: 1\n}'})
+        assert exc.value.field == "facts" and "dòng 3" in exc.value.message
+        facts = '{"kind": "individual", "id": "NV020", "year": 2024, "rating": "GIOI"}'
+        with pytest.raises(_FormError) as exc:
+            _resubmit_request({"facts": facts})
+        assert exc.value.field == "facts" and "rating" in exc.value.message
+
+    def test_the_dossier_lines_become_evidence(self) -> None:
+        """Evidence is one document per line; empty fields are left out."""
+        from thidua.web.console import _resubmit_request
+
+        body = _resubmit_request(
+            {
+                "facts": '{"kind": "individual", "id": "NV020", "year": 2024, "rating": "HTTNV"}',
+                "achievement_report": "BCTT.pdf",
+                "evidence": "a.pdf\n\n b.pdf \n",
+                "reason": "",
+            }
+        )
+        assert body.dossier is not None and body.dossier.evidence == ["a.pdf", "b.pdf"]
+        assert body.dossier.review_minutes is None and body.reason is None

@@ -9,6 +9,7 @@ the session's CSRF token; a refused form is shown again with what was typed.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,13 @@ from thidua.logging import get_logger
 from thidua.policy import ROLE_LABEL_VI, Refusal, RefusalCode
 from thidua.services import console_auth, decisions, nominations, rounds
 from thidua.services import rules_versions as rv
-from thidua.services.lifecycle import HoldRequest, Lifecycle, ResumeRequest, ReviewRequest
+from thidua.services.lifecycle import (
+    HoldRequest,
+    Lifecycle,
+    ResubmitRequest,
+    ResumeRequest,
+    ReviewRequest,
+)
 from thidua.services.ratelimit import RateLimiter
 from thidua.services.round_commands import (
     CouncilRequest,
@@ -103,6 +110,7 @@ FLASH_VI = {
     "reject": "Đã ghi nhận không đồng ý.",
     "hold": "Đã tạm dừng xét hồ sơ.",
     "resume": "Đã tiếp tục xét hồ sơ.",
+    "resubmit": "Đã nộp lại hồ sơ; hồ sơ được đánh giá lại theo bộ tiêu chí.",
     "opened": "Đã mở đợt xét tổng hợp.",
     "closed": "Đã đóng đợt xét và thẩm định các hồ sơ.",
     "council": "Đã ghi kết quả họp và bỏ phiếu của Hội đồng; danh sách đã chuyển Giám đốc.",
@@ -482,6 +490,13 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             pass
         return allowed
 
+    def _may_resubmit(actor: Actor, view: nominations.NominationDetail) -> bool:
+        try:
+            policy.check_resubmit(actor, Stage(view.stage), view.unit)
+        except Refusal:
+            return False
+        return True
+
     async def nomination_page(
         request: Request,
         sess: console_auth.ConsoleSession,
@@ -489,6 +504,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         status: int = 200,
         error: str | None = None,
         form: dict[str, str] | None = None,
+        error_at: str | None = None,
     ) -> HTMLResponse:
         def _load(s: Session) -> tuple[nominations.NominationDetail, dict[str, tuple[str, str]]]:
             view = nominations.get_nomination(s, sess.actor, key)
@@ -522,6 +538,9 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             form=form or {},
             decision_vi=DECISION_LABEL_VI,
             may_explore=sess.actor.role in policy.DECISION_EXPLORERS,
+            may_resubmit=_may_resubmit(sess.actor, view),
+            error_at=error_at,
+            facts_json=json.dumps(view.facts, ensure_ascii=False, indent=2),
         )
 
     @router.get("/nominations/{key}")
@@ -561,6 +580,27 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
                 request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
             )
         return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok={action}", 303)
+
+    @router.post("/nominations/{key}/resubmit")
+    async def nomination_resubmit(request: Request, key: str) -> Response:
+        """The unit officer sends a returned nomination back, corrected and supplemented."""
+        sess = await require(request)
+        try:
+            form = await check_csrf(request, sess)
+        except Refusal as exc:
+            return refused(request, sess, exc)
+        try:
+            body = _resubmit_request(form)
+            await lifecycle(request).resubmit(sess.actor, key, body)
+        except _FormError as exc:
+            return await nomination_page(request, sess, key, 400, exc.message, form, exc.field)
+        except Refusal as exc:
+            if exc.code is RefusalCode.NOT_FOUND:
+                return refused(request, sess, exc)
+            return await nomination_page(
+                request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
+            )
+        return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok=resubmit", 303)
 
     # ---- rounds: Office, council, Director ---------------------------------------------
 
@@ -877,6 +917,32 @@ def _council_request(form: dict[str, str]) -> CouncilRequest:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise _FormError("ballots", f"{where}: {first['msg']}") from None
+
+
+def _resubmit_request(form: dict[str, str]) -> ResubmitRequest:
+    """The corrected facts (JSON, as shown), the supplemented dossier and the reason."""
+    try:
+        facts = json.loads(form.get("facts", ""))
+    except json.JSONDecodeError as exc:
+        raise _FormError(
+            "facts",
+            f"Thông tin kê khai: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} ({exc.msg}).",
+        ) from None
+    evidence = [line.strip() for line in form.get("evidence", "").splitlines() if line.strip()]
+    dossier = {
+        "achievement_report": form.get("achievement_report", "").strip() or None,
+        "review_minutes": form.get("review_minutes", "").strip() or None,
+        "evidence": evidence,
+    }
+    try:
+        return ResubmitRequest.model_validate(
+            {"facts": facts, "dossier": dossier, "reason": form.get("reason", "").strip() or None}
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        field = "facts" if where.startswith("facts") else where.split(".")[-1]
+        raise _FormError(field, f"{where}: {first['msg']}") from None
 
 
 def _decision_request(form: dict[str, str]) -> DecisionRequest:
