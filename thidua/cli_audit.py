@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from thidua.config import get_settings
 from thidua.logging import configure_logging
+
+if TYPE_CHECKING:
+    from thidua.services.audit import ExportCheck
 
 audit_app = typer.Typer(
     help="Nhật ký kiểm toán (chuỗi băm, chỉ ghi thêm): kiểm tra, xuất, liệt kê.",
@@ -87,8 +90,41 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
     return int(seq), digest
 
 
+def _check_file(path: Path) -> ExportCheck:
+    """Check an export file (no database); exit 2 if it cannot be read."""
+    from thidua.services import audit
+
+    try:
+        with path.open(encoding="utf-8", newline="") as text_in:
+            return audit.check_export(text_in, "csv" if path.suffix.lower() == ".csv" else "jsonl")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"FILE: không đọc được {path}: {type(exc).__name__}.", 2)
+
+
+@audit_app.command("check-file")
+def check_file_cmd(
+    file: Annotated[Path, typer.Argument(help="Tệp đã xuất (.jsonl hoặc .csv).")],
+) -> None:
+    """Kiểm tra một tệp đã xuất mà không cần CSDL: mã băm từng mục, mối nối, dòng cuối."""
+    result = _check_file(file)
+    if not result.ok:
+        _fail(f"Tệp xuất KHÔNG toàn vẹn. {result.problem}")
+    typer.echo(
+        f"Tệp xuất toàn vẹn: {result.entries} mục; mã băm cuối chuỗi lúc xuất "
+        f"{result.head_hash} (mục {result.head_seq})."
+    )
+
+
 @audit_app.command("verify")
 def verify_cmd(
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Tệp đã xuất trước đây: dùng mã băm cuối ghi trong tệp như --expect-head.",
+            show_default=False,
+        ),
+    ] = None,
     expect_head: Annotated[
         str | None,
         typer.Option(
@@ -104,6 +140,13 @@ def verify_cmd(
     from thidua.services import audit
 
     anchor = _anchor(expect_head)
+    if against is not None:
+        if anchor is not None:
+            _fail("--against: chỉ dùng một trong --against và --expect-head.", 2)
+        checked = _check_file(against)
+        if not checked.ok or checked.head_seq is None or checked.head_hash is None:
+            _fail(f"--against: tệp {against} không toàn vẹn: {checked.problem}", 2)
+        anchor = (checked.head_seq, checked.head_hash)
     report = _run(lambda s: audit.verify(s, expect=anchor))
     problem = report.problem
     if as_json:

@@ -107,3 +107,26 @@ class TestAuditCli:
             "ci",
         )
         assert created.stdout.strip() and items[0]["object_id"] in created.stdout + created.stderr
+
+    def test_an_export_kept_outside_catches_deleted_newest_entries(
+        self, seeded_sqlite: SeededDb, tmp_path: Path
+    ) -> None:
+        """check-file passes; after the newest entry is deleted, only verify --against names it."""
+        kept = tmp_path / "kept.csv"
+        assert run(seeded_sqlite, "export", "--format", "csv", "-o", str(kept)).returncode == 0
+        checked = run(seeded_sqlite, "check-file", str(kept))
+        assert checked.returncode == 0, checked.stderr
+        assert checked.stdout.startswith("Tệp xuất toàn vẹn: ")
+
+        with seeded_sqlite.uow.engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER audit_log_no_delete"))
+            last = conn.execute(sa.text("SELECT max(seq) FROM audit_log")).scalar_one()
+            conn.execute(sa.text("DELETE FROM audit_log WHERE seq = :s"), {"s": last})
+        assert run(seeded_sqlite, "verify").returncode == 0  # the chain alone cannot tell
+        caught = run(seeded_sqlite, "verify", "--against", str(kept))
+        assert caught.returncode == 1
+        assert f"Mục {last} bị xóa" in caught.stderr
+
+        kept.write_text(kept.read_text(encoding="utf-8").replace("kiemtoan", "kiemtoan9", 1))
+        forged = run(seeded_sqlite, "check-file", str(kept))
+        assert forged.returncode == 1 and "KHÔNG toàn vẹn" in forged.stderr

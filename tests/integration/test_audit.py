@@ -439,3 +439,39 @@ class TestPostgresWriterRole:
                 conn.execute(sa.text(f"DROP OWNED BY {name}"))
                 conn.execute(sa.text(f"DROP ROLE {name}"))
         assert _verify(uow).entries == 2
+
+
+class TestExportCheckedOffline:
+    """An outsider checks an export file with no database access."""
+
+    @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+    def test_intact_file_passes_and_an_edited_line_is_named(
+        self, uow: UnitOfWork, fmt: str
+    ) -> None:
+        """Every hash recomputes; editing one entry's actor in the file names its line."""
+        hashes = _append(uow, 3)
+        out = io.StringIO()
+        with uow() as session:
+            audit.export(session, out, start=None, end=None, fmt=fmt)  # type: ignore[arg-type]
+        text = out.getvalue()
+        check = audit.check_export(io.StringIO(text), fmt)  # type: ignore[arg-type]
+        assert (check.ok, check.entries, check.head_seq, check.head_hash) == (
+            True,
+            3,
+            3,
+            hashes[-1],
+        )
+        forged = text.replace("canbo.ldvl", "ke.gian", 1)
+        check = audit.check_export(io.StringIO(forged), fmt)  # type: ignore[arg-type]
+        assert check.problem is not None
+        assert check.problem.startswith("Dòng 2 (mục 1)" if fmt == "csv" else "Dòng 1 (mục 1)")
+
+    def test_dropped_line_is_named(self, uow: UnitOfWork) -> None:
+        """A line removed from a JSON-lines export: the next line no longer links."""
+        _append(uow, 3)
+        out = io.StringIO()
+        with uow() as session:
+            audit.export(session, out, start=None, end=None, fmt="jsonl")
+        lines = out.getvalue().splitlines(keepends=True)
+        check = audit.check_export(io.StringIO("".join([lines[0], *lines[2:]])), "jsonl")
+        assert check.problem is not None and "mục 3" in check.problem

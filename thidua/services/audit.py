@@ -525,3 +525,88 @@ def export(
     else:
         out.write(canonical_json(summary) + "\n")
     return summary
+
+
+# ---- checking an export without the database (for the outside party that keeps it) ----------
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    entries: int
+    head_seq: int | None
+    head_hash: str | None
+    problem: str | None  # Vietnamese, naming the line
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+_NULLABLE = ("actor", "actor_role", "workflow_id", "run_id")
+
+
+def _records(text_in: IO[str], fmt: ExportFormat) -> Iterator[tuple[int, dict[str, Any]]]:
+    if fmt == "jsonl":
+        for number, line in enumerate(text_in, start=1):
+            if line.strip():
+                yield number, json.loads(line)
+        return
+    reader = csv.DictReader(text_in)
+    for number, row in enumerate(reader, start=2):
+        if row.get("record") == "head":
+            yield number, json.loads(row.get("after") or "{}")
+            continue
+        rec: dict[str, Any] = dict(row)
+        rec["seq"] = int(rec["seq"])
+        for key in _NULLABLE:
+            rec[key] = rec[key] or None
+        for key in ("before", "after"):
+            rec[key] = json.loads(rec[key]) if rec[key] else None
+        yield number, rec
+
+
+def check_export(text_in: IO[str], fmt: ExportFormat) -> ExportCheck:
+    """Recompute every exported entry's hash and link; the last record must be the head."""
+    count, prev_hash, summary = 0, None, None
+    last_hash: str | None = None
+    try:
+        for line, rec in _records(text_in, fmt):
+            if summary is not None:
+                return ExportCheck(
+                    count, None, None, f"Dòng {line}: có dữ liệu sau dòng mã băm cuối."
+                )
+            if rec.get("record") == "head":
+                summary = rec
+                continue
+            fields = {"v": FORMAT_VERSION, **{k: rec[k] for k in CANONICAL_FIELDS if k != "v"}}
+            expected = hashlib.sha256(
+                (rec["prev_hash"] + canonical_json(fields)).encode("utf-8")
+            ).hexdigest()
+            if expected != rec["entry_hash"]:
+                return ExportCheck(
+                    count,
+                    None,
+                    None,
+                    f"Dòng {line} (mục {rec['seq']}): nội dung không khớp mã băm.",
+                )
+            if prev_hash is not None and rec["prev_hash"] != prev_hash:
+                return ExportCheck(
+                    count,
+                    None,
+                    None,
+                    f"Dòng {line} (mục {rec['seq']}): không nối vào mục đứng trước trong tệp.",
+                )
+            prev_hash = last_hash = rec["entry_hash"]
+            count += 1
+    except (ValueError, KeyError, TypeError) as exc:
+        return ExportCheck(count, None, None, f"Tệp không đúng định dạng xuất: {exc}.")
+    if summary is None:
+        return ExportCheck(count, None, None, "Thiếu dòng cuối mang mã băm cuối chuỗi.")
+    if summary.get("entries") != count or summary.get("range_end_hash") != last_hash:
+        return ExportCheck(
+            count,
+            None,
+            None,
+            "Dòng cuối không khớp các mục trong tệp (số mục hoặc mã băm cuối khoảng).",
+        )
+    return ExportCheck(count, int(summary["head_seq"]), str(summary["head_hash"]), None)
