@@ -9,16 +9,22 @@ Actions (dotted ``<object>.<verb>``; ``object_type`` is the part before the firs
 
 - ``nomination.created`` (the API stored a new nomination), ``nomination.step`` (one workflow
   step; ``after.action`` says which: submit, approve, return, reject, hold, ...),
-  ``nomination.dossier_updated``, ``nomination.alert`` (a reminder or an escalation)
+  ``nomination.dossier_updated``, ``nomination.alert`` (a reminder or an escalation),
+  ``nomination.discarded`` (created but its workflow could not be started)
 - ``evaluation.recorded`` (a rules evaluation; object = the nomination key)
 - ``round.opened``, ``round.step`` (close, council, decide...), ``round.appraised``,
-  ``council.vote_recorded`` (object_type ``round``), ``award.province_answer``,
-  ``award.revoked``
+  ``council.vote_recorded`` (object_type ``round``), ``round.decided`` (the Director's decision
+  on every item), ``award.province_answer``, ``award.revoked`` (object = ``<nomination>/<code>``)
 - ``document.issued`` (object = ``<round key>/<kind>``)
-- ``user.created``, ``user.deactivated``, ``token.created``, ``token.revoked``
+- ``user.created``, ``user.deactivated``, ``token.created``, ``token.revoked`` (from the operator
+  CLI: actor ``os:<account>``, actor_role ``operator``; object = username or token prefix)
 - ``webhook.subscription_created``, ``webhook.subscription_deactivated``
 - ``rules.version.uploaded``, ``rules.version.approved``, ``rules.version.published``,
-  ``rules.version.retired`` (rules governance)
+  ``rules.version.retired``, ``rules.version.rolled_back`` (rules governance; object
+  ``<ruleset>@<version>``)
+
+``actor`` None means the system (the worker, a deadline). ``workflow_id``/``run_id`` are set when
+the change comes from (or belongs to) a workflow.
 
 Chain. Entry ``n`` (``seq`` 1, 2, ... without gaps) stores ``prev_hash`` = the ``entry_hash`` of
 entry ``n-1`` (64 zeros for the first) and ``entry_hash = sha256(prev_hash + canonical(entry))``
@@ -35,7 +41,8 @@ latest. UNIQUE ``seq`` and UNIQUE ``prev_hash`` make a fork impossible even if t
 Protection. Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL); see migration 0005.
 Anyone able to drop the triggers can still edit rows: ``verify`` then names the first bad entry.
 Deleting the newest entries leaves a valid shorter chain: only a head hash kept outside (the last
-line of ``export``) detects that, with ``verify(expect=...)``.
+line of ``export``) detects that, with ``verify(expect=...)``; ``check_export`` checks an export
+file without the database.
 """
 
 from __future__ import annotations
