@@ -179,15 +179,6 @@ def may_take_round_step(actor: Actor, step: str, stage: RoundStage) -> bool:
     return actor.role is role and stage in stages
 
 
-# Who reads the hash-chained audit log (and its exports) and who is offered the decision
-# explorer in the console (the decisions service scopes unit roles to their units anyway).
-AUDIT_READERS = frozenset({Role.AUDITOR})
+# Who is offered the decision explorer in the console (the decisions service scopes unit roles
+# to their units anyway).
 DECISION_EXPLORERS = frozenset({Role.AUDITOR, Role.RULES_ADMIN, Role.DIRECTOR, Role.OFFICE})
-
-
-def check_audit_read(actor: Actor) -> None:
-    if actor.role not in AUDIT_READERS:
-        raise Refusal(
-            RefusalCode.FORBIDDEN,
-            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được xem nhật ký kiểm toán.",
-        )

@@ -23,7 +23,7 @@ PASSWORD = "mat-khau-rat-dai-1"
 @pytest.fixture
 def db(seeded_sqlite: SeededDb) -> SeededDb:
     with seeded_sqlite.uow() as session:
-        for user in ("truongphong.ldvl", "vanphong", "kiemtoan"):
+        for user in ("truongphong.ldvl", "vanphong", "kiemtoan", "quantri.quydinh1"):
             console_auth.set_password(session, user, PASSWORD)
     return seeded_sqlite
 
@@ -66,7 +66,7 @@ class TestPasswords:
         """The database holds the scrypt hash, never the password."""
         with db.uow() as session:
             rows = session.scalars(select(UserPasswordRow.password_hash)).all()
-        assert len(rows) == 3 and all(PASSWORD not in h for h in rows)
+        assert len(rows) == 4 and all(PASSWORD not in h for h in rows)
 
     def test_a_deactivated_account_cannot_sign_in(self, db: SeededDb) -> None:
         """Credentials of a deactivated account resolve to nobody."""
@@ -162,11 +162,17 @@ class TestSignInPages:
         page = await http.get("/console/dashboard")
         assert page.status_code == 200 and page.text.count('<svg class="chart"') == 4
 
-    async def test_the_audit_log_is_for_auditors_only(self, http: httpx.AsyncClient) -> None:
-        """A unit head gets 403 on the audit log; an auditor sees its verification status."""
+    async def test_the_audit_log_follows_the_api_readers(self, http: httpx.AsyncClient) -> None:
+        """As in the API: a unit head gets 403; a rules admin lists entries without running the
+        verification; an auditor sees the chain verified."""
         await sign_in(http, "truongphong.ldvl", PASSWORD)
         r = await http.get("/console/audit")
         assert r.status_code == 403 and "nhật ký kiểm toán" in r.text
+        assert (await http.get("/console/audit/export")).status_code == 403
+        http.cookies.clear()
+        await sign_in(http, "quantri.quydinh1", PASSWORD)
+        r = await http.get("/console/audit")
+        assert r.status_code == 200 and "Chỉ kiểm toán viên" in r.text
         http.cookies.clear()
         await sign_in(http, "kiemtoan", PASSWORD)
         r = await http.get("/console/audit")

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from thidua import policy
+from thidua.api.audit import LIST_ROLES as AUDIT_LIST_ROLES
 from thidua.config import Settings
 from thidua.db.session import UnitOfWork
 from thidua.domain import (
@@ -195,7 +196,7 @@ def _nav(actor: Actor) -> list[tuple[str, str]]:
         items.append((f"{PREFIX}/rounds", "Đợt xét"))
     if actor.role in policy.DECISION_EXPLORERS:
         items.append((f"{PREFIX}/decisions", "Quyết định"))
-    if actor.role in policy.AUDIT_READERS:
+    if actor.role in AUDIT_LIST_ROLES:
         items.append((f"{PREFIX}/audit", "Nhật ký"))
     if actor.role in (Role.RULES_ADMIN, Role.AUDITOR):
         items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
