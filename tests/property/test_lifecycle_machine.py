@@ -13,8 +13,9 @@ README's "Who may do what" table and the stage diagram, not from ``thidua.policy
 - after every step our database and the workflow agree (stage, every step), and the audit chain
   verifies.
 
-Bounded in ``make test`` (12 examples of up to 25 steps); ``THIDUA_CRASH_SCALE=full`` or
-``THIDUA_PROPERTY_PROFILE=thorough`` runs 60 examples of up to 40 steps.
+Bounded in ``make test`` (12 examples of up to 25 steps, SQLite); ``THIDUA_CRASH_SCALE=full`` or
+``THIDUA_PROPERTY_PROFILE=thorough`` runs 60 examples of up to 40 steps (with full scale, on
+SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SeededDb, fast_settings
-from tests.crash.stack import actors, add_staff, assert_audit_chain_verifies, eligible_facts
+from tests.crash.stack import (
+    actors,
+    add_staff,
+    assert_audit_chain_verifies,
+    backends,
+    eligible_facts,
+)
 from thidua.db.models import NominationRow, NominationStepRow
 from thidua.domain import Actor, NominationStatus
 from thidua.policy import Refusal, RefusalCode
@@ -59,7 +66,8 @@ from thidua.services.lifecycle import (
 )
 from workflows.nomination import NominationWorkflow
 
-pytestmark = pytest.mark.slow
+# SQLite in make test; both SQLite and PostgreSQL with THIDUA_CRASH_SCALE=full.
+pytestmark = [pytest.mark.slow, backends("sqlite")]
 
 T = TypeVar("T")
 
@@ -381,13 +389,20 @@ class LifecycleMachine(RuleBasedStateMachine):
 
 
 @pytest.fixture
+def seeded_db(db_url: str) -> Iterator[SeededDb]:
+    db = SeededDb(db_url)
+    yield db
+    db.uow.engine.dispose()
+
+
+@pytest.fixture
 def world(
-    temporal_env: WorkflowEnvironment, seeded_sqlite: SeededDb, task_queue: str, rules_engine: Any
+    temporal_env: WorkflowEnvironment, seeded_db: SeededDb, task_queue: str, rules_engine: Any
 ) -> Iterator[World]:
     """A worker (real activities, rules, database) running in its own event loop thread."""
     from worker import build_worker
 
-    db = seeded_sqlite
+    db = seeded_db
     per_unit = 2 * PROFILE.max_examples * PROFILE.stateful_step_count
     codes: dict[str, list[str]] = {u: [] for u in UNITS}
     for code, unit in add_staff(db.uow, "PBT", per_unit * len(UNITS), spread=UNITS):
