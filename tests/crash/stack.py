@@ -9,8 +9,9 @@ API and CLI call) or the HTTP API, and reads our database directly for the check
 ``Driver`` carries nominations through the lifecycle with a planned script each, retrying a step
 only when the workflow shows it was not applied (a call cut off by a crash may or may not have
 been). ``check_consistent`` is what every crash test asserts at the end: every nomination in the
-state its script leads to, in the database and in the workflow alike, each step, evaluation and
-webhook delivery recorded exactly once, and the audit chain verifies.
+state its script leads to, in the database and in the workflow alike, each step and evaluation
+recorded exactly once, in the audit log too (``check_audit``); ``check_deliveries`` does the same
+for webhook deliveries and ``assert_audit_chain_verifies`` walks the hash chain.
 """
 
 from __future__ import annotations
@@ -289,7 +290,7 @@ def eligible_facts(code: str, **extra: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Step:
-    """One human step: who does what; ``after`` is the number of workflow steps it follows."""
+    """One human step of a script: who does what (a review decision, or a resubmission)."""
 
     user: str
     kind: str  # review | resubmit
