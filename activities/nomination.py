@@ -89,6 +89,8 @@ class NominationActivities:
                 facts=data.facts,
                 run_id=activity.info().workflow_run_id if activity.in_activity() else None,
                 repin=data.repin,
+                requested_by=data.requested_by,
+                reason=data.reason,
             )
         log.info(
             "criteria evaluated",

@@ -216,6 +216,9 @@ class EvaluateCriteriaInput(BaseModel):
     phase: str
     # Re-pin the nomination to the evaluated version (an admin's explicit re-evaluation).
     repin: bool = False
+    # Who asked for a re-evaluation and why: audited with the evaluation, in its transaction.
+    requested_by: Actor | None = None
+    reason: str | None = None
 
 
 class StageAlertKind(StrEnum):

@@ -364,6 +364,8 @@ class NominationWorkflow:
                     pinned=input.ruleset,
                     phase="reevaluation",
                     repin=True,
+                    requested_by=input.actor,
+                    reason=input.reason,
                 ),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,

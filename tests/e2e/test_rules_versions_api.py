@@ -159,6 +159,14 @@ class TestGovernanceApi:
                 select(AuditEntryRow).where(AuditEntryRow.action == "nomination.reevaluated")
             ).all()
             assert [a.object_id for a in audited] == [key]
+            # Written with the evaluation (same transaction), naming the admin and the old pin.
+            entry = audited[0]
+            assert (entry.actor, entry.actor_role) == (ADMIN1, "rules_admin")
+            assert entry.before["ruleset"]["version"] == "1"
+            assert entry.after["ruleset"]["version"] == "2"
+            assert entry.after["phase"] == "reevaluation"
+            assert entry.after["reason"] == "Áp dụng 9 tháng"
+            assert entry.workflow_id == row.workflow_id
         # Applying again finds nothing left to re-evaluate (idempotent).
         r = await api.call(ADMIN1, "POST", "/v1/rules/reevaluations:apply", target)
         assert r.json()["items"] == []

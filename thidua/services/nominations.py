@@ -366,11 +366,14 @@ def record_evaluation(
     facts: dict[str, Any],
     run_id: str | None = None,
     repin: bool = False,
+    requested_by: Actor | None = None,
+    reason: str | None = None,
 ) -> bool:
     """Store one rules evaluation and pin the nomination to its ruleset version.
 
     The first evaluation pins; later ones keep the pin unless ``repin`` (an admin's explicit
-    re-evaluation under another version).
+    re-evaluation under another version, audited as ``nomination.reevaluated`` naming the admin
+    ``requested_by``, in this same transaction).
     """
     row = _require_row(session, nomination_id)
     if session.scalars(
@@ -395,7 +398,17 @@ def record_evaluation(
             evaluated_at=now,
         )
     )
-    before = {"status": row.status, "titles": row.titles, "proposals": row.proposals}
+    before: dict[str, Any] = {
+        "status": row.status,
+        "titles": row.titles,
+        "proposals": row.proposals,
+    }
+    if repin:
+        before["ruleset"] = {
+            "id": row.ruleset_id,
+            "version": row.ruleset_version,
+            "sha256": row.ruleset_sha256,
+        }
     row.status = decision["status"]
     row.titles = list(decision.get("titles", []))
     row.proposals = list(decision.get("proposals", []))
@@ -405,22 +418,26 @@ def record_evaluation(
         row.ruleset_sha256 = ruleset["sha256"]
     row.updated_at = now
     session.flush()
+    after: dict[str, Any] = {
+        "phase": phase,
+        "idempotency_key": idempotency_key,
+        "ruleset": {k: ruleset.get(k) for k in ("id", "version", "sha256")},
+        "status": decision["status"],
+        "titles": row.titles,
+        "proposals": row.proposals,
+        "facts": facts,
+    }
+    if repin:
+        after["reason"] = reason
     audit.record(
         session,
-        action="evaluation.recorded",
+        action="nomination.reevaluated" if repin else "evaluation.recorded",
         object_type="nomination",
         object_id=nomination_id,
-        actor=None,
+        actor=requested_by.username if requested_by else None,
+        actor_role=requested_by.role.value if requested_by else None,
         before=before,
-        after={
-            "phase": phase,
-            "idempotency_key": idempotency_key,
-            "ruleset": {k: ruleset.get(k) for k in ("id", "version", "sha256")},
-            "status": decision["status"],
-            "titles": row.titles,
-            "proposals": row.proposals,
-            "facts": facts,
-        },
+        after=after,
         workflow_id=row.workflow_id,
         run_id=run_id,
     )

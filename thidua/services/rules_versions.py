@@ -1153,24 +1153,5 @@ async def apply_reevaluation(
             item.applied = False
             item.error = "Hồ sơ đã kết thúc quy trình."
             continue
-        item.applied = True
-
-        def _record(item: ReevaluationItem = item) -> None:
-            with uow() as session:
-                _audit(
-                    session,
-                    "nomination.reevaluated",
-                    item.nomination,
-                    actor,
-                    {"ruleset": f"{target.id}@{item.current.version}", **item.current.model_dump()},
-                    {
-                        "ruleset": f"{target.id}@{target.version}",
-                        "sha256": target.sha256,
-                        "reason": body.reason,
-                        **item.proposed.model_dump(),
-                    },
-                    object_type="nomination",
-                )
-
-        await asyncio.to_thread(_record)
+        item.applied = True  # audited by the evaluation activity, in its own transaction
     return plan
