@@ -194,7 +194,7 @@ def users_set_password(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
-    _run(lambda s: console_auth.set_password(s, username, password))
+    _run(lambda s: console_auth.set_password(s, username, password, actor=_operator()))
     typer.echo(f"Đã đặt mật khẩu cho tài khoản {username}; các phiên đăng nhập cũ đã kết thúc.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -13,8 +14,8 @@ from sqlalchemy import select
 
 from tests.conftest import SeededDb, fast_settings
 from thidua.api.app import create_app
-from thidua.db.models import ConsoleSessionRow, UserPasswordRow
-from thidua.services import console_auth
+from thidua.db.models import AuditEntryRow, ConsoleSessionRow, UserPasswordRow
+from thidua.services import audit, console_auth
 from thidua.services.auth import AuthAdminError, deactivate_user
 
 PASSWORD = "mat-khau-rat-dai-1"
@@ -202,6 +203,17 @@ class TestSetPasswordCommand:
             assert "giamdoc" in ok.output and PASSWORD not in ok.output
             with seeded_sqlite.uow() as session:
                 assert console_auth.check_credentials(session, "giamdoc", PASSWORD) is not None
+                # Audited with the operator, never with the password or its hash.
+                entry = session.scalars(
+                    select(AuditEntryRow)
+                    .where(AuditEntryRow.action == "user.password_set")
+                    .where(AuditEntryRow.object_id == "giamdoc")
+                    .order_by(AuditEntryRow.seq.desc())
+                ).first()
+                assert entry is not None and (entry.actor or "").startswith("os:")
+                assert entry.actor_role == "operator"
+                assert PASSWORD not in json.dumps([entry.before, entry.after])
+                assert audit.verify(session).ok
             short = runner.invoke(
                 users_app, ["set-password", "giamdoc", "--password-stdin"], input="ngan\n"
             )

@@ -16,7 +16,7 @@ Actions (dotted ``<object>.<verb>``; ``object_type`` is the part before the firs
   ``council.vote_recorded`` (object_type ``round``), ``round.decided`` (the Director's decision
   on every item), ``award.province_answer``, ``award.revoked`` (object = ``<nomination>/<code>``)
 - ``document.issued`` (object = ``<round key>/<kind>``)
-- ``user.created``, ``user.deactivated``, ``token.created``, ``token.revoked`` (from the operator
+- ``user.created``, ``user.deactivated``, ``user.password_set``, ``token.created``, ``token.revoked`` (from the operator
   CLI: actor ``os:<account>``, actor_role ``operator``; object = username or token prefix)
 - ``webhook.subscription_created``, ``webhook.subscription_deactivated``
 - ``rules.version.uploaded``, ``rules.version.approved``, ``rules.version.published``,

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from thidua.db.models import ConsoleSessionRow, UserPasswordRow, UserRow
 from thidua.domain import Actor
-from thidua.services.auth import AuthAdminError, actor_for_user, get_user
+from thidua.services import audit
+from thidua.services.auth import OPERATOR_ROLE, AuthAdminError, actor_for_user, get_user
 from thidua.services.seed import SampleAccountToken
 
 SCRYPT_N = 2**14
@@ -85,8 +86,12 @@ def check_new_password(password: str) -> None:
         raise AuthAdminError(f"PASSWORD: mật khẩu dài quá {MAX_PASSWORD_LENGTH} ký tự.", "PASSWORD")
 
 
-def set_password(session: Session, username: str, password: str) -> None:
-    """Set (or replace) an account's console password; its open sessions are ended."""
+def set_password(session: Session, username: str, password: str, actor: str | None = None) -> None:
+    """Set (or replace) an account's console password; its open sessions are ended.
+
+    Audited as ``user.password_set`` (never with the password or its hash); ``actor`` is the
+    operator (``os:<account>``), None for the sample data.
+    """
     check_new_password(password)
     user = get_user(session, username)
     now = datetime.now(UTC)
@@ -100,6 +105,15 @@ def set_password(session: Session, username: str, password: str) -> None:
         row.updated_at = now
     session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.user_id == user.id))
     session.flush()
+    audit.record(
+        session,
+        action="user.password_set",
+        object_type="user",
+        object_id=user.username,
+        actor=actor,
+        actor_role=OPERATOR_ROLE if actor else None,
+        after={"replaced": row is not None, "sessions_ended": True},
+    )
 
 
 def demo_password() -> str:
