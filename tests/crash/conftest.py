@@ -11,7 +11,7 @@ from tests.conftest import SeededDb
 from tests.crash.stack import Stack, stack_for
 
 # The subprocess worker and the round driver of the consolidation crash test, reused here.
-from tests.workflows.conftest import ns_client  # noqa: F401
+from tests.workflows.conftest import h, make_harness, ns_client  # noqa: F401
 from tests.workflows.test_consolidation_crash import driver, worker, worker_env  # noqa: F401
 
 

@@ -461,17 +461,23 @@ class Driver:
             self.steps_done += 1
 
     async def _steps_count(self, key: str) -> int:
-        """How many steps the workflow has applied (waits for a worker to answer the query)."""
-        deadline = time.monotonic() + 60
+        """How many steps the workflow has applied, once it has left ``submitted``."""
+        deadline = time.monotonic() + 180
+        last: NominationStatus | None = None
         while time.monotonic() < deadline:
             st = await self.status(key)
             if st is not None and st.stage is not Stage.SUBMITTED:
                 return len(st.steps)
+            last = st or last
             await asyncio.sleep(0.3)
-        raise AssertionError(f"{key}: the workflow did not answer its status query in 60 s")
+        seen = f"stage {last.stage.value}, {len(last.steps)} steps" if last else "no answer"
+        raise AssertionError(f"{key}: the workflow did not leave 'submitted' in 180 s ({seen})")
 
 
-async def run_plans(driver: Driver, plans: Sequence[Plan], in_flight: int) -> None:
+IN_FLIGHT = 100  # nominations in flight at once, whatever the size of the run
+
+
+async def run_plans(driver: Driver, plans: Sequence[Plan], in_flight: int = IN_FLIGHT) -> None:
     sem = asyncio.Semaphore(in_flight)
     await asyncio.gather(*(driver.run(p, sem) for p in plans))
 

@@ -65,7 +65,7 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     plans = [plan_for(i, code, unit) for i, (code, unit) in enumerate(staff)]
     client = await connect_client(stack.settings.temporal)
     driver = Driver(client, crash_db.uow, stack.settings)
-    run = asyncio.create_task(run_plans(driver, plans, in_flight=N))
+    run = asyncio.create_task(run_plans(driver, plans, in_flight=min(N, 100)))
     total = sum(1 + len(p.steps) for p in plans)
     try:
         await wait_progress(driver, int(total * 0.4), run)
@@ -94,7 +94,9 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
                 )
             )
 
-    await poll(statuses, lambda c: c.get("delivered", 0) == counts["steps"], within=120)
+    # One delivery workflow per event: ~20 a second on this server at best.
+    within = 120 + counts["steps"] / 5
+    await poll(statuses, lambda c: c.get("delivered", 0) == counts["steps"], within=within)
     assert check_deliveries(crash_db.uow, sub.id) == Counter({"delivered": counts["steps"]})
     # At least once to the receiver (it deduplicates by X-Thidua-Event-Id).
     assert len(receiver.received) == counts["steps"]

@@ -196,8 +196,16 @@ class Lifecycle:
                 raise Refusal(
                     RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
                 ) from None
-            with self.uow() as session:
-                nominations.delete_unstarted_nomination(session, key)
+            # A call cut off mid-way (the server went down) may still have started the workflow:
+            # remove the row only when the workflow is known not to exist, else its steps would
+            # find no nomination and the workflow would be stuck (tests/crash/test_server_crash).
+            try:
+                started = await self._workflow_exists(key)
+            except RPCError:
+                started = True  # unknown: keep the row; submitting again completes it
+            if not started:
+                with self.uow() as session:
+                    nominations.delete_unstarted_nomination(session, key)
             log.error("workflow start failed", nomination=key, error=str(exc))
             raise Refusal(
                 RefusalCode.UNAVAILABLE, "Không kết nối được máy chủ quy trình; hãy thử lại sau."
