@@ -218,6 +218,12 @@ class TestConsole:
         s.goto(f"/console/nominations/{console.state['strong']}")
         text = s.page.inner_text("main")
         assert "Giải thích theo bộ tiêu chí" in text and "Đủ điều kiện" in text
+        # Long fact labels must not squeeze the values into a one-letter column.
+        narrowest = s.page.evaluate(
+            "Math.min(...[...document.querySelectorAll('dl.kv dd')]"
+            ".map(e => e.getBoundingClientRect().width))"
+        )
+        assert narrowest >= 120, f"a value column is only {narrowest}px wide at 1366px"
         assert "Chiến sĩ thi đua cơ sở" in text and "Yêu cầu" in text and "Thực tế" in text
         s.page.click("button[value=approve]")
         s.page.wait_for_url(re.compile(r".*ok=approve"))
