@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from tests.conftest import SeededDb, fast_settings
 from thidua.api.app import create_app
-from thidua.db.models import NominationRow, NominationStepRow
+from thidua.db.models import IdempotencyRow, NominationRow, NominationStepRow
 from thidua.sample_data import STAFF
 
 
@@ -258,6 +258,30 @@ class TestIdempotency:
         r2 = await api.call("canbo.gdnn", "POST", "/v1/nominations", body, headers=headers)
         assert (r1.status_code, r2.status_code) == (201, 201)
         assert count_rows(api.db, NominationRow) == 2
+
+    async def test_review_retried_after_a_lost_answer_is_not_applied_twice(self, api: Api) -> None:
+        """The answer of a keyed review was lost before the API remembered it: the retry with
+        the same key reaches the workflow with the same update id and gets the first outcome,
+        not a refusal and not a second step; without a key it is refused."""
+        r = await api.call("canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")))
+        key = r.json()["id"]
+        approve = {"decision": "approve"}
+        headers = {"Idempotency-Key": "duyet-don-vi-001"}
+        path = f"/v1/nominations/{key}/review"
+        first = await api.call("truongphong.ldvl", "POST", path, approve, headers=headers)
+        assert first.status_code == 200 and first.json()["stage"] == "office_review"
+        steps = count_rows(api.db, NominationStepRow)
+        with api.db.uow() as session:  # as if the API died before storing the answer
+            session.execute(delete(IdempotencyRow))
+        again = await api.call("truongphong.ldvl", "POST", path, approve, headers=headers)
+        assert again.status_code == 200, again.text
+        assert again.json()["stage"] == "office_review"
+        assert "Idempotent-Replayed" not in again.headers
+        assert count_rows(api.db, NominationStepRow) == steps
+        unkeyed = await api.call("truongphong.ldvl", "POST", path, approve)
+        # Unkeyed, the same call is a new request: the unit head may no longer act at this stage.
+        assert unkeyed.status_code == 403 and unkeyed.json()["code"] == "forbidden"
+        assert count_rows(api.db, NominationStepRow) == steps
 
 
 class TestListing:

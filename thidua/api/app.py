@@ -21,7 +21,7 @@ from thidua import __version__
 from thidua.api.audit import audit_router
 from thidua.api.bulk import bulk_router
 from thidua.api.decisions import decisions_router
-from thidua.api.idempotency import idempotent
+from thidua.api.idempotency import idempotent, update_id_for
 from thidua.api.openapi_errors import add_problem_responses
 from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
 from thidua.api.rules import install_rules_routes
@@ -233,28 +233,44 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
 
     @app.post("/v1/nominations/{nomination_id}/review", tags=["nominations"])
     async def review(
-        nomination_id: str, body: ReviewRequest, actor: ActorDep, lc: LifecycleDep
+        nomination_id: str,
+        body: ReviewRequest,
+        actor: ActorDep,
+        lc: LifecycleDep,
+        request: Request,
     ) -> nominations.NominationDetail:
         """Xét hồ sơ ở bước hiện tại: approve (đồng ý), return (trả lại), reject (không đồng ý)."""
-        return await lc.review(actor, nomination_id, body)
+        return await lc.review(actor, nomination_id, body, update_id_for(request))
 
     @app.post("/v1/nominations/{nomination_id}/resubmit", tags=["nominations"])
     async def resubmit(
-        nomination_id: str, body: ResubmitRequest, actor: ActorDep, lc: LifecycleDep
+        nomination_id: str,
+        body: ResubmitRequest,
+        actor: ActorDep,
+        lc: LifecycleDep,
+        request: Request,
     ) -> nominations.NominationDetail:
-        return await lc.resubmit(actor, nomination_id, body)
+        return await lc.resubmit(actor, nomination_id, body, update_id_for(request))
 
     @app.post("/v1/nominations/{nomination_id}/hold", tags=["nominations"])
     async def hold(
-        nomination_id: str, body: HoldRequest, actor: ActorDep, lc: LifecycleDep
+        nomination_id: str,
+        body: HoldRequest,
+        actor: ActorDep,
+        lc: LifecycleDep,
+        request: Request,
     ) -> nominations.NominationDetail:
-        return await lc.hold(actor, nomination_id, body)
+        return await lc.hold(actor, nomination_id, body, update_id_for(request))
 
     @app.post("/v1/nominations/{nomination_id}/resume", tags=["nominations"])
     async def resume(
-        nomination_id: str, body: ResumeRequest, actor: ActorDep, lc: LifecycleDep
+        nomination_id: str,
+        body: ResumeRequest,
+        actor: ActorDep,
+        lc: LifecycleDep,
+        request: Request,
     ) -> nominations.NominationDetail:
-        return await lc.resume(actor, nomination_id, body)
+        return await lc.resume(actor, nomination_id, body, update_id_for(request))
 
     @app.get("/v1/events", tags=["events"])
     async def events(

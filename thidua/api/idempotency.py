@@ -33,6 +33,20 @@ def _principal(request: Request) -> str | None:
     return hashlib.sha256(auth.encode("utf-8")).hexdigest()
 
 
+def update_id_for(request: Request) -> str | None:
+    """The workflow update id for a POST carrying an Idempotency-Key (scoped like the key).
+
+    The middleware replays answers it has remembered; this covers the gap where the update ran
+    but its answer was lost (the API died, the connection dropped): the retry reaches the
+    workflow with the same update id and gets the first outcome instead of a second step.
+    """
+    key = request.headers.get(HEADER)
+    principal = _principal(request)
+    if not key or principal is None or len(key) > MAX_KEY_LENGTH:
+        return None
+    return f"idem:{principal[:32]}:{key}"
+
+
 def _find(uow: UnitOfWork, principal: str, key: str) -> IdempotencyRow | None:
     with uow() as session:
         return session.scalars(

@@ -232,9 +232,16 @@ class Lifecycle:
         policy.require_visible(actor, ref.unit)
         return ref
 
-    async def _update(self, key: str, method: Any, arg: BaseModel) -> NominationStatus:
+    async def _update(
+        self, key: str, method: Any, arg: BaseModel, update_id: str | None = None
+    ) -> NominationStatus:
+        """Run a workflow update. With ``update_id`` (derived from the caller's Idempotency-Key)
+        a retry of a call whose answer was lost gets the first update's outcome from Temporal
+        instead of a "wrong stage" refusal, and never applies the step twice."""
         try:
-            result: NominationStatus = await self._handle(key).execute_update(method, arg)
+            result: NominationStatus = await self._handle(key).execute_update(
+                method, arg, id=update_id
+            )
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):
@@ -251,7 +258,7 @@ class Lifecycle:
         return result
 
     async def review(
-        self, actor: Actor, key: str, body: ReviewRequest
+        self, actor: Actor, key: str, body: ReviewRequest, update_id: str | None = None
     ) -> nominations.NominationDetail:
         ref = await self._authorize(actor, key)
         if body.decision is Decision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
@@ -260,17 +267,19 @@ class Lifecycle:
             key,
             NominationWorkflow.review,
             ReviewNominationInput(actor=actor, decision=body.decision, reason=body.reason),
+            update_id,
         )
         return await asyncio.to_thread(self.read, actor, key)
 
     async def resubmit(
-        self, actor: Actor, key: str, body: ResubmitRequest
+        self, actor: Actor, key: str, body: ResubmitRequest, update_id: str | None = None
     ) -> nominations.NominationDetail:
         await self._authorize(actor, key)
         await self._update(
             key,
             NominationWorkflow.resubmit,
             ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
+            update_id,
         )
         if body.dossier is not None:
             await asyncio.to_thread(
@@ -278,15 +287,20 @@ class Lifecycle:
             )
         return await asyncio.to_thread(self.read, actor, key)
 
-    async def hold(self, actor: Actor, key: str, body: HoldRequest) -> nominations.NominationDetail:
+    async def hold(
+        self, actor: Actor, key: str, body: HoldRequest, update_id: str | None = None
+    ) -> nominations.NominationDetail:
         await self._authorize(actor, key)
         await self._update(
-            key, NominationWorkflow.hold, HoldNominationInput(actor=actor, reason=body.reason)
+            key,
+            NominationWorkflow.hold,
+            HoldNominationInput(actor=actor, reason=body.reason),
+            update_id,
         )
         return await asyncio.to_thread(self.read, actor, key)
 
     async def resume(
-        self, actor: Actor, key: str, body: ResumeRequest
+        self, actor: Actor, key: str, body: ResumeRequest, update_id: str | None = None
     ) -> nominations.NominationDetail:
         await self._authorize(actor, key)
         facts = _facts_dict(body.facts) if body.facts is not None else None
@@ -294,6 +308,7 @@ class Lifecycle:
             key,
             NominationWorkflow.resume,
             ResumeNominationInput(actor=actor, reason=body.reason, facts=facts),
+            update_id,
         )
         return await asyncio.to_thread(self.read, actor, key)
 
