@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from thidua.config import get_settings
-from thidua.logging import configure_logging
+from thidua.cli_db import fail as _fail
+from thidua.cli_db import run_in_db
 
 if TYPE_CHECKING:
     from thidua.services.audit import ExportCheck
@@ -30,37 +28,16 @@ T = TypeVar("T")
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    from thidua.db.session import UnitOfWork, make_engine
-
-    settings = get_settings()
-    configure_logging("WARNING", settings.log_format)
-    engine = make_engine(settings.database.url)
-    try:
-        with UnitOfWork(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _run(fn: Callable[[Session], T]) -> T:
     """Run ``fn`` in one transaction; bad input exits 2, database trouble exits 1 (no traceback)."""
     from thidua.services.audit import AuditError
 
-    try:
-        with _session() as session:
-            return fn(session)
-    except AuditError as exc:
-        _fail(str(exc), 2)
-    except SQLAlchemyError as exc:
-        url = get_settings().database.url.split("@")[-1]
-        _fail(f"không đọc được nhật ký kiểm toán trong CSDL {url}: {type(exc).__name__}.")
+    return run_in_db(
+        fn,
+        AuditError,
+        str,
+        "không đọc được nhật ký kiểm toán trong CSDL {url}: {error}.",
+    )
 
 
 def _date(value: str | None, option: str) -> date | None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from thidua.config import get_settings
-from thidua.logging import configure_logging
+from thidua.cli_db import fail as _fail
+from thidua.cli_db import run_in_db
 
 users_app = typer.Typer(
     help="Tài khoản người dùng (thao tác trực tiếp trên CSDL).", no_args_is_help=True
@@ -36,40 +34,16 @@ def _operator() -> str:
         return "os:unknown"
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    from thidua.db.session import UnitOfWork, make_engine
-
-    settings = get_settings()
-    configure_logging("WARNING", settings.log_format)
-    engine = make_engine(settings.database.url)
-    try:
-        with UnitOfWork(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _run(fn: Callable[[Session], T]) -> T:
     """Run ``fn`` in one transaction; bad input exits 2, database trouble exits 1 (no traceback)."""
     from thidua.services.auth import AuthAdminError
 
-    try:
-        with _session() as session:
-            return fn(session)
-    except AuthAdminError as exc:
-        _fail(exc.message, 2)
-    except SQLAlchemyError as exc:
-        url = get_settings().database.url.split("@")[-1]
-        _fail(
-            f"không truy cập được cơ sở dữ liệu ({url}): {type(exc).__name__}. "
-            "Đã chạy 'thidua db upgrade' chưa?"
-        )
+    return run_in_db(
+        fn,
+        AuthAdminError,
+        lambda exc: exc.message if isinstance(exc, AuthAdminError) else str(exc),
+        "không truy cập được cơ sở dữ liệu ({url}): {error}. Đã chạy 'thidua db upgrade' chưa?",
+    )
 
 
 def _fmt(value: datetime | None) -> str:

@@ -192,7 +192,7 @@ class TestSetPasswordCommand:
         from thidua.config import get_settings
 
         monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
-        monkeypatch.setattr("thidua.cli_users.configure_logging", lambda *a, **k: None)
+        monkeypatch.setattr("thidua.cli_db.configure_logging", lambda *a, **k: None)
         get_settings.cache_clear()
         runner = CliRunner()
         try:

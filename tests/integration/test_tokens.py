@@ -32,7 +32,7 @@ runner = CliRunner()
 def db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededDb]:
     monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
     # The CLI configures logging to CliRunner's stderr, closed after each invoke: keep it global-free.
-    monkeypatch.setattr("thidua.cli_users.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("thidua.cli_db.configure_logging", lambda *a, **k: None)
     get_settings.cache_clear()
     yield seeded_sqlite
     get_settings.cache_clear()
