@@ -1,13 +1,11 @@
 """FastAPI application: authentication, request ids, problem details, the /v1 routes."""
 
 import base64
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
-import structlog
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
@@ -21,9 +19,10 @@ from thidua import __version__
 from thidua.api.audit import audit_router
 from thidua.api.bulk import bulk_router
 from thidua.api.decisions import decisions_router
-from thidua.api.idempotency import idempotent, update_id_for
+from thidua.api.idempotency import update_id_for
+from thidua.api.middleware import RequestContextMiddleware
 from thidua.api.openapi_errors import add_problem_responses
-from thidua.api.problems import http_handler, problem, refusal_handler, validation_handler
+from thidua.api.problems import http_handler, refusal_handler, validation_handler
 from thidua.api.rules import install_rules_routes
 from thidua.api.security import Authenticator
 from thidua.config import Settings
@@ -101,34 +100,12 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id[:64])
-        length = request.headers.get("content-length")
-        limit = (
-            settings.api.max_batch_body_bytes
-            if request.url.path.endswith(":batch")
-            else settings.api.max_body_bytes
-        )
-        if length and length.isdigit() and int(length) > limit:
-            return problem(413, "too_large", f"Nội dung vượt quá {limit} byte.")
-        try:
-            response = await idempotent(request, call_next, uow)
-        except Exception:
-            log.exception("unhandled error", path=request.url.path)
-            response = problem(500, "internal_error", "Lỗi hệ thống; mã yêu cầu " + request_id[:64])
-        response.headers["X-Request-ID"] = request_id[:64]
-        log.info(
-            "request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-        )
-        return response
+    app.add_middleware(
+        RequestContextMiddleware,
+        uow=uow,
+        max_body_bytes=settings.api.max_body_bytes,
+        max_batch_body_bytes=settings.api.max_batch_body_bytes,
+    )
 
     def lifecycle(request: Request) -> Lifecycle:
         lc: Lifecycle = request.app.state.lifecycle

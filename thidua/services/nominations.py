@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, String, cast, select
+from sqlalchemy import Select, String, bindparam, cast, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from thidua.db.models import (
     EvaluationRow,
@@ -115,12 +115,34 @@ def _view(row: NominationRow) -> dict[str, Any]:
     }
 
 
-def _by_key(session: Session, key: str) -> NominationRow | None:
-    return session.scalars(select(NominationRow).where(NominationRow.key == key)).one_or_none()
+# Statements on the hot paths (every read and every recorded step), built once with bound
+# parameters: building and hashing a statement costs more than running it on SQLite.
+_BY_KEY = select(NominationRow).where(NominationRow.key == bindparam("key"))
+_BY_KEY_WITH_CODES = _BY_KEY.options(
+    joinedload(NominationRow.unit), joinedload(NominationRow.movement)
+)
+_STEPS = (
+    select(NominationStepRow)
+    .where(NominationStepRow.nomination_id == bindparam("nomination_id"))
+    .order_by(NominationStepRow.seq)
+)
+_LATEST_EVALUATION = (
+    select(EvaluationRow)
+    .where(EvaluationRow.nomination_id == bindparam("nomination_id"))
+    .order_by(EvaluationRow.id.desc())
+    .limit(1)
+)
 
 
-def _require_row(session: Session, key: str) -> NominationRow:
-    row = _by_key(session, key)
+def _by_key(session: Session, key: str, with_codes: bool = False) -> NominationRow | None:
+    """The nomination ``key``; ``with_codes`` joins its unit and movement (for views) instead
+    of loading each lazily on first access."""
+    query = _BY_KEY_WITH_CODES if with_codes else _BY_KEY
+    return session.scalars(query, {"key": key}).one_or_none()
+
+
+def _require_row(session: Session, key: str, with_codes: bool = False) -> NominationRow:
+    row = _by_key(session, key, with_codes)
     if row is None:
         raise NotFound()
     return row
@@ -482,19 +504,10 @@ def record_stage_alert(session: Session, data: RecordStageAlertInput) -> bool:
 
 
 def get_nomination(session: Session, actor: Actor, key: str) -> NominationDetail:
-    row = _require_row(session, key)
+    row = _require_row(session, key, with_codes=True)
     require_visible(actor, row.unit.code)
-    steps = session.scalars(
-        select(NominationStepRow)
-        .where(NominationStepRow.nomination_id == row.id)
-        .order_by(NominationStepRow.seq)
-    )
-    evaluation = session.scalars(
-        select(EvaluationRow)
-        .where(EvaluationRow.nomination_id == row.id)
-        .order_by(EvaluationRow.id.desc())
-        .limit(1)
-    ).first()
+    steps = session.scalars(_STEPS, {"nomination_id": row.id})
+    evaluation = session.scalars(_LATEST_EVALUATION, {"nomination_id": row.id}).first()
     return NominationDetail(
         **_view(row),
         facts=row.facts,

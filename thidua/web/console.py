@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +25,8 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from thidua import policy
 from thidua.api.audit import LIST_ROLES as AUDIT_LIST_ROLES
@@ -66,6 +68,10 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 PREFIX = "/console"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 MAX_FORM_FIELDS = 60_000
 COOKIE = "thidua_session"
 LOGIN_CSRF_COOKIE = "thidua_login_csrf"
@@ -831,24 +837,33 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     async def _redirect(_: Request, exc: Redirect) -> Response:
         return RedirectResponse(exc.url, 303)
 
-    @app.middleware("http")
-    async def server_timing(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if not request.url.path.startswith(PREFIX):
-            return await call_next(request)
+    app.add_middleware(ConsoleHeadersMiddleware)
+
+
+class ConsoleHeadersMiddleware:
+    """Security and cache headers plus ``Server-Timing`` on console pages (pure ASGI: the API
+    routes pass straight through at no cost)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'"
-        )
-        response.headers["Cache-Control"] = (
-            "no-store" if "/static/" not in request.url.path else "max-age=3600"
-        )
-        return response
+        static = "/static/" in scope["path"]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Content-Security-Policy"] = CSP
+                headers["Cache-Control"] = "max-age=3600" if static else "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 # ---- form parsing (errors name the field, so the page can point at it) --------------------
