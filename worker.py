@@ -106,6 +106,7 @@ async def start_webhook_dispatcher(client: Client, settings: Settings) -> None:
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run the worker until ``stop`` is set (or forever), then shut it down cleanly."""
+    from thidua.runtime import freeze_startup_heap
     from thidua.temporal import connect_client, ensure_search_attributes
 
     client = await connect_client(settings.temporal)
@@ -115,6 +116,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         worker = build_worker(client, settings, uow, executor)
         log.info("worker started", task_queue=settings.temporal.task_queue)
         await start_webhook_dispatcher(client, settings)
+        freeze_startup_heap()
         async with worker:
             await (stop.wait() if stop else asyncio.Event().wait())
         log.info("worker stopped")

@@ -40,6 +40,7 @@ from thidua.services.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
+from thidua.runtime import freeze_startup_heap
 from thidua.services.ratelimit import RateLimiter
 from thidua.services.round_commands import (
     CouncilRequest,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         temporal = client or await connect_client(settings.temporal)
         app.state.lifecycle = Lifecycle(temporal, uow, settings)
         app.state.rounds = Rounds(temporal, uow, settings)
+        freeze_startup_heap()
         yield
 
     app = FastAPI(
