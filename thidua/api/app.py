@@ -30,6 +30,7 @@ from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
+from thidua.runtime import freeze_startup_heap
 from thidua.services import nominations, rounds, webhooks
 from thidua.services.events import EventPage, events_after
 from thidua.services.lifecycle import (
@@ -40,7 +41,6 @@ from thidua.services.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
-from thidua.runtime import freeze_startup_heap
 from thidua.services.ratelimit import RateLimiter
 from thidua.services.round_commands import (
     CouncilRequest,
