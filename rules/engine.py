@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -96,6 +97,7 @@ class RulesEngine:
         self._registry = registry
         self._runner = DurableRunner()
         self._explainers: dict[tuple[str, str, str], Explainer] = {}
+        self._prepared: dict[tuple[str, str, str], _Prepared] = {}
         self._lock = threading.Lock()
 
     @property
@@ -132,6 +134,22 @@ class RulesEngine:
             with self._lock:
                 ex = self._explainers.setdefault(key, Explainer(lr.ruleset))
         return ex
+
+    def _prepare(self, lr: LoadedRuleset) -> _Prepared:
+        """What every evaluation with ``lr`` reuses (built once per version and hash)."""
+        key = (lr.id, lr.version, lr.sha256)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            explainer = self.explainer(lr)
+            prepared = _Prepared(
+                explainer=explainer,
+                ref=RulesetRef(id=lr.id, version=lr.version, sha256=lr.sha256),
+                derived_names=tuple(f.name for f in lr.ruleset.fields.values() if f.derived),
+                title_order=tuple(lr.ruleset.titles),
+                outcomes=explainer.outcomes,
+            )
+            self._prepared[key] = prepared
+        return prepared
 
     def durable_definition(self, lr: LoadedRuleset) -> dict[str, Any]:
         """The compiled durable_rules JSON ruleset (for inspection and tests)."""
@@ -214,9 +232,8 @@ class RulesEngine:
             models.append(model)
             all_values.append(extract(model, thematic))
         fired_by_durable = self._runner.fired_many(lr.ruleset, all_values)
-        explainer = self.explainer(lr)
-        ref = RulesetRef(id=lr.id, version=lr.version, sha256=lr.sha256)
-        derived_names = [f.name for f in lr.ruleset.fields.values() if f.derived]
+        prepared = self._prepare(lr)
+        explainer = prepared.explainer
         out: list[Decision] = []
         for model, values, durable in zip(models, all_values, fired_by_durable, strict=True):
             traces, ours = explainer.explain(values)
@@ -225,60 +242,66 @@ class RulesEngine:
                     f"{lr.id}@{lr.version}: durable_rules fired {sorted(durable)}, "
                     f"our evaluation {sorted(ours)} for nominee {model.id}"
                 )
-            out.append(
-                self._decision(lr, ref, model, values, traces, durable, derived_names, as_of)
-            )
+            out.append(_decision(prepared, model, values, traces, durable, as_of))
         return out
 
-    def _decision(
-        self,
-        lr: LoadedRuleset,
-        ref: RulesetRef,
-        model: IndividualFacts | CollectiveFacts,
-        values: dict[str, Value],
-        traces: list[RuleTrace],
-        fired: set[str],
-        derived_names: list[str],
-        as_of: dt.date | None,
-    ) -> Decision:
-        hold = disq = False
-        granted: set[str] = set()
-        proposed: set[str] = set()
-        outcomes = self.explainer(lr).outcomes
-        for rule_id in fired:
-            kind, target = outcomes[rule_id]
-            if kind == "hold":
-                hold = True
-            elif kind == "disqualify":
-                disq = True
-            elif kind == "grant":
-                granted.add(target or "")
-            else:
-                proposed.add(target or "")
-        order = list(lr.ruleset.titles)
-        titles = [c for c in order if c in granted]
-        proposals = [c for c in order if c in proposed]
-        withheld: list[str] = []
-        if hold or disq:
-            withheld = titles + proposals
-            titles, proposals = [], []
-        if hold:
-            status = DecisionStatus.ON_HOLD
-        elif titles or proposals:
-            status = DecisionStatus.ELIGIBLE
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    explainer: Explainer
+    ref: RulesetRef
+    derived_names: tuple[str, ...]
+    title_order: tuple[str, ...]
+    outcomes: dict[str, tuple[str, str | None]]
+
+
+def _decision(
+    prepared: _Prepared,
+    model: IndividualFacts | CollectiveFacts,
+    values: dict[str, Value],
+    traces: list[RuleTrace],
+    fired: set[str],
+    as_of: dt.date | None,
+) -> Decision:
+    """The Decision for one nominee from its traces and the rules that fired."""
+    hold = disq = False
+    granted: set[str] = set()
+    proposed: set[str] = set()
+    outcomes = prepared.outcomes
+    for rule_id in fired:
+        kind, target = outcomes[rule_id]
+        if kind == "hold":
+            hold = True
+        elif kind == "disqualify":
+            disq = True
+        elif kind == "grant":
+            granted.add(target or "")
         else:
-            status = DecisionStatus.NOT_ELIGIBLE
-        return Decision.model_construct(
-            id=model.id,
-            kind=model.kind,
-            year=model.year,
-            status=status,
-            titles=titles,
-            proposals=proposals,
-            withheld=withheld,
-            ruleset=ref,
-            as_of=as_of,
-            rules=traces,
-            facts=model.model_dump(),
-            derived={n: values[n] for n in derived_names if n in values},
-        )
+            proposed.add(target or "")
+    order = prepared.title_order
+    titles = [c for c in order if c in granted]
+    proposals = [c for c in order if c in proposed]
+    withheld: list[str] = []
+    if hold or disq:
+        withheld = titles + proposals
+        titles, proposals = [], []
+    if hold:
+        status = DecisionStatus.ON_HOLD
+    elif titles or proposals:
+        status = DecisionStatus.ELIGIBLE
+    else:
+        status = DecisionStatus.NOT_ELIGIBLE
+    return Decision.model_construct(
+        id=model.id,
+        kind=model.kind,
+        year=model.year,
+        status=status,
+        titles=titles,
+        proposals=proposals,
+        withheld=withheld,
+        ruleset=prepared.ref,
+        as_of=as_of,
+        rules=traces,
+        facts=model.model_dump(),
+        derived={n: values[n] for n in prepared.derived_names if n in values},
+    )

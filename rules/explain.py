@@ -223,6 +223,10 @@ class _Plan:
     reason: ReasonFn
     reason_nested: ReasonFn
     messages: dict[tuple[tuple[Any, Any], ...], tuple[str, str]]
+    # The names whose values this rule's trace depends on (each leaf's field and field_ref).
+    reads: tuple[str, ...]
+    # Finished traces by (typed values read, requires held): see Explainer.explain.
+    traces: dict[tuple[Any, ...], tuple[RuleTrace, bool]]
 
 
 def _combiner(node: Node) -> Callable[[list[bool]], bool]:
@@ -289,6 +293,10 @@ class Explainer:
             reason=self.fmt.node_fn(rule.when),
             reason_nested=self.fmt.node_fn(rule.when, True),
             messages={},
+            reads=tuple(
+                name for lf in rule.leaves for name in (lf.field, lf.field_ref) if name is not None
+            ),
+            traces={},
         )
 
     def verdicts(self, values: dict[str, Value]) -> set[str]:
@@ -306,7 +314,15 @@ class Explainer:
         return fired
 
     def explain(self, values: dict[str, Value]) -> tuple[list[RuleTrace], set[str]]:
-        """Every rule's trace (in display order) and the ids of the rules that fired."""
+        """Every rule's trace (in display order) and the ids of the rules that fired.
+
+        A rule's trace is a function of the values it reads and of which required titles are
+        already granted, so finished traces are memoised per rule on exactly that key. The
+        key pairs each value with its type: ``1``, ``1.0`` and ``True`` are equal in Python but
+        not in the stored JSON, and a decision must reproduce byte for byte. Memoised traces
+        are shared between decisions: they are read-only by contract (nothing in the service
+        edits a trace; decisions are stored and compared as JSON).
+        """
         kind: str = values["kind"]  # type: ignore[assignment]
         granted: set[str] = set()
         fired: set[str] = set()
@@ -323,67 +339,91 @@ class Explainer:
                     "message_en": en,
                 }
                 continue
-            conds: list[ConditionTrace] = []
-            passed: list[bool] = []
-            for field, op, value, param, ref, path, fn in plan.leaves:
-                actual = values[field]
-                expected = values[ref] if ref is not None else value
-                ok_leaf = fn(actual, expected)
-                passed.append(ok_leaf)
-                conds.append(
-                    {
-                        "field": field,
-                        "operator": op,
-                        "expected": expected,
-                        "actual": actual,
-                        "passed": ok_leaf,
-                        "param": param,
-                        "field_ref": ref,
-                        "path": path,
-                    }
-                )
-            ok = plan.combine(passed)
-            missing: list[str] = []
-            for code in rule.requires:
-                has = code in granted
-                if not has:
-                    missing.append(code)
-                conds.append(
-                    {
-                        "field": f"granted.{code}",
-                        "operator": "eq",
-                        "expected": True,
-                        "actual": has,
-                        "passed": has,
-                        "param": None,
-                        "field_ref": None,
-                        "path": "requires",
-                    }
-                )
-            if ok and not missing:
+            read = [values[name] for name in plan.reads]
+            key: tuple[Any, ...] | None = (
+                tuple([(v.__class__, v) for v in read]),
+                tuple([code in granted for code in rule.requires]),
+            )
+            try:
+                hit = plan.traces.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable value (a list): no memo for this one
+                key, hit = None, None
+            if hit is None:
+                hit = self._trace(plan, values, granted)
+                if key is not None and len(plan.traces) < _MEMO_MAX:
+                    plan.traces[key] = hit
+            trace, ok = hit
+            if ok:
                 fired.add(rule.id)
                 if rule.target is not None:
                     granted.add(rule.target)
-                vi, en = plan.fired
-                outcome: RuleOutcome = "fired"
-            else:
-                # the message depends only on the conditions' values: memoise it per rule
-                key = tuple([(c["actual"], c["expected"]) for c in conds])
-                msgs = plan.messages.get(key)
-                if msgs is None:
-                    msgs = self._why_not(plan, conds, missing)
-                    if len(plan.messages) < _MEMO_MAX:
-                        plan.messages[key] = msgs
-                vi, en = msgs
-                outcome = "not_fired"
-            traces[rule.id] = {
-                **plan.base,  # type: ignore[typeddict-item]
-                "outcome": outcome,
-                "conditions": conds,
-                "message_vi": vi,
-                "message_en": en,
-            }
+            traces[rule.id] = trace
         return [traces[r.id] for r in self.display], fired
+
+    def _trace(
+        self, plan: _Plan, values: dict[str, Value], granted: set[str]
+    ) -> tuple[RuleTrace, bool]:
+        """One applicable rule's trace, and whether it fires."""
+        rule = plan.rule
+        conds: list[ConditionTrace] = []
+        passed: list[bool] = []
+        for field, op, value, param, ref, path, fn in plan.leaves:
+            actual = values[field]
+            expected = values[ref] if ref is not None else value
+            ok_leaf = fn(actual, expected)
+            passed.append(ok_leaf)
+            conds.append(
+                {
+                    "field": field,
+                    "operator": op,
+                    "expected": expected,
+                    "actual": actual,
+                    "passed": ok_leaf,
+                    "param": param,
+                    "field_ref": ref,
+                    "path": path,
+                }
+            )
+        ok = plan.combine(passed)
+        missing: list[str] = []
+        for code in rule.requires:
+            has = code in granted
+            if not has:
+                missing.append(code)
+            conds.append(
+                {
+                    "field": f"granted.{code}",
+                    "operator": "eq",
+                    "expected": True,
+                    "actual": has,
+                    "passed": has,
+                    "param": None,
+                    "field_ref": None,
+                    "path": "requires",
+                }
+            )
+        fires = ok and not missing
+        if fires:
+            vi, en = plan.fired
+            outcome: RuleOutcome = "fired"
+        else:
+            # the message depends only on the conditions' values: memoise it per rule
+            key = tuple([(c["actual"], c["expected"]) for c in conds])
+            msgs = plan.messages.get(key)
+            if msgs is None:
+                msgs = self._why_not(plan, conds, missing)
+                if len(plan.messages) < _MEMO_MAX:
+                    plan.messages[key] = msgs
+            vi, en = msgs
+            outcome = "not_fired"
+        trace: RuleTrace = {
+            **plan.base,  # type: ignore[typeddict-item]
+            "outcome": outcome,
+            "conditions": conds,
+            "message_vi": vi,
+            "message_en": en,
+        }
+        return trace, fires
 
     def _why_not(
         self, plan: _Plan, conds: list[ConditionTrace], missing: list[str]
