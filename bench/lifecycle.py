@@ -394,6 +394,7 @@ async def run_ours(
     from thidua.db.session import UnitOfWork, make_engine
     from thidua.domain import Decision
     from thidua.policy import Refusal, RefusalCode
+    from thidua.runtime import freeze_startup_heap
     from thidua.services.lifecycle import (
         Lifecycle,
         NominationSubmission,
@@ -442,6 +443,7 @@ async def run_ours(
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, uow, executor, engine)
+        freeze_startup_heap()  # as worker.run_worker does
         async with worker:
             await _drive(result, indexes, one)
     uow.engine.dispose()
@@ -457,6 +459,8 @@ async def run_baseline(
     name: str = "baseline",
 ) -> RunResult:
     from temporalio.worker import Worker
+
+    from thidua.runtime import freeze_startup_heap
 
     result = RunResult(name, len(indexes), concurrency)
     run_id = time.monotonic_ns()
@@ -498,6 +502,7 @@ async def run_baseline(
             max_concurrent_activities=16,  # as build_worker
             sticky_queue_schedule_to_start_timeout=timedelta(seconds=2),
         )
+        freeze_startup_heap()  # the same for both runs
         async with worker:
             await _drive(result, indexes, one)
     return result
