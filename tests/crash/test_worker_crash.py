@@ -36,7 +36,9 @@ from thidua.temporal import connect_client
 pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("postgres")]
 
 N = scaled(100, 1000)
-KILL_AT = (0.12, 0.45, 0.75)  # fractions of all human steps done when the worker is killed
+# When the worker is killed: after this fraction of all human steps, and once a nomination
+# stands at this stage (the stages are passed through quickly, so the kill waits for one).
+KILL_AT = ((0.12, "unit_review"), (0.45, "office_review"), (0.75, "director_review"))
 
 
 def stage_counts(db: SeededDb, prefix: str) -> Counter[str]:
@@ -61,10 +63,14 @@ async def test_worker_sigkill_with_nominations_in_flight_loses_nothing(
     total = sum(1 + len(p.steps) for p in plans)
     seen_at_kill: list[Counter[str]] = []
     try:
-        for fraction in KILL_AT:
+        for fraction, stage in KILL_AT:
             await wait_progress(driver, int(total * fraction), run)
+            counts = stage_counts(crash_db, "CRW")
+            while not counts[stage] and not run.done():
+                await asyncio.sleep(0.02)
+                counts = stage_counts(crash_db, "CRW")
             assert not run.done(), "the run finished before the worker could be killed"
-            seen_at_kill.append(stage_counts(crash_db, "CRW"))
+            seen_at_kill.append(counts)
             stack.worker.kill()
             await asyncio.sleep(0.5)
             stack.worker.start()
