@@ -490,7 +490,7 @@ def _load(r: dict[str, Any]) -> list[str]:
         ("**RSS of the API after**", f"**{r['rss_mb']['api']} MB**"),
     ]
     return [
-        "The load test of `make test` (`tests/load/test_load.py`) at this size: each nomination "
+        "The load test (`tests/load/test_load.py`; `make test` runs it with 300) at this size: each nomination "
         "submitted by its unit officer and approved by its unit head, the Office and the "
         "Director over HTTP; then the database and each workflow's result are compared (every "
         "step and evaluation once, audit chain verified). RSS is read from `/proc/<pid>/status` "
