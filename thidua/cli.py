@@ -183,6 +183,7 @@ def api() -> None:
 
     from thidua.api.app import create_app
     from thidua.db.session import UnitOfWork, make_engine
+    from thidua.runtime import freeze_startup_heap
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -194,6 +195,7 @@ def api() -> None:
         log_config=None,
         access_log=False,
     )
+    freeze_startup_heap()  # the API process only (not apps built in tests)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(uvicorn.Server(config).serve())
 

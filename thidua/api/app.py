@@ -30,7 +30,6 @@ from thidua.db.session import UnitOfWork
 from thidua.domain import Actor, NominationStatus, Stage
 from thidua.logging import get_logger
 from thidua.policy import Refusal, RefusalCode
-from thidua.runtime import freeze_startup_heap
 from thidua.services import nominations, rounds, webhooks
 from thidua.services.events import EventPage, events_after
 from thidua.services.lifecycle import (
@@ -88,7 +87,6 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         temporal = client or await connect_client(settings.temporal)
         app.state.lifecycle = Lifecycle(temporal, uow, settings)
         app.state.rounds = Rounds(temporal, uow, settings)
-        freeze_startup_heap()
         yield
 
     app = FastAPI(
