@@ -246,6 +246,37 @@ class RulesEngine:
         return out
 
 
+def classify(
+    fired: Iterable[str], outcomes: dict[str, tuple[str, str | None]], order: Iterable[str]
+) -> tuple[DecisionStatus, list[str], list[str], list[str]]:
+    """Status, titles, proposals and withheld titles from the ids of the rules that fired.
+
+    ``outcomes`` maps a rule id to its (kind, target); ``order`` is the ruleset's title order.
+    A hold or a disqualification withholds every title and proposal; a hold wins.
+    """
+    hold = disq = False
+    granted: set[str] = set()
+    proposed: set[str] = set()
+    for rule_id in fired:
+        kind, target = outcomes[rule_id]
+        if kind == "hold":
+            hold = True
+        elif kind == "disqualify":
+            disq = True
+        elif kind == "grant":
+            granted.add(target or "")
+        else:
+            proposed.add(target or "")
+    titles = [c for c in order if c in granted]
+    proposals = [c for c in order if c in proposed]
+    if hold or disq:
+        status = DecisionStatus.ON_HOLD if hold else DecisionStatus.NOT_ELIGIBLE
+        return status, [], [], titles + proposals
+    if titles or proposals:
+        return DecisionStatus.ELIGIBLE, titles, proposals, []
+    return DecisionStatus.NOT_ELIGIBLE, [], [], []
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     explainer: Explainer
@@ -264,33 +295,7 @@ def _decision(
     as_of: dt.date | None,
 ) -> Decision:
     """The Decision for one nominee from its traces and the rules that fired."""
-    hold = disq = False
-    granted: set[str] = set()
-    proposed: set[str] = set()
-    outcomes = prepared.outcomes
-    for rule_id in fired:
-        kind, target = outcomes[rule_id]
-        if kind == "hold":
-            hold = True
-        elif kind == "disqualify":
-            disq = True
-        elif kind == "grant":
-            granted.add(target or "")
-        else:
-            proposed.add(target or "")
-    order = prepared.title_order
-    titles = [c for c in order if c in granted]
-    proposals = [c for c in order if c in proposed]
-    withheld: list[str] = []
-    if hold or disq:
-        withheld = titles + proposals
-        titles, proposals = [], []
-    if hold:
-        status = DecisionStatus.ON_HOLD
-    elif titles or proposals:
-        status = DecisionStatus.ELIGIBLE
-    else:
-        status = DecisionStatus.NOT_ELIGIBLE
+    status, titles, proposals, withheld = classify(fired, prepared.outcomes, prepared.title_order)
     return Decision.model_construct(
         id=model.id,
         kind=model.kind,

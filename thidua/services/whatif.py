@@ -32,6 +32,7 @@ from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from rules.catalogue import extract
+from rules.engine import classify
 from rules.errors import FactsError
 from rules.explain import Explainer, RuleTrace, _Formatter
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, parse_facts
@@ -346,26 +347,8 @@ def outcome_of(
     fired: Iterable[str], outcomes: dict[str, tuple[str, str | None]], order: Sequence[str]
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Status, titles and proposals from the fired rules (the engine's own semantics)."""
-    hold = disq = False
-    granted: set[str] = set()
-    proposed: set[str] = set()
-    for rule_id in fired:
-        kind, target = outcomes[rule_id]
-        if kind == "hold":
-            hold = True
-        elif kind == "disqualify":
-            disq = True
-        elif kind == "grant":
-            granted.add(target or "")
-        else:
-            proposed.add(target or "")
-    if hold:
-        return "on_hold", (), ()
-    if disq:
-        return "not_eligible", (), ()
-    titles = tuple(c for c in order if c in granted)
-    proposals = tuple(c for c in order if c in proposed)
-    return ("eligible" if titles or proposals else "not_eligible"), titles, proposals
+    status, titles, proposals, _ = classify(fired, outcomes, order)
+    return status.value, tuple(titles), tuple(proposals)
 
 
 class _Evaluator:
