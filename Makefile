@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.report
 
 openapi: $(STAMP)
-	$(BIN)/python -m thidua.api.openapi docs/openapi.json
+	$(BIN)/python -m thidua.entrypoints.api.openapi docs/openapi.json
 
 # Re-record the workflow histories replayed by the tests, after a deliberate workflow change
 # (changes to running workflows need workflow.patched(); see README).

@@ -18,8 +18,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
 from activities.webhooks import WebhookActivities
+from thidua.adapters.db.session import UnitOfWork, make_engine
 from thidua.config import Settings, get_settings
-from thidua.db.session import UnitOfWork, make_engine
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
 from workflows.nomination import NominationWorkflow
@@ -61,7 +61,7 @@ def build_worker(
     sys.dont_write_bytecode = False
     engine = rules_engine
     if engine is None:  # the governed versions in the database (seeded by migration 0006)
-        from thidua.services.rules_versions import db_engine
+        from thidua.app.rules_versions import db_engine
 
         engine = db_engine(uow)
     acts = NominationActivities(uow, engine)
@@ -106,8 +106,8 @@ async def start_webhook_dispatcher(client: Client, settings: Settings) -> None:
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run the worker until ``stop`` is set (or forever), then shut it down cleanly."""
-    from thidua.runtime import freeze_startup_heap
-    from thidua.temporal import connect_client, ensure_search_attributes
+    from thidua.adapters.temporal.client import connect_client, ensure_search_attributes
+    from thidua.entrypoints.runtime import freeze_startup_heap
 
     client = await connect_client(settings.temporal)
     await ensure_search_attributes(client, settings.temporal.namespace)

@@ -19,22 +19,21 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from thidua.domain import (
-    Actor,
-    Decision,
+from thidua.app import audit, rounds
+from thidua.domain.nominations import (
     EvaluationSummary,
     HoldNominationInput,
+    ReviewDecision,
     ReviewNominationInput,
-    Role,
-    RoundActivityInput,
     RulesetRef,
 )
+from thidua.domain.roles import Actor, Role
+from thidua.domain.rounds import RoundActivityInput
 from thidua.logging import get_logger
-from thidua.services import audit, rounds
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
-    from thidua.db.session import UnitOfWork
+    from thidua.adapters.db.session import UnitOfWork
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -126,7 +125,7 @@ class ConsolidationActivities:
     @_heartbeating
     async def appraise_round(self, data: RoundActivityInput) -> dict[str, int]:
         """Close: gather, appraise across nominations, return/hold what must go back."""
-        from thidua.appraisal import Candidate, PastInitiativeUse, appraise
+        from thidua.domain.appraisal import Candidate, PastInitiativeUse, appraise
 
         def _appraise() -> tuple[dict[str, Any], list[rounds.CandidateRecord]]:
             with self._uow() as session:
@@ -169,7 +168,7 @@ class ConsolidationActivities:
                     wf,
                     _review(),
                     ReviewNominationInput(
-                        actor=office, decision=Decision.RETURN, reason=result["reason_vi"]
+                        actor=office, decision=ReviewDecision.RETURN, reason=result["reason_vi"]
                     ),
                     f"{prefix}:{result['key']}:return",
                 )
@@ -190,7 +189,7 @@ class ConsolidationActivities:
     @_heartbeating
     async def record_council(self, data: RoundActivityInput) -> dict[str, int]:
         """Record the council's ballots; CSTDCS needs the share of ALL members set in the rules file."""
-        from thidua.appraisal import Appraisal, recompute_after_vote, tally, vote_threshold
+        from thidua.domain.appraisal import Appraisal, recompute_after_vote, tally, vote_threshold
 
         council = data.council
         if council is None:
@@ -282,7 +281,7 @@ class ConsolidationActivities:
             raise _invalid("decision: thiếu quyết định của Giám đốc.")
 
         def _apply() -> _Finalized:
-            from thidua.services.round_documents import generate_round_documents
+            from thidua.app.round_documents import generate_round_documents
 
             rejections: dict[tuple[str, str | None], str] = {
                 (r.nomination, r.title): r.reason for r in decision.reject
@@ -369,7 +368,7 @@ class ConsolidationActivities:
                     _review(),
                     ReviewNominationInput(
                         actor=office,
-                        decision=Decision.APPROVE,
+                        decision=ReviewDecision.APPROVE,
                         evaluation=summary,
                         reason=f"Đợt xét {data.round_key}: Hội đồng đề nghị",
                     ),
@@ -379,7 +378,9 @@ class ConsolidationActivities:
                     wf,
                     _review(),
                     ReviewNominationInput(
-                        actor=decision.actor, decision=Decision.APPROVE, reason=decision.reason
+                        actor=decision.actor,
+                        decision=ReviewDecision.APPROVE,
+                        reason=decision.reason,
                     ),
                     f"{prefix}:{key}:director-approve",
                 )
@@ -391,7 +392,7 @@ class ConsolidationActivities:
                     _review(),
                     ReviewNominationInput(
                         actor=office,
-                        decision=Decision.REJECT,
+                        decision=ReviewDecision.REJECT,
                         reason=reason or reasons.get(key) or "Không được đề nghị khen thưởng",
                     ),
                     f"{prefix}:{key}:office-reject",

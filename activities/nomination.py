@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from thidua.domain import (
+from thidua.app import nominations
+from thidua.domain.nominations import (
     EvaluateCriteriaInput,
     EvaluationSummary,
     RecordStageAlertInput,
@@ -19,11 +20,10 @@ from thidua.domain import (
     RulesetRef,
 )
 from thidua.logging import get_logger
-from thidua.services import nominations
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
-    from thidua.db.session import UnitOfWork
+    from thidua.adapters.db.session import UnitOfWork
 
 log = get_logger(__name__)
 

@@ -9,11 +9,11 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from thidua.app import webhooks
 from thidua.logging import get_logger
-from thidua.services import webhooks
 
 if TYPE_CHECKING:
-    from thidua.db.session import UnitOfWork
+    from thidua.adapters.db.session import UnitOfWork
 
 log = get_logger(__name__)
 TIMEOUT = httpx.Timeout(10.0)

@@ -97,7 +97,7 @@ class Service:
     def start(self, timeout: float = 120) -> float:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "thidua.cli", "up"],
+            [sys.executable, "-m", "thidua.entrypoints.cli", "up"],
             cwd=self.root,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -133,7 +133,7 @@ class Service:
 
 def unit_officers() -> dict[str, str]:
     """Unit code -> username of its unit officer (sample accounts)."""
-    from thidua.sample_data import ACCOUNTS
+    from thidua.app.sample_data import ACCOUNTS
 
     return {a.unit_code: a.username for a in ACCOUNTS if a.role == "unit_officer" and a.unit_code}
 
@@ -146,10 +146,10 @@ def prepare(svc: Service, count: int, units: list[str]) -> None:
     """Migrate, load the sample Department, write the tokens file, add ``count`` bench staff."""
     from sqlalchemy import select
 
-    from thidua.db.migrate import upgrade
-    from thidua.db.models import StaffRow, UnitRow
-    from thidua.db.session import UnitOfWork, make_engine
-    from thidua.services.seed import load_sample_data, write_sample_tokens
+    from thidua.adapters.db.migrate import upgrade
+    from thidua.adapters.db.models import StaffRow, UnitRow
+    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.app.seed import load_sample_data, write_sample_tokens
 
     svc.var.mkdir(parents=True, exist_ok=True)
     upgrade(svc.db_url)

@@ -260,11 +260,11 @@ SERVER_ARG_FIXES: list[str] = []
 def server_args(settings: Any) -> list[str]:
     """``embedded_server_args`` plus ``--headless``, search attribute types corrected.
 
-    thidua.temporal._sa_type_name reads the type from the key's class name, which is
+    thidua.adapters.temporal.client.sa_type_name reads the type from the key's class name, which is
     ``_SearchAttributeKey`` for every key, so NominationYear is registered as Keyword and every
     start with an int year is refused. Use the key's own indexed value type instead.
     """
-    from thidua.temporal import embedded_server_args
+    from thidua.adapters.temporal.server import embedded_server_args
     from workflows import search_attributes as sa
 
     fixes = {
@@ -280,7 +280,7 @@ def server_args(settings: Any) -> list[str]:
 
 def start_server(settings: Any, workdir: Path) -> subprocess.Popen[bytes]:
     """The production embedded server command (file DB, WAL, synchronous=full), headless."""
-    from thidua.temporal import port_open
+    from thidua.adapters.temporal.server import port_open
 
     t = settings.temporal
     log = (workdir / "temporal.log").open("ab")
@@ -301,11 +301,11 @@ def seed_database(url: str, count: int) -> dict[str, Any]:
     """Migrate, load the sample Department, add ``count`` bench staff; return actors by username."""
     from sqlalchemy import select
 
-    from thidua.db.migrate import upgrade
-    from thidua.db.models import StaffRow, UnitRow, UserRow
-    from thidua.db.session import UnitOfWork, make_engine
-    from thidua.services.auth import actor_for_user
-    from thidua.services.seed import load_sample_data
+    from thidua.adapters.db.migrate import upgrade
+    from thidua.adapters.db.models import StaffRow, UnitRow, UserRow
+    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.app.auth import actor_for_user
+    from thidua.app.seed import load_sample_data
 
     upgrade(url)
     uow = UnitOfWork(make_engine(url))
@@ -391,20 +391,20 @@ async def run_ours(
     engine: Any,
     name: str = "ours",
 ) -> RunResult:
-    from thidua.db.session import UnitOfWork, make_engine
-    from thidua.domain import Decision
-    from thidua.policy import Refusal, RefusalCode
-    from thidua.runtime import freeze_startup_heap
-    from thidua.services.lifecycle import (
+    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.app.lifecycle import (
         Lifecycle,
         NominationSubmission,
         ReviewRequest,
     )
+    from thidua.domain.nominations import ReviewDecision
+    from thidua.domain.refusals import Refusal, RefusalCode
+    from thidua.entrypoints.runtime import freeze_startup_heap
     from worker import build_worker
 
     uow = UnitOfWork(make_engine(settings.database.url))
     lifecycle = Lifecycle(client, uow, settings)
-    approve = ReviewRequest(decision=Decision.APPROVE)
+    approve = ReviewRequest(decision=ReviewDecision.APPROVE)
     office, director = actors["vanphong"], actors["giamdoc"]
     result = RunResult(name, len(indexes), concurrency)
 
@@ -460,7 +460,7 @@ async def run_baseline(
 ) -> RunResult:
     from temporalio.worker import Worker
 
-    from thidua.runtime import freeze_startup_heap
+    from thidua.entrypoints.runtime import freeze_startup_heap
 
     result = RunResult(name, len(indexes), concurrency)
     run_id = time.monotonic_ns()
@@ -520,8 +520,8 @@ def verify_ours(url: str, codes: list[str]) -> dict[str, int]:
     """Count what our database recorded for the measured nominations."""
     from sqlalchemy import func, select
 
-    from thidua.db.models import EvaluationRow, NominationRow, NominationStepRow
-    from thidua.db.session import UnitOfWork, make_engine
+    from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow
+    from thidua.adapters.db.session import UnitOfWork, make_engine
 
     uow = UnitOfWork(make_engine(url))
     with uow() as session:
@@ -654,8 +654,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from thidua.adapters.temporal.client import connect_client
     from thidua.logging import configure_logging
-    from thidua.temporal import connect_client
 
     settings = _bench_settings(workdir)
     configure_logging("WARNING", "console")

@@ -8,7 +8,7 @@ Builds a scratch SQLite database (migrated, sample Department seeded), inserts N
 with one stored evaluation each, exactly as the worker stores them: generated facts
 (`rules.generate.nominees`, biased towards the rules' boundaries), the full explained result of
 the shipped ntm-2024 v1 (durable_rules + our explainer, ~15 KB of JSON each). Then runs
-`thidua.services.whatif.run_whatif` with a draft (the shipped file with `ldtt_min_ratio` 0.8 and
+`thidua.app.whatif.run_whatif` with a draft (the shipped file with `ldtt_min_ratio` 0.8 and
 `min_months` 11, or `--draft FILE`) with 1 process and with 2, and reports the time to load,
 to evaluate, to explain the changed ones, snapshots/s and the ratio to the 15 s target. A sample
 of `--check` snapshots is evaluated by the full explained engine with the draft and compared
@@ -34,9 +34,9 @@ from sqlalchemy import func, insert, select
 from rules.engine import RulesEngine
 from rules.generate import nominees
 from rules.registry import DEFAULT_DIRECTORY, LoadedRuleset
-from thidua.db.models import EvaluationRow, MovementRow, NominationRow, UnitRow
-from thidua.db.session import UnitOfWork, make_engine
-from thidua.domain import Actor, Role
+from thidua.adapters.db.models import EvaluationRow, MovementRow, NominationRow, UnitRow
+from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.domain.roles import Actor, Role
 
 SHIPPED = DEFAULT_DIRECTORY / "ntm-2024.v1.yaml"
 TARGET_S = 15.0
@@ -138,9 +138,9 @@ def populate(
 
 
 def main() -> None:
-    from thidua.db.migrate import upgrade
-    from thidua.services import whatif
-    from thidua.services.seed import load_sample_data
+    from thidua.adapters.db.migrate import upgrade
+    from thidua.app import whatif
+    from thidua.app.seed import load_sample_data
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)

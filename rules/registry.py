@@ -2,7 +2,7 @@
 
 Two registries: `RulesRegistry` over files (the repo's seed files, tests, `thidua rules` on files)
 and `SourcedRulesRegistry` over a `RulesetSource` (the service: the governed versions in the
-database, see `thidua.services.rules_versions`). The sourced one asks its source which versions
+database, see `thidua.app.rules_versions`). The sourced one asks its source which versions
 are published and their windows on each choice, and loads each version's content once, cached by
 (id, version, sha256): durable_rules cannot unload a ruleset (~330 KB each).
 """

@@ -17,11 +17,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from thidua.adapters.db.migrate import upgrade
+from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.temporal.server import temporal_binary
+from thidua.app.seed import SampleAccountToken, load_sample_data
 from thidua.config import Settings
-from thidua.db.migrate import upgrade
-from thidua.db.session import UnitOfWork, make_engine
-from thidua.services.seed import SampleAccountToken, load_sample_data
-from thidua.temporal import temporal_binary
 from workflows import search_attributes as sa_keys
 
 PG_ADMIN_URL = os.environ.get(

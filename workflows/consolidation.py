@@ -17,21 +17,20 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.consolidation import ConsolidationActivities
-    from thidua.domain import (
-        ROUND_STAGE_LABEL_VI,
-        Actor,
+    from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI
+    from thidua.domain.refusals import RefusalCode
+    from thidua.domain.roles import Actor, Role
+    from thidua.domain.rounds import (
         CloseRoundInput,
         ConsolidationWorkflowInput,
         DecideRoundInput,
         RecordCouncilInput,
-        Role,
         RoundActivityInput,
         RoundDecision,
         RoundStage,
         RoundStatus,
         RoundStep,
     )
-    from thidua.policy import ROLE_LABEL_VI, RefusalCode
 
 # Appraisal and finalisation drive every nomination of the round: allow them time.
 LONG_ACTIVITY = timedelta(minutes=10)

@@ -12,11 +12,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.nomination import NominationActivities
-    from thidua import policy
-    from thidua.domain import (
+    from thidua.domain import policy
+    from thidua.domain.nominations import (
         Action,
-        Actor,
-        Decision,
         EvaluateCriteriaInput,
         EvaluationSummary,
         HoldNominationInput,
@@ -27,12 +25,14 @@ with workflow.unsafe.imports_passed_through():
         ReevaluateCriteriaInput,
         ResubmitNominationInput,
         ResumeNominationInput,
+        ReviewDecision,
         ReviewNominationInput,
-        Role,
         Stage,
         StageAlertKind,
         StepRecord,
     )
+    from thidua.domain.refusals import Refusal, RefusalCode
+    from thidua.domain.roles import Actor, Role
     from workflows import search_attributes as sa
 
 # Recording a step and evaluating the criteria are short, local work (a database write, a rules
@@ -44,7 +44,7 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 
 
-def _refuse(refusal: policy.Refusal) -> ApplicationError:
+def _refuse(refusal: Refusal) -> ApplicationError:
     return ApplicationError(refusal.message, type=refusal.code.value, non_retryable=True)
 
 
@@ -226,16 +226,16 @@ class NominationWorkflow:
                 input.actor, self._stage, self._input.unit_code, input.decision
             )
             policy.check_reason(input.decision, input.reason)
-        except policy.Refusal as refusal:
+        except Refusal as refusal:
             raise _refuse(refusal) from None
-        needs_eligible = input.decision is Decision.APPROVE and self._stage in (
+        needs_eligible = input.decision is ReviewDecision.APPROVE and self._stage in (
             Stage.OFFICE_REVIEW,
             Stage.DIRECTOR_REVIEW,
         )
         if input.evaluation is not None and input.actor.role not in (Role.OFFICE, Role.DIRECTOR):
             raise ApplicationError(
                 "Chỉ Văn phòng Sở hoặc Giám đốc được ghi kết quả thẩm định tổng hợp.",
-                type=policy.RefusalCode.FORBIDDEN.value,
+                type=RefusalCode.FORBIDDEN.value,
                 non_retryable=True,
             )
         evaluation = input.evaluation or self._evaluation
@@ -243,7 +243,7 @@ class NominationWorkflow:
             raise ApplicationError(
                 "Hồ sơ không đạt tiêu chuẩn theo bộ tiêu chí, không thể chuyển tiếp; "
                 "hãy trả lại hoặc không phê duyệt.",
-                type=policy.RefusalCode.NOT_ELIGIBLE.value,
+                type=RefusalCode.NOT_ELIGIBLE.value,
                 non_retryable=True,
             )
         return to
@@ -264,14 +264,14 @@ class NominationWorkflow:
     def _check_resubmit(self, input: ResubmitNominationInput) -> None:
         try:
             policy.check_resubmit(input.actor, self._stage, self._input.unit_code)
-        except policy.Refusal as refusal:
+        except Refusal as refusal:
             raise _refuse(refusal) from None
         if input.facts.get("id") != self._facts.get("id") or input.facts.get(
             "kind"
         ) != self._facts.get("kind"):
             raise ApplicationError(
                 "Hồ sơ nộp lại phải cùng người/tập thể được đề nghị (facts.id và facts.kind).",
-                type=policy.RefusalCode.FORBIDDEN.value,
+                type=RefusalCode.FORBIDDEN.value,
                 non_retryable=True,
             )
 
@@ -287,11 +287,11 @@ class NominationWorkflow:
     def _check_hold(self, input: HoldNominationInput) -> None:
         try:
             policy.check_hold(input.actor, self._stage, self._input.unit_code)
-        except policy.Refusal as refusal:
+        except Refusal as refusal:
             raise _refuse(refusal) from None
         if not input.reason.strip():
             raise ApplicationError(
-                "Tạm dừng xét phải ghi rõ lý do.", type=policy.RefusalCode.FORBIDDEN.value
+                "Tạm dừng xét phải ghi rõ lý do.", type=RefusalCode.FORBIDDEN.value
             )
 
     @workflow.update
@@ -311,7 +311,7 @@ class NominationWorkflow:
                 raise ApplicationError(
                     "Bộ tiêu chí vẫn xác định người được đề nghị đang bị xem xét (under_review); "
                     "gửi lại thông tin đã được làm rõ để tiếp tục.",
-                    type=policy.RefusalCode.WRONG_STAGE.value,
+                    type=RefusalCode.WRONG_STAGE.value,
                     non_retryable=True,
                 )
             self._stage_before_hold = None
@@ -330,7 +330,7 @@ class NominationWorkflow:
     def _check_resume(self, input: ResumeNominationInput) -> None:
         try:
             policy.check_resume(input.actor, self._stage)
-        except policy.Refusal as refusal:
+        except Refusal as refusal:
             raise _refuse(refusal) from None
         if input.facts is not None and (
             input.facts.get("id") != self._facts.get("id")
@@ -338,7 +338,7 @@ class NominationWorkflow:
         ):
             raise ApplicationError(
                 "Thông tin bổ sung phải cùng người/tập thể được đề nghị (facts.id và facts.kind).",
-                type=policy.RefusalCode.FORBIDDEN.value,
+                type=RefusalCode.FORBIDDEN.value,
                 non_retryable=True,
             )
 
@@ -377,26 +377,26 @@ class NominationWorkflow:
         if input.actor.role is not Role.RULES_ADMIN:
             raise ApplicationError(
                 "Chỉ quản trị tiêu chí được xét lại hồ sơ theo phiên bản bộ tiêu chí khác.",
-                type=policy.RefusalCode.FORBIDDEN.value,
+                type=RefusalCode.FORBIDDEN.value,
                 non_retryable=True,
             )
         if self._stage.is_final or self._stage is Stage.SUBMITTED:
             raise ApplicationError(
                 f"Hồ sơ đang ở bước {self._stage.value}: không xét lại được.",
-                type=policy.RefusalCode.WRONG_STAGE.value,
+                type=RefusalCode.WRONG_STAGE.value,
                 non_retryable=True,
             )
         current = self._evaluation.ruleset if self._evaluation else None
         if current is not None and current.id != input.ruleset.id:
             raise ApplicationError(
                 f"Hồ sơ được xét theo bộ tiêu chí {current.id}, không phải {input.ruleset.id}.",
-                type=policy.RefusalCode.INVALID.value,
+                type=RefusalCode.INVALID.value,
                 non_retryable=True,
             )
         if current is not None and current == input.ruleset:
             raise ApplicationError(
                 f"Hồ sơ đã được xét theo {current.id}@{current.version}.",
-                type=policy.RefusalCode.DUPLICATE.value,
+                type=RefusalCode.DUPLICATE.value,
                 non_retryable=True,
             )
 

@@ -12,7 +12,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.webhooks import WebhookActivities
-    from thidua.services.webhooks import Delivery
+    from thidua.app.webhooks import Delivery
 
 DISPATCHER_ID = "webhook-dispatcher"
 POLL_EVERY = timedelta(seconds=1)

@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.browser.test_console import CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, Console
 from tests.e2e.test_up import Service
-from thidua.demo import run_demo
+from thidua.entrypoints.demo import run_demo
 
 LOADS = 5
 FULL_PAGE = frozenset({"dashboard", "nomination"})  # the others: the first screen only

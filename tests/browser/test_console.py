@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_up import Service
-from thidua.sample_data import STAFF
+from thidua.app.sample_data import STAFF
 
 pytestmark = pytest.mark.slow
 

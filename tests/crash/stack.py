@@ -35,8 +35,7 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from thidua.config import Settings
-from thidua.db.models import (
+from thidua.adapters.db.models import (
     AuditEntryRow,
     EvaluationRow,
     NominationRow,
@@ -46,18 +45,20 @@ from thidua.db.models import (
     UserRow,
     WebhookDeliveryRow,
 )
-from thidua.db.session import UnitOfWork
-from thidua.domain import Actor, NominationStatus, Stage, workflow_id_for
-from thidua.policy import Refusal, RefusalCode
-from thidua.services import audit
-from thidua.services.auth import actor_for_user
-from thidua.services.lifecycle import (
+from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.temporal.server import embedded_server_args, port_open
+from thidua.app import audit
+from thidua.app.auth import actor_for_user
+from thidua.app.lifecycle import (
     Lifecycle,
     NominationSubmission,
     ResubmitRequest,
     ReviewRequest,
 )
-from thidua.temporal import embedded_server_args, port_open
+from thidua.config import Settings
+from thidua.domain.nominations import NominationStatus, Stage, workflow_id_for
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor
 from workflows.nomination import NominationWorkflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -203,9 +204,14 @@ class Stack:
         logs.mkdir(exist_ok=True)
         self.temporal = Proc("temporal", server_args, self.env, logs / "temporal.log")
         self.worker = Proc(
-            "worker", [python, "-m", "thidua.cli", "worker"], self.env, logs / "worker.log"
+            "worker",
+            [python, "-m", "thidua.entrypoints.cli", "worker"],
+            self.env,
+            logs / "worker.log",
         )
-        self.api = Proc("api", [python, "-m", "thidua.cli", "api"], self.env, logs / "api.log")
+        self.api = Proc(
+            "api", [python, "-m", "thidua.entrypoints.cli", "api"], self.env, logs / "api.log"
+        )
 
     @property
     def procs(self) -> tuple[Proc, ...]:

@@ -30,9 +30,9 @@ from tests.crash.stack import (
     scaled,
 )
 from tests.workflows.scenarios import poll
-from thidua.db.models import NominationRow
-from thidua.domain import Stage, workflow_id_for
-from thidua.temporal import connect_client
+from thidua.adapters.db.models import NominationRow
+from thidua.adapters.temporal.client import connect_client
+from thidua.domain.nominations import Stage, workflow_id_for
 from workflows.nomination import NominationWorkflow
 
 pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("sqlite")]

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
 from tests.workflows.scenarios import Harness, individual_facts
-from thidua.db.models import NominationRow
-from thidua.domain import Stage
-from thidua.policy import Refusal, RefusalCode
-from thidua.services.lifecycle import Lifecycle, NominationSubmission
+from thidua.adapters.db.models import NominationRow
+from thidua.app.lifecycle import Lifecycle, NominationSubmission
+from thidua.domain.nominations import Stage
+from thidua.domain.refusals import Refusal, RefusalCode
 
 pytestmark = pytest.mark.crash
 START_DELAY = 2

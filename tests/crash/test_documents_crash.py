@@ -24,9 +24,10 @@ from tests.conftest import SeededDb
 from tests.workflows.scenarios import poll
 from tests.workflows.test_consolidation import DOSSIER, Round
 from tests.workflows.test_consolidation_crash import RECOVERY_SECONDS, WorkerProcess
-from thidua.db.models import AuditEntryRow, DocumentRow, NominationRow, RoundRow
-from thidua.domain import RoundStage, Stage
-from thidua.services import audit
+from thidua.adapters.db.models import AuditEntryRow, DocumentRow, NominationRow, RoundRow
+from thidua.app import audit
+from thidua.domain.nominations import Stage
+from thidua.domain.rounds import RoundStage
 from workflows.consolidation import ConsolidationWorkflow
 
 pytestmark = [pytest.mark.crash, pytest.mark.slow]

@@ -34,10 +34,10 @@ from tests.crash.stack import (
     wait_progress,
 )
 from tests.workflows.scenarios import poll
-from thidua.db.models import WebhookDeliveryRow
-from thidua.services import webhooks
-from thidua.services.auth import authenticate
-from thidua.temporal import connect_client
+from thidua.adapters.db.models import WebhookDeliveryRow
+from thidua.adapters.temporal.client import connect_client
+from thidua.app import webhooks
+from thidua.app.auth import authenticate
 
 pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("sqlite")]
 

@@ -29,8 +29,8 @@ from tests.crash.stack import (
     scaled,
     wait_progress,
 )
-from thidua.db.models import NominationRow
-from thidua.temporal import connect_client
+from thidua.adapters.db.models import NominationRow
+from thidua.adapters.temporal.client import connect_client
 
 # Bounded: one backend per crash test (PostgreSQL for this one); full size: both.
 pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("postgres")]

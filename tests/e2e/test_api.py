@@ -12,9 +12,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from tests.conftest import SeededDb, fast_settings
-from thidua.api.app import create_app
-from thidua.db.models import IdempotencyRow, NominationRow, NominationStepRow
-from thidua.sample_data import STAFF
+from thidua.adapters.db.models import IdempotencyRow, NominationRow, NominationStepRow
+from thidua.app.sample_data import STAFF
+from thidua.entrypoints.api.app import create_app
 
 
 def staff_of(unit: str, index: int = 1) -> str:

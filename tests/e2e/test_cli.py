@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.conftest import SeededDb
-from thidua.db.models import NominationRow
-from thidua.sample_data import STAFF
+from thidua.adapters.db.models import NominationRow
+from thidua.app.sample_data import STAFF
 
 
 class Cli:
@@ -30,7 +30,7 @@ class Cli:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "thidua.cli",
+            "thidua.entrypoints.cli",
             *args,
             env=env,
             stdout=asyncio.subprocess.PIPE,

@@ -1,6 +1,6 @@
 """Acceptance over the demo round: every stored decision reproduces; the TTLDTT 80% what-if.
 
-One real `thidua up` runs the demo round (`thidua.demo.run_demo`) through the HTTP API; then the
+One real `thidua up` runs the demo round (`thidua.entrypoints.demo.run_demo`) through the HTTP API; then the
 decision explorer and what-if are exercised over HTTP on that stack and, for the acceptance
 checks, through the service layer on its database.
 """
@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from rules.engine import RulesEngine
 from rules.registry import DEFAULT_DIRECTORY
 from tests.e2e.test_up import Service
-from thidua.db.models import EvaluationRow, NominationRow, RoundRow
-from thidua.db.session import UnitOfWork, make_engine
-from thidua.demo import run_demo
-from thidua.domain import Actor, Role
-from thidua.services import decisions, whatif
+from thidua.adapters.db.models import EvaluationRow, NominationRow, RoundRow
+from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.app import decisions, whatif
+from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.demo import run_demo
 
 pytestmark = pytest.mark.slow
 

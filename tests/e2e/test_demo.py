@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_up import Service
-from thidua.demo import run_demo
+from thidua.entrypoints.demo import run_demo
 
 pytestmark = pytest.mark.slow
 

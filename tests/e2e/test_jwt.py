@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.client import Client
 
 from tests.conftest import SeededDb, fast_settings
-from thidua.api.app import create_app
+from thidua.entrypoints.api.app import create_app
 
 ISSUER, AUDIENCE = "https://idp.soldtbxh.example", "thidua-api"
 

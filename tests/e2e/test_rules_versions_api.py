@@ -16,9 +16,10 @@ from temporalio.exceptions import ApplicationError
 from tests.conftest import SeededDb, fast_settings
 from tests.e2e.test_api import Api, individual, staff_of
 from tests.integration.test_rules_versions import CHANGED_CASES, v2_content, v2_golden
-from thidua.api.app import create_app
-from thidua.db.models import AuditEntryRow, NominationRow
-from thidua.domain import Actor, ReevaluateCriteriaInput, Role, RulesetRef
+from thidua.adapters.db.models import AuditEntryRow, NominationRow
+from thidua.domain.nominations import ReevaluateCriteriaInput, RulesetRef
+from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.api.app import create_app
 from worker import build_worker
 from workflows.nomination import NominationWorkflow
 

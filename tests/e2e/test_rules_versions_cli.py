@@ -19,7 +19,7 @@ def run(db: SeededDb, user: str, *args: str) -> tuple[int, str, str]:
         "THIDUA_LOG_FORMAT": "json",
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "thidua.cli", "rules", *args],
+        [sys.executable, "-m", "thidua.entrypoints.cli", "rules", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from thidua.sample_data import STAFF
+from thidua.app.sample_data import STAFF
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ class Service:
 
     def start(self) -> str:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "thidua.cli", "up"],
+            [sys.executable, "-m", "thidua.entrypoints.cli", "up"],
             cwd=self.root,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from thidua.adapters.db.migrate import upgrade
+from thidua.adapters.db.models import AuditEntryRow
+from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.app import audit
 from thidua.config import PROJECT_ROOT
-from thidua.db.migrate import upgrade
-from thidua.db.models import AuditEntryRow
-from thidua.db.session import UnitOfWork, make_engine
-from thidua.services import audit
 
 
 @pytest.fixture
@@ -319,8 +319,8 @@ class TestConcurrentWriters:
         """3 OS processes x 20 entries (as API, CLI and worker would): 60 entries, verified."""
         code = (
             "import sys\n"
-            "from thidua.db.session import UnitOfWork, make_engine\n"
-            "from thidua.services import audit\n"
+            "from thidua.adapters.db.session import UnitOfWork, make_engine\n"
+            "from thidua.app import audit\n"
             "uow = UnitOfWork(make_engine(sys.argv[1]))\n"
             "for i in range(20):\n"
             "    with uow() as s:\n"

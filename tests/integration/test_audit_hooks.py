@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import SeededDb
-from thidua.db.models import AuditEntryRow
-from thidua.domain import Action, RecordStepInput, Role, Stage, StepRecord
-from thidua.services import audit, auth, nominations
+from thidua.adapters.db.models import AuditEntryRow
+from thidua.app import audit, auth, nominations
+from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
+from thidua.domain.roles import Role
 
 KEY = "NTM-2024_2024_AUDIT1"
 

@@ -23,13 +23,13 @@ from temporalio.worker import Worker
 from tests.conftest import SeededDb, fast_settings
 from tests.e2e.test_api import Api, individual, staff_of
 from tests.e2e.test_cli import Cli, cli, cli_worker  # noqa: F401
-from thidua.api.app import create_app
-from thidua.api.bulk import bulk_router
-from thidua.db.models import NominationRow
-from thidua.domain import Actor, Role
-from thidua.sample_data import STAFF, UNITS
-from thidua.services import bulk
-from thidua.services.lifecycle import Lifecycle
+from thidua.adapters.db.models import NominationRow
+from thidua.app import bulk
+from thidua.app.lifecycle import Lifecycle
+from thidua.app.sample_data import STAFF, UNITS
+from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.api.app import create_app
+from thidua.entrypoints.api.bulk import bulk_router
 
 _BEARER = HTTPBearer(auto_error=False)
 HEADER = ["movement", "unit", "kind", "id", "year", "rating", "months_worked", "under_review"]
@@ -287,7 +287,7 @@ async def api(
     temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
 ) -> AsyncIterator[Api]:
     """The app as in tests/e2e/test_api.py, with the bulk routes (added here until app.py has them)."""
-    from thidua.services import auth
+    from thidua.app import auth
 
     settings = fast_settings(seeded.url, task_queue)
     app = create_app(settings, seeded.uow, client=temporal_client)
@@ -369,8 +369,8 @@ class TestBatchEndpoint:
 
 _RUN_CLI = """
 import sys
-import thidua.cli as c
-from thidua.cli_bulk import register
+import thidua.entrypoints.cli as c
+from thidua.entrypoints.cli.bulk import register
 if "import" not in {cmd.name for cmd in c.nominations_app.registered_commands}:
     register(c.nominations_app)
 sys.argv[0] = "thidua"
@@ -430,7 +430,7 @@ class TestThousandRowImport:
 
         from sqlalchemy import select
 
-        from thidua.db.models import StaffRow, UnitRow
+        from thidua.adapters.db.models import StaffRow, UnitRow
         from worker import build_worker
 
         with seeded_sqlite.uow() as session:

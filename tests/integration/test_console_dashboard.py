@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.conftest import SeededDb
-from thidua.domain import Action, Actor, RecordStepInput, Role, Stage, StepRecord
-from thidua.sample_data import STAFF
-from thidua.services import nominations
-from thidua.web.dashboard import build
+from thidua.app import nominations
+from thidua.app.sample_data import STAFF
+from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
+from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.web.dashboard import build
 
 T0 = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import SeededDb, fast_settings
-from thidua.api.app import create_app
-from thidua.db.models import AuditEntryRow, ConsoleSessionRow, UserPasswordRow
-from thidua.services import audit, console_auth
-from thidua.services.auth import AuthAdminError, deactivate_user
+from thidua.adapters.db.models import AuditEntryRow, ConsoleSessionRow, UserPasswordRow
+from thidua.app import audit, console_auth
+from thidua.app.auth import AuthAdminError, deactivate_user
+from thidua.entrypoints.api.app import create_app
 
 PASSWORD = "mat-khau-rat-dai-1"
 
@@ -188,11 +188,13 @@ class TestSetPasswordCommand:
         account exits 2 naming PASSWORD / USERNAME, and the password is never echoed."""
         from typer.testing import CliRunner
 
-        from thidua.cli_users import users_app
         from thidua.config import get_settings
+        from thidua.entrypoints.cli.users import users_app
 
         monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
-        monkeypatch.setattr("thidua.cli_db.configure_logging", lambda *a, **k: None)
+        monkeypatch.setattr(
+            "thidua.entrypoints.cli._common.configure_logging", lambda *a, **k: None
+        )
         get_settings.cache_clear()
         runner = CliRunner()
         try:

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from rules.engine import RulesEngine
 from tests.conftest import SeededDb
+from thidua.adapters.db.models import EvaluationRow
+from thidua.app import decisions, nominations
+from thidua.app.sample_data import STAFF
 from thidua.config import get_settings
-from thidua.db.models import EvaluationRow
-from thidua.domain import Actor, Role
-from thidua.policy import Refusal
-from thidua.sample_data import STAFF
-from thidua.services import decisions, nominations
+from thidua.domain.refusals import Refusal
+from thidua.domain.roles import Actor, Role
 
 AUDITOR = Actor(username="kiemtoan", role=Role.AUDITOR)
 OFFICER_VP = Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",))
@@ -231,7 +231,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededDb]:
     monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
-    monkeypatch.setattr("thidua.cli.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("thidua.entrypoints.cli.configure_logging", lambda *a, **k: None)
     get_settings.cache_clear()
     yield seeded_sqlite
     get_settings.cache_clear()
@@ -240,7 +240,7 @@ def cli_db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator
 class TestCli:
     def test_list_show_reproduce(self, cli_db: SeededDb, rules_engine: RulesEngine) -> None:
         """thidua decisions list / show / reproduce --all, as an auditor, in Vietnamese."""
-        from thidua.cli import app
+        from thidua.entrypoints.cli import app
 
         ev = store(cli_db, rules_engine, "LDVL", collective("LDVL", 10, 5))
         tok = ["--token", cli_db.token("kiemtoan")]

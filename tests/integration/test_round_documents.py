@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rules.registry import RulesRegistry
 from tests.conftest import SeededDb
-from thidua.db.models import (
+from thidua.adapters.db.models import (
     AwardItemRow,
     CouncilMeetingRow,
     DocumentRow,
@@ -25,9 +25,9 @@ from thidua.db.models import (
     RoundRow,
     UnitRow,
 )
-from thidua.documents import find_soffice
-from thidua.sample_data import MOVEMENT, STAFF
-from thidua.services.round_documents import DOCUMENT_KINDS, generate_round_documents
+from thidua.adapters.documents import find_soffice
+from thidua.app.round_documents import DOCUMENT_KINDS, generate_round_documents
+from thidua.app.sample_data import MOVEMENT, STAFF
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ISSUED = date(2024, 12, 26)
@@ -522,7 +522,7 @@ def test_round_without_council_meeting_has_report_only(
 
 
 def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
-    from thidua.services.round_documents import RoundNotFound
+    from thidua.app.round_documents import RoundNotFound
 
     with pytest.raises(RoundNotFound), db.uow() as session:
         generate_round_documents(session, "nope", tmp_path, registry, issued_on=ISSUED)

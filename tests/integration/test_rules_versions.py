@@ -12,9 +12,9 @@ from sqlalchemy import select
 from rules.engine import RulesEngine
 from rules.registry import DEFAULT_DIRECTORY, NoRulesetInForce, RulesRegistry
 from tests.conftest import SeededDb
-from thidua.db.models import AuditEntryRow, RulesVersionRow
-from thidua.domain import Actor, Role
-from thidua.services import rules_versions as rv
+from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
+from thidua.app import rules_versions as rv
+from thidua.domain.roles import Actor, Role
 
 ADMIN1 = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
 ADMIN2 = Actor(username="quantri.quydinh2", role=Role.RULES_ADMIN)

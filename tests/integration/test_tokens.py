@@ -16,13 +16,13 @@ from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from tests.conftest import SeededDb
-from thidua.api.security import Authenticator
-from thidua.cli_users import tokens_app, users_app
+from thidua.adapters.db.models import ApiTokenRow, UserRow
+from thidua.app import auth
 from thidua.config import get_settings
-from thidua.db.models import ApiTokenRow, UserRow
-from thidua.domain import Actor, Role
-from thidua.services import auth
-from thidua.services.ratelimit import RateLimiter
+from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.api.security import Authenticator
+from thidua.entrypoints.cli.users import tokens_app, users_app
+from thidua.entrypoints.ratelimit import RateLimiter
 
 TOKEN_RE = re.compile(r"thd_[A-Za-z0-9_-]{20,}")
 runner = CliRunner()
@@ -32,7 +32,7 @@ runner = CliRunner()
 def db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededDb]:
     monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
     # The CLI configures logging to CliRunner's stderr, closed after each invoke: keep it global-free.
-    monkeypatch.setattr("thidua.cli_db.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("thidua.entrypoints.cli._common.configure_logging", lambda *a, **k: None)
     get_settings.cache_clear()
     yield seeded_sqlite
     get_settings.cache_clear()

@@ -15,11 +15,11 @@ from bench.whatif import default_draft, populate
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
 from tests.conftest import SeededDb
+from thidua.adapters.db.models import EvaluationRow
+from thidua.app import whatif
 from thidua.config import get_settings
-from thidua.db.models import EvaluationRow
-from thidua.domain import Actor, Role
-from thidua.policy import Refusal
-from thidua.services import whatif
+from thidua.domain.refusals import Refusal
+from thidua.domain.roles import Actor, Role
 
 ADMIN = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
 N = 250
@@ -164,7 +164,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededDb]:
     monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
-    monkeypatch.setattr("thidua.cli.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("thidua.entrypoints.cli.configure_logging", lambda *a, **k: None)
     get_settings.cache_clear()
     yield seeded_sqlite
     get_settings.cache_clear()
@@ -175,7 +175,7 @@ class TestCli:
         self, cli_db: SeededDb, rules_engine: RulesEngine, tmp_path: Path
     ) -> None:
         """thidua rules whatif --draft FILE: table, --format json, --format xlsx -o FILE."""
-        from thidua.cli import app
+        from thidua.entrypoints.cli import app
 
         populate(cli_db.uow, 150, seed=3, engine=rules_engine)
         draft_file = tmp_path / "draft.yaml"

@@ -41,7 +41,7 @@ from tests.crash.stack import (
     plan_for,
     stack_for,
 )
-from thidua.temporal import connect_client
+from thidua.adapters.temporal.client import connect_client
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
 

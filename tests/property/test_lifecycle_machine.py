@@ -3,7 +3,7 @@
 A Hypothesis ``RuleBasedStateMachine`` drives the real service layer (``Lifecycle``, what the API
 and CLI call) against the real embedded Temporal server and a real worker (activities, rules
 engine, database). Beside it, the machine keeps its own model of the lifecycle, written from the
-README's "Who may do what" table and the stage diagram, not from ``thidua.policy``:
+README's "Who may do what" table and the stage diagram, not from ``thidua.domain.policy``:
 
 - a step is accepted exactly when the model says the actor may take it in that stage (given the
   reason it carries and, for approvals past the unit, the criteria result);
@@ -53,10 +53,8 @@ from tests.crash.stack import (
     backends,
     eligible_facts,
 )
-from thidua.db.models import NominationRow, NominationStepRow
-from thidua.domain import Actor, NominationStatus
-from thidua.policy import Refusal, RefusalCode
-from thidua.services.lifecycle import (
+from thidua.adapters.db.models import NominationRow, NominationStepRow
+from thidua.app.lifecycle import (
     HoldRequest,
     Lifecycle,
     NominationSubmission,
@@ -64,6 +62,9 @@ from thidua.services.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
+from thidua.domain.nominations import NominationStatus
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor
 from workflows.nomination import NominationWorkflow
 
 # SQLite in make test; both SQLite and PostgreSQL with THIDUA_CRASH_SCALE=full.
@@ -191,7 +192,7 @@ class Model:
 
 
 def may_act(user: str, model: Model, action: str, reason: str | None, eligible: bool) -> bool:
-    """The README's table and the stage diagram, independently of thidua.policy."""
+    """The README's table and the stage diagram, independently of thidua.domain.policy."""
     role, unit = ROLE_OF[user]
     own = unit is None or unit == model.unit
     stage = model.stage

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rules.registry import DEFAULT_DIRECTORY
-from thidua.cli_rules import app
+from thidua.entrypoints.cli.rules import app
 
 SHIPPED = DEFAULT_DIRECTORY / "ntm-2024.v1.yaml"
 GOLDEN = DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml"

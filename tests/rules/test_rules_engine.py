@@ -202,7 +202,7 @@ class TestNoImportSideEffects:
             "import threading\n"
             "from rules.engine import RulesEngine\n"
             "from rules.registry import RulesRegistry\n"
-            "import thidua.cli_rules\n"
+            "import thidua.entrypoints.cli.rules\n"
             "assert threading.active_count() == 1, threading.enumerate()\n"
             "e = RulesEngine(RulesRegistry.from_directory())\n"
             "assert e._runner._host is None\n"

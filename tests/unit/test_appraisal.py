@@ -8,7 +8,7 @@ import pytest
 
 from rules.engine import RulesEngine
 from rules.registry import RulesRegistry, UnknownRuleset
-from thidua.appraisal import (
+from thidua.domain.appraisal import (
     Appraisal,
     Candidate,
     CandidateResult,

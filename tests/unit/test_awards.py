@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from thidua.awards import (
+from thidua.domain.money import (
     BASE_SALARY_2024,
     COEFFICIENTS,
     FORM_COEFFICIENTS,

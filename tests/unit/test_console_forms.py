@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from thidua.web.console import _council_request, _decision_request, _FormError
-from thidua.web.explain import explain
-from thidua.web.governance import numbered
+from thidua.entrypoints.web.console import _council_request, _decision_request, _FormError
+from thidua.entrypoints.web.explain import explain
+from thidua.entrypoints.web.governance import numbered
 
 
 def council_form(**overrides: str) -> dict[str, str]:
@@ -122,7 +122,7 @@ def test_numbered_listing_keeps_context_around_bad_lines() -> None:
 
 def test_csv_cells_never_start_a_formula() -> None:
     """Exported names that look like formulas are quoted for spreadsheets."""
-    from thidua.web.governance import _cell
+    from thidua.entrypoints.web.governance import _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _cell("Nguyễn Văn A") == "Nguyễn Văn A" and _cell(12) == "12"
@@ -131,7 +131,7 @@ def test_csv_cells_never_start_a_formula() -> None:
 class TestResubmitForm:
     def test_broken_json_and_bad_facts_are_named(self) -> None:
         """JSON errors give line and column; a wrong fact value names its field."""
-        from thidua.web.console import _resubmit_request
+        from thidua.entrypoints.web.console import _resubmit_request
 
         with pytest.raises(_FormError) as exc:
             _resubmit_request({"facts": '{\n  "kind": "individual",\n  rating: 1\n}'})
@@ -143,7 +143,7 @@ class TestResubmitForm:
 
     def test_the_dossier_lines_become_evidence(self) -> None:
         """Evidence is one document per line; empty fields are left out."""
-        from thidua.web.console import _resubmit_request
+        from thidua.entrypoints.web.console import _resubmit_request
 
         body = _resubmit_request(
             {

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from thidua.api.middleware import RequestContextMiddleware
-from thidua.web.console import CSP, ConsoleHeadersMiddleware
+from thidua.entrypoints.api.middleware import RequestContextMiddleware
+from thidua.entrypoints.web.console import CSP, ConsoleHeadersMiddleware
 
 
 async def _ok(_: Request) -> PlainTextResponse:

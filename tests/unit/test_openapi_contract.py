@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from thidua.api.openapi import COMMITTED, generate, render
+from thidua.entrypoints.api.openapi import COMMITTED, generate, render
 
 
 class TestOpenApiContract:

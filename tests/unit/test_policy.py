@@ -1,4 +1,4 @@
-"""Who may do what, in which stage, on whose nominations (thidua.policy)."""
+"""Who may do what, in which stage, on whose nominations (thidua.domain.policy)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from thidua import policy
-from thidua.domain import Actor, Decision, Role, Stage
-from thidua.policy import Refusal, RefusalCode
+from thidua.domain import policy
+from thidua.domain.nominations import ReviewDecision, Stage
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 
 UNIT = "LDVL"
 OTHER_UNIT = "GDNN"
@@ -22,15 +23,15 @@ REVIEWER = {
     Stage.DIRECTOR_REVIEW: Role.DIRECTOR,
 }
 EXPECTED_TRANSITIONS = {
-    (Stage.UNIT_REVIEW, Decision.APPROVE): Stage.OFFICE_REVIEW,
-    (Stage.UNIT_REVIEW, Decision.RETURN): Stage.RETURNED,
-    (Stage.UNIT_REVIEW, Decision.REJECT): Stage.REJECTED,
-    (Stage.OFFICE_REVIEW, Decision.APPROVE): Stage.DIRECTOR_REVIEW,
-    (Stage.OFFICE_REVIEW, Decision.RETURN): Stage.RETURNED,
-    (Stage.OFFICE_REVIEW, Decision.REJECT): Stage.REJECTED,
-    (Stage.DIRECTOR_REVIEW, Decision.APPROVE): Stage.APPROVED,
-    (Stage.DIRECTOR_REVIEW, Decision.RETURN): Stage.OFFICE_REVIEW,
-    (Stage.DIRECTOR_REVIEW, Decision.REJECT): Stage.REJECTED,
+    (Stage.UNIT_REVIEW, ReviewDecision.APPROVE): Stage.OFFICE_REVIEW,
+    (Stage.UNIT_REVIEW, ReviewDecision.RETURN): Stage.RETURNED,
+    (Stage.UNIT_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
+    (Stage.OFFICE_REVIEW, ReviewDecision.APPROVE): Stage.DIRECTOR_REVIEW,
+    (Stage.OFFICE_REVIEW, ReviewDecision.RETURN): Stage.RETURNED,
+    (Stage.OFFICE_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.APPROVE): Stage.APPROVED,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.RETURN): Stage.OFFICE_REVIEW,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
 }
 
 
@@ -55,7 +56,7 @@ class TestCheckReview:
 
     @pytest.mark.parametrize(("stage", "decision"), list(EXPECTED_TRANSITIONS))
     def test_reviewer_of_the_stage_gets_the_next_stage(
-        self, stage: Stage, decision: Decision
+        self, stage: Stage, decision: ReviewDecision
     ) -> None:
         """The stage's own reviewer moves the nomination along the transition table."""
         result = policy.check_review(of_unit(REVIEWER[stage]), stage, UNIT, decision)
@@ -65,9 +66,9 @@ class TestCheckReview:
         ("stage", "role"),
         [(s, r) for s, r in itertools.product(REVIEW_STAGES, Role) if r is not REVIEWER[s]],
     )
-    @pytest.mark.parametrize("decision", list(Decision))
+    @pytest.mark.parametrize("decision", list(ReviewDecision))
     def test_any_other_role_is_forbidden(
-        self, stage: Stage, role: Role, decision: Decision
+        self, stage: Stage, role: Role, decision: ReviewDecision
     ) -> None:
         """Every role but the stage's reviewer is refused as forbidden, whatever the decision."""
         code = refusal_code(policy.check_review, of_unit(role), stage, UNIT, decision)
@@ -76,20 +77,22 @@ class TestCheckReview:
     @pytest.mark.parametrize(("stage", "role"), list(itertools.product(NON_REVIEW_STAGES, Role)))
     def test_no_one_reviews_outside_review_stages(self, stage: Stage, role: Role) -> None:
         """Submitted, returned, on hold, approved and rejected cannot be reviewed: wrong stage."""
-        code = refusal_code(policy.check_review, of_unit(role), stage, UNIT, Decision.APPROVE)
+        code = refusal_code(policy.check_review, of_unit(role), stage, UNIT, ReviewDecision.APPROVE)
         assert code is RefusalCode.WRONG_STAGE
 
     def test_unit_head_of_another_unit_gets_not_found(self) -> None:
         """A unit head reviewing another unit's nomination learns nothing: NOT_FOUND."""
         head = actor(Role.UNIT_HEAD, OTHER_UNIT)
-        code = refusal_code(policy.check_review, head, Stage.UNIT_REVIEW, UNIT, Decision.APPROVE)
+        code = refusal_code(
+            policy.check_review, head, Stage.UNIT_REVIEW, UNIT, ReviewDecision.APPROVE
+        )
         assert code is RefusalCode.NOT_FOUND
 
     def test_unit_head_with_a_granted_unit_may_review_it(self) -> None:
         """A unit head granted several units reviews nominations of each of them."""
         head = actor(Role.UNIT_HEAD, OTHER_UNIT, UNIT)
         assert (
-            policy.check_review(head, Stage.UNIT_REVIEW, UNIT, Decision.APPROVE)
+            policy.check_review(head, Stage.UNIT_REVIEW, UNIT, ReviewDecision.APPROVE)
             is Stage.OFFICE_REVIEW
         )
 
@@ -97,7 +100,9 @@ class TestCheckReview:
     def test_department_reviewers_are_not_unit_scoped(self, role: Role) -> None:
         """Office and Director review nominations of any unit without owning it."""
         stage = Stage.OFFICE_REVIEW if role is Role.OFFICE else Stage.DIRECTOR_REVIEW
-        assert policy.check_review(actor(role), stage, UNIT, Decision.REJECT) is Stage.REJECTED
+        assert (
+            policy.check_review(actor(role), stage, UNIT, ReviewDecision.REJECT) is Stage.REJECTED
+        )
 
     def test_transition_table_covers_exactly_the_review_stages(self) -> None:
         """Each review stage has one outcome per decision, and no other stage has any."""
@@ -109,22 +114,22 @@ class TestCheckReason:
     """Returning or rejecting needs a reason; approving does not."""
 
     @pytest.mark.parametrize("reason", [None, "", " ", "\t\n"])
-    @pytest.mark.parametrize("decision", [Decision.RETURN, Decision.REJECT])
+    @pytest.mark.parametrize("decision", [ReviewDecision.RETURN, ReviewDecision.REJECT])
     def test_return_or_reject_without_reason_is_forbidden(
-        self, decision: Decision, reason: str | None
+        self, decision: ReviewDecision, reason: str | None
     ) -> None:
         """A missing or blank reason is refused for return and reject."""
         assert refusal_code(policy.check_reason, decision, reason) is RefusalCode.FORBIDDEN
 
-    @pytest.mark.parametrize("decision", [Decision.RETURN, Decision.REJECT])
-    def test_return_or_reject_with_reason_passes(self, decision: Decision) -> None:
+    @pytest.mark.parametrize("decision", [ReviewDecision.RETURN, ReviewDecision.REJECT])
+    def test_return_or_reject_with_reason_passes(self, decision: ReviewDecision) -> None:
         """A real reason is accepted."""
         policy.check_reason(decision, "Thiếu minh chứng")
 
     @pytest.mark.parametrize("reason", [None, ""])
     def test_approve_needs_no_reason(self, reason: str | None) -> None:
         """Approving without a reason is fine."""
-        policy.check_reason(Decision.APPROVE, reason)
+        policy.check_reason(ReviewDecision.APPROVE, reason)
 
 
 class TestCheckSubmit:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from thidua.services.ratelimit import RateLimiter, RetryAfter
+from thidua.entrypoints.ratelimit import RateLimiter, RetryAfter
 
 
 class FakeClock:

@@ -1,4 +1,4 @@
-"""Consistency checks for the fictitious sample organisation in thidua.sample_data."""
+"""Consistency checks for the fictitious sample organisation in thidua.app.sample_data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import get_args
 
 import pytest
 
-from thidua.sample_data import (
+from thidua.app.sample_data import (
     ACCOUNTS,
     DEPARTMENT_SHORT,
     MOVEMENT,

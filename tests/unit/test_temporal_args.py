@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from thidua.adapters.temporal.server import embedded_server_args
 from thidua.config import Settings
-from thidua.temporal import embedded_server_args
 
 
 class TestEmbeddedServerArgs:

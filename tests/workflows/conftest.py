@@ -34,7 +34,7 @@ async def ns_client(temporal_env: WorkflowEnvironment) -> Client:
         namespace=namespace,
         data_converter=pydantic_data_converter,
     )
-    # Registered here rather than with thidua.temporal.ensure_search_attributes, which (at the
+    # Registered here rather than with thidua.adapters.temporal.ensure_search_attributes, which (at the
     # time of writing) registers NominationYear as Keyword instead of Int.
     await client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

@@ -21,12 +21,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from tests.conftest import SeededDb, fast_settings
-from thidua.config import Settings
-from thidua.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
-from thidua.domain import Actor, NominationStatus, Stage, workflow_id_for
-from thidua.policy import Refusal, RefusalCode
-from thidua.services.auth import authenticate
-from thidua.services.lifecycle import (
+from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
+from thidua.app.auth import authenticate
+from thidua.app.lifecycle import (
     HoldRequest,
     Lifecycle,
     NominationSubmission,
@@ -34,7 +31,11 @@ from thidua.services.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
-from thidua.services.nominations import NominationDetail
+from thidua.app.nominations import NominationDetail
+from thidua.config import Settings
+from thidua.domain.nominations import NominationStatus, Stage, workflow_id_for
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor
 from workflows.nomination import NominationWorkflow
 
 T = TypeVar("T")
@@ -265,8 +266,8 @@ async def path_auto_hold(h: Harness) -> str:
 async def path_reevaluate(h: Harness) -> str:
     """Judged not eligible under v1; v2 (9 months suffice) is published; an admin re-evaluates."""
     from tests.integration.test_rules_versions import v2_content, v2_golden
-    from thidua.domain import Role
-    from thidua.services import rules_versions as rv
+    from thidua.app import rules_versions as rv
+    from thidua.domain.roles import Role
 
     key = await h.submit("NV018", rating="HTTNV", months_worked=9)
     admin1, admin2 = h.actor("quantri.quydinh1"), h.actor("quantri.quydinh2")

@@ -12,18 +12,18 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.nomination import NominationActivities
 from tests.conftest import SeededDb
-from thidua.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
-from thidua.domain import (
+from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
+from thidua.app import nominations
+from thidua.domain.nominations import (
     Action,
     EvaluateCriteriaInput,
     RecordStageAlertInput,
     RecordStepInput,
-    Role,
     Stage,
     StageAlertKind,
     StepRecord,
 )
-from thidua.services import nominations
+from thidua.domain.roles import Role
 
 KEY = "NTM-2024_2024_NV018"
 WORKFLOW_ID = f"nomination-{KEY}"

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 
 from tests.workflows.scenarios import Harness, poll
-from thidua.domain import Stage
-from thidua.policy import Refusal, RefusalCode
-from thidua.services import rounds
-from thidua.services.lifecycle import NominationSubmission
-from thidua.services.round_commands import (
+from thidua.app import rounds
+from thidua.app.lifecycle import NominationSubmission
+from thidua.app.round_commands import (
     CouncilRequest,
     DecisionRequest,
     OpenRoundRequest,
     Rounds,
 )
+from thidua.domain.nominations import Stage
+from thidua.domain.refusals import Refusal, RefusalCode
 
 DOSSIER = {
     "achievement_report": "bao-cao-thanh-tich.pdf",
@@ -316,7 +316,7 @@ class TestSupplement:
         self, rnd: Round
     ) -> None:
         """A dossier returned at closing, supplemented and approved again, joins the next round."""
-        from thidua.services.lifecycle import ResubmitRequest
+        from thidua.app.lifecycle import ResubmitRequest
 
         a = await rnd.submit_and_approve("NV018")
         b = await rnd.submit_and_approve("NV019", dossier={"achievement_report": "bc.pdf"})

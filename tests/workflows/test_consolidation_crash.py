@@ -1,6 +1,6 @@
 """A crash of the worker during consolidation loses nothing and records nothing twice.
 
-The worker runs as a real ``python -m thidua.cli worker`` subprocess over a SQLite file, against
+The worker runs as a real ``python -m thidua.entrypoints.cli worker`` subprocess over a SQLite file, against
 the session's Temporal server (on this test's own namespace). It is killed with SIGKILL while the
 Office's close is appraising the round, and again while the Director's decision is being applied;
 a fresh worker process picks the work up. The database must end as if nothing had happened.
@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.conftest import SeededDb, fast_settings
 from tests.workflows.scenarios import Harness, RecordingEngine, poll
 from tests.workflows.test_consolidation import DOSSIER, Round
-from thidua.db.models import (
+from thidua.adapters.db.models import (
     AuditEntryRow,
     AwardItemRow,
     DocumentRow,
@@ -34,8 +34,9 @@ from thidua.db.models import (
     NominationStepRow,
     RoundRow,
 )
-from thidua.domain import RoundStage, RoundStatus, Stage
-from thidua.services import audit
+from thidua.app import audit
+from thidua.domain.nominations import Stage
+from thidua.domain.rounds import RoundStage, RoundStatus
 from workflows.consolidation import ConsolidationWorkflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.crash]
@@ -59,7 +60,7 @@ RECOVERY_SECONDS = 40
 
 
 class WorkerProcess:
-    """``python -m thidua.cli worker`` in its own process group, output appended to a log file."""
+    """``python -m thidua.entrypoints.cli worker`` in its own process group, output appended to a log file."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = env
@@ -75,7 +76,7 @@ class WorkerProcess:
         self._log.write(f"\n===== worker start #{self.started} =====\n".encode())
         self._log.flush()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "thidua.cli", "worker"],
+            [sys.executable, "-m", "thidua.entrypoints.cli", "worker"],
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=self._log,

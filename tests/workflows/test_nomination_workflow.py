@@ -15,15 +15,15 @@ from tests.workflows.scenarios import (
     individual_facts,
     poll,
 )
-from thidua.db.models import StageAlertRow
-from thidua.domain import (
+from thidua.adapters.db.models import StageAlertRow
+from thidua.domain.nominations import (
     Action,
-    Decision,
     ResumeNominationInput,
+    ReviewDecision,
     ReviewNominationInput,
     Stage,
 )
-from thidua.policy import Refusal, RefusalCode
+from thidua.domain.refusals import Refusal, RefusalCode
 from workflows.nomination import NominationWorkflow
 
 
@@ -349,7 +349,7 @@ class TestAuthorization:
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await h.handle(key).execute_update(
                 NominationWorkflow.review,
-                ReviewNominationInput(actor=h.actor("giamdoc"), decision=Decision.APPROVE),
+                ReviewNominationInput(actor=h.actor("giamdoc"), decision=ReviewDecision.APPROVE),
             )
         assert isinstance(info.value.cause, ApplicationError)
         assert info.value.cause.type == RefusalCode.FORBIDDEN.value
@@ -392,7 +392,9 @@ class TestAuthorization:
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await h.handle(key).execute_update(
                 NominationWorkflow.review,
-                ReviewNominationInput(actor=h.actor("truongphong.gdnn"), decision=Decision.APPROVE),
+                ReviewNominationInput(
+                    actor=h.actor("truongphong.gdnn"), decision=ReviewDecision.APPROVE
+                ),
             )
         assert isinstance(info.value.cause, ApplicationError)
         assert info.value.cause.type == RefusalCode.NOT_FOUND.value

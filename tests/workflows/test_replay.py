@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from thidua.domain import NominationStatus, NominationWorkflowInput
+from thidua.domain.nominations import NominationStatus, NominationWorkflowInput
 from workflows.nomination import NominationWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"

@@ -16,8 +16,7 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from thidua.awards import format_vnd
-from thidua.documents import (
+from thidua.adapters.documents import (
     AnyDoc,
     CouncilMinutesDoc,
     CouncilVote,
@@ -38,7 +37,8 @@ from thidua.documents import (
     sample_report,
     sample_submission,
 )
-from thidua.documents.layout import date_line, date_long_vi, number_symbol, percent_vi
+from thidua.adapters.documents.layout import date_line, date_long_vi, number_symbol, percent_vi
+from thidua.domain.money import format_vnd
 
 SAMPLES: dict[str, Callable[[], AnyDoc]] = {
     "decision": sample_decision,
@@ -344,8 +344,8 @@ def test_group_without_amounts_has_no_zero_subtotal(tmp_path: Path) -> None:
     """A form with no set amount (e.g. GIAY_KHEN without a coefficient) shows no '0' subtotal."""
     import importlib
 
-    lay = importlib.import_module("thidua.documents.layout")
-    from thidua.documents.models import AwardLine
+    lay = importlib.import_module("thidua.adapters.documents.layout")
+    from thidua.adapters.documents.models import AwardLine
 
     base = sample_decision()
     awards = [

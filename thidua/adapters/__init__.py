@@ -1,0 +1,1 @@
+"""Adapters: the database, Temporal, documents and files, behind the use cases' ports."""

@@ -1,0 +1,425 @@
+"""Tables. Workflows keep the running state; these rows keep the record (and outlive retention)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it as a plain dict
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    short: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    gender: Mapped[str] = mapped_column(String(8))
+    position: Mapped[str] = mapped_column(String(128))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit: Mapped[UnitRow] = relationship()
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    unit: Mapped[UnitRow | None] = relationship()
+
+
+class UserUnitRow(Base):
+    """An extra unit a user (typically a pipeline service account) is granted."""
+
+    __tablename__ = "user_units"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class ApiTokenRow(Base):
+    """An API token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[UserRow] = relationship()
+
+
+class MovementRow(Base):
+    __tablename__ = "movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    plan_number: Mapped[str] = mapped_column(String(64))
+    plan_date: Mapped[date] = mapped_column(Date)
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class NominationRow(Base):
+    __tablename__ = "nominations"
+    __table_args__ = (UniqueConstraint("movement_id", "year", "kind", "nominee_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(220), unique=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    nominee_code: Mapped[str] = mapped_column(String(100))
+    nominee_name: Mapped[str] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    last_step_seq: Mapped[int] = mapped_column(Integer, default=0)
+    deadline_at: Mapped[datetime | None]
+    facts: Mapped[dict[str, Any]]
+    status: Mapped[str | None] = mapped_column(String(32))
+    titles: Mapped[list[Any]] = mapped_column(default=list)
+    proposals: Mapped[list[Any]] = mapped_column(default=list)
+    ruleset_id: Mapped[str | None] = mapped_column(String(64))
+    ruleset_version: Mapped[str | None] = mapped_column(String(32))
+    ruleset_sha256: Mapped[str | None] = mapped_column(String(64))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    dossier: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    unit_approved_at: Mapped[datetime | None]
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+
+    unit: Mapped[UnitRow] = relationship()
+    movement: Mapped[MovementRow] = relationship()
+
+
+class NominationStepRow(Base):
+    """One recorded step of a nomination (submission, a review decision, a hold...)."""
+
+    __tablename__ = "nomination_steps"
+    __table_args__ = (UniqueConstraint("nomination_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    stage_from: Mapped[str | None] = mapped_column(String(32))
+    stage_to: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+    workflow_id: Mapped[str] = mapped_column(String(220))
+    run_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class EvaluationRow(Base):
+    """A rules evaluation: version and hash, the input facts, each rule's and condition's outcome."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(32))
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    titles: Mapped[list[Any]]
+    proposals: Mapped[list[Any]]
+    facts: Mapped[dict[str, Any]]
+    result: Mapped[dict[str, Any]]
+    evaluated_at: Mapped[datetime]
+
+
+class StageAlertRow(Base):
+    """A reminder sent while a stage waits, or the escalation record when its deadline passed."""
+
+    __tablename__ = "stage_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    deadline_at: Mapped[datetime]
+    at: Mapped[datetime]
+
+
+class RoundRow(Base):
+    """The Office's consolidation round for a movement and year (one ConsolidationWorkflow)."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("movement_id", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(220), unique=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(32))
+    late_policy: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    appraisal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(32))
+    steps: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+    movement: Mapped[MovementRow] = relationship()
+
+
+class AwardItemRow(Base):
+    """One title or proposal for one nomination in a round, through council, Director, province."""
+
+    __tablename__ = "award_items"
+    __table_args__ = (UniqueConstraint("round_id", "nomination_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))  # director | province
+    rank: Mapped[int] = mapped_column(Integer)
+    council_status: Mapped[str] = mapped_column(String(24), default="pending")
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    director_status: Mapped[str] = mapped_column(String(24), default="pending")
+    director_reason: Mapped[str | None] = mapped_column(Text)
+    province_status: Mapped[str | None] = mapped_column(String(24))
+    province_reason: Mapped[str | None] = mapped_column(Text)
+    amount_vnd: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+    nomination: Mapped[NominationRow] = relationship()
+
+
+class CouncilMeetingRow(Base):
+    """The council's meeting for a round: members, attendance, who voted in writing."""
+
+    __tablename__ = "council_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    members: Mapped[list[Any]]
+    ballots: Mapped[list[Any]]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
+class DocumentRow(Base):
+    """A generated official document of a round (report, minutes, decision, submission)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("round_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    number: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRow(Base):
+    """The first response to a POST sent with an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64))  # hash of the credential, never the token
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class WebhookSubscriptionRow(Base):
+    """A pipeline's webhook: where to send which events, signed with its secret (HMAC-SHA256)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))
+    event_types: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription: its attempts and outcome (the delivery log)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class WebhookCursorRow(Base):
+    """How far the dispatcher has read the event feed (one row)."""
+
+    __tablename__ = "webhook_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntryRow(Base):
+    """One entry of the append-only, hash-chained audit log (see ``thidua.app.audit``)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(220), index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    workflow_id: Mapped[str | None] = mapped_column(String(220))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class UserPasswordRow(Base):
+    """A console sign-in password, stored only as a salted scrypt hash (``scrypt$n$r$p$salt$hash``)."""
+
+    __tablename__ = "user_passwords"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session: the cookie holds the id, we keep only its SHA-256 hash."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    user: Mapped[UserRow] = relationship()
+
+
+class RulesVersionRow(Base):
+    """A version of a criteria ruleset, governed as data: draft → approved → published → retired.
+
+    ``content``/``golden`` are the YAML texts; ``sha256`` is the loader's hash of the content.
+    ``effective_from``/``effective_to`` (set when published) decide which version is in force.
+    ``supersedes``/``supersedes_effective_to``: the version this one closed when published, and
+    that version's end date before, so a rollback can reopen it exactly.
+    """
+
+    __tablename__ = "rules_versions"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    golden: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[datetime | None]
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    supersedes: Mapped[str | None] = mapped_column(String(32))
+    supersedes_effective_to: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

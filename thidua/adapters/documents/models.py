@@ -1,0 +1,286 @@
+"""Input models of the administrative documents (Decree 30/2020/NĐ-CP format).
+
+Pure data: no database, no I/O. Renderers in :mod:`thidua.adapters.documents.render_docx` and
+:mod:`thidua.adapters.documents.render_html` turn these into Word and HTML files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from thidua.domain.money import award_amount
+
+__all__ = [
+    "COLLECTIVE_CODES",
+    "FORM_CODES",
+    "TITLE_SHORT_VI",
+    "Agency",
+    "AwardLine",
+    "CouncilMinutesDoc",
+    "CouncilVote",
+    "DecisionDoc",
+    "ProposalLine",
+    "ReportDoc",
+    "ReportUnitStats",
+    "Signer",
+    "SubmissionDoc",
+]
+
+#: Codes that are always awarded to a collective.
+COLLECTIVE_CODES: frozenset[str] = frozenset({"TTLDTT", "TTLDXS"})
+
+#: Codes that are forms of commendation (Giấy khen, Bằng khen), not emulation titles.
+FORM_CODES: frozenset[str] = frozenset({"GIAY_KHEN", "BANG_KHEN_UBND_TINH"})
+
+#: Short Vietnamese labels for table column headers.
+TITLE_SHORT_VI: dict[str, str] = {
+    "LDTT": "LĐTT",
+    "CSTDCS": "CSTĐCS",
+    "TTLDTT": "TTLĐTT",
+    "TTLDXS": "TTLĐXS",
+    "GIAY_KHEN": "Giấy khen",
+    "BANG_KHEN_UBND_TINH": "Bằng khen UBND tỉnh",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Agency(_Model):
+    """The issuing agency and its governing body (top-left of the header)."""
+
+    parent: str = Field(examples=["UBND TỈNH BÌNH PHƯỚC"])
+    name: str = Field(examples=["SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI"])
+    short: str = Field(examples=["SLĐTBXH"])
+    place: str = Field(examples=["Bình Phước"])
+    head_title: str = "GIÁM ĐỐC"
+    """The head's position, upper case (used in "GIÁM ĐỐC SỞ …" of a decision)."""
+    full_name: str = "Sở Lao động – Thương binh và Xã hội"
+    """The agency's name in normal case, as used in running text."""
+
+
+class Signer(_Model):
+    """Signature block: position in bold caps, space for the signature and seal, the name."""
+
+    position: str = Field(examples=["GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"])
+    name: str
+    on_behalf: str | None = Field(default=None, examples=["KT. GIÁM ĐỐC"])
+
+
+class AwardLine(_Model):
+    """One awardee (individual or collective) with the title or form awarded."""
+
+    name: str
+    position: str | None = None
+    unit: str
+    title_code: str
+    title_vi: str
+    coefficient: Decimal | None = None
+    amount: int | None = None
+    is_collective: bool = False
+
+    @model_validator(mode="after")
+    def _collective_titles(self) -> Self:
+        if self.title_code in COLLECTIVE_CODES and not self.is_collective:
+            object.__setattr__(self, "is_collective", True)
+        return self
+
+    def resolved_amount(self, base_salary: int) -> int | None:
+        """The explicit amount, else coefficient × base salary rounded up (None if neither)."""
+        if self.amount is not None:
+            return self.amount
+        if self.coefficient is not None:
+            return award_amount(self.coefficient, base_salary)
+        return None
+
+
+class ProposalLine(AwardLine):
+    """An awardee proposed to the province, with a summary of achievements."""
+
+    achievements: str = ""
+
+
+class _Doc(_Model):
+    agency: Agency
+    number: str = ""
+    """Either the bare number ("125"), the full symbol ("125/QĐ-SLĐTBXH") or "" for a draft."""
+    date: dt.date
+
+
+class DecisionDoc(_Doc):
+    """Quyết định of the Director awarding titles/forms he decides, with the list annexed."""
+
+    movement_name: str
+    year: int
+    legal_bases: list[str]
+    awards: list[AwardLine]
+    base_salary: int
+    recipients: list[str]
+    signer: Signer
+    funding_source: str
+    title: str | None = None
+    """Override of the abstract ("Về việc …"); computed from the awards when None."""
+
+    def amounts(self) -> list[int | None]:
+        return [a.resolved_amount(self.base_salary) for a in self.awards]
+
+    def total_amount(self) -> int:
+        return sum(a for a in self.amounts() if a is not None)
+
+
+class SubmissionDoc(_Doc):
+    """Tờ trình to the provincial Emulation–Commendation Board proposing province-level awards."""
+
+    movement_name: str
+    year: int
+    proposals: list[ProposalLine]
+    council_meeting_date: dt.date
+    recipients: list[str]
+    signer: Signer
+    addressee: str = "Ban Thi đua – Khen thưởng tỉnh Bình Phước"
+    legal_bases: list[str] = Field(default_factory=list)
+    plan_number: str | None = None
+    plan_date: dt.date | None = None
+    attachments: list[str] = Field(default_factory=list)
+    title: str | None = None
+
+
+class CouncilVote(_Model):
+    """The council's secret-ballot result for one nominee."""
+
+    nominee: str
+    unit: str
+    title_code: str
+    title_vi: str
+    in_favour: int = Field(ge=0)
+    against: int = Field(ge=0)
+    abstain: int = Field(ge=0)
+    written_votes: int = Field(ge=0)
+    """How many of the ballots were sent in writing by absent members (included in the counts)."""
+    members_total: int = Field(gt=0)
+    threshold: Decimal
+    """Share of ALL council members that must agree (0.8 for CSTDCS, else a majority)."""
+    passed: bool
+
+    @model_validator(mode="after")
+    def _check_counts(self) -> Self:
+        if self.in_favour + self.against + self.abstain > self.members_total:
+            raise ValueError(f"{self.nominee}: more ballots than council members")
+        return self
+
+    @property
+    def ratio(self) -> Decimal:
+        return Decimal(self.in_favour) / Decimal(self.members_total)
+
+    @classmethod
+    def tally(
+        cls,
+        *,
+        nominee: str,
+        unit: str,
+        title_code: str,
+        title_vi: str,
+        in_favour: int,
+        against: int,
+        abstain: int,
+        written_votes: int,
+        members_total: int,
+        threshold: Decimal,
+        strictly_above: bool = False,
+    ) -> CouncilVote:
+        """Build a vote computing ``passed``: in_favour / members_total ≥ threshold (or >)."""
+        ratio = Decimal(in_favour) / Decimal(members_total)
+        passed = ratio > threshold if strictly_above else ratio >= threshold
+        return cls(
+            nominee=nominee,
+            unit=unit,
+            title_code=title_code,
+            title_vi=title_vi,
+            in_favour=in_favour,
+            against=against,
+            abstain=abstain,
+            written_votes=written_votes,
+            members_total=members_total,
+            threshold=threshold,
+            passed=passed,
+        )
+
+
+class CouncilMinutesDoc(_Doc):
+    """Biên bản họp Hội đồng Thi đua – Khen thưởng Sở."""
+
+    place_room: str
+    start_time: str = Field(examples=["08 giờ 00 phút"])
+    chair: str
+    secretary: str
+    members_total: int = Field(gt=0)
+    present: list[str]
+    absent: list[str]
+    """Absent members, e.g. "Ông Lê Văn Thắng – Phó Giám đốc Sở (đã gửi phiếu bằng văn bản)"."""
+    votes: list[CouncilVote]
+    conclusion: str
+    signer_chair: Signer
+    signer_secretary: Signer
+    title: str = "Họp Hội đồng Thi đua – Khen thưởng Sở"
+    end_time: str | None = None
+    agenda: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list)
+
+
+class ReportUnitStats(_Model):
+    """Per-unit nominations and results."""
+
+    unit: str
+    nominated_individuals: int = Field(ge=0)
+    nominated_collectives: int = Field(ge=0)
+    granted: dict[str, int] = Field(default_factory=dict)
+
+
+class ReportDoc(_Doc):
+    """Báo cáo tổng hợp kết quả phong trào thi đua (prepared by the Office)."""
+
+    movement_name: str
+    year: int
+    plan_number: str
+    plan_date: dt.date | None = None
+    stats_by_unit: list[ReportUnitStats]
+    totals_by_title: dict[str, int] = Field(default_factory=dict)
+    """Totals per title code; computed from ``stats_by_unit`` when empty, checked otherwise."""
+    results_text: list[str]
+    returned: int = Field(ge=0)
+    on_hold: int = Field(ge=0)
+    not_eligible: int = Field(ge=0)
+    not_recommended: int = Field(ge=0)
+    recipients: list[str]
+    signer: Signer
+    title: str | None = None
+
+    @model_validator(mode="after")
+    def _totals(self) -> Self:
+        computed: dict[str, int] = {}
+        for row in self.stats_by_unit:
+            for code, count in row.granted.items():
+                computed[code] = computed.get(code, 0) + count
+        if not self.totals_by_title:
+            object.__setattr__(self, "totals_by_title", computed)
+            return self
+        for code in set(computed) | set(self.totals_by_title):
+            if computed.get(code, 0) != self.totals_by_title.get(code, 0):
+                raise ValueError(
+                    f"totals_by_title[{code}]={self.totals_by_title.get(code, 0)} but the units "
+                    f"add up to {computed.get(code, 0)}"
+                )
+        return self
+
+    def title_codes(self) -> list[str]:
+        """Title codes in column order: known codes first (fixed order), then the rest."""
+        order = list(TITLE_SHORT_VI)
+        codes = set(self.totals_by_title)
+        for row in self.stats_by_unit:
+            codes |= set(row.granted)
+        return sorted(codes, key=lambda c: (order.index(c) if c in order else len(order), c))

@@ -1,0 +1,1 @@
+"""Temporal: the only place outside workflows and activities that talks to it."""

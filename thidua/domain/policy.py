@@ -1,0 +1,148 @@
+"""Who may do what, in which stage, on whose nominations.
+
+Pure functions, shared by the service layer (before a call reaches Temporal) and by the workflow's
+update validators (so a wrong call is refused before it is written to history).
+"""
+
+from __future__ import annotations
+
+from thidua.domain.labels import ROLE_LABEL_VI, STAGE_LABEL_VI
+from thidua.domain.nominations import ReviewDecision, Stage
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import UNIT_SCOPED_ROLES, Actor, Role
+from thidua.domain.rounds import RoundStage
+
+# The role that reviews in each review stage.
+REVIEWER_OF: dict[Stage, Role] = {
+    Stage.UNIT_REVIEW: Role.UNIT_HEAD,
+    Stage.OFFICE_REVIEW: Role.OFFICE,
+    Stage.DIRECTOR_REVIEW: Role.DIRECTOR,
+}
+
+# Where each review decision leads from each review stage.
+TRANSITIONS: dict[tuple[Stage, ReviewDecision], Stage] = {
+    (Stage.UNIT_REVIEW, ReviewDecision.APPROVE): Stage.OFFICE_REVIEW,
+    (Stage.UNIT_REVIEW, ReviewDecision.RETURN): Stage.RETURNED,
+    (Stage.UNIT_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
+    (Stage.OFFICE_REVIEW, ReviewDecision.APPROVE): Stage.DIRECTOR_REVIEW,
+    (Stage.OFFICE_REVIEW, ReviewDecision.RETURN): Stage.RETURNED,
+    (Stage.OFFICE_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.APPROVE): Stage.APPROVED,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.RETURN): Stage.OFFICE_REVIEW,
+    (Stage.DIRECTOR_REVIEW, ReviewDecision.REJECT): Stage.REJECTED,
+}
+
+HOLDABLE_STAGES = frozenset(
+    {Stage.UNIT_REVIEW, Stage.OFFICE_REVIEW, Stage.DIRECTOR_REVIEW, Stage.RETURNED}
+)
+
+
+def _stage(stage: Stage) -> str:
+    return f"«{STAGE_LABEL_VI[stage]}» ({stage.value})"
+
+
+def can_read(actor: Actor, unit_code: str) -> bool:
+    """Unit-scoped roles read their own units only; the other roles read everything."""
+    return actor.role not in UNIT_SCOPED_ROLES or actor.owns_unit(unit_code)
+
+
+def require_visible(actor: Actor, unit_code: str) -> None:
+    if not can_read(actor, unit_code):
+        # Same answer as for a nomination that does not exist: never reveal foreign objects.
+        raise Refusal(RefusalCode.NOT_FOUND, "Không tìm thấy hồ sơ đề nghị.")
+
+
+def check_submit(actor: Actor, unit_code: str) -> None:
+    if actor.role not in (Role.UNIT_OFFICER, Role.PIPELINE):
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được nộp hồ sơ đề nghị.",
+        )
+    if not actor.owns_unit(unit_code):
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Chỉ được nộp hồ sơ cho đơn vị của mình (không phải {unit_code}).",
+        )
+
+
+def check_review(actor: Actor, stage: Stage, unit_code: str, decision: ReviewDecision) -> Stage:
+    """Return the stage the decision leads to, or refuse."""
+    reviewer = REVIEWER_OF.get(stage)
+    if reviewer is None:
+        raise Refusal(RefusalCode.WRONG_STAGE, f"Hồ sơ đang ở bước {_stage(stage)}, không thể xét.")
+    if actor.role is not reviewer:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Bước {_stage(stage)} do {ROLE_LABEL_VI[reviewer]} xét, "
+            f"không phải {ROLE_LABEL_VI[actor.role]}.",
+        )
+    if reviewer is Role.UNIT_HEAD and not actor.owns_unit(unit_code):
+        raise Refusal(RefusalCode.NOT_FOUND, "Không tìm thấy hồ sơ đề nghị.")
+    return TRANSITIONS[(stage, decision)]
+
+
+def check_reason(decision: ReviewDecision, reason: str | None) -> None:
+    if decision is not ReviewDecision.APPROVE and not (reason and reason.strip()):
+        raise Refusal(RefusalCode.FORBIDDEN, "Trả lại hoặc không phê duyệt phải ghi rõ lý do.")
+
+
+def check_resubmit(actor: Actor, stage: Stage, unit_code: str) -> None:
+    if actor.role not in (Role.UNIT_OFFICER, Role.PIPELINE):
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được nộp lại hồ sơ.",
+        )
+    if not actor.owns_unit(unit_code):
+        raise Refusal(RefusalCode.NOT_FOUND, "Không tìm thấy hồ sơ đề nghị.")
+    if stage is not Stage.RETURNED:
+        raise Refusal(
+            RefusalCode.WRONG_STAGE,
+            f"Chỉ nộp lại hồ sơ đã bị trả lại; hồ sơ đang ở bước {_stage(stage)}.",
+        )
+
+
+def check_hold(actor: Actor, stage: Stage, unit_code: str) -> None:
+    allowed = actor.role in (Role.OFFICE, Role.DIRECTOR) or (
+        actor.role is Role.UNIT_HEAD and stage is Stage.UNIT_REVIEW
+    )
+    if not allowed:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được tạm dừng xét hồ sơ ở bước {_stage(stage)}.",
+        )
+    if actor.role is Role.UNIT_HEAD and not actor.owns_unit(unit_code):
+        raise Refusal(RefusalCode.NOT_FOUND, "Không tìm thấy hồ sơ đề nghị.")
+    if stage not in HOLDABLE_STAGES:
+        raise Refusal(RefusalCode.WRONG_STAGE, f"Không thể tạm dừng hồ sơ ở bước {_stage(stage)}.")
+
+
+def check_resume(actor: Actor, stage: Stage) -> None:
+    if actor.role not in (Role.OFFICE, Role.DIRECTOR):
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được tiếp tục xét hồ sơ đang tạm dừng.",
+        )
+    if stage is not Stage.ON_HOLD:
+        raise Refusal(
+            RefusalCode.WRONG_STAGE, f"Hồ sơ không ở trạng thái tạm dừng (đang ở {_stage(stage)})."
+        )
+
+
+# Who takes each step of the Office's consolidation round, and in which round stages. The
+# ConsolidationWorkflow's update validators enforce it; screens use it to offer only the steps
+# the signed-in role may take (the service still refuses anything else).
+ROUND_STEPS: dict[str, tuple[Role, frozenset[RoundStage]]] = {
+    "close": (Role.OFFICE, frozenset({RoundStage.OPEN, RoundStage.OFFICE})),
+    "council": (Role.COUNCIL_SECRETARY, frozenset({RoundStage.COUNCIL})),
+    "decide": (Role.DIRECTOR, frozenset({RoundStage.DIRECTOR})),
+}
+
+
+def may_take_round_step(actor: Actor, step: str, stage: RoundStage) -> bool:
+    role, stages = ROUND_STEPS[step]
+    return actor.role is role and stage in stages
+
+
+# Who is offered the decision explorer in the console (the decisions service scopes unit roles
+# to their units anyway).
+DECISION_EXPLORERS = frozenset({Role.AUDITOR, Role.RULES_ADMIN, Role.DIRECTOR, Role.OFFICE})

@@ -1,0 +1,1 @@
+"""Entry points: the HTTP API, the web console, the CLI, the worker and the supervisor."""

@@ -1,0 +1,98 @@
+"""RFC 9457 problem details for every error answer, with the field path where there is one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from thidua.domain.refusals import Refusal, RefusalCode
+
+STATUS_OF: dict[RefusalCode, int] = {
+    RefusalCode.NOT_FOUND: 404,
+    RefusalCode.FORBIDDEN: 403,
+    RefusalCode.WRONG_STAGE: 409,
+    RefusalCode.NOT_ELIGIBLE: 409,
+    RefusalCode.DUPLICATE: 409,
+    RefusalCode.INVALID: 422,
+    RefusalCode.UNAVAILABLE: 503,
+}
+_TAGS = {"individual", "collective"}
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """``("body", "facts", "individual", "initiatives", 0, "year")`` → ``facts.initiatives[0].year``."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    out = ""
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif (
+            (part in _TAGS and i > 0 and parts[i - 1] in ("facts",))
+            or "[" in str(part)
+            or str(part).startswith("function-")
+        ):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def problem(
+    status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any
+) -> JSONResponse:
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _problem_type(code: str) -> str:
+    return f"https://thidua.example/problems/{code}"
+
+
+async def refusal_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
+    status = STATUS_OF.get(exc.code, 400)
+    return problem(
+        status, exc.code.value, exc.message, _problem_type(exc.code.value), code=exc.code.value
+    )
+
+
+async def validation_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        errors.append({"field": field_path(err.get("loc", ())), "message": err.get("msg", "")})
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    if len(errors) > 1:
+        detail += f" (và {len(errors) - 1} lỗi khác)"
+    return problem(
+        422,
+        "invalid_request",
+        detail,
+        _problem_type("invalid_request"),
+        code="invalid_request",
+        errors=errors,
+    )
+
+
+async def http_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "too_many_requests",
+    }.get(exc.status_code, "http_error")
+    response = problem(exc.status_code, code, str(exc.detail), _problem_type(code), code=code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response

@@ -1,0 +1,169 @@
+"""Rules governance routes: versions (upload, validate, test, diff, approve, publish, retire,
+rollback) and the re-evaluation of in-flight nominations under a newer version.
+
+Rules admins write; auditors read; every other role gets 403. Refusals are RFC 9457 problems whose
+``type`` ends with a stable code (``rules_second_admin_required``, ``rules_golden_failed``,
+``rules_invalid`` with ``errors[]`` giving field, line and column, ...).
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from rules.engine import RulesEngine
+from thidua.adapters.db.session import UnitOfWork
+from thidua.app import rules_versions as rv
+from thidua.domain.roles import Actor
+from thidua.entrypoints.api.problems import problem
+
+T = TypeVar("T")
+
+RulesetId = Annotated[str, Path(max_length=64, description="Mã bộ tiêu chí, ví dụ ntm-2024")]
+Version = Annotated[str, Path(max_length=32, description="Phiên bản, ví dụ 1")]
+
+
+async def rules_version_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, rv.RulesVersionError)
+    extra: dict[str, Any] = {"code": exc.code}
+    if exc.errors:
+        extra["errors"] = [
+            {k: v for k, v in e.items() if k in ("field", "message", "line", "column")}
+            for e in exc.errors
+        ]
+    return problem(
+        exc.status,
+        exc.code,
+        exc.message,
+        f"https://thidua.example/problems/{exc.code}",
+        **extra,
+    )
+
+
+def install_rules_routes(app: FastAPI, get_actor_dep: Any, uow: UnitOfWork) -> None:
+    """Add the /v1/rules routes and their problem handler to ``app``."""
+    app.add_exception_handler(rv.RulesVersionError, rules_version_handler)
+    app.include_router(rules_router(get_actor_dep, uow))
+
+
+def rules_router(get_actor_dep: Any, uow: UnitOfWork) -> APIRouter:
+    router = APIRouter(prefix="/v1/rules", tags=["rules"])
+    ActorDep = Annotated[Actor, Depends(get_actor_dep)]
+    built: list[RulesEngine] = []
+    lock = threading.Lock()
+
+    def engine() -> RulesEngine:
+        """One engine over the database's versions, built on first use (not at import)."""
+        with lock:
+            if not built:
+                built.append(rv.db_engine(uow))
+            return built[0]
+
+    async def in_session(fn: Callable[[Session], T]) -> T:
+        def _run() -> T:
+            with uow() as session:
+                return fn(session)
+
+        return await run_in_threadpool(_run)
+
+    @router.get("/versions")
+    async def list_versions(
+        actor: ActorDep,
+        ruleset_id: str | None = Query(default=None, max_length=64),
+        status: str | None = Query(default=None, pattern="^(draft|approved|published|retired)$"),
+    ) -> list[rv.RulesVersionView]:
+        """Các phiên bản bộ tiêu chí và trạng thái (nháp, đã duyệt, đã công bố, đã thu hồi)."""
+        return await in_session(lambda s: rv.list_versions(s, actor, ruleset_id, status))
+
+    @router.post("/versions", status_code=201)
+    async def upload(body: rv.UploadRequest, actor: ActorDep) -> rv.RulesVersionDetail:
+        """Tải lên một phiên bản (YAML + ca kiểm thử): kiểm tra và lưu thành bản nháp."""
+        return await in_session(lambda s: rv.upload(s, actor, body))
+
+    @router.get("/versions/{ruleset_id}/{version}")
+    async def show(
+        ruleset_id: RulesetId, version: Version, actor: ActorDep
+    ) -> rv.RulesVersionDetail:
+        """Nội dung, ca kiểm thử, mã băm và trạng thái của một phiên bản."""
+        return await in_session(lambda s: rv.show_version(s, actor, ruleset_id, version))
+
+    @router.put("/versions/{ruleset_id}/{version}")
+    async def replace(
+        ruleset_id: RulesetId, version: Version, body: rv.UploadRequest, actor: ActorDep
+    ) -> rv.RulesVersionDetail:
+        """Sửa bản nháp (chỉ khi còn là bản nháp)."""
+        return await in_session(lambda s: rv.replace_draft(s, actor, ruleset_id, version, body))
+
+    @router.post("/versions/{ruleset_id}/{version}:validate")
+    async def validate(
+        ruleset_id: RulesetId, version: Version, actor: ActorDep
+    ) -> rv.ValidationReport:
+        """Kiểm tra lại nội dung và ca kiểm thử (lỗi kèm dòng:cột)."""
+        return await in_session(lambda s: rv.validate(s, actor, ruleset_id, version))
+
+    @router.post("/versions/{ruleset_id}/{version}:test")
+    async def test(ruleset_id: RulesetId, version: Version, actor: ActorDep) -> rv.GoldenReport:
+        """Chạy các ca kiểm thử (golden) bằng bộ máy tiêu chí thật."""
+        return await in_session(lambda s: rv.run_tests(s, actor, engine(), ruleset_id, version))
+
+    @router.post("/versions/{ruleset_id}/{version}:diff")
+    async def diff(
+        ruleset_id: RulesetId,
+        version: Version,
+        actor: ActorDep,
+        against: str | None = Query(
+            default=None, max_length=32, description="Mặc định: phiên bản đang công bố"
+        ),
+    ) -> rv.DiffReport:
+        """So sánh với phiên bản đang công bố: quy tắc, tham số thêm/bỏ/sửa."""
+        return await in_session(lambda s: rv.diff_version(s, actor, ruleset_id, version, against))
+
+    @router.post("/versions/{ruleset_id}/{version}:approve")
+    async def approve(
+        ruleset_id: RulesetId, version: Version, actor: ActorDep
+    ) -> rv.RulesVersionView:
+        """Quản trị tiêu chí thứ hai (khác người soạn) duyệt bản nháp."""
+        return await in_session(lambda s: rv.approve(s, actor, ruleset_id, version))
+
+    @router.post("/versions/{ruleset_id}/{version}:publish")
+    async def publish(
+        ruleset_id: RulesetId, version: Version, body: rv.PublishRequest, actor: ActorDep
+    ) -> rv.RulesVersionView:
+        """Công bố phiên bản đã duyệt khi mọi ca kiểm thử đạt, từ ngày effective_from."""
+        return await in_session(lambda s: rv.publish(s, actor, engine(), ruleset_id, version, body))
+
+    @router.post("/versions/{ruleset_id}/{version}:retire")
+    async def retire(
+        ruleset_id: RulesetId, version: Version, actor: ActorDep
+    ) -> rv.RulesVersionView:
+        """Thu hồi bản nháp hoặc phiên bản đã duyệt chưa công bố."""
+        return await in_session(lambda s: rv.retire(s, actor, ruleset_id, version))
+
+    @router.post("/versions/{ruleset_id}/{version}:rollback")
+    async def rollback(
+        ruleset_id: RulesetId, version: Version, actor: ActorDep
+    ) -> rv.RulesVersionView:
+        """Thu hồi phiên bản công bố mới nhất và mở lại hiệu lực của phiên bản trước."""
+        return await in_session(lambda s: rv.rollback(s, actor, ruleset_id, version))
+
+    @router.post("/reevaluations:preview")
+    async def reevaluation_preview(
+        body: rv.ReevaluationRequest, actor: ActorDep
+    ) -> rv.ReevaluationPreview:
+        """Xem trước: hồ sơ đang xử lý nào sẽ đổi kết quả theo phiên bản mới, vì quy tắc nào."""
+        return await in_session(lambda s: rv.preview(s, actor, engine(), body))
+
+    @router.post("/reevaluations:apply")
+    async def reevaluation_apply(
+        body: rv.ReevaluationRequest, actor: ActorDep, request: Request
+    ) -> rv.ReevaluationPreview:
+        """Xét lại các hồ sơ đã chọn theo phiên bản mới (thao tác quản trị, có ghi nhật ký)."""
+        rv.require_admin(actor)
+        client = request.app.state.lifecycle.client
+        return await rv.apply_reevaluation(client, uow, engine(), actor, body)
+
+    return router

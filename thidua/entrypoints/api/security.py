@@ -1,0 +1,119 @@
+"""Bearer-token authentication for the API, with brute-force and per-account rate limits.
+
+Bearer tokens are our API tokens (``thd_...``) or, when configured, JWTs of an identity provider
+verified against its public key.
+"""
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from thidua.adapters.db.session import UnitOfWork
+from thidua.app import auth
+from thidua.config import JwtSettings
+from thidua.domain.roles import Actor
+from thidua.entrypoints.ratelimit import RateLimiter, RetryAfter
+from thidua.logging import get_logger
+
+bearer_scheme = HTTPBearer(auto_error=False, description="API token (thd_...) or a JWT")
+
+MISSING = "Thiếu mã xác thực (Authorization: Bearer ...)."
+INVALID = "Mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn."
+TOO_MANY_FAILURES = "Quá nhiều lần xác thực thất bại; thử lại sau {seconds} giây."
+TOO_MANY_REQUESTS = "Quá nhiều yêu cầu với tài khoản này; thử lại sau {seconds} giây."
+
+
+def _too_many(template: str, retry: RetryAfter) -> HTTPException:
+    return HTTPException(
+        429, template.format(seconds=retry.header), headers={"Retry-After": retry.header}
+    )
+
+
+def _loggable_prefix(token: str) -> str:
+    """The token's public prefix if it looks like one of ours, else a marker (never the token)."""
+    if token.startswith(auth.TOKEN_PREFIX) and len(token) > len(auth.token_prefix(token)):
+        return auth.token_prefix(token)
+    return "(không phải thd_)"
+
+
+class Authenticator:
+    """FastAPI dependency: ``Authorization: Bearer thd_...`` → ``Actor``.
+
+    - no token → 401;
+    - unknown, revoked or expired token (or inactive account) → 401, logged as
+      "authentication failed" with the client IP and the token's prefix only;
+    - more than ``failed_limit.limit`` failures from one client IP within its window → 429
+      with ``Retry-After`` (checked before the token is looked up, so guessing stops);
+    - more than ``token_limit.limit`` requests by one account within its window → 429.
+
+    The client IP is ``request.client.host``: behind a reverse proxy, run uvicorn with
+    ``--proxy-headers``/``--forwarded-allow-ips`` so it is the real client.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        failed_limit: RateLimiter | None = None,
+        token_limit: RateLimiter | None = None,
+        jwt: JwtSettings | None = None,
+    ) -> None:
+        self.uow = uow
+        self.jwt = jwt if jwt is not None and jwt.enabled else None
+        self._jwt_key = (
+            self.jwt.public_key_file.read_text(encoding="utf-8")
+            if self.jwt is not None and self.jwt.public_key_file is not None
+            else None
+        )
+        # Not ``or``: an empty limiter is falsy (it has a length).
+        self.failed_limit = RateLimiter(10, 60.0) if failed_limit is None else failed_limit
+        self.token_limit = RateLimiter(600, 60.0) if token_limit is None else token_limit
+
+    def _lookup(self, token: str) -> Actor | None:
+        with self.uow() as session:
+            if token.startswith(auth.TOKEN_PREFIX) or self.jwt is None or self._jwt_key is None:
+                return auth.authenticate(session, token)
+            assert self.jwt.issuer is not None and self.jwt.audience is not None
+            return auth.authenticate_jwt(
+                session,
+                token,
+                public_key=self._jwt_key,
+                issuer=self.jwt.issuer,
+                audience=self.jwt.audience,
+                algorithms=self.jwt.algorithms,
+                username_claim=self.jwt.username_claim,
+            )
+
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    ) -> Actor:
+        if credentials is None or not credentials.credentials:
+            raise HTTPException(401, MISSING, headers={"WWW-Authenticate": "Bearer"})
+        ip = request.client.host if request.client else "unknown"
+        token = credentials.credentials
+        blocked = self.failed_limit.check(ip)
+        if blocked is not None:
+            get_logger(__name__).warning(
+                "authentication throttled", client_ip=ip, token_prefix=_loggable_prefix(token)
+            )
+            raise _too_many(TOO_MANY_FAILURES, blocked)
+        actor = await run_in_threadpool(self._lookup, token)
+        if actor is None:
+            get_logger(__name__).warning(
+                "authentication failed", client_ip=ip, token_prefix=_loggable_prefix(token)
+            )
+            blocked = self.failed_limit.hit(ip)
+            if blocked is not None:
+                raise _too_many(TOO_MANY_FAILURES, blocked)
+            raise HTTPException(401, INVALID, headers={"WWW-Authenticate": "Bearer"})
+        limited = self.token_limit.hit(actor.username)
+        if limited is not None:
+            get_logger(__name__).warning("rate limited", client_ip=ip, actor=actor.username)
+            raise _too_many(TOO_MANY_REQUESTS, limited)
+        structlog.contextvars.bind_contextvars(actor=actor.username)
+        return actor

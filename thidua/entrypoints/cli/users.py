@@ -1,0 +1,244 @@
+"""``thidua users`` and ``thidua tokens``: local operator commands working on the database directly."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.orm import Session
+
+from thidua.entrypoints.cli._common import fail as _fail
+from thidua.entrypoints.cli._common import run_in_db
+
+users_app = typer.Typer(
+    help="Tài khoản người dùng (thao tác trực tiếp trên CSDL).", no_args_is_help=True
+)
+tokens_app = typer.Typer(
+    help="Mã xác thực API (thd_...): cấp, liệt kê, thu hồi.", no_args_is_help=True
+)
+
+T = TypeVar("T")
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+STATUS_VI = {"active": "hiệu lực", "revoked": "đã thu hồi", "expired": "hết hạn"}
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit log: the operating-system account."""
+    try:
+        return f"os:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def _run(fn: Callable[[Session], T]) -> T:
+    """Run ``fn`` in one transaction; bad input exits 2, database trouble exits 1 (no traceback)."""
+    from thidua.app.auth import AuthAdminError
+
+    return run_in_db(
+        fn,
+        AuthAdminError,
+        lambda exc: exc.message if isinstance(exc, AuthAdminError) else str(exc),
+        "không truy cập được cơ sở dữ liệu ({url}): {error}. Đã chạy 'thidua db upgrade' chưa?",
+    )
+
+
+def _fmt(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _jsonable(obj: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    out = asdict(obj)
+    for k, v in out.items():
+        if isinstance(v, datetime):
+            out[k] = v.isoformat()
+        elif isinstance(v, tuple):
+            out[k] = list(v)
+    return out
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOpt = False) -> None:
+    """Liệt kê tài khoản."""
+    from thidua.app import auth
+
+    users = _run(auth.list_users)
+    if as_json:
+        typer.echo(json.dumps([_jsonable(u) for u in users], ensure_ascii=False, indent=2))
+        return
+    _table(
+        ["TÀI KHOẢN", "VAI TRÒ", "ĐƠN VỊ", "ĐƠN VỊ ĐƯỢC CẤP", "TRẠNG THÁI", "HỌ TÊN"],
+        [
+            [
+                u.username,
+                u.role,
+                u.unit or "-",
+                ",".join(u.grants) or "-",
+                "hoạt động" if u.active else "vô hiệu",
+                u.display_name,
+            ]
+            for u in users
+        ],
+    )
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập (a-z, 0-9, '.', '_', '-').")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="Vai trò: unit_officer, unit_head, office, council_secretary, director, "
+            "rules_admin, auditor, pipeline.",
+        ),
+    ],
+    unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị của tài khoản.")] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="Họ tên hiển thị.")
+    ] = None,
+    grant: Annotated[
+        list[str] | None,
+        typer.Option("--grant", help="Đơn vị được cấp thêm (tài khoản pipeline); lặp lại được."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tạo tài khoản (chưa có mã xác thực: dùng 'thidua tokens create')."""
+    from thidua.app import auth
+
+    view = _run(
+        lambda s: auth.create_user(
+            s,
+            username,
+            role,
+            unit=unit,
+            display_name=display_name,
+            grants=grant or (),
+            actor=_operator(),
+        )
+    )
+    if as_json:
+        typer.echo(json.dumps(_jsonable(view), ensure_ascii=False, indent=2))
+        return
+    extra = f", đơn vị được cấp {','.join(view.grants)}" if view.grants else ""
+    typer.echo(
+        f"Đã tạo tài khoản {view.username} (vai trò {view.role}, đơn vị {view.unit or '-'}{extra})."
+    )
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Vô hiệu hóa tài khoản: mọi mã xác thực của tài khoản không còn dùng được."""
+    from thidua.app import auth
+
+    view = _run(lambda s: auth.deactivate_user(s, username, actor=_operator()))
+    typer.echo(f"Đã vô hiệu hóa tài khoản {view.username}.")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ dòng đầu của stdin.")
+    ] = False,
+) -> None:
+    """Đặt mật khẩu đăng nhập bảng điều khiển web (mật khẩu không bao giờ được in hay ghi log)."""
+    import sys
+
+    from thidua.app import console_auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
+    _run(lambda s: console_auth.set_password(s, username, password, actor=_operator()))
+    typer.echo(f"Đã đặt mật khẩu cho tài khoản {username}; các phiên đăng nhập cũ đã kết thúc.")
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="Tên gợi nhớ của mã.")] = "default",
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option("--expires-in-days", min=1, max=3650, help="Hết hạn sau số ngày này."),
+    ] = None,
+) -> None:
+    """Cấp mã xác thực mới; mã chỉ được in ra MỘT lần (CSDL chỉ lưu giá trị băm)."""
+    from thidua.app import auth
+
+    if not name.strip() or len(name) > 64:
+        _fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
+    expires = timedelta(days=expires_in_days) if expires_in_days else None
+    token, view = _run(
+        lambda s: auth.create_token(s, username, name=name, expires_in=expires, actor=_operator())
+    )
+    typer.secho(
+        f"Đã cấp mã #{view.id} ({view.prefix}…) cho {view.username}, hết hạn: "
+        f"{_fmt(view.expires_at) if view.expires_at else 'không'}. "
+        "Hãy lưu mã dưới đây ngay, mã sẽ không được hiển thị lại:",
+        err=True,
+    )
+    typer.echo(token)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    username: Annotated[str | None, typer.Argument(help="Chỉ mã của tài khoản này.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Liệt kê mã xác thực (tiền tố, tên, ngày tạo, hết hạn, thu hồi; không bao giờ in mã)."""
+    from thidua.app import auth
+
+    views = _run(lambda s: auth.list_tokens(s, username))
+    if as_json:
+        out = [{**_jsonable(v), "status": v.status()} for v in views]
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    _table(
+        ["ID", "TIỀN TỐ", "TÀI KHOẢN", "TÊN", "TẠO LÚC", "HẾT HẠN", "THU HỒI", "TRẠNG THÁI"],
+        [
+            [
+                str(v.id),
+                v.prefix,
+                v.username,
+                v.name,
+                _fmt(v.created_at),
+                _fmt(v.expires_at),
+                _fmt(v.revoked_at),
+                STATUS_VI[v.status()],
+            ]
+            for v in views
+        ],
+    )
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    prefix_or_id: Annotated[str, typer.Argument(metavar="PREFIX_OR_ID", help="ID hoặc tiền tố.")],
+) -> None:
+    """Thu hồi một mã xác thực (theo ID hoặc tiền tố thd_xxxxxx)."""
+    from thidua.app import auth
+
+    view = _run(lambda s: auth.revoke_token(s, prefix_or_id, actor=_operator()))
+    typer.echo(f"Đã thu hồi mã #{view.id} ({view.prefix}…) của {view.username}.")

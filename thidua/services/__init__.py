@@ -1,1 +1,0 @@
-"""The service layer: the API, the CLI and the activities call these same functions."""
