@@ -16,9 +16,15 @@ class RefusalCode(StrEnum):
 
 
 class Refusal(Exception):
-    """A step refused for a domain reason (never a bug)."""
+    """A step refused for a domain reason (never a bug).
 
-    def __init__(self, code: RefusalCode, message: str) -> None:
+    ``field`` names the input at fault, as the use case knows it (``unit``, ``facts.year``):
+    each entry point shows it its own way (an API problem's field path, a CLI option, a form
+    field). ``message`` is the Vietnamese explanation.
+    """
+
+    def __init__(self, code: RefusalCode, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -49,3 +52,13 @@ class UnitOfWork:
             raise
         finally:
             session.close()
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one transaction on a worker thread (the database API is synchronous),
+        so an event loop never waits on the database."""
+
+        def _in_transaction() -> T:
+            with self() as session:
+                return fn(session)
+
+        return await anyio.to_thread.run_sync(_in_transaction)

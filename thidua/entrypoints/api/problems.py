@@ -10,17 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.refusals import Refusal
+from thidua.entrypoints.http import status_of
 
-STATUS_OF: dict[RefusalCode, int] = {
-    RefusalCode.NOT_FOUND: 404,
-    RefusalCode.FORBIDDEN: 403,
-    RefusalCode.WRONG_STAGE: 409,
-    RefusalCode.NOT_ELIGIBLE: 409,
-    RefusalCode.DUPLICATE: 409,
-    RefusalCode.INVALID: 422,
-    RefusalCode.UNAVAILABLE: 503,
-}
 _TAGS = {"individual", "collective"}
 
 
@@ -57,7 +49,7 @@ def _problem_type(code: str) -> str:
 
 async def refusal_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refusal)
-    status = STATUS_OF.get(exc.code, 400)
+    status = status_of(exc.code)
     return problem(
         status, exc.code.value, exc.message, _problem_type(exc.code.value), code=exc.code.value
     )

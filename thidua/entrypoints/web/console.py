@@ -52,6 +52,7 @@ from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
 from thidua.domain.rounds import RoundDecision, RoundStage
 from thidua.entrypoints.api.audit import LIST_ROLES as AUDIT_LIST_ROLES
+from thidua.entrypoints.http import status_of
 from thidua.entrypoints.ratelimit import RateLimiter
 from thidua.entrypoints.web import dashboard as dashboard_data
 from thidua.entrypoints.web import explain, governance
@@ -72,15 +73,6 @@ LOGIN_CSRF_COOKIE = "thidua_login_csrf"
 HERE = Path(__file__).resolve().parent
 VN_TIME = timezone(timedelta(hours=7), "ICT")  # deadlines typed in the console are Vietnam time
 
-STATUS_OF: dict[RefusalCode, int] = {
-    RefusalCode.FORBIDDEN: 403,
-    RefusalCode.WRONG_STAGE: 409,
-    RefusalCode.NOT_FOUND: 404,
-    RefusalCode.NOT_ELIGIBLE: 422,
-    RefusalCode.DUPLICATE: 409,
-    RefusalCode.INVALID: 400,
-    RefusalCode.UNAVAILABLE: 503,
-}
 ROUND_ACTION_VI = {
     "reminder": "Nhắc hạn",
     "close": "Đóng đợt xét, thẩm định",
@@ -259,9 +251,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
     def refused(
         request: Request, sess: console_auth.ConsoleSession | None, exc: Refusal
     ) -> HTMLResponse:
-        return render(
-            request, "error.html", sess, status=STATUS_OF.get(exc.code, 400), message=exc.message
-        )
+        return render(request, "error.html", sess, status=status_of(exc.code), message=exc.message)
 
     async def check_csrf(request: Request, sess: console_auth.ConsoleSession) -> dict[str, str]:
         # A council's tally form has six fields per item: allow large rounds.
@@ -577,9 +567,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         except Refusal as exc:
             if exc.code is RefusalCode.NOT_FOUND:
                 return refused(request, sess, exc)
-            return await nomination_page(
-                request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
-            )
+            return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
         return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok={action}", 303)
 
     @router.post("/nominations/{key}/resubmit")
@@ -598,9 +586,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         except Refusal as exc:
             if exc.code is RefusalCode.NOT_FOUND:
                 return refused(request, sess, exc)
-            return await nomination_page(
-                request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
-            )
+            return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
         return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok=resubmit", 303)
 
     # ---- rounds: Office, council, Director ---------------------------------------------
@@ -667,9 +653,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         try:
             view = await rounds_service(request).open(sess.actor, body)
         except Refusal as exc:
-            return round_list_page(
-                request, sess, items, STATUS_OF.get(exc.code, 400), exc.message, form
-            )
+            return round_list_page(request, sess, items, status_of(exc.code), exc.message, form)
         return RedirectResponse(f"{PREFIX}/rounds/{quote(view.key)}?ok=opened", 303)
 
     async def round_page(
@@ -721,7 +705,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
             await check_csrf(request, sess)
             await rounds_service(request).close(sess.actor, key)
         except Refusal as exc:
-            return await round_page(request, sess, key, STATUS_OF.get(exc.code, 400), exc.message)
+            return await round_page(request, sess, key, status_of(exc.code), exc.message)
         return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok=closed", 303)
 
     @router.post("/rounds/{key}/council")
@@ -737,9 +721,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         except _FormError as exc:
             return await round_page(request, sess, key, 400, exc.message, form, exc.field)
         except Refusal as exc:
-            return await round_page(
-                request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
-            )
+            return await round_page(request, sess, key, status_of(exc.code), exc.message, form)
         return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok=council", 303)
 
     @router.post("/rounds/{key}/decision")
@@ -755,9 +737,7 @@ def mount_console(app: FastAPI, settings: Settings, uow: UnitOfWork) -> None:
         except _FormError as exc:
             return await round_page(request, sess, key, 400, exc.message, form, exc.field)
         except Refusal as exc:
-            return await round_page(
-                request, sess, key, STATUS_OF.get(exc.code, 400), exc.message, form
-            )
+            return await round_page(request, sess, key, status_of(exc.code), exc.message, form)
         ok = "decided" if body.action.value == "approve" else "returned_round"
         return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok={ok}", 303)
 
