@@ -49,6 +49,7 @@ from thidua.entrypoints.api.problems import http_handler, refusal_handler, valid
 from thidua.entrypoints.api.rules import install_rules_routes
 from thidua.entrypoints.api.security import Authenticator
 from thidua.entrypoints.ratelimit import RateLimiter
+from thidua.entrypoints.services import Services
 from thidua.logging import get_logger
 
 log = get_logger(__name__)
@@ -88,6 +89,7 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         temporal = client or await connect_client(settings.temporal)
         app.state.lifecycle = Lifecycle(temporal, uow, settings)
         app.state.rounds = Rounds(temporal, uow, settings)
+        services.lifecycle, services.rounds = app.state.lifecycle, app.state.rounds
         yield
 
     app = FastAPI(
@@ -96,6 +98,8 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
         description="Quy trình và bộ tiêu chí thi đua – khen thưởng. Mọi lỗi theo RFC 9457.",
         lifespan=lifespan,
     )
+    services = Services(settings=settings, uow=uow)
+    app.state.services = services
     add_problem_responses(app)
     app.add_exception_handler(Refusal, refusal_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)

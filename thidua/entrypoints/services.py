@@ -1,0 +1,55 @@
+"""What the HTTP process shares between the API and the console, built once per process.
+
+``create_app`` builds one ``Services`` and keeps it in ``app.state.services``; the API's
+dependencies and the console's screens take everything from it: the unit of work, the one rules
+engine (over the governed versions in the database), and the Temporal-backed commands, which
+exist once the app has started (they need the Temporal client).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from thidua.adapters.db.session import UnitOfWork
+from thidua.config import Settings
+
+if TYPE_CHECKING:
+    from rules.engine import RulesEngine
+    from thidua.app.lifecycle import Lifecycle
+    from thidua.app.round_commands import Rounds
+
+
+@dataclass
+class Services:
+    settings: Settings
+    uow: UnitOfWork
+    lifecycle: Lifecycle | None = None
+    rounds: Rounds | None = None
+    _engine: RulesEngine | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def engine(self) -> RulesEngine:
+        """The process's one rules engine over the database's versions (built on first use)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from thidua.app.rules_versions import db_engine
+
+                    self._engine = db_engine(self.uow)
+        return self._engine
+
+    def commands(self) -> tuple[Lifecycle, Rounds]:
+        """The nomination and round commands (the app has started: the client is connected)."""
+        if self.lifecycle is None or self.rounds is None:
+            raise RuntimeError("the app has not started: no Temporal client yet")
+        return self.lifecycle, self.rounds
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
