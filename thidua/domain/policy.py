@@ -146,3 +146,19 @@ def may_take_round_step(actor: Actor, step: str, stage: RoundStage) -> bool:
 # Who is offered the decision explorer in the console (the decisions service scopes unit roles
 # to their units anyway).
 DECISION_EXPLORERS = frozenset({Role.AUDITOR, Role.RULES_ADMIN, Role.DIRECTOR, Role.OFFICE})
+
+
+# The audit log spans every unit, so no unit-scoped view of it exists: auditors and rules
+# administrators list it; only auditors verify the whole chain.
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.RULES_ADMIN})
+AUDIT_VERIFIERS = frozenset({Role.AUDITOR})
+
+
+def check_audit_read(actor: Actor) -> None:
+    if actor.role not in AUDIT_READERS:
+        raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không xem được nhật ký kiểm toán.")
+
+
+def check_audit_verify(actor: Actor) -> None:
+    if actor.role not in AUDIT_VERIFIERS:
+        raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không xem được nhật ký kiểm toán.")
