@@ -186,6 +186,8 @@ class EvaluationRow(Base):
     facts: Mapped[dict[str, Any]]
     result: Mapped[dict[str, Any]]
     evaluated_at: Mapped[datetime]
+    # The canonical JSON encoding of its decision hash (rules.canonical.Encoding).
+    hash_encoding: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class StageAlertRow(Base):
@@ -364,6 +366,8 @@ class AuditEntryRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The canonical JSON encoding the entry was hashed with (rules.canonical.Encoding).
+    format_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class UserPasswordRow(Base):
