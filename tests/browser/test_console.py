@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from rules.registry import RulesRegistry
 from tests.e2e.test_up import Service
 from thidua.app.sample_data import STAFF
 
@@ -39,6 +40,10 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1366, "height": 768}
+# Titles read as the shipped ruleset names them (the demo's rounds use it).
+TITLE_NAME = {
+    c: t.name_vi for c, t in RulesRegistry.from_directory().get("ntm-2024", "1").titles.items()
+}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -303,6 +308,8 @@ class TestConsole:
         text = s.page.inner_text("main")
         assert "Chờ Hội đồng bỏ phiếu" in text
         assert "Số nội dung đề nghị theo đơn vị và danh hiệu" in text and "LDVL" in text
+        header = s.page.locator("table.matrix th", has_text="LDTT")
+        assert header.get_attribute("title") == TITLE_NAME["LDTT"]
         assert any("Đóng đợt xét" in m for m in s.confirms)
         s.fits_phone(f"/console/rounds/{console.state['round']}")
 
@@ -352,6 +359,7 @@ class TestConsole:
         assert saved.read_bytes()[:2] == b"PK"
         s.goto("/console/dashboard")
         assert "Danh hiệu được tặng theo năm" in s.page.inner_text("main")
+        assert f"LDTT: {TITLE_NAME['LDTT']}" in s.page.inner_text("main")
         assert s.page.locator("svg.chart").count() == 4
         s.fits_phone(f"/console/rounds/{console.state['round']}", "/console/dashboard")
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from tests.conftest import SeededDb
 from thidua.app import nominations
+from thidua.app.dashboard import build
 from thidua.app.sample_data import STAFF
 from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
 from thidua.domain.roles import Actor, Role
-from thidua.entrypoints.web.dashboard import build
 
 T0 = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 

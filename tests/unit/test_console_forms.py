@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from thidua.entrypoints.web.console import _council_request, _decision_request, _FormError
 from thidua.entrypoints.web.explain import explain
-from thidua.entrypoints.web.governance import numbered
+from thidua.entrypoints.web.forms import (
+    FormError,
+    council_request,
+    decision_request,
+    resubmit_request,
+)
+from thidua.entrypoints.web.screens.decisions import csv_cell
+from thidua.entrypoints.web.screens.rules import numbered
 
 
 def council_form(**overrides: str) -> dict[str, str]:
@@ -28,7 +34,7 @@ def council_form(**overrides: str) -> dict[str, str]:
 class TestCouncilForm:
     def test_members_lines_become_attendance(self) -> None:
         """Each line is a member; «(vắng, gửi phiếu)» and «(vắng)» mark absences."""
-        body = _council_request(council_form())
+        body = council_request(council_form())
         assert [(m.name, m.present, m.written_vote) for m in body.members] == [
             ("Trương Minh Khôi", True, False),
             ("Lê Văn Thắng", False, True),
@@ -47,8 +53,8 @@ class TestCouncilForm:
     )
     def test_a_bad_field_is_named(self, override: dict[str, str], field: str, words: str) -> None:
         """The error says which field (and which nomination) is wrong."""
-        with pytest.raises(_FormError) as exc:
-            _council_request(council_form(**override))
+        with pytest.raises(FormError) as exc:
+            council_request(council_form(**override))
         assert exc.value.field == field and words in exc.value.message
 
 
@@ -65,20 +71,20 @@ class TestDecisionForm:
             "i1_label": "Nguyễn Văn A",
             "i1_reject": "1",
         }
-        with pytest.raises(_FormError) as exc:
-            _decision_request(form)
+        with pytest.raises(FormError) as exc:
+            decision_request(form)
         assert exc.value.field == "i1_reason" and "Nguyễn Văn A" in exc.value.message
-        body = _decision_request({**form, "i1_reason": "Chưa tiêu biểu"})
+        body = decision_request({**form, "i1_reason": "Chưa tiêu biểu"})
         assert [(r.nomination, r.title, r.reason) for r in body.reject] == [
             ("K1", "GIAY_KHEN", "Chưa tiêu biểu")
         ]
 
     def test_returning_the_list_needs_a_reason(self) -> None:
         """Returning to the Office without a reason is refused at the reason field."""
-        with pytest.raises(_FormError) as exc:
-            _decision_request({"action": "return", "reason": " "})
+        with pytest.raises(FormError) as exc:
+            decision_request({"action": "return", "reason": " "})
         assert exc.value.field == "reason"
-        assert _decision_request({"action": "return", "reason": "Bổ sung"}).reason == "Bổ sung"
+        assert decision_request({"action": "return", "reason": "Bổ sung"}).reason == "Bổ sung"
 
 
 class TestExplanation:
@@ -122,30 +128,24 @@ def test_numbered_listing_keeps_context_around_bad_lines() -> None:
 
 def test_csv_cells_never_start_a_formula() -> None:
     """Exported names that look like formulas are quoted for spreadsheets."""
-    from thidua.entrypoints.web.governance import _cell
-
-    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert _cell("Nguyễn Văn A") == "Nguyễn Văn A" and _cell(12) == "12"
+    assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_cell("Nguyễn Văn A") == "Nguyễn Văn A" and csv_cell(12) == "12"
 
 
 class TestResubmitForm:
     def test_broken_json_and_bad_facts_are_named(self) -> None:
         """JSON errors give line and column; a wrong fact value names its field."""
-        from thidua.entrypoints.web.console import _resubmit_request
-
-        with pytest.raises(_FormError) as exc:
-            _resubmit_request({"facts": '{\n  "kind": "individual",\n  rating: 1\n}'})
+        with pytest.raises(FormError) as exc:
+            resubmit_request({"facts": '{\n  "kind": "individual",\n  rating: 1\n}'})
         assert exc.value.field == "facts" and "dòng 3" in exc.value.message
         facts = '{"kind": "individual", "id": "NV020", "year": 2024, "rating": "GIOI"}'
-        with pytest.raises(_FormError) as exc:
-            _resubmit_request({"facts": facts})
+        with pytest.raises(FormError) as exc:
+            resubmit_request({"facts": facts})
         assert exc.value.field == "facts" and "rating" in exc.value.message
 
     def test_the_dossier_lines_become_evidence(self) -> None:
         """Evidence is one document per line; empty fields are left out."""
-        from thidua.entrypoints.web.console import _resubmit_request
-
-        body = _resubmit_request(
+        body = resubmit_request(
             {
                 "facts": '{"kind": "individual", "id": "NV020", "year": 2024, "rating": "HTTNV"}',
                 "achievement_report": "BCTT.pdf",

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from thidua.entrypoints.api.middleware import RequestContextMiddleware
-from thidua.entrypoints.web.console import CSP, ConsoleHeadersMiddleware
+from thidua.entrypoints.web.kit import CSP, ConsoleHeadersMiddleware
 
 
 async def _ok(_: Request) -> PlainTextResponse:

@@ -35,3 +35,101 @@ ROLE_LABEL_VI: dict[Role, str] = {
     Role.AUDITOR: "kiểm toán",
     Role.PIPELINE: "tài khoản tích hợp",
 }
+
+
+# ---- the console's domain labels (moved from thidua/entrypoints/web) -----------------------
+# Keys are the stored values (str): a filter in a template looks them up as read from a view.
+
+# A recorded step of a nomination (``Action``), as listed in its history.
+STEP_ACTION_LABEL_VI: dict[str, str] = {
+    "submit": "Nộp hồ sơ",
+    "evaluate": "Đánh giá tiêu chí",
+    "approve": "Đồng ý",
+    "return": "Trả lại",
+    "reject": "Không đồng ý",
+    "resubmit": "Nộp lại",
+    "hold": "Tạm dừng",
+    "resume": "Tiếp tục",
+}
+
+# What a reviewer may choose on a nomination in review (the buttons' words).
+REVIEW_CHOICE_LABEL_VI: dict[str, str] = {
+    "approve": "Đồng ý",
+    "return": "Trả lại để bổ sung",
+    "reject": "Không đồng ý",
+    "hold": "Tạm dừng xét",
+    "resume": "Tiếp tục xét",
+}
+
+# A recorded step of a consolidation round.
+ROUND_ACTION_LABEL_VI: dict[str, str] = {
+    "reminder": "Nhắc hạn",
+    "close": "Đóng đợt xét, thẩm định",
+    "council": "Ghi kết quả Hội đồng",
+    "approve": "Giám đốc phê duyệt",
+    "return": "Giám đốc trả lại Văn phòng",
+}
+
+# The criteria's verdict on a nominee (an evaluation's ``status``).
+ELIGIBILITY_LABEL_VI: dict[str, str] = {
+    "eligible": "Đủ điều kiện",
+    "not_eligible": "Không đủ điều kiện",
+    "on_hold": "Tạm dừng xét",
+}
+
+# The Office's appraisal of a nomination when a round closes (``appraisal.Outcome``).
+APPRAISAL_OUTCOME_LABEL_VI: dict[str, str] = {
+    "recommended": "Đề nghị",
+    "not_eligible": "Không đủ điều kiện",
+    "returned": "Trả lại bổ sung",
+    "on_hold": "Tạm dừng xét",
+}
+
+# An award item's state with the council and with the Director.
+COUNCIL_STATUS_LABEL_VI: dict[str, str] = {
+    "pending": "Chờ bỏ phiếu",
+    "passed": "Đạt",
+    "not_recommended": "Không đề nghị",
+}
+DIRECTOR_STATUS_LABEL_VI: dict[str, str] = {
+    "pending": "Chờ quyết định",
+    "approved": "Phê duyệt",
+    "rejected": "Không phê duyệt",
+    "not_recommended": "Không đề nghị",
+}
+
+# The documents a round produces.
+DOCUMENT_KIND_LABEL_VI: dict[str, str] = {
+    "report": "Báo cáo tổng hợp",
+    "minutes": "Biên bản họp Hội đồng",
+    "decision": "Quyết định khen thưởng",
+    "submission": "Tờ trình đề nghị tỉnh khen thưởng",
+}
+
+# An individual or a collective nominee.
+KIND_LABEL_VI: dict[str, str] = {"individual": "cá nhân", "collective": "tập thể"}
+
+# A condition's comparison, as read in a rule's explanation.
+OPERATOR_LABEL_VI: dict[str, str] = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "lte": "≤",
+    "gt": ">",
+    "gte": "≥",
+    "in": "thuộc",
+    "not_in": "không thuộc",
+}
+
+# What one rule did in an evaluation. A rule that grants or proposes is met or not; a rule that
+# disqualifies or holds a nominee applies ("fired") or not.
+RULE_OUTCOME_LABEL_VI: dict[str, str] = {
+    "fired": "Đạt",
+    "not_fired": "Không đạt",
+    "skipped": "Không áp dụng",
+}
+EXCLUSION_OUTCOME_LABEL_VI: dict[str, str] = {
+    "fired": "Vướng",
+    "not_fired": "Không vướng",
+    "skipped": "Không áp dụng",
+}

@@ -384,5 +384,5 @@ def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None
 
     from thidua.entrypoints.web import mount_console
 
-    mount_console(app, settings, uow)  # the web console under /console (not in the OpenAPI)
+    mount_console(app)  # the web console under /console (not in the OpenAPI)
     return app

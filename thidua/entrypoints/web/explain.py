@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TITLE_LABEL_VI = {
-    "LDTT": "Lao động tiên tiến",
-    "CSTDCS": "Chiến sĩ thi đua cơ sở",
-    "TTLDTT": "Tập thể lao động tiên tiến",
-    "TTLDXS": "Tập thể lao động xuất sắc",
-    "GIAY_KHEN": "Giấy khen của Giám đốc Sở",
-    "BANG_KHEN_UBND_TINH": "Bằng khen của Chủ tịch UBND tỉnh",
-}
-TITLE_ORDER = list(TITLE_LABEL_VI)
-OPERATOR_VI = {
-    "eq": "=",
-    "ne": "≠",
-    "lt": "<",
-    "lte": "≤",
-    "gt": ">",
-    "gte": "≥",
-    "in": "thuộc",
-    "not_in": "không thuộc",
-}
-OUTCOME_VI = {"fired": "Đạt", "not_fired": "Không đạt", "skipped": "Không xét"}
-# Rules that exclude or hold a nominee: "fired" means the exclusion applies.
-EXCLUSION_OUTCOME_VI = {"fired": "Vướng", "not_fired": "Không vướng", "skipped": "Không xét"}
-EXCLUSION_KINDS = frozenset({"disqualify", "hold"})
+from thidua.domain.labels import (
+    EXCLUSION_OUTCOME_LABEL_VI,
+    KIND_LABEL_VI,
+    OPERATOR_LABEL_VI,
+    RULE_OUTCOME_LABEL_VI,
+)
 
-
-def title_label(code: str) -> str:
-    return TITLE_LABEL_VI.get(code, code)
-
-
-def title_order(code: str) -> int:
-    return TITLE_ORDER.index(code) if code in TITLE_ORDER else len(TITLE_ORDER)
+EXCLUSION_KINDS = frozenset({"disqualify", "hold"})  # "fired" means the exclusion applies
 
 
 @dataclass
@@ -77,8 +55,7 @@ def field_labels(lr: Any) -> dict[str, tuple[str, str]]:
 
 
 FACT_VALUE_VI = {
-    "individual": "cá nhân",
-    "collective": "tập thể",
+    **KIND_LABEL_VI,
     "none": "không",
     "nam": "nam",
     "nu": "nữ",
@@ -109,9 +86,13 @@ def _value(value: Any, unit: str) -> str:
 
 
 def explain(
-    evaluation: dict[str, Any] | None, labels: dict[str, tuple[str, str]]
+    evaluation: dict[str, Any] | None,
+    labels: dict[str, tuple[str, str]],
+    titles: Mapping[str, str] | None = None,
 ) -> Explanation | None:
-    """The stored evaluation as lines to read; ``labels`` from the ruleset that decided."""
+    """The stored evaluation as lines to read; ``labels`` (field → label, unit) and ``titles``
+    (code → name) from the ruleset that decided (a code it does not name reads as the code)."""
+    titles = titles or {}
     if not evaluation:
         return None
     ruleset = evaluation.get("ruleset") or {}
@@ -121,13 +102,14 @@ def explain(
         for c in rule.get("conditions", []):
             name = str(c.get("field", ""))
             if name.startswith("granted."):
-                label, unit = f"Đã đạt «{title_label(name.split('.', 1)[1])}»", ""
+                code = name.split(".", 1)[1]
+                label, unit = f"Đã đạt «{titles.get(code, code)}»", ""
             else:
                 label, unit = labels.get(name, (name, ""))
             conditions.append(
                 ConditionLine(
                     label=label,
-                    operator=OPERATOR_VI.get(str(c.get("operator")), str(c.get("operator"))),
+                    operator=OPERATOR_LABEL_VI.get(str(c.get("operator")), str(c.get("operator"))),
                     expected=_value(c.get("expected"), unit),
                     actual=_value(c.get("actual"), unit),
                     passed=bool(c.get("passed")),
@@ -145,7 +127,7 @@ def explain(
                 id=str(rule.get("id", "")),
                 title=str(rule.get("title_vi") or rule.get("id", "")),
                 outcome=outcome,
-                outcome_vi=(EXCLUSION_OUTCOME_VI if exclusion else OUTCOME_VI).get(
+                outcome_vi=(EXCLUSION_OUTCOME_LABEL_VI if exclusion else RULE_OUTCOME_LABEL_VI).get(
                     outcome, outcome
                 ),
                 message=str(rule.get("message_vi") or ""),

@@ -1,4 +1,5 @@
-"""The dashboard's figures, over exactly the nominations the signed-in actor may read."""
+"""The dashboard's figures, over exactly the nominations the signed-in actor may read (a read
+use case of the console)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class Dashboard:
     granted: dict[str, dict[str, float]] = field(default_factory=dict)
     days_in_stage: list[tuple[str, float]] = field(default_factory=list)
     overdue: list[nominations.NominationView] = field(default_factory=list)
+    # The ruleset versions (id, version) of the rounds counted in ``granted`` (titles' names).
+    rulesets: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _utc(value: datetime) -> datetime:
@@ -65,7 +68,14 @@ def build(session: Session, actor: Actor, now: datetime | None = None) -> Dashbo
 
     # Titles granted per year: approved by the Director (province-level: also by the province).
     items = session.execute(
-        select(RoundRow.year, AwardItemRow.code, AwardItemRow.level, AwardItemRow.province_status)
+        select(
+            RoundRow.year,
+            AwardItemRow.code,
+            AwardItemRow.level,
+            AwardItemRow.province_status,
+            RoundRow.ruleset_id,
+            RoundRow.ruleset_version,
+        )
         .join(RoundRow, AwardItemRow.round_id == RoundRow.id)
         .join(NominationRow, AwardItemRow.nomination_id == NominationRow.id)
         .where(
@@ -75,9 +85,12 @@ def build(session: Session, actor: Actor, now: datetime | None = None) -> Dashbo
         )
     ).all()
     granted: dict[str, Counter[str]] = defaultdict(Counter)
-    for year, code, level, province in items:
+    rulesets: dict[tuple[str, str], None] = {}
+    for year, code, level, province, ruleset_id, version in items:
         if level == "director" or province == "approved":
             granted[code][str(year)] += 1
+            rulesets[(ruleset_id, version)] = None
+    dash.rulesets = list(rulesets)
     dash.years = sorted({y for c in granted.values() for y in c})
     dash.granted = {
         code: {y: float(n) for y, n in c.items()} for code, c in sorted(granted.items())

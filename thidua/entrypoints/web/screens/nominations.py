@@ -1,0 +1,206 @@
+"""Nominations: the list (filtered), one nomination with its rules explanation and history, the
+reviewer's choices (approve, return, reject, hold, resume) and the unit officer's resubmission."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from thidua.app import nominations
+from thidua.app.console_auth import ConsoleSession
+from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
+from thidua.domain import policy
+from thidua.domain.labels import REVIEW_CHOICE_LABEL_VI
+from thidua.domain.nominations import ReviewDecision, Stage
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor
+from thidua.entrypoints.http import status_of
+from thidua.entrypoints.services import services_of
+from thidua.entrypoints.web import explain
+from thidua.entrypoints.web.forms import FormError, resubmit_request
+from thidua.entrypoints.web.kit import (
+    PREFIX,
+    check_csrf,
+    names_of,
+    now,
+    refused,
+    render,
+    require,
+    ruleset_of,
+    title_names,
+)
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@router.get("/nominations")
+async def nomination_list(request: Request) -> Response:
+    sess = await require(request)
+    services = services_of(request)
+    q = request.query_params
+    stage = q.get("stage") or None
+    unit = q.get("unit") or None
+    title = q.get("title") or None
+    text = (q.get("q") or "").strip().lower()
+    if stage is not None and stage not in {s.value for s in Stage}:
+        stage = None
+
+    def _load(s: Session) -> tuple[list[nominations.NominationView], dict[str, str]]:
+        views = nominations.list_nominations(
+            s, sess.actor, stage=stage, unit=unit, title=title, limit=500
+        )
+        if text:
+            views = [v for v in views if text in v.nominee_name.lower() or text in v.id.lower()]
+        refs = [(v.ruleset.id, v.ruleset.version) for v in views if v.ruleset]
+        return views, title_names(services.engine, refs)
+
+    views, names = await services.uow.run(_load)
+    return render(
+        request,
+        "nominations.html",
+        sess,
+        items=views,
+        stages=list(Stage),
+        filters={"stage": stage or "", "unit": unit or "", "title": title or "", "q": text},
+        title_names=names,
+    )
+
+
+def _allowed_actions(actor: Actor, view: nominations.NominationDetail) -> list[str]:
+    """What the policy lets this actor do here (the service checks again when it is done)."""
+    stage = Stage(view.stage)
+    allowed: list[str] = []
+    for decision in ReviewDecision:
+        try:
+            policy.check_review(actor, stage, view.unit, decision)
+        except Refusal:
+            continue
+        allowed.append(decision.value)
+    try:
+        policy.check_hold(actor, stage, view.unit)
+        allowed.append("hold")
+    except Refusal:
+        pass
+    try:
+        policy.check_resume(actor, stage)
+        allowed.append("resume")
+    except Refusal:
+        pass
+    return allowed
+
+
+def _may_resubmit(actor: Actor, view: nominations.NominationDetail) -> bool:
+    try:
+        policy.check_resubmit(actor, Stage(view.stage), view.unit)
+    except Refusal:
+        return False
+    return True
+
+
+async def nomination_page(
+    request: Request,
+    sess: ConsoleSession,
+    key: str,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    error_at: str | None = None,
+) -> HTMLResponse:
+    services = services_of(request)
+
+    def _load(s: Session) -> tuple[nominations.NominationDetail, dict[str, Any]]:
+        view = nominations.get_nomination(s, sess.actor, key)
+        ref = (view.evaluation or {}).get("ruleset") or {}
+        # The version that decided; without it the trace still reads, with field names and codes.
+        lr = ruleset_of(services.engine, ref.get("id"), ref.get("version"))
+        return view, {
+            "labels": explain.field_labels(lr) if lr is not None else {},
+            "titles": names_of(lr),
+        }
+
+    try:
+        view, names = await services.uow.run(_load)
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    return render(
+        request,
+        "nomination.html",
+        sess,
+        status=status,
+        n=view,
+        actions=_allowed_actions(sess.actor, view),
+        explanation=explain.explain(view.evaluation, names["labels"], names["titles"]),
+        title_names=names["titles"],
+        overdue=view.deadline is not None and view.deadline < now(),
+        error=error,
+        form=form or {},
+        decision_vi=REVIEW_CHOICE_LABEL_VI,
+        may_explore=sess.actor.role in policy.DECISION_EXPLORERS,
+        may_resubmit=_may_resubmit(sess.actor, view),
+        error_at=error_at,
+        facts_json=json.dumps(view.facts, ensure_ascii=False, indent=2),
+    )
+
+
+@router.get("/nominations/{key}")
+async def nomination(request: Request, key: str) -> Response:
+    sess = await require(request)
+    return await nomination_page(request, sess, key)
+
+
+@router.post("/nominations/{key}/act")
+async def nomination_act(request: Request, key: str) -> Response:
+    sess = await require(request)
+    try:
+        form = await check_csrf(request, sess)
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    action = form.get("action", "")
+    reason = form.get("reason", "").strip() or None
+    lifecycle, _rounds = services_of(request).commands()
+    try:
+        if action in {d.value for d in ReviewDecision}:
+            await lifecycle.review(
+                sess.actor, key, ReviewRequest(decision=ReviewDecision(action), reason=reason)
+            )
+        elif action == "hold":
+            await lifecycle.hold(sess.actor, key, HoldRequest(reason=reason or ""))
+        elif action == "resume":
+            await lifecycle.resume(sess.actor, key, ResumeRequest(reason=reason))
+        else:
+            raise Refusal(RefusalCode.INVALID, "action: thao tác không hợp lệ.")
+    except ValidationError:
+        return await nomination_page(
+            request, sess, key, 400, "Lý do: bắt buộc, tối đa 2000 ký tự.", form
+        )
+    except Refusal as exc:
+        if exc.code is RefusalCode.NOT_FOUND:
+            return refused(request, sess, exc)
+        return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
+    return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok={action}", 303)
+
+
+@router.post("/nominations/{key}/resubmit")
+async def nomination_resubmit(request: Request, key: str) -> Response:
+    """The unit officer sends a returned nomination back, corrected and supplemented."""
+    sess = await require(request)
+    try:
+        form = await check_csrf(request, sess)
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    lifecycle, _rounds = services_of(request).commands()
+    try:
+        await lifecycle.resubmit(sess.actor, key, resubmit_request(form))
+    except FormError as exc:
+        return await nomination_page(request, sess, key, 400, exc.message, form, exc.field)
+    except Refusal as exc:
+        if exc.code is RefusalCode.NOT_FOUND:
+            return refused(request, sess, exc)
+        return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
+    return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok=resubmit", 303)
