@@ -79,21 +79,22 @@ class NominationActivities:
                 non_retryable=True,
             )
         result = decision.model_dump(mode="json")
-        with self._uow() as session:
-            nominations.record_evaluation(
-                session,
-                nomination_id=data.nomination_id,
-                idempotency_key=_activity_key(data.workflow_id),
-                phase=data.phase,
-                decision=result,
-                facts=data.facts,
-                run_id=activity.info().workflow_run_id if activity.in_activity() else None,
-                repin=data.repin,
-                requested_by=data.requested_by,
-                reason=data.reason,
-            )
+        if data.record:
+            with self._uow() as session:
+                nominations.record_evaluation(
+                    session,
+                    nomination_id=data.nomination_id,
+                    idempotency_key=_activity_key(data.workflow_id),
+                    phase=data.phase,
+                    decision=result,
+                    facts=data.facts,
+                    run_id=activity.info().workflow_run_id if activity.in_activity() else None,
+                    repin=data.repin,
+                    requested_by=data.requested_by,
+                    reason=data.reason,
+                )
         log.info(
-            "criteria evaluated",
+            "criteria evaluated" if data.record else "criteria tried (not recorded)",
             nomination=data.nomination_id,
             phase=data.phase,
             status=result["status"],
