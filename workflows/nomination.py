@@ -340,8 +340,8 @@ class NominationWorkflow:
                 facts = dict(input.facts) if input.facts is not None else self._facts
                 if _still_held(await self._evaluate("resume", facts, record=False)):
                     raise _still_under_review()
+                self._evaluation = await self._evaluate("resume", facts)
                 self._facts = facts
-                await self._evaluate_and_route("resume", input.actor)
             elif needs_evaluation:  # runs started before RESUME_TRIES_FACTS_FIRST
                 await self._resume_evaluated_before_the_patch(input)
             if self._route_after_evaluation(back_to) is Stage.ON_HOLD:
