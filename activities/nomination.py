@@ -6,6 +6,7 @@ Temporal runs activities at least once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from temporalio import activity
@@ -36,17 +37,33 @@ def _activity_key(fallback: str) -> str:
     return f"{info.workflow_id}:{info.workflow_run_id}:{info.activity_id}"
 
 
-class NominationActivities:
-    """Built once per worker with its database and rules engine."""
+def _nothing() -> None:
+    return None
 
-    def __init__(self, uow: UnitOfWork, engine: RulesEngine) -> None:
+
+class NominationActivities:
+    """Built once per worker with its database, rules engine and what to call on a new step.
+
+    ``on_step_recorded`` is called after a new step (an event of the webhook feed) is committed;
+    the worker passes its webhook dispatcher notifier. It must not block or raise.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        engine: RulesEngine,
+        on_step_recorded: Callable[[], None] = _nothing,
+    ) -> None:
         self._uow = uow
         self._engine = engine
+        self._on_step_recorded = on_step_recorded
 
     @activity.defn
     def record_step(self, data: RecordStepInput) -> bool:
         with self._uow() as session:
             written = nominations.record_step(session, data)
+        if written:
+            self._on_step_recorded()
         log.info(
             "step recorded" if written else "step already recorded",
             nomination=data.nomination_id,
@@ -79,21 +96,22 @@ class NominationActivities:
                 non_retryable=True,
             )
         result = decision.model_dump(mode="json")
-        with self._uow() as session:
-            nominations.record_evaluation(
-                session,
-                nomination_id=data.nomination_id,
-                idempotency_key=_activity_key(data.workflow_id),
-                phase=data.phase,
-                decision=result,
-                facts=data.facts,
-                run_id=activity.info().workflow_run_id if activity.in_activity() else None,
-                repin=data.repin,
-                requested_by=data.requested_by,
-                reason=data.reason,
-            )
+        if data.record:
+            with self._uow() as session:
+                nominations.record_evaluation(
+                    session,
+                    nomination_id=data.nomination_id,
+                    idempotency_key=_activity_key(data.workflow_id),
+                    phase=data.phase,
+                    decision=result,
+                    facts=data.facts,
+                    run_id=activity.info().workflow_run_id if activity.in_activity() else None,
+                    repin=data.repin,
+                    requested_by=data.requested_by,
+                    reason=data.reason,
+                )
         log.info(
-            "criteria evaluated",
+            "criteria evaluated" if data.record else "criteria tried (not recorded)",
             nomination=data.nomination_id,
             phase=data.phase,
             status=result["status"],

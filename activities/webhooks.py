@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from thidua.app import webhooks
+from thidua.domain.webhooks import Delivery
 from thidua.logging import get_logger
 
 if TYPE_CHECKING:
@@ -24,15 +25,15 @@ class WebhookActivities:
         self._uow = uow
 
     @activity.defn
-    async def plan_webhook_deliveries(self) -> list[webhooks.Delivery]:
-        def _plan() -> list[webhooks.Delivery]:
+    async def plan_webhook_deliveries(self) -> list[Delivery]:
+        def _plan() -> list[Delivery]:
             with self._uow() as session:
                 return webhooks.plan_deliveries(session)
 
         return await asyncio.to_thread(_plan)
 
     @activity.defn
-    async def deliver_webhook(self, delivery: webhooks.Delivery) -> bool:
+    async def deliver_webhook(self, delivery: Delivery) -> bool:
         """POST the event, signed; a non-2xx answer or a network error is retried by Temporal."""
 
         def _secret() -> tuple[str, bool]:

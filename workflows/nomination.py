@@ -44,8 +44,29 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 
 
+# workflow.patched ids. Each is asked once, at the start of a run (``patched`` is memoized per
+# run, so asking inside a handler that runs twice could take the old path in the first call and
+# then, on replay, in the second too): runs started before the change keep the old behaviour.
+# A resume tries the proposed facts without recording, and applies them only if not refused.
+RESUME_TRIES_FACTS_FIRST = "resume-tries-facts-first"
+
+
 def _refuse(refusal: Refusal) -> ApplicationError:
     return ApplicationError(refusal.message, type=refusal.code.value, non_retryable=True)
+
+
+def _still_held(evaluation: EvaluationSummary) -> bool:
+    """The criteria hold the nominee (under review): the nomination stays on hold."""
+    return evaluation.status == "on_hold"
+
+
+def _still_under_review() -> ApplicationError:
+    return ApplicationError(
+        "Bộ tiêu chí vẫn xác định người được đề nghị đang bị xem xét (under_review); "
+        "gửi lại thông tin đã được làm rõ để tiếp tục.",
+        type=RefusalCode.WRONG_STAGE.value,
+        non_retryable=True,
+    )
 
 
 @workflow.defn
@@ -64,11 +85,13 @@ class NominationWorkflow:
         self._evaluation: EvaluationSummary | None = None
         self._lock = asyncio.Lock()
         self._escalated_stage_seq: int | None = None
+        self._resume_tries_facts_first = False
 
     # ---- the lifecycle --------------------------------------------------------------
 
     @workflow.run
     async def run(self, input: NominationWorkflowInput) -> NominationStatus:
+        self._resume_tries_facts_first = workflow.patched(RESUME_TRIES_FACTS_FIRST)
         async with self._lock:
             await self._record(Action.SUBMIT, Stage.SUBMITTED, input.submitted_by, None)
             await self._evaluate_and_route("submission", input.submitted_by)
@@ -169,28 +192,33 @@ class NominationWorkflow:
                 "stage changed", extra={"stage": to.value, "action": action.value, "seq": step.seq}
             )
 
-    async def _evaluate_and_route(
-        self, phase: str, actor: Actor, facts: dict[str, Any] | None = None
-    ) -> None:
-        """Run the criteria (in an activity) on ``facts`` (default: the current facts)."""
+    async def _evaluate_and_route(self, phase: str, actor: Actor) -> None:
+        """Run the criteria (in an activity) on the current facts and record the result."""
+        self._evaluation = await self._evaluate(phase, self._facts)
+
+    async def _evaluate(
+        self, phase: str, facts: dict[str, Any], *, record: bool = True
+    ) -> EvaluationSummary:
+        """The criteria's verdict on ``facts`` (stored by the activity only if ``record``)."""
         pinned = self._evaluation.ruleset if self._evaluation else None
-        self._evaluation = await workflow.execute_local_activity_method(
+        return await workflow.execute_local_activity_method(
             NominationActivities.evaluate_criteria,
             EvaluateCriteriaInput(
                 workflow_id=workflow.info().workflow_id,
                 nomination_id=self._input.nomination_id,
                 seq=len(self._steps) + 1,
-                facts=facts if facts is not None else self._facts,
+                facts=facts,
                 as_of=self._input.as_of,
                 pinned=pinned,
                 phase=phase,
+                record=record,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
 
     def _route_after_evaluation(self, normal: Stage) -> Stage:
-        if self._evaluation is not None and self._evaluation.status == "on_hold":
+        if self._evaluation is not None and _still_held(self._evaluation):
             return Stage.ON_HOLD
         return normal
 
@@ -296,27 +324,29 @@ class NominationWorkflow:
 
     @workflow.update
     async def resume(self, input: ResumeNominationInput) -> NominationStatus:
+        """Back to the stage before the hold; facts sent with it are evaluated first.
+
+        While the criteria still hold the nominee (under review) the resume is refused, and a
+        refused resume changes nothing: the proposed facts are tried without being recorded, and
+        only an accepted resume applies them, records their evaluation and the step.
+        """
         async with self._lock:
             self._check_resume(input)
             back_to = self._stage_before_hold or Stage.UNIT_REVIEW
-            if input.facts is not None:
-                self._facts = dict(input.facts)
-            if (
-                input.facts is not None
-                or self._evaluation is None
-                or self._evaluation.status == "on_hold"
-            ):
-                await self._evaluate_and_route("resume", input.actor)
+            needs_evaluation = (
+                input.facts is not None or self._evaluation is None or _still_held(self._evaluation)
+            )
+            if needs_evaluation and self._resume_tries_facts_first:
+                facts = dict(input.facts) if input.facts is not None else self._facts
+                if _still_held(await self._evaluate("resume", facts, record=False)):
+                    raise _still_under_review()
+                self._evaluation = await self._evaluate("resume", facts)
+                self._facts = facts
+            elif needs_evaluation:  # runs started before RESUME_TRIES_FACTS_FIRST
+                await self._resume_evaluated_before_the_patch(input)
             if self._route_after_evaluation(back_to) is Stage.ON_HOLD:
-                raise ApplicationError(
-                    "Bộ tiêu chí vẫn xác định người được đề nghị đang bị xem xét (under_review); "
-                    "gửi lại thông tin đã được làm rõ để tiếp tục.",
-                    type=RefusalCode.WRONG_STAGE.value,
-                    non_retryable=True,
-                )
+                raise _still_under_review()
             self._stage_before_hold = None
-            if input.facts is not None:
-                self._facts = dict(input.facts)
             await self._record(
                 Action.RESUME,
                 back_to,
@@ -325,6 +355,12 @@ class NominationWorkflow:
                 facts_changed=input.facts is not None,
             )
         return self.status()
+
+    async def _resume_evaluated_before_the_patch(self, input: ResumeNominationInput) -> None:
+        """The old resume: set the facts, then evaluate and record (even if then refused)."""
+        if input.facts is not None:
+            self._facts = dict(input.facts)
+        await self._evaluate_and_route("resume", input.actor)
 
     @resume.validator
     def _check_resume(self, input: ResumeNominationInput) -> None:

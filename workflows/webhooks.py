@@ -1,4 +1,9 @@
-"""Webhook delivery: a dispatcher reads new events, one workflow per delivery retries until accepted."""
+"""Webhook delivery: a dispatcher plans deliveries of new events, one workflow per delivery sends it.
+
+The dispatcher is a singleton. The worker signals it (``events_recorded``) when steps, the events,
+are committed, so it plans at once; a slow safety poll covers a signal that never came (a worker
+that died between the commit and the signal, the server briefly unreachable).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.webhooks import WebhookActivities
-    from thidua.app.webhooks import Delivery
+    from thidua.domain.webhooks import Delivery, WebhookDispatchInput
 
 DISPATCHER_ID = "webhook-dispatcher"
+# The loop of runs started before WAKE_ON_EVENTS: plan every second.
 POLL_EVERY = timedelta(seconds=1)
 ITERATIONS_PER_RUN = 500
+# workflow.patched id (asked once per run): plan when signalled, else at the safety poll.
+WAKE_ON_EVENTS = "webhook-dispatcher-wakes-on-events"
 # Retries with backoff for about a day, then the delivery is marked failed in the log.
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -51,23 +59,63 @@ class WebhookDeliveryWorkflow:
 
 @workflow.defn
 class WebhookDispatchWorkflow:
-    """Singleton: every second, plans deliveries for new events and starts their workflows."""
+    """Singleton: plans deliveries for new events and starts their workflows.
+
+    Plans when signalled that events were recorded, again at once while a plan finds deliveries
+    (a plan reads at most a page of events per subscription), and otherwise every
+    ``input.safety_poll``. Continues as new (with the same input) after ``ITERATIONS_PER_RUN``
+    plans or when the server suggests it.
+    """
+
+    def __init__(self) -> None:
+        self._events_recorded = False
+
+    @workflow.signal
+    def events_recorded(self) -> None:
+        """New events were committed: plan now."""
+        self._events_recorded = True
 
     @workflow.run
-    async def run(self) -> None:
+    async def run(self, input: WebhookDispatchInput | None = None) -> None:
+        if workflow.patched(WAKE_ON_EVENTS):
+            await self._plan_when_told(input or WebhookDispatchInput())
+            workflow.continue_as_new(args=[input] if input else [])
+        else:
+            await self._plan_every_second()
+            workflow.continue_as_new()
+
+    async def _plan_when_told(self, input: WebhookDispatchInput) -> None:
         for _ in range(ITERATIONS_PER_RUN):
-            deliveries = await workflow.execute_activity_method(
-                WebhookActivities.plan_webhook_deliveries,
-                start_to_close_timeout=timedelta(seconds=60),
-            )
-            for delivery in deliveries:
-                # Planned again before it finished: the running one will deliver it.
-                with contextlib.suppress(WorkflowAlreadyStartedError):
-                    await workflow.start_child_workflow(
-                        WebhookDeliveryWorkflow.run,
-                        delivery,
-                        id=f"{workflow.info().workflow_id}-delivery-{delivery.delivery_id}",
-                        parent_close_policy=ParentClosePolicy.ABANDON,
-                    )
+            self._events_recorded = False  # a signal during the plan means: plan again
+            found = await self._plan()
+            if workflow.info().is_continue_as_new_suggested():
+                return
+            if found:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._events_recorded, timeout=input.safety_poll
+                )
+
+    async def _plan_every_second(self) -> None:
+        """The loop of runs started before WAKE_ON_EVENTS (kept so they replay)."""
+        for _ in range(ITERATIONS_PER_RUN):
+            await self._plan()
             await workflow.sleep(POLL_EVERY)
-        workflow.continue_as_new()
+
+    async def _plan(self) -> int:
+        """Plan the deliveries of new events and start their workflows; how many were planned."""
+        deliveries = await workflow.execute_activity_method(
+            WebhookActivities.plan_webhook_deliveries,
+            start_to_close_timeout=timedelta(seconds=60),
+        )
+        for delivery in deliveries:
+            # Planned again before it finished: the running one will deliver it.
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await workflow.start_child_workflow(
+                    WebhookDeliveryWorkflow.run,
+                    delivery,
+                    id=f"{workflow.info().workflow_id}-delivery-{delivery.delivery_id}",
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                )
+        return len(deliveries)

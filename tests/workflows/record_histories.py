@@ -2,7 +2,7 @@
 
 Run from the project root: ``python -m tests.workflows.record_histories``. It starts an in-memory
 embedded Temporal server, a worker with the real activities and rules engine over a temporary
-SQLite database, drives every path in ``scenarios.PATHS`` to its end and writes
+SQLite database, drives every path in ``NOMINATION_PATHS`` to its end and writes
 ``tests/workflows/histories/<path>.json``. ``test_replay.py`` replays them against the current
 workflow code: re-record only for a deliberate, replay-safe change (or add a new file next to the
 old ones instead of overwriting them when the change is guarded by ``workflow.patched``).
@@ -22,12 +22,36 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SeededDb
-from tests.workflows.scenarios import FAST_DEADLINES, PATHS, Harness, harness
+from tests.workflows.scenarios import FAST_DEADLINES, PATHS, Harness, harness, individual_facts
+from thidua.adapters.temporal.server import temporal_binary
+from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.logging import configure_logging
-from thidua.temporal import temporal_binary
 from workflows import search_attributes as sa_keys
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+async def path_resume_refused_facts(h: Harness) -> str:
+    """Since ``resume-tries-facts-first``: refused resumes are tried, not recorded; then resumed."""
+    key = await h.submit("NV017", under_review=True)
+    for facts in (individual_facts("NV017", under_review=True, rating="HTTNV"), None):
+        try:
+            await h.resume("vanphong", key, facts)
+        except Refusal as refusal:
+            assert refusal.code is RefusalCode.WRONG_STAGE
+        else:
+            raise AssertionError("resume of a nominee still under review was accepted")
+    await h.resume("vanphong", key, individual_facts("NV017"))
+    await h.review("truongphong.ldvl", key, "reject", "Không đề nghị năm nay")
+    return key
+
+
+# Each lifecycle path of ``scenarios.PATHS``, plus the paths of workflow.patched changes (their
+# histories are recorded beside those of the old code, which must keep replaying).
+NOMINATION_PATHS: dict[str, Callable[[Harness], Awaitable[str]]] = {
+    **PATHS,
+    "resume_refused_facts": path_resume_refused_facts,
+}
 
 
 HistoryOf = Callable[[str, Harness], Awaitable[WorkflowHistory]]
@@ -42,7 +66,7 @@ async def record_paths(
     lifecycle_days: Callable[[str], dict[str, float]] = lambda _name: {},
 ) -> list[Path]:
     """Start a server, run each path in its own database and write its history beside the tests."""
-    from thidua.services.rules_versions import db_engine
+    from thidua.app.rules_versions import db_engine
 
     unknown = sorted(set(only) - set(names))
     if unknown:
@@ -75,7 +99,7 @@ async def record_paths(
 
 
 async def _nomination_history(name: str, h: Harness) -> WorkflowHistory:
-    key = await PATHS[name](h)
+    key = await NOMINATION_PATHS[name](h)
     handle = h.handle(key)
     await handle.result()
     return await handle.fetch_history()
@@ -83,7 +107,7 @@ async def _nomination_history(name: str, h: Harness) -> WorkflowHistory:
 
 async def record(only: list[str]) -> list[Path]:
     return await record_paths(
-        list(PATHS),
+        list(NOMINATION_PATHS),
         only,
         _nomination_history,
         lifecycle_days=lambda name: FAST_DEADLINES if name == "deadline_escalation" else {},

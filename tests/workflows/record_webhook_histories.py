@@ -11,7 +11,10 @@ receiver, submits a nomination and writes ``tests/workflows/histories/webhooks/<
   a day of retries, so this path runs the workflow on its own queue with a ``deliver_webhook``
   that fails non-retryably: the workflow's code path, and so its history, is the same;
 - ``dispatcher``: the dispatcher after it planned the deliveries of a nomination's steps and
-  started their workflows (a partial history of the running singleton, then terminated).
+  started their workflows (a partial history of the running singleton, then terminated);
+  recorded before ``webhook-dispatcher-wakes-on-events``, when it planned every second;
+- ``dispatcher_woken``: the same since that patch: one idle safety poll (2 s here), then woken
+  by the worker's signal when the nomination's steps are recorded.
 
 ``test_webhook_replay.py`` replays them against the current workflow code.
 """
@@ -23,21 +26,24 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import select
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from tests.workflows.record_histories import record_paths, run
 from tests.workflows.scenarios import Harness, poll
-from thidua.db.models import WebhookDeliveryRow
-from thidua.services import webhooks
-from worker import start_webhook_dispatcher
-from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow
+from thidua.adapters.db.models import WebhookDeliveryRow
+from thidua.app import webhooks
+from thidua.domain.webhooks import Delivery, WebhookDispatchInput
+from worker import dispatcher_id, start_webhook_dispatcher
+from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow, WebhookDispatchWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 PREFIX = "webhooks/"
@@ -120,8 +126,37 @@ async def path_dispatcher(h: Harness) -> WorkflowHistory:
     return history
 
 
+async def path_dispatcher_woken(h: Harness) -> WorkflowHistory:
+    """Since ``webhook-dispatcher-wakes-on-events``: idle until its safety poll, then signalled."""
+    receiver = Receiver(failures=0)
+    try:
+        with h.db.uow() as session:
+            webhooks.create_subscription(
+                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+            )
+        handle = await h.client.start_workflow(
+            WebhookDispatchWorkflow.run,
+            WebhookDispatchInput(safety_poll=timedelta(seconds=2)),
+            id=dispatcher_id(h.settings),
+            task_queue=h.settings.temporal.task_queue,
+        )
+
+        async def polled_once_idle() -> bool:
+            history = await handle.fetch_history()
+            return any(e.event_type == EventType.EVENT_TYPE_TIMER_FIRED for e in history.events)
+
+        await poll(polled_once_idle, bool, within=30)
+        await h.submit("NV018")  # the worker signals the dispatcher as the steps are recorded
+        await poll(lambda: _delivery_ids(h), lambda ids: len(ids) >= 2, within=60)
+    finally:
+        receiver.server.shutdown()
+    history = await handle.fetch_history()
+    await handle.terminate("recorded")
+    return history
+
+
 @activity.defn(name="deliver_webhook")
-async def deliver_refused(delivery: webhooks.Delivery) -> bool:
+async def deliver_refused(delivery: Delivery) -> bool:
     raise ApplicationError("receiver answered 410", type="webhook_not_accepted", non_retryable=True)
 
 
@@ -140,7 +175,7 @@ async def path_given_up(h: Harness) -> WorkflowHistory:
     ):
         handle = await h.client.start_workflow(
             WebhookDeliveryWorkflow.run,
-            webhooks.Delivery(delivery_id=1, url="http://127.0.0.1:9/hook", event_id=1, body="{}"),
+            Delivery(delivery_id=1, url="http://127.0.0.1:9/hook", event_id=1, body="{}"),
             id=f"{queue}-delivery-1",
             task_queue=queue,
         )
@@ -153,6 +188,7 @@ PATHS: dict[str, Callable[[Harness], Awaitable[WorkflowHistory]]] = {
     "retried": path_retried,
     "given_up": path_given_up,
     "dispatcher": path_dispatcher,
+    "dispatcher_woken": path_dispatcher_woken,
 }
 
 

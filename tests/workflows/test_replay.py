@@ -24,6 +24,7 @@ PATHS = (
     "deadline_escalation",
     "auto_hold",
     "reevaluate",
+    "resume_refused_facts",  # since resume-tries-facts-first
 )
 
 

@@ -18,7 +18,7 @@ from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow, WebhookDi
 
 HISTORIES = Path(__file__).resolve().parent / "histories" / "webhooks"
 DELIVERY_PATHS = ("delivered", "retried", "given_up")
-DISPATCHER_PATHS = ("dispatcher",)
+DISPATCHER_PATHS = ("dispatcher", "dispatcher_woken")
 
 
 def load(name: str) -> WorkflowHistory:
@@ -70,11 +70,12 @@ class TestRecordedWebhookHistories:
         result = await replayer.replay_workflow(load(name))
         assert result.replay_failure is None
 
-    async def test_dispatcher_history_replays_without_nondeterminism(self) -> None:
+    @pytest.mark.parametrize("name", DISPATCHER_PATHS)
+    async def test_dispatcher_history_replays_without_nondeterminism(self, name: str) -> None:
         """Replaying the recorded dispatcher with the current WebhookDispatchWorkflow raises nothing."""
         replayer = Replayer(
             workflows=[WebhookDispatchWorkflow, WebhookDeliveryWorkflow],
             data_converter=pydantic_data_converter,
         )
-        result = await replayer.replay_workflow(load("dispatcher"))
+        result = await replayer.replay_workflow(load(name))
         assert result.replay_failure is None

@@ -31,6 +31,7 @@ from thidua.app.auth import actor_for_user
 from thidua.app.events import events_after
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
+from thidua.domain.webhooks import Delivery
 
 EVENT_TYPES = ("nomination.stage_changed", "nomination.decided", "nomination.updated")
 SIGNATURE_HEADER = "X-Thidua-Signature"
@@ -66,15 +67,6 @@ class DeliveryView(BaseModel):
     last_status_code: int | None
     last_error: str | None
     delivered_at: datetime | None
-
-
-class Delivery(BaseModel):
-    """What a delivery workflow needs: where, what, and the key to sign with (never logged)."""
-
-    delivery_id: int
-    url: str
-    event_id: int
-    body: str
 
 
 def sign(secret: str, body: bytes) -> str:

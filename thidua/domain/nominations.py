@@ -180,6 +180,8 @@ class EvaluateCriteriaInput(BaseModel):
     # Who asked for a re-evaluation and why: audited with the evaluation, in its transaction.
     requested_by: Actor | None = None
     reason: str | None = None
+    # False: evaluate only, store nothing (a resume tries the proposed facts before applying them).
+    record: bool = True
 
 
 class StageAlertKind(StrEnum):
