@@ -120,9 +120,7 @@ class ConditionReader:
             if any(c is None for c in children):
                 return None
             mode = key if not negate else ("any" if key == "all" else "all")
-            return Group(
-                cast(Any, mode), tuple(c for c in children if c is not None), format_path(path[2:])
-            )
+            return Group(cast(Any, mode), tuple(c for c in children if c is not None))
         return self._leaf(path, v, negate, applies, leaves)
 
     def _field(self, path: Path, name: object) -> FieldSpec | None:

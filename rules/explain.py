@@ -39,7 +39,7 @@ OP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _NEG_SYM = {op: OP_SYMBOLS[neg] for op, neg in NEGATED.items()}  # how a failed comparison reads
 _KIND_EN = {"individual": "individuals", "collective": "collectives"}
-_MEMO_MAX = 4096  # per condition: cached failure texts by actual value (values are few)
+_MEMO_MAX = 4096  # entries per memo (failure texts per condition, traces and messages per rule)
 
 
 Reason = tuple[str, str] | None  # (vi, en) explanation of a failure, None when it held

@@ -1,4 +1,4 @@
-"""The parsed, validated form of a rules file (immutable). Produced by rules.loader only."""
+"""The parsed, validated form of a rules file (immutable), built by rules.loader; its operators."""
 
 from __future__ import annotations
 
@@ -104,7 +104,6 @@ class Group:
 
     mode: Literal["all", "any"]
     children: tuple[Node, ...]
-    path: str
 
 
 Node = Leaf | Group

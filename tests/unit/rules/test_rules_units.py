@@ -124,7 +124,6 @@ class TestAnalysis:
         node = Group(
             "all",
             (_leaf("discipline", "eq", "none"), _leaf("discipline", "eq", "canh_cao", 1)),
-            "when",
         )
         assert conflict(node, "individual", RS.fields) is not None
 
@@ -136,11 +135,9 @@ class TestAnalysis:
                 Group(
                     "all",
                     (_leaf("months_effective", "gt", 12), _leaf("months_effective", "lt", 0, 1)),
-                    "a",
                 ),
                 _leaf("months_effective", "eq", 10, 2),
             ),
-            "when",
         )
         assert conflict(node, "individual", RS.fields) is None
 
@@ -149,15 +146,12 @@ class TestAnalysis:
         node = Group(
             "all",
             (_leaf("months_effective", "gt", 9), _leaf("months_effective", "lt", 10, 1)),
-            "when",
         )
         assert conflict(node, "individual", RS.fields) is not None
 
     def test_number_gap_is_fine(self) -> None:
         """ratio > 0.69 and ratio < 0.7 has real solutions."""
-        node = Group(
-            "all", (_leaf("ldtt_ratio", "gt", 0.69), _leaf("ldtt_ratio", "lt", 0.7, 1)), "when"
-        )
+        node = Group("all", (_leaf("ldtt_ratio", "gt", 0.69), _leaf("ldtt_ratio", "lt", 0.7, 1)))
         assert conflict(node, "collective", RS.fields) is None
 
 
