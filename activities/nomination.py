@@ -75,7 +75,7 @@ class NominationActivities:
 
     @activity.defn
     def evaluate_criteria(self, data: EvaluateCriteriaInput) -> EvaluationSummary:
-        from rules.engine import FactsError
+        from rules.errors import FactsError
 
         try:
             if data.pinned is not None:

@@ -11,7 +11,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from rules.facts import Assessment, CollectiveFacts, IndividualFacts, Rating
+from rules.facts import (
+    Assessment,
+    CollectiveFacts,
+    Discipline,
+    Gender,
+    IndividualFacts,
+    Rating,
+    UnitType,
+)
 
 FieldType = Literal["integer", "number", "boolean", "string"]
 Kind = Literal["individual", "collective"]
@@ -20,18 +28,14 @@ Value = bool | int | float | str
 IND: frozenset[Kind] = frozenset({"individual"})
 COL: frozenset[Kind] = frozenset({"collective"})
 BOTH: frozenset[Kind] = frozenset({"individual", "collective"})
+KIND_VI: dict[Kind, str] = {"individual": "cá nhân", "collective": "tập thể"}
 
 _RATINGS = tuple(r.value for r in Rating)
 _ASSESS = tuple(a.value for a in Assessment)
-_DISCIPLINE = (
-    "none",
-    "khien_trach",
-    "canh_cao",
-    "ha_bac_luong",
-    "giang_chuc",
-    "cach_chuc",
-    "buoc_thoi_viec",
-)
+_DISCIPLINE = tuple(d.value for d in Discipline)
+_GENDER_UNKNOWN = "khong_ro"  # a nominee whose facts do not say
+_GENDERS = (*(g.value for g in Gender), _GENDER_UNKNOWN)
+_UNIT_TYPES = tuple(u.value for u in UnitType)
 _BIG = 100_000
 
 
@@ -84,8 +88,8 @@ KNOWN_FIELDS: dict[str, KnownField] = {
         _f("movement.c4", "string", BOTH, values=_ASSESS),
         _f("movement_excellent_count", "integer", BOTH, derived=True, minimum=0, maximum=4),
         _f("movement_good_or_better_count", "integer", BOTH, derived=True, minimum=0, maximum=4),
-        _f("gender", "string", IND, values=("nu", "nam", "khong_ro")),
-        _f("unit_type", "string", COL, values=("phong", "don_vi_su_nghiep")),
+        _f("gender", "string", IND, values=_GENDERS),
+        _f("unit_type", "string", COL, values=_UNIT_TYPES),
         _f("members_total", "integer", COL, minimum=0, maximum=_BIG),
         _f("members_ldtt", "integer", COL, minimum=0, maximum=_BIG),
         _f("members_cstdcs", "integer", COL, minimum=0, maximum=_BIG),
@@ -149,7 +153,7 @@ def extract(
                 "initiatives_in_year": sum(1 for i in facts.initiatives if i.year == y),
                 "applied_initiatives_2y": len(applied),
                 "cstdcs_last_year": "CSTDCS" in prev_titles,
-                "gender": facts.gender.value if facts.gender is not None else "khong_ro",
+                "gender": facts.gender.value if facts.gender is not None else _GENDER_UNKNOWN,
             }
         )
     else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rules.canonical import Encoding, canonical_json
 from rules.model import Ruleset
-from rules.yamlsrc import canonical_json
+from rules.yamlsrc import json_default
 
 ChangeKind = Literal["added", "removed", "changed"]
 
@@ -40,19 +41,22 @@ _SECTION_VI = {
 }
 
 
+def _json(v: object) -> str:
+    """Parsed YAML as compact sorted JSON (the ruleset hash's encoding: equal iff equal content)."""
+    return canonical_json(v, Encoding.SORTED_JSON, default=json_default)
+
+
 def _show(v: object) -> str:
     if v is None:
         return "(không có)"
-    if isinstance(v, dict | list):
-        return canonical_json(v)
     if isinstance(v, str):
         return v
-    return canonical_json(v)
+    return _json(v)
 
 
 def _walk(path: str, a: Any, b: Any, out: list[tuple[str, str, str]]) -> None:
     """Leaf-level differences between two parsed YAML values (paths like when.all[2].value)."""
-    if canonical_json(a) == canonical_json(b):
+    if _json(a) == _json(b):
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
@@ -80,7 +84,7 @@ def _section(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
             a, b = old[name], new[name]
             if isinstance(a, dict) and isinstance(b, dict):
                 details = _compare(a, b)
-            elif canonical_json(a) != canonical_json(b):
+            elif _json(a) != _json(b):
                 details = (("value", _show(a), _show(b)),)
             else:
                 details = ()

@@ -32,7 +32,7 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException
 
 from rules.catalogue import Kind, Value
-from rules.model import Leaf, Node, Rule, Ruleset
+from rules.model import Leaf, Node, Rule, Ruleset, granting
 
 # durable_rules' native engine is not thread-safe (threads sharing it segfault): every call into
 # it, from any RulesEngine in the process, takes this lock.
@@ -78,10 +78,7 @@ def _node_expr(node: Node) -> dict[str, Any]:
 
 def compile_ruleset(rs: Ruleset, action_prefix: str) -> tuple[dict[str, Any], list[str]]:
     """durable JSON ruleset for `rs`; returns (definition, rule ids in action-index order)."""
-    granting: dict[str, list[Rule]] = {}
-    for rule in rs.rules:
-        if rule.target is not None:
-            granting.setdefault(rule.target, []).append(rule)
+    grants = granting(rs.rules)
 
     def rule_expr(rule: Rule) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []
@@ -90,7 +87,7 @@ def compile_ruleset(rs: Ruleset, action_prefix: str) -> tuple[dict[str, Any], li
             parts.append({"kind": k})
         parts.append(_node_expr(rule.when))
         for code in rule.requires:
-            alts = [rule_expr(g) for g in granting.get(code, [])]
+            alts = [rule_expr(g) for g in grants.get(code, [])]
             parts.append({"$or": alts} if len(alts) != 1 else alts[0])
         return {"$and": parts}
 
@@ -214,11 +211,22 @@ class DurableRunner:
     def fired_many(self, rs: Ruleset, many: Iterable[dict[str, Value]]) -> list[set[str]]:
         """One assert_fact + delete_state per nominee, all under one lock acquisition."""
         compiled = self._prepare(rs)
+        ids = compiled.ids
         facts = [self.fact(rs, v) for v in many]
+        return [{ids[i] for i in fired} for fired in self._assert_all(compiled, facts)]
+
+    def bare(self, rs: Ruleset, facts: list[dict[str, Value]]) -> int:
+        """Bench helper: assert + delete of prepared durable facts only; returns firings."""
+        return sum(len(fired) for fired in self._assert_all(self._prepare(rs), facts))
+
+    def _assert_all(
+        self, compiled: _Compiled, facts: list[dict[str, Value]]
+    ) -> list[tuple[int, ...]]:
+        """The action indexes fired by each durable fact (assert_fact, then its session deleted)."""
         host = self._host
         assert host is not None
-        name, ids, sink = compiled.name, compiled.ids, compiled.sink
-        out: list[set[str]] = []
+        name, sink = compiled.name, compiled.sink
+        out: list[tuple[int, ...]] = []
         with DURABLE_LOCK:
             for fact in facts:
                 sink.clear()
@@ -228,25 +236,6 @@ class DurableRunner:
                     pass  # no rule matched: nothing fired
                 finally:
                     host.delete_state(name, SID)
-                out.append({ids[i] for i in sink})
+                out.append(tuple(sink))
             sink.clear()
         return out
-
-    def bare(self, rs: Ruleset, facts: list[dict[str, Value]]) -> int:
-        """Bench helper: assert + delete only (no Python evaluation); returns firings."""
-        compiled = self._prepare(rs)
-        host = self._host
-        assert host is not None
-        n = 0
-        with DURABLE_LOCK:
-            for fact in facts:
-                compiled.sink.clear()
-                try:
-                    host.assert_fact(compiled.name, fact)
-                except MessageNotHandledException:
-                    pass
-                finally:
-                    host.delete_state(compiled.name, SID)
-                n += len(compiled.sink)
-            compiled.sink.clear()
-        return n

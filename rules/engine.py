@@ -3,11 +3,8 @@
 Each evaluation: validate the facts (FactsError), compute the catalogue values (derived ones
 included), run durable_rules on them (one assert_fact, session deleted), run our Python
 explainer over the same condition trees, check both fired the same rules (EngineDisagreement
-otherwise: a bug, never data), and build the Decision.
-
-Status: `on_hold` if a hold rule fired; else `not_eligible` if a disqualify rule fired; else
-`eligible` if any title or proposal; else `not_eligible`. Holds and disqualifiers override grants:
-the titles/proposals they suppress are listed in `withheld`.
+otherwise: a bug, never data), and build the Decision (rules.decision: what it says and how
+its status follows from the rules that fired).
 """
 
 from __future__ import annotations
@@ -16,76 +13,15 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from rules.catalogue import Value, extract
+from rules.decision import Decision, RulesetRef, RuleTrace, classify
 from rules.durable_backend import DurableRunner
-from rules.errors import EngineDisagreement, FactsError, FactsErrorItem
-from rules.explain import ConditionTrace, Explainer, RuleTrace
+from rules.errors import EngineDisagreement, FactsError
+from rules.explain import Explainer
 from rules.facts import CollectiveFacts, IndividualFacts, parse_facts
 from rules.registry import LoadedRuleset, RulesRegistry
-
-__all__ = [
-    "ConditionTrace",
-    "Decision",
-    "DecisionStatus",
-    "EngineDisagreement",
-    "FactsError",
-    "FactsErrorItem",
-    "RuleTrace",
-    "RulesEngine",
-    "RulesetRef",
-]
-
-
-class DecisionStatus(StrEnum):
-    ELIGIBLE = "eligible"
-    NOT_ELIGIBLE = "not_eligible"
-    ON_HOLD = "on_hold"
-
-
-class RulesetRef(BaseModel):
-    """Which ruleset version decided (the hash identifies its exact content)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    version: str
-    sha256: str
-
-
-class Decision(BaseModel):
-    """The explained decision for one nominee. `facts` + `ruleset` reproduce it exactly."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    kind: Literal["individual", "collective"]
-    year: int
-    status: DecisionStatus
-    titles: list[str]
-    proposals: list[str]
-    withheld: list[str]
-    ruleset: RulesetRef
-    as_of: dt.date | None
-    rules: list[RuleTrace]
-    facts: dict[str, Any]
-    derived: dict[str, Any]
-
-    def rule(self, rule_id: str) -> RuleTrace:
-        """The trace of one rule by id."""
-        for r in self.rules:
-            if r["id"] == rule_id:
-                return r
-        raise KeyError(rule_id)
-
-    @property
-    def fired(self) -> list[str]:
-        return [r["id"] for r in self.rules if r["outcome"] == "fired"]
-
 
 FactsInput = Mapping[str, Any] | IndividualFacts | CollectiveFacts
 
@@ -155,13 +91,6 @@ class RulesEngine:
         """The compiled durable_rules JSON ruleset (for inspection and tests)."""
         return self._runner.definition(lr.ruleset)
 
-    def values(
-        self, facts: FactsInput, lr: LoadedRuleset
-    ) -> tuple[IndividualFacts | CollectiveFacts, dict[str, Value]]:
-        """Validated facts and the catalogue values the rules read (derived included)."""
-        model = parse_facts(facts)
-        return model, extract(model, lr.ruleset.thematic_titles)
-
     def durable_fired(self, lr: LoadedRuleset, values: dict[str, Value]) -> set[str]:
         """Ids of the rules durable_rules fires on these values (no explanation)."""
         return self._runner.fired(lr.ruleset, values)
@@ -169,12 +98,15 @@ class RulesEngine:
     def durable_fired_many(
         self, lr: LoadedRuleset, values: list[dict[str, Value]]
     ) -> list[set[str]]:
+        """`durable_fired` for several nominees under one lock acquisition."""
         return self._runner.fired_many(lr.ruleset, values)
 
     def durable_fact(self, lr: LoadedRuleset, values: dict[str, Value]) -> dict[str, Value]:
+        """The fact durable_rules is given for these values (only the fields rules read)."""
         return self._runner.fact(lr.ruleset, values)
 
     def bare_durable(self, lr: LoadedRuleset, facts: list[dict[str, Value]]) -> int:
+        """Bench helper: run prepared durable facts only (no explanation); returns firings."""
         return self._runner.bare(lr.ruleset, facts)
 
     # -- evaluating ---------------------------------------------------------------------------
@@ -244,37 +176,6 @@ class RulesEngine:
                 )
             out.append(_decision(prepared, model, values, traces, durable, as_of))
         return out
-
-
-def classify(
-    fired: Iterable[str], outcomes: dict[str, tuple[str, str | None]], order: Iterable[str]
-) -> tuple[DecisionStatus, list[str], list[str], list[str]]:
-    """Status, titles, proposals and withheld titles from the ids of the rules that fired.
-
-    ``outcomes`` maps a rule id to its (kind, target); ``order`` is the ruleset's title order.
-    A hold or a disqualification withholds every title and proposal; a hold wins.
-    """
-    hold = disq = False
-    granted: set[str] = set()
-    proposed: set[str] = set()
-    for rule_id in fired:
-        kind, target = outcomes[rule_id]
-        if kind == "hold":
-            hold = True
-        elif kind == "disqualify":
-            disq = True
-        elif kind == "grant":
-            granted.add(target or "")
-        else:
-            proposed.add(target or "")
-    titles = [c for c in order if c in granted]
-    proposals = [c for c in order if c in proposed]
-    if hold or disq:
-        status = DecisionStatus.ON_HOLD if hold else DecisionStatus.NOT_ELIGIBLE
-        return status, [], [], titles + proposals
-    if titles or proposals:
-        return DecisionStatus.ELIGIBLE, titles, proposals, []
-    return DecisionStatus.NOT_ELIGIBLE, [], [], []
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,23 @@
-"""Typed errors of the rules package: a malformed rules file, bad facts, an engine disagreement."""
+"""Typed errors of the rules package: a malformed rules file, bad facts, an engine disagreement.
+
+Locations inside a document are written the same way everywhere (`format_path`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TypedDict
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """`("rules", 3, "when")` -> `rules[3].when`."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + p
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,44 +12,11 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from typing_extensions import TypedDict
-
-from rules.catalogue import Value
-from rules.model import Group, Leaf, Node, Rule, Ruleset
-
-RuleOutcome = Literal["fired", "not_fired", "skipped"]
-
-
-class ConditionTrace(TypedDict):
-    """One comparison as evaluated: what was expected, what the facts had, whether it held."""
-
-    field: str
-    operator: str
-    expected: Any
-    actual: Any
-    passed: bool
-    param: str | None
-    field_ref: str | None
-    path: str
-
-
-class RuleTrace(TypedDict):
-    """One rule's verdict with its conditions and a plain-language message."""
-
-    id: str
-    title_vi: str
-    title_en: str
-    legal_basis: str
-    unconfirmed: bool
-    note: str | None
-    outcome: RuleOutcome
-    kind: str
-    target: str | None
-    conditions: list[ConditionTrace]
-    message_vi: str
-    message_en: str
+from rules.catalogue import KIND_VI, Value
+from rules.decision import ConditionTrace, RuleOutcome, RuleTrace
+from rules.model import NEGATED, OP_SYMBOLS, Group, Leaf, Node, Rule, Ruleset
 
 
 def _in(a: Any, b: Any) -> bool:
@@ -70,10 +37,9 @@ OP_FUNCS: dict[str, Callable[[Any, Any], bool]] = {
     "in": _in,
     "not_in": _not_in,
 }
-_NEG_SYM = {"eq": "≠", "ne": "=", "lt": "≥", "lte": ">", "gt": "≤", "gte": "<"}
-_KIND_VI = {"individual": "cá nhân", "collective": "tập thể"}
+_NEG_SYM = {op: OP_SYMBOLS[neg] for op, neg in NEGATED.items()}  # how a failed comparison reads
 _KIND_EN = {"individual": "individuals", "collective": "collectives"}
-_MEMO_MAX = 4096  # per condition: cached failure texts by actual value (values are few)
+_MEMO_MAX = 4096  # entries per memo (failure texts per condition, traces and messages per rule)
 
 
 Reason = tuple[str, str] | None  # (vi, en) explanation of a failure, None when it held
@@ -254,9 +220,9 @@ def _combiner(node: Node) -> Callable[[list[bool]], bool]:
 class Explainer:
     """Evaluates a ruleset in Python with full traces. Pure: no durable_rules here."""
 
-    def __init__(self, rs: Ruleset, order: tuple[Rule, ...] | None = None) -> None:
+    def __init__(self, rs: Ruleset) -> None:
         self.rs = rs
-        self.order = order or rs.rules  # rs.rules is already topologically ordered
+        self.order = rs.rules  # topological order of `requires` (see Ruleset)
         self.display = sorted(self.order, key=lambda r: (r.priority, r.position))
         self.fmt = _Formatter(rs)
         self._plans = [self._plan(r) for r in self.order]
@@ -280,7 +246,7 @@ class Explainer:
             "target": rule.target,
         }
         skipped = {
-            k: (f"Không áp dụng cho {_KIND_VI[k]}", f"Not applicable to {_KIND_EN[k]}")
+            k: (f"Không áp dụng cho {KIND_VI[k]}", f"Not applicable to {_KIND_EN[k]}")
             for k in ("individual", "collective")
         }
         return _Plan(

@@ -16,7 +16,7 @@ from pydantic import (
     ValidationError,
 )
 
-from rules.errors import FactsError, FactsErrorItem
+from rules.errors import FactsError, FactsErrorItem, format_path
 
 
 class Rating(StrEnum):
@@ -131,17 +131,6 @@ Facts = Annotated[IndividualFacts | CollectiveFacts, Field(discriminator="kind")
 _FACTS_ADAPTER: TypeAdapter[IndividualFacts | CollectiveFacts] = TypeAdapter(Facts)
 
 
-def format_loc(loc: tuple[str | int, ...]) -> str:
-    """`("initiatives", 0, "year")` -> `initiatives[0].year`."""
-    out = ""
-    for p in loc:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out
-
-
 def _consistency(facts: IndividualFacts | CollectiveFacts) -> list[FactsErrorItem]:
     errors: list[FactsErrorItem] = []
     seen_years: set[int] = set()
@@ -197,7 +186,7 @@ def parse_facts(data: object) -> IndividualFacts | CollectiveFacts:
                 loc = tuple(err["loc"])
                 if loc and loc[0] in ("individual", "collective"):
                     loc = loc[1:]
-                items.append({"loc": format_loc(loc), "msg": err["msg"]})
+                items.append({"loc": format_path(loc), "msg": err["msg"]})
             raise FactsError(items) from None
     errors = _consistency(facts)
     if errors:

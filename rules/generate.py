@@ -8,8 +8,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-_RATINGS = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
-_ASSESS = ("xuat_sac", "tot", "dat", "khong_dat")
+from rules.facts import Assessment, Rating
+
+_RATINGS = tuple(r.value for r in Rating)
+_ASSESS = tuple(a.value for a in Assessment)
 _DISC = ("none", "none", "none", "khien_trach", "canh_cao", "cach_chuc")
 _TITLES = ("LDTT", "CSTDCS", "GIAY_KHEN", "TTLDTT", "TTLDXS")
 

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rules.engine import Decision, RulesEngine
+from rules.decision import Decision, DecisionStatus
+from rules.engine import RulesEngine
 from rules.errors import FactsError, Issue, RulesFileError
 from rules.facts import parse_facts
-from rules.loader import _Reader
+from rules.reader import Reader
 from rules.registry import LoadedRuleset
 from rules.yamlsrc import read_yaml
 
 _CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
-_STATUSES = ("eligible", "not_eligible", "on_hold")
+_STATUSES = tuple(DecisionStatus)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class GoldenResult:
         return " ".join(parts)
 
 
-def _codes(r: _Reader, path: tuple[str | int, ...], v: object) -> tuple[str, ...] | None:
+def _codes(r: Reader, path: tuple[str | int, ...], v: object) -> tuple[str, ...] | None:
     if v is None:
         return None
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -90,7 +91,7 @@ def load_golden(path: str | Path, raw: bytes | str | None = None) -> GoldenFile:
     src = read_yaml(str(p), raw)
     if src.issues:
         raise RulesFileError(src.issues)
-    r = _Reader(src)
+    r = Reader(src)
     top = r.mapping((), src.data, ("ruleset", "version", "cases"))
     cases: list[GoldenCase] = []
     rid: str | None = None

@@ -1,8 +1,9 @@
-"""The parsed, validated form of a rules file (immutable). Produced by rules.loader only."""
+"""The parsed, validated form of a rules file (immutable), built by rules.loader; its operators."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +24,16 @@ NEGATED: dict[Op, Op] = {
     "gt": "lte",
     "in": "not_in",
     "not_in": "in",
+}
+OP_SYMBOLS: dict[Op, str] = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "lte": "≤",
+    "gt": ">",
+    "gte": "≥",
+    "in": "∈",
+    "not_in": "∉",
 }
 
 ParamValue = bool | int | float | str | tuple[str, ...] | tuple[int, ...]
@@ -89,9 +100,10 @@ class Leaf:
 
 @dataclass(frozen=True, slots=True)
 class Group:
+    """All (`all`) or at least one (`any`) of its children hold."""
+
     mode: Literal["all", "any"]
     children: tuple[Node, ...]
-    path: str
 
 
 Node = Leaf | Group
@@ -117,9 +129,24 @@ class Rule:
     leaves: tuple[Leaf, ...] = ()
 
 
+def granting(rules: Iterable[Rule]) -> dict[str, list[Rule]]:
+    """The rules that grant (or propose) each title, in the order given."""
+    out: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.target is not None:
+            out.setdefault(rule.target, []).append(rule)
+    return out
+
+
 @dataclass(frozen=True)
 class Ruleset:
-    """A whole validated rules file."""
+    """A whole validated rules file.
+
+    `rules` are in topological order of `requires` (a rule after the rules granting what it
+    requires). `sha256` identifies the content: the hash of the parsed document (`raw`, so
+    comments and layout do not count) in `Encoding.SORTED_JSON`, dates as ISO text. That
+    encoding stays for good: stored pins and the seeded version reference these hashes.
+    """
 
     id: str
     version: str

@@ -15,14 +15,16 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from rules.errors import Issue, RulesFileError
 from rules.loader import load_ruleset
-from rules.model import FieldSpec, Param, ParamValue, Rule, Ruleset, Title
+from rules.model import FieldSpec, ParamValue, Rule, Ruleset, Title
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "rulesets"
 GOLDEN_SUFFIX = ".golden.yaml"
+
+_T = TypeVar("_T")
 
 
 class UnknownRuleset(LookupError):
@@ -74,21 +76,9 @@ class LoadedRuleset:
         return self.window[1] if self.window is not None else self.ruleset.effective_to
 
     @property
-    def legal_basis(self) -> str:
-        return self.ruleset.legal_basis
-
-    @property
-    def description(self) -> str:
-        return self.ruleset.description
-
-    @property
     def params(self) -> Mapping[str, ParamValue]:
         """Parameter values by name (thresholds, coefficients, base salary...)."""
         return {name: p.value for name, p in self.ruleset.params.items()}
-
-    @property
-    def parameters(self) -> Mapping[str, Param]:
-        return self.ruleset.params
 
     @property
     def titles(self) -> Mapping[str, Title]:
@@ -107,7 +97,7 @@ class LoadedRuleset:
         return golden_path_for(self.path) if self.path is not None else None
 
     def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+        return _within(on, self.effective_from, self.effective_to)
 
     def award_amount(self, title: str) -> int | None:
         """Award in VND: coefficient × base salary rounded up to 10,000 (None if no coefficient)."""
@@ -191,21 +181,16 @@ class RulesRegistry:
         return found
 
     def in_force(self, as_of: dt.date, ruleset_id: str | None = None) -> LoadedRuleset:
-        candidates = [
-            r
-            for r in self._by_key.values()
-            if r.in_force(as_of) and (ruleset_id is None or r.id == ruleset_id)
-        ]
         if ruleset_id is not None and not any(r.id == ruleset_id for r in self._by_key.values()):
             raise UnknownRuleset(f"không có bộ tiêu chí '{ruleset_id}'")
-        if not candidates:
-            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {as_of.isoformat()}")
-        if len(candidates) > 1:
-            ids = ", ".join(sorted(f"{r.id}@{r.version}" for r in candidates))
-            raise AmbiguousRuleset(
-                f"nhiều bộ tiêu chí có hiệu lực ngày {as_of.isoformat()}: {ids}; hãy chọn ruleset_id"
-            )
-        return candidates[0]
+        return _the_one_in_force(
+            as_of,
+            [
+                (r, f"{r.id}@{r.version}")
+                for r in self._by_key.values()
+                if r.in_force(as_of) and (ruleset_id is None or r.id == ruleset_id)
+            ],
+        )
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -222,7 +207,7 @@ class VersionWindow:
     effective_to: dt.date | None
 
     def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+        return _within(on, self.effective_from, self.effective_to)
 
 
 @dataclass(frozen=True)
@@ -300,22 +285,35 @@ class SourcedRulesRegistry(RulesRegistry):
         windows = self._source.published()
         if ruleset_id is not None and not any(w.ruleset_id == ruleset_id for w in windows):
             raise UnknownRuleset(f"không có bộ tiêu chí '{ruleset_id}' đang được công bố")
-        candidates = [
-            w
-            for w in windows
-            if w.in_force(as_of) and (ruleset_id is None or w.ruleset_id == ruleset_id)
-        ]
-        if not candidates:
-            raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {as_of.isoformat()}")
-        if len(candidates) > 1:
-            ids = ", ".join(sorted(f"{w.ruleset_id}@{w.version}" for w in candidates))
-            raise AmbiguousRuleset(
-                f"nhiều bộ tiêu chí có hiệu lực ngày {as_of.isoformat()}: {ids}; hãy chọn ruleset_id"
-            )
-        return self._windowed(candidates[0])
+        found = _the_one_in_force(
+            as_of,
+            [
+                (w, f"{w.ruleset_id}@{w.version}")
+                for w in windows
+                if w.in_force(as_of) and (ruleset_id is None or w.ruleset_id == ruleset_id)
+            ],
+        )
+        return self._windowed(found)
 
     def __len__(self) -> int:
         return len(self._source.published())
+
+
+def _within(on: dt.date, start: dt.date, end: dt.date | None) -> bool:
+    """Whether `on` falls in the window [start, end] (`end` None: open-ended)."""
+    return start <= on and (end is None or on <= end)
+
+
+def _the_one_in_force(as_of: dt.date, candidates: list[tuple[_T, str]]) -> _T:
+    """The only candidate in force (each named id@version), else NoRulesetInForce/Ambiguous."""
+    if not candidates:
+        raise NoRulesetInForce(f"không có bộ tiêu chí nào có hiệu lực ngày {as_of.isoformat()}")
+    if len(candidates) > 1:
+        ids = ", ".join(sorted(name for _, name in candidates))
+        raise AmbiguousRuleset(
+            f"nhiều bộ tiêu chí có hiệu lực ngày {as_of.isoformat()}: {ids}; hãy chọn ruleset_id"
+        )
+    return candidates[0][0]
 
 
 def _overlap(a: LoadedRuleset, b: LoadedRuleset) -> bool:

@@ -8,7 +8,6 @@ into plain Python values while recording the mark of every path.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,28 +55,11 @@ class Source:
         self.issues.append(Issue(self.file, line, col, message, code))
 
 
-def format_path(path: Path) -> str:
-    """`("rules", 3, "when")` -> `rules[3].when`."""
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + p
-    return out
-
-
-def canonical_json(data: Any) -> str:
-    """Canonical JSON of parsed YAML data (sorted keys, dates as ISO strings)."""
-
-    def default(o: object) -> str:
-        if isinstance(o, dt.date | dt.datetime):
-            return o.isoformat()
-        raise TypeError(f"not serialisable: {type(o).__name__}")
-
-    return json.dumps(
-        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=default
-    )
+def json_default(o: object) -> str:
+    """`default=` for JSON-encoding parsed YAML: its dates (and datetimes) as ISO 8601 text."""
+    if isinstance(o, dt.date):
+        return o.isoformat()
+    raise TypeError(f"not serialisable: {type(o).__name__}")
 
 
 def _mark(m: Any) -> tuple[int, int]:

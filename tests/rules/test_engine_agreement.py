@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.catalogue import extract
+from rules.catalogue import Value, extract
 from rules.engine import RulesEngine
 from rules.facts import parse_facts
 from rules.generate import collective, individual, nominees
@@ -20,8 +21,8 @@ SHIPPED = DEFAULT_DIRECTORY / "ntm-2024.v1.yaml"
 N_GENERATED = 12_000
 
 
-def _values(lr: LoadedRuleset, raw: dict[str, object]) -> dict[str, object]:
-    return dict(extract(parse_facts(raw), lr.ruleset.thematic_titles))
+def _values(lr: LoadedRuleset, raw: dict[str, Any]) -> dict[str, Value]:
+    return extract(parse_facts(raw), lr.ruleset.thematic_titles)
 
 
 class TestAgreement:
@@ -29,7 +30,7 @@ class TestAgreement:
         """On every golden case durable_rules fires exactly the rules our evaluation fires."""
         assert ntm.golden_path is not None
         cases = load_golden(ntm.golden_path).cases
-        values = [extract(parse_facts(c.facts), ntm.ruleset.thematic_titles) for c in cases]
+        values = [_values(ntm, c.facts) for c in cases]
         durable = engine.durable_fired_many(ntm, values)
         explainer = engine.explainer(ntm)
         for case, v, d in zip(cases, values, durable, strict=True):
@@ -39,7 +40,7 @@ class TestAgreement:
     def test_generated_fact_sets_agree(self, engine: RulesEngine, ntm: LoadedRuleset) -> None:
         """On 12,000 seeded random nominees both engines fire the same rules."""
         raws = nominees(N_GENERATED, seed=7, collective_share=0.35)
-        values = [extract(parse_facts(r), ntm.ruleset.thematic_titles) for r in raws]
+        values = [_values(ntm, r) for r in raws]
         durable = engine.durable_fired_many(ntm, values)
         explainer = engine.explainer(ntm)
         mismatches = [
@@ -58,7 +59,7 @@ class TestAgreement:
         """The explained trace marks exactly the rules the fast verdict path fires."""
         explainer = engine.explainer(ntm)
         for raw in nominees(2_000, seed=11):
-            v = extract(parse_facts(raw), ntm.ruleset.thematic_titles)
+            v = _values(ntm, raw)
             traces, fired = explainer.explain(v)
             assert fired == explainer.verdicts(v)
             assert {t["id"] for t in traces if t["outcome"] == "fired"} == fired
@@ -71,7 +72,7 @@ class TestAgreement:
         """Hypothesis-chosen seeds: durable_rules and our evaluation agree."""
         rng = random.Random(seed)
         raw = collective(rng, seed) if coll else individual(rng, seed)
-        v = extract(parse_facts(raw), ntm.ruleset.thematic_titles)
+        v = _values(ntm, raw)
         assert engine.durable_fired(ntm, v) == engine.explainer(ntm).verdicts(v)
 
 
@@ -168,7 +169,7 @@ class TestAgreementAllOperators:
         engine = RulesEngine(reg)
         (lr,) = reg.all()
         raws = nominees(4_000, seed=99, collective_share=0.5)
-        values = [extract(parse_facts(r), lr.ruleset.thematic_titles) for r in raws]
+        values = [_values(lr, r) for r in raws]
         durable = engine.durable_fired_many(lr, values)
         explainer = engine.explainer(lr)
         for raw, v, d in zip(raws, values, durable, strict=True):

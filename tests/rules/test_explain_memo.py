@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from rules.catalogue import extract
+from rules.catalogue import Value, extract
+from rules.decision import RuleTrace
 from rules.explain import Explainer
 from rules.facts import parse_facts
 from rules.generate import nominees
 from rules.registry import LoadedRuleset
 
 
-def _values(lr: LoadedRuleset, raw: object) -> dict[str, object]:
-    return dict(extract(parse_facts(raw), lr.ruleset.thematic_titles))
+def _values(lr: LoadedRuleset, raw: object) -> dict[str, Value]:
+    return extract(parse_facts(raw), lr.ruleset.thematic_titles)
 
 
 def test_memoised_traces_equal_fresh_ones(ntm: LoadedRuleset) -> None:
@@ -21,8 +22,8 @@ def test_memoised_traces_equal_fresh_ones(ntm: LoadedRuleset) -> None:
     shared = Explainer(ntm.ruleset)
     for raw in nominees(3_000, seed=7):
         values = _values(ntm, raw)
-        memo_traces, memo_fired = shared.explain(values)  # type: ignore[arg-type]
-        fresh_traces, fresh_fired = Explainer(ntm.ruleset).explain(values)  # type: ignore[arg-type]
+        memo_traces, memo_fired = shared.explain(values)
+        fresh_traces, fresh_fired = Explainer(ntm.ruleset).explain(values)
         assert memo_fired == fresh_fired
         assert json.dumps(memo_traces, ensure_ascii=False) == json.dumps(
             fresh_traces, ensure_ascii=False
@@ -44,10 +45,10 @@ def test_equal_values_of_another_type_are_not_confused(ntm: LoadedRuleset) -> No
         and name != "year"
         and any(name in plan.reads for plan in explainer._plans)
     )
-    as_int = explainer.explain(values)[0]  # type: ignore[arg-type]
-    as_float = explainer.explain({**values, field: float(values[field])})[0]  # type: ignore[arg-type, arg-type]
+    as_int = explainer.explain(values)[0]
+    as_float = explainer.explain({**values, field: float(values[field])})[0]
 
-    def actuals(traces: list) -> list[object]:  # type: ignore[type-arg]
+    def actuals(traces: list[RuleTrace]) -> list[object]:
         return [c["actual"] for t in traces for c in t["conditions"] if c["field"] == field]
 
     assert actuals(as_int) and all(type(a) is int for a in actuals(as_int))

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from rules.engine import Decision, DecisionStatus, FactsError, RulesEngine
+from rules.decision import Decision, DecisionStatus
+from rules.engine import RulesEngine
+from rules.errors import FactsError
 from rules.generate import nominees
 from rules.registry import LoadedRuleset
 
@@ -211,6 +213,16 @@ class TestNoImportSideEffects:
         )
         subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
+    def test_decision_vocabulary_loads_no_engine(self) -> None:
+        """Importing rules.decision loads neither durable_rules nor the engine."""
+        code = (
+            "import sys\n"
+            "from rules.decision import Decision, DecisionStatus, RulesetRef, classify\n"
+            "loaded = [m for m in sys.modules if 'durable' in m or m == 'rules.engine']\n"
+            "assert not loaded, loaded\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
 
 class TestDurableHousekeeping:
     def test_each_version_registered_once_and_sessions_deleted(self, ntm: LoadedRuleset) -> None:
@@ -235,9 +247,12 @@ class TestDurableHousekeeping:
         runs = {r["run"] for r in definition.values()}
         assert all(r.startswith("ntm-2024@1#") for r in runs)
 
-    def test_unknown_action_name_is_refused(self, engine: RulesEngine) -> None:
+    def test_unknown_action_name_is_refused(self) -> None:
         """The host resolves only actions it generated."""
+        engine = RulesEngine()
+        engine.evaluate(_ind(), ruleset_id="ntm-2024", version="1")  # builds the host
         host = engine._runner._host
         assert host is not None
+        assert callable(host.get_action("ntm-2024@1#0"))
         with pytest.raises(LookupError):
             host.get_action("os.system")

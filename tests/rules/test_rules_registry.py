@@ -20,6 +20,9 @@ from rules.registry import (
 )
 
 SHIPPED = DEFAULT_DIRECTORY / "ntm-2024.v1.yaml"
+# The shipped v1's content hash as computed before rules/canonical.py existed: stored pins and the
+# seeded version reference it, so it must never change.
+SHIPPED_SHA256 = "6491f865a866ab6749a4f331fd1a23462c2c41394fc4feae7558734c5e8a63e6"
 
 WriteRules = Callable[..., Path]
 FACTS = {"kind": "individual", "id": "cn-9", "year": 2025, "rating": "HTTNV", "months_worked": 9}
@@ -116,6 +119,10 @@ class TestSha256:
             ("    type: integer\n    value: 10\n", "    type: integer\n    value: 11\n")
         )
         assert load_ruleset(p).sha256 != load_ruleset(SHIPPED).sha256
+
+    def test_shipped_hash_is_unchanged(self) -> None:
+        """The shipped v1 keeps the hash that stored pins and the seeded version reference."""
+        assert load_ruleset(SHIPPED).sha256 == SHIPPED_SHA256
 
     def test_known_hash_of_shipped_file(self, engine: RulesEngine) -> None:
         """The decision carries the file's hash, a 64-hex sha256."""

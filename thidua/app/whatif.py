@@ -32,9 +32,9 @@ from sqlalchemy import Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from rules.catalogue import extract
-from rules.engine import classify
+from rules.decision import RuleTrace, classify
 from rules.errors import FactsError
-from rules.explain import Explainer, RuleTrace, _Formatter
+from rules.explain import Explainer, _Formatter
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, parse_facts
 from rules.loader import load_ruleset
 from rules.model import Ruleset

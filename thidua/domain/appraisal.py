@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.engine import Decision, DecisionStatus, RulesEngine
+from rules.decision import Decision, DecisionStatus
+from rules.engine import RulesEngine
 from rules.errors import FactsError
 from rules.registry import LoadedRuleset
 from thidua.domain.nominations import Dossier

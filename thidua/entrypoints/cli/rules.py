@@ -14,8 +14,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from rules.decision import Decision
 from rules.diff import diff_rulesets
-from rules.engine import Decision, RulesEngine
+from rules.engine import RulesEngine
 from rules.errors import FactsError, RulesFileError
 from rules.facts import parse_facts
 from rules.golden import load_golden, run_golden
