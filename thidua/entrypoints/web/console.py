@@ -48,10 +48,10 @@ from thidua.config import Settings
 from thidua.domain import policy
 from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI, STAGE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
+from thidua.domain.policy import AUDIT_READERS as AUDIT_LIST_ROLES
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
 from thidua.domain.rounds import RoundDecision, RoundStage
-from thidua.entrypoints.api.audit import LIST_ROLES as AUDIT_LIST_ROLES
 from thidua.entrypoints.http import status_of
 from thidua.entrypoints.ratelimit import RateLimiter
 from thidua.entrypoints.web import dashboard as dashboard_data

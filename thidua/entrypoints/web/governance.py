@@ -31,9 +31,9 @@ from thidua.app import audit, decisions, whatif
 from thidua.app import rules_versions as rv
 from thidua.app.console_auth import ConsoleSession
 from thidua.config import Settings
+from thidua.domain.policy import AUDIT_READERS as AUDIT_LIST_ROLES
+from thidua.domain.policy import AUDIT_VERIFIERS as AUDIT_VERIFY_ROLES
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.entrypoints.api.audit import LIST_ROLES as AUDIT_LIST_ROLES
-from thidua.entrypoints.api.audit import VERIFY_ROLES as AUDIT_VERIFY_ROLES
 
 T = TypeVar("T")
 # The API's audit readers: the auditor and the rules admin list; only the auditor verifies.
