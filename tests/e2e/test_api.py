@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -323,6 +324,20 @@ class TestListing:
         assert (
             await api.call("kiemtoan", "GET", "/v1/nominations", params={"limit": 501})
         ).status_code == 422
+
+    @pytest.mark.parametrize(
+        ("path", "kind"), [("/v1/nominations", "n"), ("/v1/audit", "a"), ("/v1/decisions", "d")]
+    )
+    async def test_cursor_with_an_id_beyond_the_database_is_a_422(
+        self, api: Api, path: str, kind: str
+    ) -> None:
+        """A well-formed cursor whose id no 64-bit column can hold: 422 naming ``cursor``, not 500."""
+        forged = base64.urlsafe_b64encode(f"{kind}:{'9' * 30}".encode()).decode().rstrip("=")
+        r = await api.call("kiemtoan", "GET", path, params={"cursor": forged})
+        assert r.status_code == 422, r.text
+        problem = r.json()
+        assert problem["detail"] == "cursor: con trỏ trang không hợp lệ."
+        assert problem["errors"] == [{"field": "cursor", "message": problem["detail"]}]
 
 
 class TestEventFeed:

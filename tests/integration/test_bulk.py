@@ -10,12 +10,10 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import pytest
-from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from openpyxl import Workbook, load_workbook
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -29,9 +27,7 @@ from thidua.app.lifecycle import Lifecycle
 from thidua.app.sample_data import STAFF, UNITS
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.app import create_app
-from thidua.entrypoints.api.bulk import bulk_router
 
-_BEARER = HTTPBearer(auto_error=False)
 HEADER = ["movement", "unit", "kind", "id", "year", "rating", "months_worked", "under_review"]
 
 
@@ -286,29 +282,9 @@ class TestImport:
 async def api(
     temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
 ) -> AsyncIterator[Api]:
-    """The app as in tests/e2e/test_api.py, with the bulk routes (added here until app.py has them)."""
-    from thidua.app import auth
-
+    """The app as in tests/e2e/test_api.py (the bulk routes are part of it)."""
     settings = fast_settings(seeded.url, task_queue)
     app = create_app(settings, seeded.uow, client=temporal_client)
-    if not any(getattr(r, "path", "") == "/v1/nominations:batch" for r in app.routes):
-
-        def actor_dep(
-            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
-        ) -> Actor:
-            if credentials is None:
-                raise HTTPException(401, "Thiếu mã xác thực.")
-            with seeded.uow() as session:
-                actor = auth.authenticate(session, credentials.credentials)
-            if actor is None:
-                raise HTTPException(401, "Mã xác thực không hợp lệ.")
-            return actor
-
-        def lifecycle_dep(request: Request) -> Lifecycle:
-            lc: Lifecycle = request.app.state.lifecycle
-            return lc
-
-        app.include_router(bulk_router(actor_dep, lifecycle_dep, seeded.uow))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

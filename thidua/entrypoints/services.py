@@ -2,34 +2,45 @@
 
 ``create_app`` builds one ``Services`` and keeps it in ``app.state.services``; the API's
 dependencies and the console's screens take everything from it: the unit of work, the one rules
-engine (over the governed versions in the database), and the Temporal-backed commands, which
-exist once the app has started (they need the Temporal client).
+engine (over the governed versions in the database), the API's bearer authentication, and the
+Temporal-backed commands, which exist once the app has started (they need the Temporal client).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.requests import Request
 
 from thidua.adapters.db.session import UnitOfWork
 from thidua.config import Settings
+from thidua.domain.roles import Actor
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
+    from rules.registry import RulesRegistry
     from thidua.app.lifecycle import Lifecycle
     from thidua.app.round_commands import Rounds
+
+
+#: Bearer authentication of an API request (``entrypoints.api.security.Authenticator``):
+#: the caller, or an HTTP 401/429.
+Authenticate = Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[Actor]]
 
 
 @dataclass
 class Services:
     settings: Settings
     uow: UnitOfWork
+    authenticator: Authenticate | None = None
     lifecycle: Lifecycle | None = None
     rounds: Rounds | None = None
     _engine: RulesEngine | None = field(default=None, repr=False)
+    _shipped_rules: RulesRegistry | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -42,6 +53,18 @@ class Services:
 
                     self._engine = db_engine(self.uow)
         return self._engine
+
+    @property
+    def shipped_rules(self) -> RulesRegistry:
+        """The ruleset versions shipped as files (read once, on first use): where a decision's
+        version is looked up when the database does not hold it."""
+        if self._shipped_rules is None:
+            with self._lock:
+                if self._shipped_rules is None:
+                    from rules.registry import RulesRegistry
+
+                    self._shipped_rules = RulesRegistry.from_directory()
+        return self._shipped_rules
 
     def commands(self) -> tuple[Lifecycle, Rounds]:
         """The nomination and round commands (the app has started: the client is connected)."""

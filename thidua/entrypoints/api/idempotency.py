@@ -7,13 +7,14 @@ refusals are not remembered, so the client may retry them with the same key.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,21 +48,18 @@ def update_id_for(request: Request) -> str | None:
     return f"idem:{principal[:32]}:{key}"
 
 
-def _find(uow: UnitOfWork, principal: str, key: str) -> IdempotencyRow | None:
-    with uow() as session:
-        return session.scalars(
-            select(IdempotencyRow).where(
-                IdempotencyRow.principal == principal, IdempotencyRow.key == key
-            )
-        ).one_or_none()
+def _find(session: Session, principal: str, key: str) -> IdempotencyRow | None:
+    return session.scalars(
+        select(IdempotencyRow).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key
+        )
+    ).one_or_none()
 
 
-def _store(uow: UnitOfWork, row: IdempotencyRow) -> None:
-    try:
-        with uow() as session:
-            session.add(row)
-    except IntegrityError:
-        pass  # a concurrent retry stored it first: theirs is the first answer
+async def _store(uow: UnitOfWork, row: IdempotencyRow) -> None:
+    # A concurrent retry may have stored it first: theirs is the first answer.
+    with contextlib.suppress(IntegrityError):
+        await uow.run(lambda session: session.add(row))
 
 
 async def idempotent(
@@ -81,7 +79,7 @@ async def idempotent(
         )
     body = await request.body()
     digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
-    found = await run_in_threadpool(_find, uow, principal, key)
+    found = await uow.run(lambda session: _find(session, principal, key))
     if found is not None:
         if found.body_sha256 != digest:
             return problem(
@@ -100,8 +98,7 @@ async def idempotent(
     chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
     content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
     if response.status_code < 500 and response.status_code not in NOT_REMEMBERED:
-        await run_in_threadpool(
-            _store,
+        await _store(
             uow,
             IdempotencyRow(
                 principal=principal,

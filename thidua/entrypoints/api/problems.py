@@ -48,10 +48,14 @@ def _problem_type(code: str) -> str:
 
 
 async def refusal_handler(_: Request, exc: Exception) -> JSONResponse:
+    """A refusal as a problem: its status from the one mapping, its field (if it names one) in
+    ``errors`` like a validation error's."""
     assert isinstance(exc, Refusal)
-    status = status_of(exc.code)
+    extra: dict[str, Any] = {"code": exc.code.value}
+    if exc.field is not None:
+        extra["errors"] = [{"field": exc.field, "message": exc.message}]
     return problem(
-        status, exc.code.value, exc.message, _problem_type(exc.code.value), code=exc.code.value
+        status_of(exc.code), exc.code.value, exc.message, _problem_type(exc.code.value), **extra
     )
 
 

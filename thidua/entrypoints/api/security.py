@@ -8,8 +8,8 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from thidua.adapters.db.session import UnitOfWork
@@ -72,20 +72,19 @@ class Authenticator:
         self.failed_limit = RateLimiter(10, 60.0) if failed_limit is None else failed_limit
         self.token_limit = RateLimiter(600, 60.0) if token_limit is None else token_limit
 
-    def _lookup(self, token: str) -> Actor | None:
-        with self.uow() as session:
-            if token.startswith(auth.TOKEN_PREFIX) or self.jwt is None or self._jwt_key is None:
-                return auth.authenticate(session, token)
-            assert self.jwt.issuer is not None and self.jwt.audience is not None
-            return auth.authenticate_jwt(
-                session,
-                token,
-                public_key=self._jwt_key,
-                issuer=self.jwt.issuer,
-                audience=self.jwt.audience,
-                algorithms=self.jwt.algorithms,
-                username_claim=self.jwt.username_claim,
-            )
+    def _lookup(self, session: Session, token: str) -> Actor | None:
+        if token.startswith(auth.TOKEN_PREFIX) or self.jwt is None or self._jwt_key is None:
+            return auth.authenticate(session, token)
+        assert self.jwt.issuer is not None and self.jwt.audience is not None
+        return auth.authenticate_jwt(
+            session,
+            token,
+            public_key=self._jwt_key,
+            issuer=self.jwt.issuer,
+            audience=self.jwt.audience,
+            algorithms=self.jwt.algorithms,
+            username_claim=self.jwt.username_claim,
+        )
 
     async def __call__(
         self,
@@ -102,7 +101,7 @@ class Authenticator:
                 "authentication throttled", client_ip=ip, token_prefix=_loggable_prefix(token)
             )
             raise _too_many(TOO_MANY_FAILURES, blocked)
-        actor = await run_in_threadpool(self._lookup, token)
+        actor = await self.uow.run(lambda session: self._lookup(session, token))
         if actor is None:
             get_logger(__name__).warning(
                 "authentication failed", client_ip=ip, token_prefix=_loggable_prefix(token)

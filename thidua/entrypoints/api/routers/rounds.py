@@ -1,0 +1,116 @@
+"""The Office's consolidation rounds: open, read, close, council, decision; their documents; the
+province's answers on each award and the Director's revocations."""
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from thidua.app import rounds
+from thidua.app.round_commands import (
+    CouncilRequest,
+    DecisionRequest,
+    OpenRoundRequest,
+    ProvinceAnswerRequest,
+    RevokeRequest,
+)
+from thidua.entrypoints.api.deps import ActorDep, RoundsDep, UowDep
+
+router = APIRouter(tags=["rounds"])
+
+_DOCUMENT_MEDIA = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@router.post("/v1/rounds", status_code=201)
+async def open_round(body: OpenRoundRequest, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+    """Văn phòng Sở mở đợt xét tổng hợp cho một phong trào và năm."""
+    return await svc.open(actor, body)
+
+
+@router.get("/v1/rounds")
+async def list_rounds(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
+    return await uow.run(lambda session: rounds.list_rounds(session, actor))
+
+
+@router.get("/v1/rounds/{round_key}")
+async def show_round(round_key: str, actor: ActorDep, uow: UowDep) -> rounds.RoundView:
+    """Danh sách tổng hợp theo danh hiệu và theo đơn vị, kèm giải thích từng quyết định."""
+    return await uow.run(lambda session: rounds.get_round(session, actor, round_key))
+
+
+@router.post("/v1/rounds/{round_key}/close")
+async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+    """Đóng đợt xét: thẩm định chéo các hồ sơ (đầy đủ, sáng kiến, tập thể, tạm dừng)."""
+    return await svc.close(actor, round_key)
+
+
+@router.post("/v1/rounds/{round_key}/council")
+async def record_council(
+    round_key: str, body: CouncilRequest, actor: ActorDep, svc: RoundsDep
+) -> rounds.RoundView:
+    """Thư ký Hội đồng ghi kết quả họp và bỏ phiếu kín."""
+    return await svc.council(actor, round_key, body)
+
+
+@router.post("/v1/rounds/{round_key}/decision")
+async def decide_round(
+    round_key: str, body: DecisionRequest, actor: ActorDep, svc: RoundsDep
+) -> rounds.RoundView:
+    """Giám đốc phê duyệt (toàn bộ hoặc trừ một số) hoặc trả lại danh sách cho Văn phòng."""
+    return await svc.decide(actor, round_key, body)
+
+
+@router.get(
+    "/v1/rounds/{round_key}/documents/{kind}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "Văn bản",
+            "content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                "text/html": {},
+                "application/pdf": {},
+            },
+        }
+    },
+)
+async def download_document(
+    round_key: str,
+    kind: str,
+    actor: ActorDep,
+    uow: UowDep,
+    format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
+) -> FileResponse:
+    """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
+    path = await uow.run(
+        lambda session: rounds.document_file(session, actor, round_key, kind, format)
+    )
+    return FileResponse(
+        path, media_type=_DOCUMENT_MEDIA[format], filename=f"{round_key}-{kind}.{format}"
+    )
+
+
+@router.post("/v1/nominations/{nomination_id}/awards/{code}/province")
+async def province_answer(
+    nomination_id: str, code: str, body: ProvinceAnswerRequest, actor: ActorDep, uow: UowDep
+) -> rounds.AwardItemView:
+    """Văn phòng Sở ghi nhận ý kiến của tỉnh: approved, rejected, returned (bổ sung)."""
+    return await uow.run(
+        lambda session: rounds.record_province_answer(
+            session, actor, nomination_id, code, body.answer, body.reason
+        )
+    )
+
+
+@router.post("/v1/nominations/{nomination_id}/awards/{code}/revoke")
+async def revoke(
+    nomination_id: str, code: str, body: RevokeRequest, actor: ActorDep, uow: UowDep
+) -> rounds.AwardItemView:
+    """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
+    return await uow.run(
+        lambda session: rounds.revoke_award(session, actor, nomination_id, code, body.reason)
+    )
