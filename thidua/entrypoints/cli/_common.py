@@ -77,7 +77,7 @@ def fail(message: str, code: int = 1, *, details: Iterable[str] = ()) -> NoRetur
 
 
 def echo_errors(lines: Iterable[str]) -> None:
-    """Print error lines as they are (``file:line:column: …``) on stderr, before a ``fail``."""
+    """Print error lines as they are (``file:line:column: …``, no ``Lỗi:``) on stderr."""
     for line in lines:
         typer.secho(line, fg=typer.colors.RED, err=True)
 
@@ -89,7 +89,7 @@ def refusal_message(refusal: Refusal, options: Collection[str] = ()) -> str:
         return refusal.message
     option = FIELD_OPTIONS.get(refusal.field)
     where = option if option is not None and option in options else refusal.field
-    message = refusal.message.removeprefix(f"{refusal.field}: ")
+    message = refusal.message.removeprefix(f"{refusal.field}: ")  # not said twice
     return f"{where}: {message}"
 
 
