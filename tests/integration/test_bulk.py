@@ -345,12 +345,9 @@ class TestBatchEndpoint:
 
 _RUN_CLI = """
 import sys
-import thidua.entrypoints.cli as c
-from thidua.entrypoints.cli.bulk import register
-if "import" not in {cmd.name for cmd in c.nominations_app.registered_commands}:
-    register(c.nominations_app)
+from thidua.entrypoints.cli import app
 sys.argv[0] = "thidua"
-c.app()
+app()
 """
 
 

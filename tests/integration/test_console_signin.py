@@ -189,7 +189,7 @@ class TestSetPasswordCommand:
         from typer.testing import CliRunner
 
         from thidua.config import get_settings
-        from thidua.entrypoints.cli.users import users_app
+        from thidua.entrypoints.cli.accounts import users_app
 
         monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
         monkeypatch.setattr(

@@ -231,7 +231,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeededDb]:
     monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
-    monkeypatch.setattr("thidua.entrypoints.cli.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("thidua.entrypoints.cli._common.configure_logging", lambda *a, **k: None)
     get_settings.cache_clear()
     yield seeded_sqlite
     get_settings.cache_clear()

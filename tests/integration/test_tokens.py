@@ -21,7 +21,7 @@ from thidua.app import auth
 from thidua.config import get_settings
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.security import Authenticator
-from thidua.entrypoints.cli.users import tokens_app, users_app
+from thidua.entrypoints.cli.accounts import tokens_app, users_app
 from thidua.entrypoints.ratelimit import RateLimiter
 
 TOKEN_RE = re.compile(r"thd_[A-Za-z0-9_-]{20,}")

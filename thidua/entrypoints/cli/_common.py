@@ -1,26 +1,188 @@
-"""Shared plumbing of the operator commands that work on the database directly
-(``thidua users``, ``thidua tokens``, ``thidua audit``): one transaction per command, clear
-Vietnamese errors and exit codes instead of tracebacks."""
+"""What every ``thidua`` command shares, said once: the ``--token`` and ``--json`` options,
+``fail``, the settings and the signed-in caller, one transaction with clear errors, reading an
+input file into a model, how refusals and known errors are shown, and the process's one rules
+engine.
+
+Errors never show a traceback: ``fail`` prints ``Lỗi: …`` in Vietnamese on stderr and exits
+(1: refused or failed, 2: bad input or no credentials). Group modules import this module and
+nothing from each other.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+import yaml
+from pydantic import BaseModel, ValidationError
 
-from thidua.config import get_settings
+from thidua.config import Settings, get_settings
+from thidua.domain.refusals import Refusal
+from thidua.domain.roles import Actor
 from thidua.logging import configure_logging
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from temporalio.client import Client
+
+    from rules.engine import RulesEngine
+    from thidua.adapters.db.session import UnitOfWork
+
 T = TypeVar("T")
+C = TypeVar("C")
+M = TypeVar("M", bound=BaseModel)
+
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token", envvar="THIDUA_TOKEN", help="Mã xác thực (THIDUA_TOKEN).", show_default=False
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+
+# Use-case field names that some command takes as an option: a refusal naming one of them is
+# shown as that option when the running command has it (``--unit: …``), else as the field.
+FIELD_OPTIONS: dict[str, str] = {
+    "unit": "--unit",
+    "stage": "--stage",
+    "movement": "--movement",
+    "year": "--year",
+    "reason": "--reason",
+    "role": "--role",
+    "grants": "--grant",
+    "display_name": "--display-name",
+    "closes_at": "--closes-at",
+    "late_policy": "--late-policy",
+    "action": "--action",
+    "start": "--from",
+    "end": "--to",
+}
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+# ---- failing -----------------------------------------------------------------------------------
+
+
+def fail(message: str, code: int = 1, *, details: Iterable[str] = ()) -> NoReturn:
+    """Print ``Lỗi: message`` (then each detail line) on stderr and exit with ``code``."""
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
+    echo_errors(details)
     raise typer.Exit(code)
+
+
+def echo_errors(lines: Iterable[str]) -> None:
+    """Print error lines as they are (``file:line:column: …``, no ``Lỗi:``) on stderr."""
+    for line in lines:
+        typer.secho(line, fg=typer.colors.RED, err=True)
+
+
+def refusal_message(refusal: Refusal, options: Collection[str] = ()) -> str:
+    """The refusal's message after the input it names: the command's option when the field is
+    one of ``options`` (``--unit: …``), else the field path (``facts.year: …``)."""
+    if refusal.field is None:
+        return refusal.message
+    option = FIELD_OPTIONS.get(refusal.field)
+    where = option if option is not None and option in options else refusal.field
+    message = refusal.message.removeprefix(f"{refusal.field}: ")  # not said twice
+    return f"{where}: {message}"
+
+
+@contextmanager
+def reported(*options: str, rules_file: str = "tệp tiêu chí") -> Iterator[None]:
+    """Run a command (as a decorator, or around a block): refusals and the known errors become
+    a message and an exit code, never a traceback.
+
+    ``options`` are the command's options a refusal's field may name (see ``FIELD_OPTIONS``);
+    ``rules_file`` names the rules file in the message when it is invalid.
+    """
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        raise typer.Exit(0) from None
+    except Refusal as refusal:
+        fail(refusal_message(refusal, options))
+    except Exception as exc:
+        _fail_known(exc, rules_file)
+
+
+def _fail_known(exc: Exception, rules_file: str) -> NoReturn:
+    """The errors the application raises besides ``Refusal``, each shown as it was designed."""
+    from rules.errors import RulesFileError
+    from rules.registry import NoRulesetInForce, UnknownRuleset
+
+    if isinstance(exc, RulesFileError):
+        echo_errors(str(issue) for issue in exc.issues)
+        fail(f"{rules_file} không hợp lệ ({len(exc.issues)} lỗi).")
+    if isinstance(exc, UnknownRuleset | NoRulesetInForce):
+        fail(str(exc))
+
+    from thidua.app.audit import AuditError
+    from thidua.app.auth import AuthAdminError
+    from thidua.app.bulk import BulkFileError
+    from thidua.app.rules_versions import RulesVersionError
+
+    if isinstance(exc, AuthAdminError | AuditError | BulkFileError):
+        fail(str(exc), 2)  # bad input: the message names the option or the file
+    if isinstance(exc, RulesVersionError):
+        fail(
+            f"{exc.message} [{exc.code}]",
+            details=(
+                f"  {e['field']}: {e.get('message', '')}" if e.get("field") else f"  {e}"
+                for e in exc.errors
+            ),
+        )
+    fail(f"lỗi không mong đợi: {type(exc).__name__}: {exc}")
+
+
+# ---- settings, caller, database ----------------------------------------------------------------
+
+
+def load_settings() -> Settings:
+    """The settings, with logging quiet below warnings (the output is for people)."""
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_format)
+    return settings
+
+
+@dataclass
+class Caller:
+    """A command's world: the settings, the database, the account acting (from its token) and
+    the process's one rules engine over the governed versions in the database."""
+
+    settings: Settings
+    uow: UnitOfWork
+    actor: Actor
+
+    @cached_property
+    def engine(self) -> RulesEngine:
+        """The rules engine over the database's versions, built once, on first use."""
+        from thidua.app.rules_versions import db_engine
+
+        return db_engine(self.uow)
+
+
+def signed_in(token: str | None) -> Caller:
+    """The caller identified by ``--token`` (or ``THIDUA_TOKEN``); exits 2 without a valid one."""
+    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.app import auth
+
+    settings = load_settings()
+    if not token:
+        fail("thiếu mã xác thực: dùng --token hoặc biến môi trường THIDUA_TOKEN.", 2)
+    uow = UnitOfWork(make_engine(settings.database.url))
+    with uow() as session:
+        actor = auth.authenticate(session, token)
+    if actor is None:
+        fail("mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.", 2)
+    return Caller(settings, uow, actor)
 
 
 @contextmanager
@@ -28,8 +190,7 @@ def db_session() -> Iterator[Session]:
     """One unit of work on the configured database; the engine is disposed afterwards."""
     from thidua.adapters.db.session import UnitOfWork, make_engine
 
-    settings = get_settings()
-    configure_logging("WARNING", settings.log_format)
+    settings = load_settings()
     engine = make_engine(settings.database.url)
     try:
         with UnitOfWork(engine)() as session:
@@ -38,19 +199,94 @@ def db_session() -> Iterator[Session]:
         engine.dispose()
 
 
-def run_in_db(
-    fn: Callable[[Session], T],
-    user_error: type[Exception],
-    message_of: Callable[[Exception], str],
-    db_trouble: str,
-) -> T:
-    """Run ``fn`` in one transaction. ``user_error`` (bad input) exits 2 with its message;
-    database trouble exits 1 with ``db_trouble`` (``{url}`` and ``{error}`` filled in)."""
+def run_in_db(fn: Callable[[Session], T], db_trouble: str) -> T:
+    """Run ``fn`` in one transaction (operator commands, no token); database trouble exits 1
+    with ``db_trouble`` (``{url}`` and ``{error}`` filled in)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         with db_session() as session:
             return fn(session)
-    except user_error as exc:
-        fail(message_of(exc), 2)
     except SQLAlchemyError as exc:
         url = get_settings().database.url.split("@")[-1]
         fail(db_trouble.format(url=url, error=type(exc).__name__))
+
+
+def with_temporal(settings: Settings, fn: Callable[[Client], Awaitable[T]]) -> T:
+    """Run ``fn(client)`` with a Temporal client; no connection exits 1 with a clear message."""
+    from thidua.adapters.temporal.client import connect_client
+
+    async def _run() -> T:
+        try:
+            client = await connect_client(settings.temporal)
+        except RuntimeError as exc:
+            fail(f"không kết nối được Temporal tại {settings.temporal.target}: {exc}")
+        return await fn(client)
+
+    return asyncio.run(_run())
+
+
+def with_commands(
+    caller: Caller,
+    commands: Callable[[Client, UnitOfWork, Settings], C],
+    fn: Callable[[C], Awaitable[T]],
+) -> T:
+    """Run ``fn`` with the Temporal-backed commands (``Lifecycle``, ``Rounds``) of the caller."""
+    return with_temporal(
+        caller.settings, lambda client: fn(commands(client, caller.uow, caller.settings))
+    )
+
+
+# ---- input files -------------------------------------------------------------------------------
+
+
+def field_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """(field path, message) per validation error, paths as the API shows them (``facts.year``)."""
+    from thidua.entrypoints.api.problems import field_path
+
+    return [(field_path(e["loc"]), e["msg"]) for e in exc.errors()]
+
+
+def read_model(path: Path, model: type[M]) -> M:
+    """Read a JSON (or, by its suffix, YAML) file into ``model``; errors name the file and the
+    field path, and exit 2."""
+    as_yaml = path.suffix.lower() in (".yaml", ".yml")
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) if as_yaml else json.loads(text)
+    except FileNotFoundError:
+        fail(f"{path}: không tìm thấy tệp.", 2)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        fail(f"{path}{where}: không phải JSON hợp lệ ({exc}).", 2)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc
+        fail(f"{path}{where}: không phải YAML hợp lệ ({problem}).", 2)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: {field or '(gốc)'}: {msg}" for field, msg in field_errors(exc)]
+        fail("hồ sơ không hợp lệ:\n  " + "\n  ".join(lines), 2)
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+
+def echo_json(data: Any) -> None:
+    """Plain data as indented JSON, Vietnamese kept readable."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def echo_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, sep: str = "  ", rule: str = ""
+) -> None:
+    """Columns padded to their widest cell; ``rule`` (the column separator of a dashes line under
+    the header, e.g. ``"-+-"``) draws that line when given."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    typer.echo(sep.join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    if rule:
+        typer.echo(rule.join("-" * w for w in widths))
+    for row in rows:
+        typer.echo(sep.join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -13,31 +13,21 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from thidua.entrypoints.cli._common import fail as _fail
-from thidua.entrypoints.cli._common import run_in_db
+from thidua.entrypoints.cli._common import JsonOpt, fail, reported, run_in_db
 
 if TYPE_CHECKING:
     from thidua.app.audit import ExportCheck
 
-audit_app = typer.Typer(
+app = typer.Typer(
     help="Nhật ký kiểm toán (chuỗi băm, chỉ ghi thêm): kiểm tra, xuất, liệt kê.",
     no_args_is_help=True,
 )
 
 T = TypeVar("T")
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 
 
 def _run(fn: Callable[[Session], T]) -> T:
-    """Run ``fn`` in one transaction; bad input exits 2, database trouble exits 1 (no traceback)."""
-    from thidua.app.audit import AuditError
-
-    return run_in_db(
-        fn,
-        AuditError,
-        str,
-        "không đọc được nhật ký kiểm toán trong CSDL {url}: {error}.",
-    )
+    return run_in_db(fn, "không đọc được nhật ký kiểm toán trong CSDL {url}: {error}.")
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -46,7 +36,7 @@ def _date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _fail(f"{option}: '{value}' không phải ngày dạng YYYY-MM-DD.", 2)
+        fail(f"{option}: '{value}' không phải ngày dạng YYYY-MM-DD.", 2)
 
 
 def _anchor(value: str | None) -> tuple[int, str] | None:
@@ -59,7 +49,7 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
         or len(digest) != 64
         or any(c not in "0123456789abcdef" for c in digest)
     ):
-        _fail(
+        fail(
             f"--expect-head: '{value}' phải có dạng SỐ_THỨ_TỰ:MÃ_BĂM (64 ký tự hex), "
             "lấy từ dòng cuối của tệp xuất.",
             2,
@@ -75,24 +65,26 @@ def _check_file(path: Path) -> ExportCheck:
         with path.open(encoding="utf-8", newline="") as text_in:
             return audit.check_export(text_in, "csv" if path.suffix.lower() == ".csv" else "jsonl")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"FILE: không đọc được {path}: {type(exc).__name__}.", 2)
+        fail(f"FILE: không đọc được {path}: {type(exc).__name__}.", 2)
 
 
-@audit_app.command("check-file")
+@app.command("check-file")
+@reported()
 def check_file_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp đã xuất (.jsonl hoặc .csv).")],
 ) -> None:
     """Kiểm tra một tệp đã xuất mà không cần CSDL: mã băm từng mục, mối nối, dòng cuối."""
     result = _check_file(file)
     if not result.ok:
-        _fail(f"Tệp xuất KHÔNG toàn vẹn. {result.problem}")
+        fail(f"Tệp xuất KHÔNG toàn vẹn. {result.problem}")
     typer.echo(
         f"Tệp xuất toàn vẹn: {result.entries} mục; mã băm cuối chuỗi lúc xuất "
         f"{result.head_hash} (mục {result.head_seq})."
     )
 
 
-@audit_app.command("verify")
+@app.command("verify")
+@reported()
 def verify_cmd(
     against: Annotated[
         Path | None,
@@ -119,10 +111,10 @@ def verify_cmd(
     anchor = _anchor(expect_head)
     if against is not None:
         if anchor is not None:
-            _fail("--against: chỉ dùng một trong --against và --expect-head.", 2)
+            fail("--against: chỉ dùng một trong --against và --expect-head.", 2)
         checked = _check_file(against)
         if not checked.ok or checked.head_seq is None or checked.head_hash is None:
-            _fail(f"--against: tệp {against} không toàn vẹn: {checked.problem}", 2)
+            fail(f"--against: tệp {against} không toàn vẹn: {checked.problem}", 2)
         anchor = (checked.head_seq, checked.head_hash)
     report = _run(lambda s: audit.verify(s, expect=anchor))
     problem = report.problem
@@ -150,7 +142,7 @@ def verify_cmd(
             raise typer.Exit(1)
         return
     if problem is not None:
-        _fail(
+        fail(
             f"Chuỗi nhật ký kiểm toán KHÔNG toàn vẹn. {problem.message()} "
             f"({report.entries} mục trước đó hợp lệ.)"
         )
@@ -160,7 +152,8 @@ def verify_cmd(
     )
 
 
-@audit_app.command("export")
+@app.command("export")
+@reported("--from", "--to")
 def export_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Tệp ghi ra.", show_default=False)],
     date_from: Annotated[
@@ -179,13 +172,13 @@ def export_cmd(
 
     fmt = fmt.lower()
     if fmt not in ("jsonl", "csv"):
-        _fail(f"--format: '{fmt}' không hỗ trợ; dùng jsonl hoặc csv.", 2)
+        fail(f"--format: '{fmt}' không hỗ trợ; dùng jsonl hoặc csv.", 2)
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     target = output.expanduser().resolve()
     if target.is_dir():
-        _fail(f"--output: {target} là thư mục; hãy ghi tên tệp.", 2)
+        fail(f"--output: {target} là thư mục; hãy ghi tên tệp.", 2)
     if not target.parent.is_dir():
-        _fail(f"--output: không có thư mục {target.parent}.", 2)
+        fail(f"--output: không có thư mục {target.parent}.", 2)
     # Written to a temporary file in the same folder, then renamed: never a half-written export.
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -209,7 +202,8 @@ def export_cmd(
     )
 
 
-@audit_app.command("list")
+@app.command("list")
+@reported()
 def list_cmd(
     action: Annotated[
         str | None,

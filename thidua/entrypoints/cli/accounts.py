@@ -1,9 +1,9 @@
-"""``thidua users`` and ``thidua tokens``: local operator commands working on the database directly."""
+"""``thidua users`` and ``thidua tokens``: local operator commands working on the database
+directly (no token: whoever runs them on the server is the operator)."""
 
 from __future__ import annotations
 
 import getpass
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -11,8 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from thidua.entrypoints.cli._common import fail as _fail
-from thidua.entrypoints.cli._common import run_in_db
+from thidua.entrypoints.cli._common import JsonOpt, echo_json, echo_table, fail, reported, run_in_db
 
 users_app = typer.Typer(
     help="Tài khoản người dùng (thao tác trực tiếp trên CSDL).", no_args_is_help=True
@@ -22,7 +21,6 @@ tokens_app = typer.Typer(
 )
 
 T = TypeVar("T")
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
 STATUS_VI = {"active": "hiệu lực", "revoked": "đã thu hồi", "expired": "hết hạn"}
 
 
@@ -35,28 +33,13 @@ def _operator() -> str:
 
 
 def _run(fn: Callable[[Session], T]) -> T:
-    """Run ``fn`` in one transaction; bad input exits 2, database trouble exits 1 (no traceback)."""
-    from thidua.app.auth import AuthAdminError
-
     return run_in_db(
-        fn,
-        AuthAdminError,
-        lambda exc: exc.message if isinstance(exc, AuthAdminError) else str(exc),
-        "không truy cập được cơ sở dữ liệu ({url}): {error}. Đã chạy 'thidua db upgrade' chưa?",
+        fn, "không truy cập được cơ sở dữ liệu ({url}): {error}. Đã chạy 'thidua db upgrade' chưa?"
     )
 
 
 def _fmt(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in rows:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:
@@ -75,15 +58,16 @@ def _jsonable(obj: Any) -> dict[str, Any]:
 
 
 @users_app.command("list")
+@reported()
 def users_list(as_json: JsonOpt = False) -> None:
     """Liệt kê tài khoản."""
     from thidua.app import auth
 
     users = _run(auth.list_users)
     if as_json:
-        typer.echo(json.dumps([_jsonable(u) for u in users], ensure_ascii=False, indent=2))
+        echo_json([_jsonable(u) for u in users])
         return
-    _table(
+    echo_table(
         ["TÀI KHOẢN", "VAI TRÒ", "ĐƠN VỊ", "ĐƠN VỊ ĐƯỢC CẤP", "TRẠNG THÁI", "HỌ TÊN"],
         [
             [
@@ -100,6 +84,7 @@ def users_list(as_json: JsonOpt = False) -> None:
 
 
 @users_app.command("create")
+@reported("--role", "--unit", "--grant", "--display-name")
 def users_create(
     username: Annotated[str, typer.Argument(help="Tên đăng nhập (a-z, 0-9, '.', '_', '-').")],
     role: Annotated[
@@ -135,7 +120,7 @@ def users_create(
         )
     )
     if as_json:
-        typer.echo(json.dumps(_jsonable(view), ensure_ascii=False, indent=2))
+        echo_json(_jsonable(view))
         return
     extra = f", đơn vị được cấp {','.join(view.grants)}" if view.grants else ""
     typer.echo(
@@ -144,6 +129,7 @@ def users_create(
 
 
 @users_app.command("deactivate")
+@reported()
 def users_deactivate(username: str) -> None:
     """Vô hiệu hóa tài khoản: mọi mã xác thực của tài khoản không còn dùng được."""
     from thidua.app import auth
@@ -153,6 +139,7 @@ def users_deactivate(username: str) -> None:
 
 
 @users_app.command("set-password")
+@reported()
 def users_set_password(
     username: str,
     password_stdin: Annotated[
@@ -176,6 +163,7 @@ def users_set_password(
 
 
 @tokens_app.command("create")
+@reported()
 def tokens_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Tên gợi nhớ của mã.")] = "default",
@@ -188,7 +176,7 @@ def tokens_create(
     from thidua.app import auth
 
     if not name.strip() or len(name) > 64:
-        _fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
+        fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
     expires = timedelta(days=expires_in_days) if expires_in_days else None
     token, view = _run(
         lambda s: auth.create_token(s, username, name=name, expires_in=expires, actor=_operator())
@@ -203,6 +191,7 @@ def tokens_create(
 
 
 @tokens_app.command("list")
+@reported()
 def tokens_list(
     username: Annotated[str | None, typer.Argument(help="Chỉ mã của tài khoản này.")] = None,
     as_json: JsonOpt = False,
@@ -213,9 +202,9 @@ def tokens_list(
     views = _run(lambda s: auth.list_tokens(s, username))
     if as_json:
         out = [{**_jsonable(v), "status": v.status()} for v in views]
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        echo_json(out)
         return
-    _table(
+    echo_table(
         ["ID", "TIỀN TỐ", "TÀI KHOẢN", "TÊN", "TẠO LÚC", "HẾT HẠN", "THU HỒI", "TRẠNG THÁI"],
         [
             [
@@ -234,6 +223,7 @@ def tokens_list(
 
 
 @tokens_app.command("revoke")
+@reported()
 def tokens_revoke(
     prefix_or_id: Annotated[str, typer.Argument(metavar="PREFIX_OR_ID", help="ID hoặc tiền tố.")],
 ) -> None:
