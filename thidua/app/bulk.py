@@ -227,7 +227,7 @@ def column_of(loc: Sequence[Any], *, flat: bool) -> str:
     """Pydantic loc of a NominationSubmission → the flat column (or, for nested input, a path)."""
     parts = [p for p in loc if p not in ("body",)]
     if not flat:
-        from thidua.entrypoints.api.problems import field_path
+        from thidua.domain.refusals import field_path
 
         return field_path(parts) or "(dòng)"
     if not parts:

@@ -10,6 +10,7 @@ STATUS_OF: dict[RefusalCode, int] = {
     RefusalCode.WRONG_STAGE: 409,
     RefusalCode.NOT_ELIGIBLE: 409,
     RefusalCode.DUPLICATE: 409,
+    RefusalCode.CONFLICT: 409,
     RefusalCode.INVALID: 422,
     RefusalCode.UNAVAILABLE: 503,
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
@@ -10,30 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from thidua.domain.refusals import Refusal
+from thidua.domain.refusals import Refusal, field_path
 from thidua.entrypoints.http import status_of
-
-_TAGS = {"individual", "collective"}
-
-
-def field_path(loc: Sequence[Any]) -> str:
-    """``("body", "facts", "individual", "initiatives", 0, "year")`` → ``facts.initiatives[0].year``."""
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    out = ""
-    for i, part in enumerate(parts):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif (
-            (part in _TAGS and i > 0 and parts[i - 1] in ("facts",))
-            or "[" in str(part)
-            or str(part).startswith("function-")
-        ):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def problem(
@@ -51,11 +28,12 @@ async def refusal_handler(_: Request, exc: Exception) -> JSONResponse:
     """A refusal as a problem: its status from the one mapping, its field (if it names one) in
     ``errors`` like a validation error's."""
     assert isinstance(exc, Refusal)
-    extra: dict[str, Any] = {"code": exc.code.value}
-    if exc.field is not None:
-        extra["errors"] = [{"field": exc.field, "message": exc.message}]
+    extra: dict[str, Any] = {"code": exc.problem}
+    errors = exc.field_errors()
+    if errors:
+        extra["errors"] = [e.as_dict() for e in errors]
     return problem(
-        status_of(exc.code), exc.code.value, exc.message, _problem_type(exc.code.value), **extra
+        status_of(exc.code), exc.problem, exc.message, _problem_type(exc.problem), **extra
     )
 
 

@@ -242,7 +242,7 @@ def with_commands(
 
 def field_errors(exc: ValidationError) -> list[tuple[str, str]]:
     """(field path, message) per validation error, paths as the API shows them (``facts.year``)."""
-    from thidua.entrypoints.api.problems import field_path
+    from thidua.domain.refusals import field_path
 
     return [(field_path(e["loc"]), e["msg"]) for e in exc.errors()]
 
