@@ -19,7 +19,8 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from thidua.app import audit, rounds
+from thidua.adapters.db import audit
+from thidua.app import rounds
 from thidua.domain.nominations import (
     EvaluationSummary,
     HoldNominationInput,

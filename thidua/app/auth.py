@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import ApiTokenRow, UnitRow, UserRow, UserUnitRow
-from thidua.app import audit
 from thidua.domain.roles import Actor, Role
 
 TOKEN_PREFIX = "thd_"

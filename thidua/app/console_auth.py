@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import ConsoleSessionRow, UserPasswordRow, UserRow
-from thidua.app import audit
 from thidua.app.auth import OPERATOR_ROLE, AuthAdminError, actor_for_user, get_user
 from thidua.app.seed import SampleAccountToken
 from thidua.domain.roles import Actor

@@ -10,6 +10,7 @@ from sqlalchemy import Select, String, bindparam, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     EvaluationRow,
     MovementRow,
@@ -19,7 +20,6 @@ from thidua.adapters.db.models import (
     StageAlertRow,
     UnitRow,
 )
-from thidua.app import audit
 from thidua.domain.labels import STAGE_LABEL_VI
 from thidua.domain.nominations import RecordStageAlertInput, RecordStepInput, Stage
 from thidua.domain.policy import require_visible

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rules.registry import LoadedRuleset, RulesRegistry
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     AwardItemRow,
     CouncilMeetingRow,
@@ -56,7 +57,6 @@ from thidua.adapters.documents import (
 )
 from thidua.adapters.documents.layout import AnyDoc, award_phrase, count_vi, date_long_vi
 from thidua.adapters.documents.samples import TITLE_VI
-from thidua.app import audit
 from thidua.domain.money import BASE_SALARY_2024
 
 __all__ = [

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     AwardItemRow,
     CouncilMeetingRow,
@@ -20,7 +21,6 @@ from thidua.adapters.db.models import (
     StaffRow,
     UnitRow,
 )
-from thidua.app import audit
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode

@@ -46,8 +46,8 @@ from rules.registry import (
     VersionWindow,
     golden_path_for,
 )
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import NominationRow, RulesVersionRow
-from thidua.app import audit
 from thidua.domain.nominations import Stage
 from thidua.domain.roles import Actor, Role
 

@@ -20,13 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     UserRow,
     WebhookCursorRow,
     WebhookDeliveryRow,
     WebhookSubscriptionRow,
 )
-from thidua.app import audit
 from thidua.app.auth import actor_for_user
 from thidua.app.events import events_after
 from thidua.domain.refusals import Refusal, RefusalCode

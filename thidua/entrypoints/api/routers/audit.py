@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db.audit import as_utc
 from thidua.app import audit
 from thidua.domain import policy
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -45,7 +46,7 @@ def _utc(value: datetime | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return audit.as_utc(value)
+        return as_utc(value)
     except (OverflowError, ValueError):
         raise Refusal(
             RefusalCode.INVALID, f"{field}: thời điểm nằm ngoài khoảng hợp lệ.", field=field
