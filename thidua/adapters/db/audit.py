@@ -165,3 +165,10 @@ def record(
     session.add(row)
     session.flush()
     return row
+
+
+class SqlAuditStore:
+    """Implements ``thidua.app.ports.audit`` (filled in as the audit moves behind its ports)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session

@@ -1,0 +1,12 @@
+"""The documents store over SQLAlchemy (filled in as the area moves behind its ports)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+
+class SqlDocumentStore:
+    """Implements ``thidua.app.ports.documents``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session

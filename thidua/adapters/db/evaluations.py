@@ -1,0 +1,12 @@
+"""The evaluations store over SQLAlchemy (filled in as the area moves behind its ports)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+
+class SqlEvaluationStore:
+    """Implements ``thidua.app.ports.evaluations``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
