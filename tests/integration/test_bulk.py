@@ -20,9 +20,11 @@ from openpyxl import Workbook, load_workbook
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from tests.conftest import SeededDb, fast_settings
-from tests.e2e.test_api import Api, individual, staff_of
-from tests.e2e.test_cli import Cli, cli, cli_worker  # noqa: F401
+from tests.support.api import Api
+from tests.support.cli import Cli
+from tests.support.db import SeededDb
+from tests.support.nominations import individual, staff_of
+from tests.support.settings import fast_settings
 from thidua.adapters.db.models import NominationRow
 from thidua.app import bulk
 from thidua.app.lifecycle import Lifecycle
@@ -381,7 +383,7 @@ c.app()
 class TestCli:
     async def test_import_then_export(
         self,
-        cli: Cli,  # noqa: F811
+        cli: Cli,
         tmp_path: Path,
     ) -> None:
         """`nominations import` (dry run, then for real: error table, exit 1) and `export`."""

@@ -21,10 +21,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SeededDb
-from tests.workflows.scenarios import FAST_DEADLINES, PATHS, Harness, harness
+from tests.support.db import SeededDb
+from tests.support.harness import Harness, harness
+from tests.support.lifecycle_paths import FAST_DEADLINES, PATHS
+from thidua.adapters.temporal.server import temporal_binary
 from thidua.logging import configure_logging
-from thidua.temporal import temporal_binary
 from workflows import search_attributes as sa_keys
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -42,7 +43,7 @@ async def record_paths(
     lifecycle_days: Callable[[str], dict[str, float]] = lambda _name: {},
 ) -> list[Path]:
     """Start a server, run each path in its own database and write its history beside the tests."""
-    from thidua.services.rules_versions import db_engine
+    from thidua.app.rules_versions import db_engine
 
     unknown = sorted(set(only) - set(names))
     if unknown:

@@ -32,10 +32,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from tests.support.harness import Harness
+from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
-from tests.workflows.scenarios import Harness, poll
-from thidua.db.models import WebhookDeliveryRow
-from thidua.services import webhooks
+from thidua.adapters.db.models import WebhookDeliveryRow
+from thidua.app import webhooks
 from worker import start_webhook_dispatcher
 from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow
 
