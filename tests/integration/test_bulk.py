@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import pytest
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from tests.support.api import Api
+from tests.support.api import Api, serve_app
 from tests.support.cli import Cli
 from tests.support.db import SeededDb
 from tests.support.nominations import individual, staff_of
@@ -288,7 +287,7 @@ class TestImport:
 async def api(
     temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
 ) -> AsyncIterator[Api]:
-    """The app as in tests/e2e/test_api.py, with the bulk routes (added here until app.py has them)."""
+    """The app as in the e2e ``api`` fixture, with the bulk routes (added here until app.py has them)."""
     from thidua.app import auth
 
     settings = fast_settings(seeded.url, task_queue)
@@ -311,10 +310,8 @@ async def api(
             return lc
 
         app.include_router(bulk_router(actor_dep, lifecycle_dep, seeded.uow))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, seeded)
+    async with serve_app(app) as http:
+        yield Api(http, seeded)
 
 
 class TestBatchEndpoint:
