@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.browser.test_console import CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, Console
-from tests.e2e.test_up import Service
+from tests.support.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, Console
+from tests.support.up import Service
 from thidua.entrypoints.demo import run_demo
 
 LOADS = 5

@@ -9,9 +9,7 @@ phone width (390 px): nothing may overflow horizontally.
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -22,7 +20,9 @@ import httpx
 import pytest
 
 from rules.registry import RulesRegistry
-from tests.e2e.test_up import Service
+from tests.support.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, Console
+from tests.support.nominations import staff_of
+from tests.support.up import Service
 from thidua.app.sample_data import STAFF
 
 pytestmark = pytest.mark.slow
@@ -30,46 +30,14 @@ pytestmark = pytest.mark.slow
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="the Python playwright package is not installed (make venv)"
 )
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DESKTOP = {"width": 1366, "height": 768}
 # Titles read as the shipped ruleset names them (the demo's rounds use it).
 TITLE_NAME = {
     c: t.name_vi for c, t in RulesRegistry.from_directory().get("ntm-2024", "1").titles.items()
 }
-PHONE = {"width": 390, "height": 844}
-
-
-def staff(unit: str, index: int) -> str:
-    return [s.code for s in STAFF if s.unit_code == unit][index]
 
 
 def dossier(code: str) -> dict[str, Any]:
     return {"achievement_report": f"BCTT-{code}.pdf", "review_minutes": f"BB-{code}.pdf"}
-
-
-class Console:
-    """The running stack, its sample accounts and what the steps pass to each other."""
-
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        self.base = f"http://127.0.0.1:{service.api_port}"
-        accounts = json.loads((service.root / "var" / "sample-accounts.json").read_text())
-        self.passwords = {a["username"]: a["password"] for a in accounts}
-        self.state: dict[str, Any] = {}
-        self.timings: dict[str, list[float]] = {}
-
-    def api(self, user: str, method: str, path: str, body: Any = None) -> Any:
-        r = self.service.call(user, method, path, body)
-        assert r.status_code < 300, r.text
-        return r.json()
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +52,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     c = Console(svc)
     # What the units send (through the API, as their pipelines would).
     people = {
-        "strong": (staff("LDVL", 2), {"rating": "HTXSNV", "months_worked": 12}),
-        "ten_months": (staff("LDVL", 3), {"rating": "HTTNV", "months_worked": 10}),
-        "returned": (staff("LDVL", 4), {"rating": "HTTNV", "months_worked": 12}),
+        "strong": (staff_of("LDVL", 2), {"rating": "HTXSNV", "months_worked": 12}),
+        "ten_months": (staff_of("LDVL", 3), {"rating": "HTTNV", "months_worked": 10}),
+        "returned": (staff_of("LDVL", 4), {"rating": "HTTNV", "months_worked": 12}),
     }
     for name, (code, facts) in people.items():
         body = {
@@ -103,8 +71,13 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         {
             "movement": "NTM-2024",
             "unit": "NCC",
-            "facts": {"kind": "individual", "id": staff("NCC", 2), "year": 2024, "rating": "HTTNV"},
-            "dossier": dossier(staff("NCC", 2)),
+            "facts": {
+                "kind": "individual",
+                "id": staff_of("NCC", 2),
+                "year": 2024,
+                "rating": "HTTNV",
+            },
+            "dossier": dossier(staff_of("NCC", 2)),
         },
     )["id"]
     yield c
@@ -114,12 +87,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             print(
                 f"  {path:<60} n={len(values):<3} median={statistics.median(values):6.1f} max={max(values):6.1f}"
             )
-    try:
-        svc.stop()
-    except Exception:
-        if svc.proc is not None:
-            svc.proc.kill()
-            svc.proc.wait()
+    svc.close()
 
 
 @pytest.fixture(scope="module")
@@ -421,7 +389,7 @@ class TestConsole:
         s.page.click("#whatif-link")
         whatif = s.page.inner_text("#whatif")
         assert "Mất" in whatif and "Lao động tiên tiến" in whatif
-        ten_months = next(p.full_name for p in STAFF if p.code == staff("LDVL", 3))
+        ten_months = next(p.full_name for p in STAFF if p.code == staff_of("LDVL", 3))
         assert ten_months in whatif  # the nominee with 10 months loses LDTT
         s.goto("/console/rules/ntm-2024/2")
         s.page.click("text=Duyệt (quản trị thứ hai)")

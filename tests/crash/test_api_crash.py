@@ -17,19 +17,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import SeededDb
-from tests.crash.stack import (
-    MOVEMENT,
-    Plan,
-    Stack,
-    add_staff,
-    assert_audit_chain_verifies,
-    backends,
-    check_consistent,
-    eligible_facts,
-    scaled,
-)
-from tests.workflows.scenarios import poll
+from tests.support.checks import assert_audit_chain_verifies, check_consistent
+from tests.support.db import SeededDb
+from tests.support.driver import Plan, add_staff
+from tests.support.nominations import MOVEMENT, eligible_facts
+from tests.support.scale import backends, scaled
+from tests.support.stack import Stack
+from tests.support.waits import poll
 from thidua.adapters.db.models import NominationRow
 from thidua.adapters.temporal.client import connect_client
 from thidua.domain.nominations import Stage, workflow_id_for
@@ -53,10 +47,10 @@ def count_rows(db: SeededDb) -> int:
 
 
 async def test_api_sigkill_mid_import_then_same_file_again_creates_each_once(
-    stack: Stack, crash_db: SeededDb, tmp_path: Path
+    stack: Stack, seeded: SeededDb, tmp_path: Path
 ) -> None:
     """kill -9 of the API mid-batch; the same file again: every row once, none lost."""
-    staff = add_staff(crash_db.uow, "CRA", N, spread=("LDVL",))
+    staff = add_staff(seeded.uow, "CRA", N, spread=("LDVL",))
     path = tmp_path / "nominations.jsonl"
     path.write_text(
         "\n".join(
@@ -67,7 +61,7 @@ async def test_api_sigkill_mid_import_then_same_file_again_creates_each_once(
         encoding="utf-8",
     )
     stack.start_api()
-    headers = {"Authorization": f"Bearer {crash_db.token('canbo.ldvl')}"}
+    headers = {"Authorization": f"Bearer {seeded.token('canbo.ldvl')}"}
 
     async def post_file() -> httpx.Response:
         items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -75,11 +69,11 @@ async def test_api_sigkill_mid_import_then_same_file_again_creates_each_once(
             return await http.post("/v1/nominations:batch", json={"items": items}, headers=headers)
 
     first = asyncio.create_task(post_file())
-    await poll(lambda: count_rows(crash_db), lambda n: n >= N // 3, within=120)
+    await poll(lambda: count_rows(seeded), lambda n: n >= N // 3, within=120)
     stack.api.kill()
     with pytest.raises(httpx.HTTPError):
         await first
-    at_kill = count_rows(crash_db)
+    at_kill = count_rows(seeded)
     assert 0 < at_kill < N, at_kill
 
     stack.start_api()
@@ -117,10 +111,10 @@ async def test_api_sigkill_mid_import_then_same_file_again_creates_each_once(
             lambda s: s.stage is Stage.UNIT_REVIEW,
             within=60,
         )
-    counts = check_consistent(crash_db.uow, plans, statuses)
+    counts = check_consistent(seeded.uow, plans, statuses)
     print(
         f"API crash: {at_kill} of {N} rows in the database at the kill; second import: "
         f"{report['accepted']} created, {report['existing']} existing"
     )
     assert counts["steps"] == 2 * N
-    assert_audit_chain_verifies(crash_db.uow)
+    assert_audit_chain_verifies(seeded.uow)

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
-from tests.workflows.scenarios import Harness, individual_facts
+from tests.support.harness import Harness
+from tests.support.nominations import individual_facts
 from thidua.adapters.db.models import NominationRow
 from thidua.app.lifecycle import Lifecycle, NominationSubmission
 from thidua.domain.nominations import Stage

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SeededDb
-from tests.workflows.scenarios import poll
-from tests.workflows.test_consolidation import DOSSIER, Round
-from tests.workflows.test_consolidation_crash import RECOVERY_SECONDS, WorkerProcess
+from tests.support.db import SeededDb
+from tests.support.rounds import DOSSIER, Round
+from tests.support.stack import RECOVERY_SECONDS, Proc
+from tests.support.waits import poll
 from thidua.adapters.db.models import AuditEntryRow, DocumentRow, NominationRow, RoundRow
 from thidua.app import audit
 from thidua.domain.nominations import Stage
@@ -47,7 +47,7 @@ def file_hash(path: str) -> str | None:
 
 
 async def test_worker_sigkill_during_document_generation_issues_each_document_once(
-    worker: WorkerProcess,
+    worker: Proc,
     driver: Round,
     seeded_sqlite: SeededDb,
     tmp_path: Path,

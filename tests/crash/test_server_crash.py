@@ -17,23 +17,18 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SeededDb
-from tests.crash.stack import (
-    Driver,
-    Receiver,
-    Stack,
-    add_staff,
+from tests.support.checks import (
     assert_audit_chain_verifies,
-    backends,
     check_consistent,
     check_deliveries,
     final_statuses,
-    plan_for,
-    run_plans,
-    scaled,
-    wait_progress,
 )
-from tests.workflows.scenarios import poll
+from tests.support.db import SeededDb
+from tests.support.driver import Driver, add_staff, plan_for, run_plans, wait_progress
+from tests.support.receiver import Receiver
+from tests.support.scale import backends, scaled
+from tests.support.stack import Stack
+from tests.support.waits import poll
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.adapters.temporal.client import connect_client
 from thidua.app import webhooks
@@ -52,19 +47,19 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def test_server_and_worker_sigkill_together_lose_nothing(
-    stack: Stack, crash_db: SeededDb, receiver: Receiver
+    stack: Stack, seeded: SeededDb, receiver: Receiver
 ) -> None:
     """kill -9 of server and worker mid-flight, restart on the same file: all as scripted."""
-    with crash_db.uow() as session:
-        auditor = authenticate(session, crash_db.token("kiemtoan"))
+    with seeded.uow() as session:
+        auditor = authenticate(session, seeded.token("kiemtoan"))
         assert auditor is not None
         sub = webhooks.create_subscription(
             session, auditor, webhooks.SubscriptionRequest(url=receiver.url)
         )
-    staff = add_staff(crash_db.uow, "CRS", N)
+    staff = add_staff(seeded.uow, "CRS", N)
     plans = [plan_for(i, code, unit) for i, (code, unit) in enumerate(staff)]
     client = await connect_client(stack.settings.temporal)
-    driver = Driver(client, crash_db.uow, stack.settings)
+    driver = Driver(client, seeded.uow, stack.settings)
     run = asyncio.create_task(run_plans(driver, plans, in_flight=min(N, 100)))
     total = sum(1 + len(p.steps) for p in plans)
     try:
@@ -82,10 +77,10 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
         raise
 
     results = await final_statuses(client, stack.settings, [p.key for p in plans])
-    counts = check_consistent(crash_db.uow, plans, results)
+    counts = check_consistent(seeded.uow, plans, results)
 
     def statuses() -> Counter[str]:
-        with crash_db.uow() as session:
+        with seeded.uow() as session:
             return Counter(
                 session.scalars(
                     select(WebhookDeliveryRow.status).where(
@@ -97,11 +92,11 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     # One delivery workflow per event: ~20 a second on this server at best.
     within = 120 + counts["steps"] / 5
     await poll(statuses, lambda c: c.get("delivered", 0) == counts["steps"], within=within)
-    assert check_deliveries(crash_db.uow, sub.id) == Counter({"delivered": counts["steps"]})
+    assert check_deliveries(seeded.uow, sub.id) == Counter({"delivered": counts["steps"]})
     # At least once to the receiver (it deduplicates by X-Thidua-Event-Id).
     assert len(receiver.received) == counts["steps"]
     print(
         f"server+worker crash: {counts}, retried calls {driver.retries}, "
         f"receiver duplicates {sum(receiver.received.values()) - len(receiver.received)}"
     )
-    assert_audit_chain_verifies(crash_db.uow)
+    assert_audit_chain_verifies(seeded.uow)

@@ -15,20 +15,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import SeededDb
-from tests.crash.stack import (
-    Driver,
-    Stack,
-    add_staff,
-    assert_audit_chain_verifies,
-    backends,
-    check_consistent,
-    final_statuses,
-    plan_for,
-    run_plans,
-    scaled,
-    wait_progress,
-)
+from tests.support.checks import assert_audit_chain_verifies, check_consistent, final_statuses
+from tests.support.db import SeededDb
+from tests.support.driver import Driver, add_staff, plan_for, run_plans, wait_progress
+from tests.support.scale import backends, scaled
+from tests.support.stack import Stack
 from thidua.adapters.db.models import NominationRow
 from thidua.adapters.temporal.client import connect_client
 
@@ -52,23 +43,23 @@ def stage_counts(db: SeededDb, prefix: str) -> Counter[str]:
 
 
 async def test_worker_sigkill_with_nominations_in_flight_loses_nothing(
-    stack: Stack, crash_db: SeededDb
+    stack: Stack, seeded: SeededDb
 ) -> None:
     """Three kill -9 of the worker mid-flight: every nomination ends as scripted, once."""
-    staff = add_staff(crash_db.uow, "CRW", N)
+    staff = add_staff(seeded.uow, "CRW", N)
     plans = [plan_for(i, code, unit) for i, (code, unit) in enumerate(staff)]
     client = await connect_client(stack.settings.temporal)
-    driver = Driver(client, crash_db.uow, stack.settings)
+    driver = Driver(client, seeded.uow, stack.settings)
     run = asyncio.create_task(run_plans(driver, plans, in_flight=min(N, 100)))
     total = sum(1 + len(p.steps) for p in plans)
     seen_at_kill: list[Counter[str]] = []
     try:
         for fraction, stage in KILL_AT:
             await wait_progress(driver, int(total * fraction), run)
-            counts = stage_counts(crash_db, "CRW")
+            counts = stage_counts(seeded, "CRW")
             while not counts[stage] and not run.done():
                 await asyncio.sleep(0.02)
-                counts = stage_counts(crash_db, "CRW")
+                counts = stage_counts(seeded, "CRW")
             assert not run.done(), "the run finished before the worker could be killed"
             seen_at_kill.append(counts)
             stack.worker.kill()
@@ -84,8 +75,8 @@ async def test_worker_sigkill_with_nominations_in_flight_loses_nothing(
     assert {"unit_review", "office_review", "director_review"} <= stages_hit, seen_at_kill
 
     results = await final_statuses(client, stack.settings, [p.key for p in plans])
-    counts = check_consistent(crash_db.uow, plans, results)
+    counts = check_consistent(seeded.uow, plans, results)
     assert counts["nominations"] == N
     assert stack.worker.kills == len(KILL_AT)
     print(f"worker crash: {counts}, retried calls {driver.retries}, stages at kills {seen_at_kill}")
-    assert_audit_chain_verifies(crash_db.uow)
+    assert_audit_chain_verifies(seeded.uow)

@@ -3,62 +3,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select
-from temporalio.client import Client
-from temporalio.worker import Worker
 
-from tests.conftest import SeededDb, fast_settings
+from tests.support.api import Api
+from tests.support.db import SeededDb
+from tests.support.nominations import individual, staff_of
 from thidua.adapters.db.models import IdempotencyRow, NominationRow, NominationStepRow
-from thidua.app.sample_data import STAFF
-from thidua.entrypoints.api.app import create_app
-
-
-def staff_of(unit: str, index: int = 1) -> str:
-    return [s.code for s in STAFF if s.unit_code == unit][index]
-
-
-def individual(code: str, **overrides: Any) -> dict[str, Any]:
-    facts = {
-        "kind": "individual",
-        "id": code,
-        "year": 2024,
-        "rating": "HTXSNV",
-        "months_worked": 12,
-    }
-    facts.update(overrides)
-    return {"movement": "NTM-2024", "unit": "LDVL", "facts": facts}
-
-
-class Api:
-    """A thin client that sends each call as one of the sample users."""
-
-    def __init__(self, http: httpx.AsyncClient, db: SeededDb) -> None:
-        self.http = http
-        self.db = db
-
-    async def call(
-        self, user: str | None, method: str, path: str, json: Any = None, **kw: Any
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.db.token(user)}"} if user else {}
-        headers.update(kw.pop("headers", {}))
-        return await self.http.request(method, path, json=json, headers=headers, **kw)
-
-
-@pytest.fixture
-async def api(
-    temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
-) -> AsyncIterator[Api]:
-    settings = fast_settings(seeded.url, task_queue)
-    app = create_app(settings, seeded.uow, client=temporal_client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, seeded)
 
 
 def count_rows(db: SeededDb, model: type) -> int:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.e2e.test_api import Api, individual, staff_of
+from tests.support.api import Api
+from tests.support.nominations import individual, staff_of
 
 
 async def _entries(api: Api, user: str, **params: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 
 THIDUA = str(Path(sys.executable).with_name("thidua"))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.test_api import Api, individual, staff_of
+from tests.support.api import Api
+from tests.support.nominations import individual, staff_of
 
 # Accounts: own = the LDVL nomination's unit; foreign = another unit's accounts.
 OFFICER, OFFICER_FOREIGN = "canbo.ldvl", "canbo.gdnn"

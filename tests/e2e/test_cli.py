@@ -2,84 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from tests.conftest import SeededDb
+from tests.support.cli import Cli
 from thidua.adapters.db.models import NominationRow
 from thidua.app.sample_data import STAFF
-
-
-class Cli:
-    def __init__(self, env: dict[str, str], db: SeededDb) -> None:
-        self.env = env
-        self.db = db
-
-    async def run(self, user: str | None, *args: str) -> tuple[int, str, str]:
-        env = dict(self.env)
-        if user:
-            env["THIDUA_TOKEN"] = self.db.token(user)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "thidua.entrypoints.cli",
-            *args,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-        assert proc.returncode is not None
-        return proc.returncode, out.decode(), err.decode()
-
-
-@pytest.fixture
-def cli(
-    temporal_env: WorkflowEnvironment,
-    seeded_sqlite: SeededDb,
-    task_queue: str,
-    cli_worker: Worker,
-    tmp_path: Path,
-) -> Cli:
-    env = {
-        **os.environ,
-        "THIDUA_DATABASE__URL": seeded_sqlite.url,
-        "THIDUA_TEMPORAL__ADDRESS": temporal_env.client.service_client.config.target_host,
-        "THIDUA_TEMPORAL__TASK_QUEUE": task_queue,
-        "THIDUA_TEMPORAL__WORKFLOW_ID_PREFIX": f"{task_queue}-",
-        "THIDUA_VAR_DIR": str(tmp_path / "var"),
-        "THIDUA_LOG_FORMAT": "json",
-    }
-    return Cli(env, seeded_sqlite)
-
-
-@pytest.fixture
-async def cli_worker(
-    temporal_env: WorkflowEnvironment,
-    seeded_sqlite: SeededDb,
-    task_queue: str,
-    rules_engine: object,
-):  # type: ignore[no-untyped-def]
-    import concurrent.futures
-
-    from tests.conftest import fast_settings
-    from worker import build_worker
-
-    settings = fast_settings(seeded_sqlite.url, task_queue)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(
-            temporal_env.client, settings, seeded_sqlite.uow, executor, rules_engine
-        )
-        async with worker:
-            yield worker
 
 
 def write(tmp_path: Path, name: str, data: object) -> str:

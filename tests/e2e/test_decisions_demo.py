@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from rules.engine import RulesEngine
 from rules.registry import DEFAULT_DIRECTORY
-from tests.e2e.test_up import Service
+from tests.support.up import Service
 from thidua.adapters.db.models import EvaluationRow, NominationRow, RoundRow
 from thidua.adapters.db.session import UnitOfWork, make_engine
 from thidua.app import decisions, whatif
@@ -56,12 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         assert summary.round_stage == "decided"
         yield svc
     finally:
-        if svc.proc is not None and svc.proc.poll() is None:
-            try:
-                svc.stop()
-            except Exception:
-                svc.proc.kill()
-                svc.proc.wait()
+        svc.close()
 
 
 @pytest.fixture(scope="module")

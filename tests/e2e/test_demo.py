@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_up import Service
+from tests.support.up import Service
 from thidua.entrypoints.demo import run_demo
 
 pytestmark = pytest.mark.slow
@@ -19,14 +19,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     svc = Service(tmp_path_factory.mktemp("demo"))
-    svc.start()
-    yield svc
-    if svc.proc is not None and svc.proc.poll() is None:
-        try:
-            svc.stop()
-        except Exception:
-            svc.proc.kill()
-            svc.proc.wait()
+    try:
+        svc.start()
+        yield svc
+    finally:
+        svc.close()
 
 
 def _docx_text(path: Path) -> str:

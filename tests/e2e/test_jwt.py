@@ -14,7 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.client import Client
 
-from tests.conftest import SeededDb, fast_settings
+from tests.support.api import serve_app
+from tests.support.db import SeededDb
+from tests.support.settings import fast_settings
 from thidua.entrypoints.api.app import create_app
 
 ISSUER, AUDIENCE = "https://idp.soldtbxh.example", "thidua-api"
@@ -46,10 +48,8 @@ async def http(
         key_file,
     )
     app = create_app(settings, seeded_sqlite.uow, client=temporal_client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with serve_app(app) as client:
+        yield client
 
 
 def token(private: Any, **claims: Any) -> str:

@@ -3,7 +3,6 @@ and the embedded Temporal server: refusals as problems, publish, re-evaluation p
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,14 +12,16 @@ from sqlalchemy import select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from tests.conftest import SeededDb, fast_settings
-from tests.e2e.test_api import Api, individual, staff_of
-from tests.integration.test_rules_versions import CHANGED_CASES, v2_content, v2_golden
+from tests.support.api import Api, serve_app
+from tests.support.db import SeededDb
+from tests.support.harness import in_process_worker
+from tests.support.nominations import individual, staff_of
+from tests.support.rulesets import CHANGED_CASES, v2_content, v2_golden
+from tests.support.settings import fast_settings
 from thidua.adapters.db.models import AuditEntryRow, NominationRow
 from thidua.domain.nominations import ReevaluateCriteriaInput, RulesetRef
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.app import create_app
-from worker import build_worker
 from workflows.nomination import NominationWorkflow
 
 ADMIN1, ADMIN2, AUDITOR = "quantri.quydinh1", "quantri.quydinh2", "kiemtoan"
@@ -34,14 +35,11 @@ async def gov_api(
 ) -> AsyncIterator[Api]:
     """API + a worker whose rules engine reads the database (no rules engine passed in)."""
     settings = fast_settings(seeded_sqlite.url, task_queue)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(temporal_client, settings, seeded_sqlite.uow, executor)
-        async with worker:
-            app = create_app(settings, seeded_sqlite.uow, client=temporal_client)
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-                    yield Api(http, seeded_sqlite)
+    # No rules engine passed in: the worker builds one over the database's rules versions.
+    async with in_process_worker(temporal_client, settings, seeded_sqlite.uow, None):
+        app = create_app(settings, seeded_sqlite.uow, client=temporal_client)
+        async with serve_app(app) as http:
+            yield Api(http, seeded_sqlite)
 
 
 def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:

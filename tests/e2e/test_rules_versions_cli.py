@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SeededDb
-from tests.integration.test_rules_versions import v2_content, v2_golden
+from tests.support.db import SeededDb
+from tests.support.rulesets import v2_content, v2_golden
 
 
 def run(db: SeededDb, user: str, *args: str) -> tuple[int, str, str]:

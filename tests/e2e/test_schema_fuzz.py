@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.test_up import Service
+from tests.support.up import Service
 from thidua.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -71,10 +71,11 @@ OPERATIONS = _committed_operations()
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     svc = Service(Path(tmp_path_factory.mktemp("schema-fuzz")))
-    svc.start()
-    yield svc
-    if svc.proc is not None and svc.proc.poll() is None:
-        svc.stop()
+    try:
+        svc.start()
+        yield svc
+    finally:
+        svc.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,109 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.up import Service
 from thidua.app.sample_data import STAFF
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Service:
-    """One `thidua up` process tree in a private directory with private ports."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.api_port = free_port()
-        self.env = {
-            **os.environ,
-            "THIDUA_VAR_DIR": str(root / "var"),
-            "THIDUA_DATABASE__URL": f"sqlite:///{root / 'var' / 'thidua.db'}",
-            "THIDUA_TEMPORAL__EMBEDDED_DB": str(root / "var" / "temporal.db"),
-            "THIDUA_TEMPORAL__EMBEDDED_PORT": str(free_port()),
-            "THIDUA_TEMPORAL__EMBEDDED_UI_PORT": str(free_port()),
-            "THIDUA_API__PORT": str(self.api_port),
-            "THIDUA_LOG_FORMAT": "json",
-        }
-        self.proc: subprocess.Popen[str] | None = None
-        self.output: list[str] = []
-
-    def start(self) -> str:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "thidua.entrypoints.cli", "up"],
-            cwd=self.root,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 90
-        banner = []
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError(f"thidua up exited early: {self.proc.poll()}")
-            banner.append(line)
-            if "Ctrl-C" in line:
-                return "".join(banner)
-        raise AssertionError("thidua up did not become ready")
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=60)
-
-    def token(self, username: str) -> str:
-        accounts = json.loads((self.root / "var" / "sample-accounts.json").read_text())
-        return next(a["token"] for a in accounts if a["username"] == username)
-
-    def call(self, user: str, method: str, path: str, body: Any = None) -> httpx.Response:
-        return httpx.request(
-            method,
-            f"http://127.0.0.1:{self.api_port}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token(user)}"},
-            timeout=60,
-        )
-
-    def pid(self, name: str) -> int:
-        return int((self.root / "var" / "run" / f"{name}.pid").read_text())
-
-
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     svc = Service(tmp_path)
-    yield svc
-    if svc.proc is not None and svc.proc.poll() is None:
-        svc.proc.kill()
-        svc.proc.wait()
-
-
-def wait_for(predicate: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    try:
+        yield svc
+    finally:
+        svc.close()
 
 
 class TestUp:

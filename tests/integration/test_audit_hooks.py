@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import AuditEntryRow
 from thidua.app import audit, auth, nominations
 from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord

@@ -12,15 +12,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from tests.conftest import SeededDb, fast_settings
-from tests.e2e.test_api import Api, individual, staff_of
-from tests.e2e.test_cli import Cli, cli, cli_worker  # noqa: F401
+from tests.support.api import Api, serve_app
+from tests.support.cli import Cli
+from tests.support.db import SeededDb
+from tests.support.nominations import individual, staff_of
+from tests.support.settings import fast_settings
 from thidua.adapters.db.models import NominationRow
 from thidua.app import bulk
 from thidua.app.lifecycle import Lifecycle
@@ -282,13 +283,11 @@ class TestImport:
 async def api(
     temporal_client: Client, seeded: SeededDb, task_queue: str, running_worker: Worker
 ) -> AsyncIterator[Api]:
-    """The app as in tests/e2e/test_api.py (the bulk routes are part of it)."""
+    """The app as in the e2e ``api`` fixture (the bulk routes are part of it)."""
     settings = fast_settings(seeded.url, task_queue)
     app = create_app(settings, seeded.uow, client=temporal_client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, seeded)
+    async with serve_app(app) as http:
+        yield Api(http, seeded)
 
 
 class TestBatchEndpoint:
@@ -354,7 +353,7 @@ app()
 class TestCli:
     async def test_import_then_export(
         self,
-        cli: Cli,  # noqa: F811
+        cli: Cli,
         tmp_path: Path,
     ) -> None:
         """`nominations import` (dry run, then for real: error table, exit 1) and `export`."""

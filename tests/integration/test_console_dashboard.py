@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.app import nominations
 from thidua.app.dashboard import build
 from thidua.app.sample_data import STAFF

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SeededDb, fast_settings
+from tests.support.db import SeededDb
+from tests.support.settings import fast_settings
 from thidua.adapters.db.models import AuditEntryRow, ConsoleSessionRow, UserPasswordRow
 from thidua.app import audit, console_auth
 from thidua.app.auth import AuthAdminError, deactivate_user

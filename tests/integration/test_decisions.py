@@ -11,7 +11,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from rules.engine import RulesEngine
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow
 from thidua.app import decisions, nominations
 from thidua.app.sample_data import STAFF

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rules.registry import RulesRegistry
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import (
     AwardItemRow,
     CouncilMeetingRow,

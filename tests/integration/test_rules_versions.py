@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from rules.engine import RulesEngine
-from rules.registry import DEFAULT_DIRECTORY, NoRulesetInForce, RulesRegistry
-from tests.conftest import SeededDb
+from rules.registry import NoRulesetInForce, RulesRegistry
+from tests.support.db import SeededDb
+from tests.support.rulesets import CHANGED_CASES, V1_GOLDEN, V1_TEXT, v2_content, v2_golden
 from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
 from thidua.app import rules_versions as rv
 from thidua.domain.roles import Actor, Role
@@ -20,32 +20,6 @@ ADMIN1 = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
 ADMIN2 = Actor(username="quantri.quydinh2", role=Role.RULES_ADMIN)
 AUDITOR = Actor(username="kiemtoan", role=Role.AUDITOR)
 OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
-
-V1_TEXT = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
-V1_GOLDEN = (DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml").read_text(encoding="utf-8")
-# Cases of v1 whose expectation changes when min_months goes from 10 to 9.
-CHANGED_CASES = {
-    "ldtt-months-9-short",
-    "ldtt-maternity-makes-only-9",
-    "cstdcs-requires-ldtt-months",
-}
-
-
-def v2_content() -> str:
-    """Version 2: LDTT needs 9 months of service instead of 10."""
-    text = V1_TEXT.replace('version: "1"', 'version: "2"', 1)
-    old = "  min_months:\n    type: integer\n    value: 10\n"
-    assert old in text
-    return text.replace(old, "  min_months:\n    type: integer\n    value: 9\n", 1)
-
-
-def v2_golden(*, green: bool) -> str:
-    """v1's golden cases for version 2; unless ``green``, they still expect 10 months."""
-    data = yaml.safe_load(V1_GOLDEN)
-    data["version"] = "2"
-    if green:
-        data["cases"] = [c for c in data["cases"] if c["id"] not in CHANGED_CASES]
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def upload_v2(db: SeededDb, *, green: bool = True, by: Actor = ADMIN1) -> None:

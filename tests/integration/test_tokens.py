@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import ApiTokenRow, UserRow
 from thidua.app import auth
 from thidua.config import get_settings

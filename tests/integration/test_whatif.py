@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bench.whatif import default_draft, populate
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow
 from thidua.app import whatif
 from thidua.config import get_settings

@@ -29,18 +29,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SeededDb
-from tests.crash.stack import (
-    Plan,
-    Stack,
-    add_staff,
-    assert_audit_chain_verifies,
-    check_consistent,
-    eligible_facts,
-    final_statuses,
-    plan_for,
-    stack_for,
-)
+from tests.support.checks import assert_audit_chain_verifies, check_consistent, final_statuses
+from tests.support.db import SeededDb
+from tests.support.driver import Plan, add_staff, plan_for
+from tests.support.nominations import eligible_facts
+from tests.support.stack import Stack, stack_for
 from thidua.adapters.temporal.client import connect_client
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
@@ -50,15 +43,8 @@ CONCURRENCY = int(os.environ.get("THIDUA_LOAD_CONCURRENCY", "24"))
 
 
 @pytest.fixture
-def load_db(sqlite_url: str) -> Iterator[SeededDb]:
-    db = SeededDb(sqlite_url)
-    yield db
-    db.uow.engine.dispose()
-
-
-@pytest.fixture
-def api_stack(load_db: SeededDb, tmp_path: Path) -> Iterator[Stack]:
-    with stack_for(tmp_path, load_db.url) as s:
+def api_stack(seeded_sqlite: SeededDb, tmp_path: Path) -> Iterator[Stack]:
+    with stack_for(tmp_path, seeded_sqlite.url) as s:
         s.start_temporal()
         s.worker.start()
         s.start_api()
@@ -79,16 +65,16 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def test_concurrent_nominations_through_the_api_none_lost_none_duplicated(
-    api_stack: Stack, load_db: SeededDb
+    api_stack: Stack, seeded_sqlite: SeededDb
 ) -> None:
     """N concurrent lifecycles via HTTP: all approved once, database and workflows agree."""
-    staff = add_staff(load_db.uow, "LOAD", N)
+    staff = add_staff(seeded_sqlite.uow, "LOAD", N)
     plans = [
         Plan(code, unit, [], p.final, p.transitions)
         for code, unit in staff
         for p in [plan_for(0, code, unit)]
     ]
-    tokens = {u: load_db.token(u) for u in load_db.tokens}
+    tokens = {u: seeded_sqlite.token(u) for u in seeded_sqlite.tokens}
     latencies: dict[str, list[float]] = {"submit": [], "review": []}
     errors: Counter[str] = Counter()
     sem = asyncio.Semaphore(CONCURRENCY)
@@ -139,7 +125,7 @@ async def test_concurrent_nominations_through_the_api_none_lost_none_duplicated(
 
     client = await connect_client(api_stack.settings.temporal)
     results = await final_statuses(client, api_stack.settings, [p.key for p in plans])
-    counts = check_consistent(load_db.uow, plans, results)
+    counts = check_consistent(seeded_sqlite.uow, plans, results)
     assert counts == {"nominations": N, "steps": 5 * N}
     figures = {
         "n": N,
@@ -160,4 +146,4 @@ async def test_concurrent_nominations_through_the_api_none_lost_none_duplicated(
     if os.environ.get("THIDUA_LOAD_REPORT"):
         report = Path(os.environ["THIDUA_LOAD_REPORT"])
         await asyncio.to_thread(report.write_text, json.dumps(figures, indent=2))
-    assert_audit_chain_verifies(load_db.uow)
+    assert_audit_chain_verifies(seeded_sqlite.uow)

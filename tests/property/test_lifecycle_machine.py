@@ -45,14 +45,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SeededDb, fast_settings
-from tests.crash.stack import (
-    actors,
-    add_staff,
-    assert_audit_chain_verifies,
-    backends,
-    eligible_facts,
-)
+from tests.support.checks import assert_audit_chain_verifies
+from tests.support.db import SeededDb
+from tests.support.driver import actors, add_staff
+from tests.support.nominations import eligible_facts
+from tests.support.scale import backends
+from tests.support.settings import fast_settings
 from thidua.adapters.db.models import NominationRow, NominationStepRow
 from thidua.app.lifecycle import (
     HoldRequest,
@@ -390,20 +388,13 @@ class LifecycleMachine(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def seeded_db(db_url: str) -> Iterator[SeededDb]:
-    db = SeededDb(db_url)
-    yield db
-    db.uow.engine.dispose()
-
-
-@pytest.fixture
 def world(
-    temporal_env: WorkflowEnvironment, seeded_db: SeededDb, task_queue: str, rules_engine: Any
+    temporal_env: WorkflowEnvironment, seeded: SeededDb, task_queue: str, rules_engine: Any
 ) -> Iterator[World]:
     """A worker (real activities, rules, database) running in its own event loop thread."""
     from worker import build_worker
 
-    db = seeded_db
+    db = seeded
     per_unit = 2 * PROFILE.max_examples * PROFILE.stateful_step_count
     codes: dict[str, list[str]] = {u: [] for u in UNITS}
     for code, unit in add_staff(db.uow, "PBT", per_unit * len(UNITS), spread=UNITS):

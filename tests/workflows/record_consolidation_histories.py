@@ -16,9 +16,10 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
+from tests.support.harness import Harness
+from tests.support.rounds import MEMBERS, Round
+from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
-from tests.workflows.scenarios import Harness, poll
-from tests.workflows.test_consolidation import MEMBERS, Round
 from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.rounds import RoundStage

@@ -21,8 +21,10 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SeededDb
-from tests.workflows.scenarios import FAST_DEADLINES, PATHS, Harness, harness, individual_facts
+from tests.support.db import SeededDb
+from tests.support.harness import Harness, harness
+from tests.support.lifecycle_paths import FAST_DEADLINES, PATHS
+from tests.support.nominations import individual_facts
 from thidua.adapters.temporal.server import temporal_binary
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.logging import configure_logging

@@ -37,8 +37,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from tests.support.harness import Harness
+from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
-from tests.workflows.scenarios import Harness, poll
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.app import webhooks
 from thidua.domain.webhooks import Delivery, WebhookDispatchInput

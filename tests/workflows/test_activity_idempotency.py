@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.nomination import NominationActivities
-from tests.conftest import SeededDb
+from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
 from thidua.app import nominations
 from thidua.domain.nominations import (

@@ -2,106 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.workflows.scenarios import Harness, poll
+from tests.support.harness import Harness
+from tests.support.nominations import round_facts
+from tests.support.rounds import DOSSIER, MEMBERS, Round
+from tests.support.waits import poll
 from thidua.app import rounds
 from thidua.app.lifecycle import NominationSubmission
 from thidua.app.round_commands import (
     CouncilRequest,
     DecisionRequest,
-    OpenRoundRequest,
-    Rounds,
 )
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
-
-DOSSIER = {
-    "achievement_report": "bao-cao-thanh-tich.pdf",
-    "review_minutes": "bien-ban-hop-xet.pdf",
-    "evidence": ["quyet-dinh-cong-nhan-sang-kien.pdf"],
-}
-MEMBERS = [{"name": f"Thành viên {i}", "present": True} for i in range(1, 11)]  # 10 members
-
-
-def facts(nominee: str, **extra: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"kind": "individual", "id": nominee, "year": 2024, "rating": "HTTNV"}
-    base.update(extra)
-    return base
-
-
-class Round:
-    """Drives one round as the Office, the council secretary and the Director would."""
-
-    def __init__(self, h: Harness) -> None:
-        self.h = h
-        self.svc = Rounds(h.client, h.db.uow, h.settings)
-        self.key = ""
-
-    async def submit_and_approve(
-        self,
-        nominee: str,
-        *,
-        unit: str = "LDVL",
-        dossier: dict[str, Any] | None = DOSSIER,
-        **extra: Any,
-    ) -> str:
-        body = NominationSubmission.model_validate(
-            {
-                "movement": "NTM-2024",
-                "unit": unit,
-                "facts": facts(nominee, **extra),
-                "dossier": dossier,
-            }
-        )
-        detail = await self.h.lifecycle.submit(self.h.actor(f"canbo.{unit.lower()}"), body)
-        await self.h.review(f"truongphong.{unit.lower()}", detail.id, "approve")
-        return detail.id
-
-    async def open(self, late_policy: str = "refuse") -> rounds.RoundView:
-        body = OpenRoundRequest(
-            movement="NTM-2024",
-            year=2024,
-            closes_at=datetime.now(UTC) + timedelta(days=30),
-            late_policy=late_policy,  # type: ignore[arg-type]
-        )
-        view = await self.svc.open(self.h.actor("vanphong"), body)
-        self.key = view.key
-        return view
-
-    async def close(self) -> rounds.RoundView:
-        return await self.svc.close(self.h.actor("vanphong"), self.key)
-
-    async def council(
-        self, votes: dict[tuple[str, str], int] | None = None, default: int = 10
-    ) -> rounds.RoundView:
-        view = self.svc.read(self.h.actor("thuky.hoidong"), self.key)
-        ballots = [
-            {
-                "nomination": i.nomination,
-                "title": i.code,
-                "in_favour": (votes or {}).get((i.nomination, i.code), default),
-                "against": 10 - (votes or {}).get((i.nomination, i.code), default),
-            }
-            for i in view.items
-        ]
-        body = CouncilRequest.model_validate(
-            {"held_on": date(2024, 12, 22), "members": MEMBERS, "ballots": ballots}
-        )
-        return await self.svc.council(self.h.actor("thuky.hoidong"), self.key, body)
-
-    async def decide(self, **body: Any) -> rounds.RoundView:
-        return await self.svc.decide(
-            self.h.actor("giamdoc"),
-            self.key,
-            DecisionRequest.model_validate({"action": "approve", **body}),
-        )
-
-    def item(self, view: rounds.RoundView, nomination: str, code: str) -> rounds.AwardItemView:
-        return next(i for i in view.items if i.nomination == nomination and i.code == code)
 
 
 @pytest.fixture
@@ -243,7 +159,12 @@ class TestLateArrivals:
         await rnd.open("refuse")
         await rnd.close()
         body = NominationSubmission.model_validate(
-            {"movement": "NTM-2024", "unit": "LDVL", "facts": facts("NV019"), "dossier": DOSSIER}
+            {
+                "movement": "NTM-2024",
+                "unit": "LDVL",
+                "facts": round_facts("NV019"),
+                "dossier": DOSSIER,
+            }
         )
         late = await rnd.h.lifecycle.submit(rnd.h.actor("canbo.ldvl"), body)
         refusal = await refused(rnd.h.review("truongphong.ldvl", late.id, "approve"))
@@ -325,7 +246,7 @@ class TestSupplement:
         assert next(r for r in view.results if r["key"] == b)["outcome"] == "returned"
         await poll(lambda: rnd.h.nomination(b), lambda n: n.stage == "returned")
         body = ResubmitRequest.model_validate(
-            {"facts": facts("NV019"), "dossier": DOSSIER, "reason": "Bổ sung"}
+            {"facts": round_facts("NV019"), "dossier": DOSSIER, "reason": "Bổ sung"}
         )
         await rnd.h.lifecycle.resubmit(rnd.h.actor("canbo.ldvl"), b, body)
         assert rnd.h.nomination(b).dossier == DOSSIER

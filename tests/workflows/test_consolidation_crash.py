@@ -9,23 +9,17 @@ a fresh worker process picks the work up. The database must end as if nothing ha
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.client import WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 
-from tests.conftest import SeededDb, fast_settings
-from tests.workflows.scenarios import Harness, RecordingEngine, poll
-from tests.workflows.test_consolidation import DOSSIER, Round
+from tests.support.db import SeededDb
+from tests.support.rounds import DOSSIER, Round
+from tests.support.stack import RECOVERY_SECONDS, Proc
+from tests.support.waits import poll
 from thidua.adapters.db.models import (
     AuditEntryRow,
     AwardItemRow,
@@ -41,7 +35,6 @@ from workflows.consolidation import ConsolidationWorkflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.crash]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INCOMPLETE = {"achievement_report": "bao-cao.pdf"}  # no review minutes: returned at closing
 # (nominee, unit, extra facts, dossier): 8 nominations over two units; one goes back at closing.
 NOMINATIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
@@ -54,97 +47,6 @@ NOMINATIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("NV025", "GDNN", {}, DOSSIER),
     ("NV027", "GDNN", {}, DOSSIER),
 ]
-# How long a restarted worker may take to finish an interrupted step: the workflow task times
-# out after 10 s and an interrupted activity must be noticed and retried.
-RECOVERY_SECONDS = 40
-
-
-class WorkerProcess:
-    """``python -m thidua.entrypoints.cli worker`` in its own process group, output appended to a log file."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self.started = 0
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None
-        self.started += 1
-        self._log = self.log_path.open("ab")
-        self._log.write(f"\n===== worker start #{self.started} =====\n".encode())
-        self._log.flush()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "thidua.entrypoints.cli", "worker"],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, in-flight tasks are simply gone."""
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def assert_alive(self) -> None:
-        assert self.proc is not None and self.proc.poll() is None, self.tail()
-
-    def tail(self, lines: int = 60) -> str:
-        if not self.log_path.exists():
-            return "(no worker log)"
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "worker log:\n" + "\n".join(text.splitlines()[-lines:])
-
-
-@pytest.fixture
-def worker_env(
-    temporal_env: WorkflowEnvironment,
-    ns_client: Client,
-    seeded_sqlite: SeededDb,
-    task_queue: str,
-    tmp_path: Path,
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
-    env.update(
-        {
-            "THIDUA_DATABASE__URL": seeded_sqlite.url,
-            "THIDUA_TEMPORAL__ADDRESS": temporal_env.client.service_client.config.target_host,
-            "THIDUA_TEMPORAL__NAMESPACE": ns_client.namespace,
-            "THIDUA_TEMPORAL__TASK_QUEUE": task_queue,
-            "THIDUA_TEMPORAL__WORKFLOW_ID_PREFIX": f"{task_queue}-",
-            "THIDUA_VAR_DIR": str(tmp_path / "var"),
-            "THIDUA_LOG_FORMAT": "console",
-            "THIDUA_LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-@pytest.fixture
-def worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerProcess]:
-    proc = WorkerProcess(worker_env, tmp_path / "worker.log")
-    proc.start()
-    try:
-        yield proc
-    finally:
-        if proc.proc is not None and proc.proc.poll() is None:
-            proc.kill()
-
-
-@pytest.fixture
-def driver(ns_client: Client, seeded_sqlite: SeededDb, task_queue: str, rules_engine: Any) -> Round:
-    """The Round driver over a Harness whose worker is the subprocess (same queue and prefix)."""
-    settings = fast_settings(seeded_sqlite.url, task_queue)
-    return Round(Harness(ns_client, seeded_sqlite, settings, RecordingEngine(rules_engine)))
 
 
 def _round(db: SeededDb, key: str) -> RoundRow:
@@ -172,7 +74,7 @@ def _has_documents(db: SeededDb, key: str) -> bool:
 
 async def _finish(
     task: asyncio.Task[Any],
-    worker: WorkerProcess,
+    worker: Proc,
     handle: WorkflowHandle[ConsolidationWorkflow, RoundStatus],
     stage: RoundStage,
     what: str,
@@ -203,7 +105,7 @@ async def _finish(
 
 
 async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothing_twice(
-    worker: WorkerProcess, driver: Round, seeded_sqlite: SeededDb
+    worker: Proc, driver: Round, seeded_sqlite: SeededDb
 ) -> None:
     db = seeded_sqlite
     keys: dict[str, str] = {}

@@ -6,15 +6,11 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from tests.conftest import SeededDb
-from tests.workflows.conftest import HarnessFactory
-from tests.workflows.scenarios import (
-    FAST_DEADLINES,
-    Harness,
-    accepted_updates,
-    individual_facts,
-    poll,
-)
+from tests.support.db import SeededDb
+from tests.support.harness import Harness, HarnessFactory, accepted_updates
+from tests.support.lifecycle_paths import FAST_DEADLINES
+from tests.support.nominations import individual_facts
+from tests.support.waits import poll
 from thidua.adapters.db.models import StageAlertRow
 from thidua.domain.nominations import (
     Action,

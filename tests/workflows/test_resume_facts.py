@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.workflows.scenarios import Harness, individual_facts
+from tests.support.harness import Harness
+from tests.support.nominations import individual_facts
 from thidua.adapters.db.models import AuditEntryRow
 from thidua.domain.nominations import NominationStatus, Stage
 from thidua.domain.refusals import Refusal, RefusalCode

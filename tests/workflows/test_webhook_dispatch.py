@@ -14,7 +14,8 @@ from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
-from tests.workflows.scenarios import Harness, poll
+from tests.support.harness import Harness
+from tests.support.waits import poll
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.app import webhooks

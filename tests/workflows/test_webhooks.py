@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from tests.workflows.scenarios import Harness, poll
+from tests.support.harness import Harness
+from tests.support.waits import poll
 from thidua.adapters.db.models import NominationStepRow, WebhookDeliveryRow
 from thidua.app import webhooks
 from worker import start_webhook_dispatcher
@@ -112,7 +113,7 @@ class TestWebhooks:
 
     def test_bad_url_and_unknown_event_type_are_refused(self, seeded_sqlite: object) -> None:
         """Only http(s) URLs and known event types are accepted, with the field named."""
-        from tests.conftest import SeededDb
+        from tests.support.db import SeededDb
         from thidua.app.auth import authenticate
 
         assert isinstance(seeded_sqlite, SeededDb)

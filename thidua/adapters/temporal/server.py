@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from thidua.adapters.temporal.client import sa_type_name
@@ -63,8 +64,13 @@ def embedded_server_args(settings: Settings) -> list[str]:
     return args
 
 
-def start_embedded_server(settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
-    """Start the embedded Temporal server and wait until its frontend answers."""
+def start_embedded_server(
+    settings: Settings, log_file: Path, extra_args: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """Start the embedded Temporal server and wait until its frontend answers.
+
+    ``extra_args`` go after ``embedded_server_args`` (the benchmark adds ``--headless``).
+    """
     t = settings.temporal
     if port_open(t.embedded_host, t.embedded_port):
         raise RuntimeError(
@@ -73,7 +79,9 @@ def start_embedded_server(settings: Settings, log_file: Path) -> subprocess.Pope
         )
     log_file.parent.mkdir(parents=True, exist_ok=True)
     out = log_file.open("ab")
-    proc = subprocess.Popen(embedded_server_args(settings), stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*embedded_server_args(settings), *extra_args], stdout=out, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

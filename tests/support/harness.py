@@ -1,27 +1,30 @@
-"""A harness driving NominationWorkflow through the service layer, shared by tests and scripts.
+"""An in-process worker, and a harness driving NominationWorkflow through the service layer.
 
-``Harness`` wraps one worker (real activities, database and rules engine) on a private task queue,
-the ``Lifecycle`` service, the sample accounts and helpers reading our own database. ``PATHS``
-drives each lifecycle path to its end; ``record_histories`` uses them to produce replay fixtures.
+``in_process_worker`` runs the real worker (real activities, database and rules engine) for the
+duration of a block. ``Harness`` wraps one such worker on a private task queue, the ``Lifecycle``
+service (what the API and CLI call), the sample accounts and helpers reading our own database.
+Shared by the tests and the history recorders (``tests/workflows/record_*.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import date
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.worker import Worker
 
-from tests.conftest import SeededDb, fast_settings
+from tests.support.db import SeededDb
+from tests.support.nominations import MOVEMENT, individual_facts
+from tests.support.settings import fast_settings
+from tests.support.waits import poll
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
+from thidua.adapters.db.session import UnitOfWork
 from thidua.app.auth import authenticate
 from thidua.app.lifecycle import (
     HoldRequest,
@@ -34,14 +37,21 @@ from thidua.app.lifecycle import (
 from thidua.app.nominations import NominationDetail
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, Stage, workflow_id_for
-from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from workflows.nomination import NominationWorkflow
 
-T = TypeVar("T")
 
-MOVEMENT = "NTM-2024"
-YEAR = 2024
+@asynccontextmanager
+async def in_process_worker(
+    client: Client, settings: Settings, uow: UnitOfWork, rules_engine: Any
+) -> AsyncIterator[Worker]:
+    """Run the worker (real activities, database and engine) for the duration of the block."""
+    from worker import build_worker
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(client, settings, uow, executor, rules_engine)
+        async with worker:
+            yield worker
 
 
 class RecordingEngine:
@@ -57,12 +67,6 @@ class RecordingEngine:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
-
-
-def individual_facts(nominee: str, **extra: Any) -> dict[str, Any]:
-    facts: dict[str, Any] = {"kind": "individual", "id": nominee, "year": YEAR, "rating": "HTXSNV"}
-    facts.update(extra)
-    return facts
 
 
 class Harness:
@@ -155,20 +159,6 @@ class Harness:
         return self._rows(StageAlertRow, key, StageAlertRow.id)
 
 
-async def poll(
-    probe: Callable[[], T | Awaitable[T]], done: Callable[[T], bool], within: float = 15
-) -> T:
-    """Call ``probe`` (sync or async) until ``done`` accepts its value; fail after ``within`` s."""
-    async with asyncio.timeout(within):
-        while True:
-            value = probe()
-            if inspect.isawaitable(value):
-                value = await value
-            if done(value):  # type: ignore[arg-type]
-                return value  # type: ignore[return-value]
-            await asyncio.sleep(0.05)
-
-
 @asynccontextmanager
 async def harness(
     client: Client,
@@ -177,15 +167,15 @@ async def harness(
     rules_engine: Any,
     **lifecycle_days: float,
 ) -> AsyncIterator[Harness]:
-    """Run a worker (real activities, database and engine) for the duration of the block."""
-    from worker import build_worker
-
+    """A ``Harness`` whose worker runs for the duration of the block."""
     settings = fast_settings(db.url, task_queue, **lifecycle_days)
     engine = RecordingEngine(rules_engine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(client, settings, db.uow, executor, engine)
-        async with worker:
-            yield Harness(client, db, settings, engine)
+    async with in_process_worker(client, settings, db.uow, engine):
+        yield Harness(client, db, settings, engine)
+
+
+HarnessFactory = Callable[..., AbstractAsyncContextManager[Harness]]
+"""``make_harness(db, **lifecycle_days)``: the fixture that starts a harness over ``db``."""
 
 
 def accepted_updates(history: WorkflowHistory) -> list[tuple[str, str]]:
@@ -200,104 +190,3 @@ def accepted_updates(history: WorkflowHistory) -> list[tuple[str, str]]:
         arg = json.loads(request.input.args.payloads[0].data)
         out.append((request.input.name, arg["actor"]["username"]))
     return out
-
-
-# ---- each lifecycle path, driven to its end (used to record replay fixtures) -----------------
-
-
-async def path_approve(h: Harness) -> str:
-    key = await h.submit("NV018")
-    for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
-        await h.review(reviewer, key, "approve")
-    return key
-
-
-async def path_reject(h: Harness) -> str:
-    key = await h.submit("NV019")
-    await h.review("truongphong.ldvl", key, "approve")
-    await h.review("vanphong", key, "reject", "Không đủ minh chứng")
-    return key
-
-
-async def path_return_resubmit(h: Harness) -> str:
-    key = await h.submit("NV020", rating="KHTNV")
-    await h.review("truongphong.ldvl", key, "return", "Xếp loại chưa đúng")
-    await h.resubmit("canbo.ldvl", key, individual_facts("NV020"))
-    for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
-        await h.review(reviewer, key, "approve")
-    return key
-
-
-async def path_hold_resume(h: Harness) -> str:
-    key = await h.submit("NV021")
-    await h.review("truongphong.ldvl", key, "approve")
-    await h.hold("vanphong", key, "Chờ xác minh")
-    await h.resume("vanphong", key)
-    await h.review("vanphong", key, "approve")
-    await h.review("giamdoc", key, "approve")
-    return key
-
-
-async def path_deadline_escalation(h: Harness) -> str:
-    key = await h.submit("NV022")
-
-    def escalated_then_reminded() -> bool:
-        kinds = [a.kind for a in h.alerts(key)]
-        return "escalation" in kinds and kinds[-1] == "reminder" and kinds.count("reminder") >= 2
-
-    await poll(escalated_then_reminded, bool)
-    await h.review("truongphong.ldvl", key, "reject", "Quá hạn xét")
-    return key
-
-
-async def path_auto_hold(h: Harness) -> str:
-    key = await h.submit("NV017", under_review=True)
-    try:  # still under review: evaluated again, then refused inside the update
-        await h.resume("vanphong", key)
-    except Refusal as refusal:
-        assert refusal.code is RefusalCode.WRONG_STAGE
-    else:
-        raise AssertionError("resume without cleared facts was accepted")
-    await h.resume("vanphong", key, individual_facts("NV017"))
-    await h.review("truongphong.ldvl", key, "reject", "Không đề nghị năm nay")
-    return key
-
-
-async def path_reevaluate(h: Harness) -> str:
-    """Judged not eligible under v1; v2 (9 months suffice) is published; an admin re-evaluates."""
-    from tests.integration.test_rules_versions import v2_content, v2_golden
-    from thidua.app import rules_versions as rv
-    from thidua.domain.roles import Role
-
-    key = await h.submit("NV018", rating="HTTNV", months_worked=9)
-    admin1, admin2 = h.actor("quantri.quydinh1"), h.actor("quantri.quydinh2")
-    assert admin1.role is Role.RULES_ADMIN
-    with h.db.uow() as session:
-        body = rv.UploadRequest(content=v2_content(), golden=v2_golden(green=True))
-        rv.upload(session, admin1, body)
-        rv.approve(session, admin2, "ntm-2024", "2")
-        start = rv.PublishRequest(effective_from=date(2024, 7, 1))
-        rv.publish(session, admin2, h.engine.inner, "ntm-2024", "2", start)
-    target = rv.ReevaluationRequest(ruleset_id="ntm-2024", version="2", reason="Áp dụng v2")
-    plan = await rv.apply_reevaluation(h.client, h.db.uow, h.engine.inner, admin1, target)
-    assert [(i.nomination, i.applied) for i in plan.items] == [(key, True)], plan
-    for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
-        await h.review(reviewer, key, "approve")
-    return key
-
-
-PATHS: dict[str, Callable[[Harness], Awaitable[str]]] = {
-    "approve": path_approve,
-    "reject": path_reject,
-    "return_resubmit": path_return_resubmit,
-    "hold_resume": path_hold_resume,
-    "deadline_escalation": path_deadline_escalation,
-    "auto_hold": path_auto_hold,
-    "reevaluate": path_reevaluate,
-}
-
-# Deadlines short enough for the deadline path to escalate within seconds.
-FAST_DEADLINES: dict[str, float] = {
-    "unit_review_days": 2 / 86400,
-    "reminder_every_days": 0.5 / 86400,
-}
