@@ -140,6 +140,13 @@ class TestDispatcherWakesOnEvents:
             id=f"{h.settings.temporal.workflow_id_prefix}unsignalled-dispatcher",
             task_queue=h.settings.temporal.task_queue,
         )
+
+        async def waiting_for_its_poll() -> bool:
+            # Its first plan (at start) is done and found nothing: the steps come after it.
+            history = await handle.fetch_history()
+            return count(history, EventType.EVENT_TYPE_TIMER_STARTED) >= 1
+
+        await poll(waiting_for_its_poll, bool)
         await h.submit("NV018")
 
         await poll(lambda: len(receiver.arrived), lambda n: n == 2, within=15)
