@@ -19,7 +19,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
 from activities.webhooks import WebhookActivities
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.config import Settings, get_settings
 from thidua.logging import configure_logging, get_logger
@@ -52,7 +53,7 @@ PASSTHROUGH = (
 def build_worker(
     client: Client,
     settings: Settings,
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     executor: concurrent.futures.Executor,
     rules_engine: Any | None = None,
 ) -> Worker:
@@ -125,7 +126,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
     client = await connect_client(settings.temporal)
     await ensure_search_attributes(client, settings.temporal.namespace)
-    uow = UnitOfWork(make_engine(settings.database.url))
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, uow, executor)
         log.info("worker started", task_queue=settings.temporal.task_queue)

@@ -34,7 +34,7 @@ from thidua.logging import get_logger
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
-    from thidua.adapters.db.session import UnitOfWork
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -79,7 +79,7 @@ class ConsolidationActivities:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow: SqlUnitOfWork,
         engine: RulesEngine,
         client: Client,
         documents_dir: Path,
@@ -107,7 +107,7 @@ class ConsolidationActivities:
         return True
 
     def _ruleset(self, key: str) -> tuple[str, str]:
-        with self._uow() as session:
+        with self._uow.session() as session:
             row = rounds.round_row(session, key)
             return row.ruleset_id, row.ruleset_version
 
@@ -117,7 +117,7 @@ class ConsolidationActivities:
     @activity.defn
     async def record_round_step(self, data: RoundActivityInput) -> bool:
         def _write() -> bool:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 return rounds.record_round_step(session, data.round_key, data.step)
 
         return await asyncio.to_thread(_write)
@@ -129,7 +129,7 @@ class ConsolidationActivities:
         from thidua.domain.appraisal import Candidate, PastInitiativeUse, appraise
 
         def _appraise() -> tuple[dict[str, Any], list[rounds.CandidateRecord]]:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 records = rounds.gather_candidates(session, data.round_key, data.step.at)
                 members = rounds.members_total_by_unit(session)
                 past = rounds.past_initiative_uses(session, data.round_key)
@@ -151,7 +151,7 @@ class ConsolidationActivities:
                 for r in dumped["results"]
                 for code in [*r["titles"], *r["proposals"]]
             }
-            with self._uow() as session:
+            with self._uow.session() as session:
                 rounds.store_appraisal(session, data.round_key, dumped, levels)
             return dumped, records
 
@@ -199,7 +199,7 @@ class ConsolidationActivities:
         def _record() -> dict[str, int]:
             members_total = len(council.members)
             voters = sum(1 for m in council.members if m.present or m.written_vote)
-            with self._uow() as session:
+            with self._uow.session() as session:
                 row = rounds.round_row(session, data.round_key)
                 lr = self._engine.registry.get(row.ruleset_id, row.ruleset_version)
                 items = {
@@ -255,7 +255,7 @@ class ConsolidationActivities:
                 if t["passed"] and key_code not in still:
                     t["passed"] = False
                     t["lost_by_member_vote"] = True
-            with self._uow() as session:
+            with self._uow.session() as session:
                 row = rounds.round_row(session, data.round_key)
                 row.appraisal = {**updated.model_dump(mode="json")}
                 rounds.store_council(
@@ -288,7 +288,7 @@ class ConsolidationActivities:
                 (r.nomination, r.title): r.reason for r in decision.reject
             }
             out = _Finalized()
-            with self._uow() as session:
+            with self._uow.session() as session:
                 row = rounds.round_row(session, data.round_key)
                 lr = self._engine.registry.get(row.ruleset_id, row.ruleset_version)
                 items = rounds.award_items(session, data.round_key)

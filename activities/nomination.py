@@ -24,7 +24,7 @@ from thidua.logging import get_logger
 
 if TYPE_CHECKING:
     from rules.engine import RulesEngine
-    from thidua.adapters.db.session import UnitOfWork
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
 
@@ -50,7 +50,7 @@ class NominationActivities:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow: SqlUnitOfWork,
         engine: RulesEngine,
         on_step_recorded: Callable[[], None] = _nothing,
     ) -> None:
@@ -60,7 +60,7 @@ class NominationActivities:
 
     @activity.defn
     def record_step(self, data: RecordStepInput) -> bool:
-        with self._uow() as session:
+        with self._uow.session() as session:
             written = nominations.record_step(session, data)
         if written:
             self._on_step_recorded()
@@ -97,7 +97,7 @@ class NominationActivities:
             )
         result = decision.model_dump(mode="json")
         if data.record:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 nominations.record_evaluation(
                     session,
                     nomination_id=data.nomination_id,
@@ -126,7 +126,7 @@ class NominationActivities:
 
     @activity.defn
     def record_stage_alert(self, data: RecordStageAlertInput) -> bool:
-        with self._uow() as session:
+        with self._uow.session() as session:
             written = nominations.record_stage_alert(session, data)
         log.warning(
             "stage deadline passed" if data.kind.value == "escalation" else "stage reminder",

@@ -14,20 +14,20 @@ from thidua.domain.webhooks import Delivery
 from thidua.logging import get_logger
 
 if TYPE_CHECKING:
-    from thidua.adapters.db.session import UnitOfWork
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
 TIMEOUT = httpx.Timeout(10.0)
 
 
 class WebhookActivities:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
     @activity.defn
     async def plan_webhook_deliveries(self) -> list[Delivery]:
         def _plan() -> list[Delivery]:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 return webhooks.plan_deliveries(session)
 
         return await asyncio.to_thread(_plan)
@@ -37,7 +37,7 @@ class WebhookActivities:
         """POST the event, signed; a non-2xx answer or a network error is retried by Temporal."""
 
         def _secret() -> tuple[str, bool]:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 return webhooks.secret_for(session, delivery.delivery_id)
 
         secret, pending = await asyncio.to_thread(_secret)
@@ -58,7 +58,7 @@ class WebhookActivities:
         ok = status is not None and 200 <= status < 300
 
         def _record() -> None:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 webhooks.record_attempt(
                     session,
                     delivery.delivery_id,
@@ -80,7 +80,7 @@ class WebhookActivities:
     @activity.defn
     async def give_up_webhook(self, delivery_id: int) -> None:
         def _fail() -> None:
-            with self._uow() as session:
+            with self._uow.session() as session:
                 webhooks.mark_failed(session, delivery_id)
 
         await asyncio.to_thread(_fail)

@@ -28,7 +28,8 @@ from tests.support.db import seeded_db
 from tests.support.driver import UNITS, actors, add_staff
 from tests.support.nominations import MOVEMENT, eligible_facts
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.lifecycle import Lifecycle, NominationSubmission, ReviewRequest
 from thidua.config import Settings
 from thidua.domain.nominations import ReviewDecision, RulesetRef
@@ -183,7 +184,7 @@ async def run_ours(
     server_pid: int | None,
     name: str = "ours",
 ) -> RunResult:
-    uow = UnitOfWork(make_engine(settings.database.url))
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
     lifecycle = Lifecycle(client, uow, settings)
     approve = ReviewRequest(decision=ReviewDecision.APPROVE)
     office, director = accounts["vanphong"], accounts["giamdoc"]
@@ -296,8 +297,8 @@ async def history_size(client: Client, workflow_id: str | None) -> dict[str, int
 
 def verify_ours(url: str, codes: list[str]) -> dict[str, int]:
     """Count what our database recorded for the measured nominations."""
-    uow = UnitOfWork(make_engine(url))
-    with uow() as session:
+    uow = SqlUnitOfWork(make_engine(url))
+    with uow.session() as session:
         ids = select(NominationRow.id).where(NominationRow.nominee_code.in_(codes))
         approved = session.scalar(
             select(func.count())

@@ -35,7 +35,8 @@ from rules.engine import RulesEngine
 from rules.generate import nominees
 from rules.registry import DEFAULT_DIRECTORY, LoadedRuleset
 from thidua.adapters.db.models import EvaluationRow, MovementRow, NominationRow, UnitRow
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.domain.roles import Actor, Role
 
 SHIPPED = DEFAULT_DIRECTORY / "ntm-2024.v1.yaml"
@@ -55,7 +56,7 @@ def default_draft() -> str:
 
 
 def populate(
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     n: int,
     *,
     seed: int = 2024,
@@ -68,7 +69,7 @@ def populate(
     t0 = time.perf_counter()
     engine = engine or RulesEngine()
     lr = ruleset or engine.resolve(ruleset_id="ntm-2024", version="1")
-    with uow() as session:
+    with uow.session() as session:
         movement_id = session.scalars(
             select(MovementRow.id).where(MovementRow.code == "NTM-2024")
         ).one()
@@ -128,7 +129,7 @@ def populate(
                     "evaluated_at": now,
                 }
             )
-        with uow() as session:
+        with uow.session() as session:
             session.execute(insert(NominationRow), noms)
             session.execute(insert(EvaluationRow), evs)
         if progress:
@@ -160,8 +161,8 @@ def main() -> None:
     url = f"sqlite:///{db_path}"
     try:
         upgrade(url)
-        uow = UnitOfWork(make_engine(url))
-        with uow() as session:
+        uow = SqlUnitOfWork(make_engine(url))
+        with uow.session() as session:
             load_sample_data(session)
             have = session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
         build_s = 0.0
@@ -181,7 +182,7 @@ def main() -> None:
         cpu_s = 0.0
         for workers in sorted({1, min(2, cores)}):
             c0 = time.process_time()
-            with uow() as session:
+            with uow.session() as session:
                 runs[workers] = whatif.run_whatif(
                     session, actor, draft, movement="NTM-2024", workers=workers
                 )
@@ -193,7 +194,7 @@ def main() -> None:
 
         # correctness: a sample through the full explained engine with the draft
         rng = random.Random(args.seed)
-        with uow() as session:
+        with uow.session() as session:
             snaps = whatif.load_snapshots(session, movement="NTM-2024")
         sample = rng.sample(snaps, min(args.check, len(snaps)))
         changed = {r.nomination for r in one.rows}

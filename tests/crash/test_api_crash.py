@@ -35,7 +35,7 @@ N = scaled(60, 500)
 
 
 def count_rows(db: SeededDb) -> int:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return int(
             session.scalar(
                 select(func.count())

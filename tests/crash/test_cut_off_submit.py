@@ -58,7 +58,7 @@ class CutOffClient:
 
 
 def row(h: Harness, key: str) -> NominationRow | None:
-    with h.db.uow() as session:
+    with h.db.uow.session() as session:
         return session.scalars(select(NominationRow).where(NominationRow.key == key)).one_or_none()
 
 

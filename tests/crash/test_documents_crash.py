@@ -36,7 +36,7 @@ NOMINEES = (("NV018", "LDVL", "HTXSNV"), ("NV019", "LDVL", "HTTNV"), ("NV024", "
 
 
 def committed_documents(db: SeededDb, key: str) -> list[DocumentRow]:
-    with db.uow() as session:
+    with db.uow.session() as session:
         rnd = session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
         return list(session.scalars(select(DocumentRow).where(DocumentRow.round_id == rnd.id)))
 
@@ -96,12 +96,12 @@ async def test_worker_sigkill_during_document_generation_issues_each_document_on
         assert file_hash(d.files["docx"]) == d.sha256, (d.kind, d.files)
 
     def stages() -> dict[str, str]:
-        with db.uow() as session:
+        with db.uow.session() as session:
             rows = session.scalars(select(NominationRow).where(NominationRow.key.in_(keys)))
             return {r.key: r.stage for r in rows}
 
     await poll(stages, lambda s: set(s.values()) == {Stage.APPROVED.value}, within=20)
-    with db.uow() as session:
+    with db.uow.session() as session:
         assert audit.verify(session).ok
         issued = Counter(
             e.object_id

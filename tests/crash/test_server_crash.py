@@ -50,7 +50,7 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     stack: Stack, seeded: SeededDb, receiver: Receiver
 ) -> None:
     """kill -9 of server and worker mid-flight, restart on the same file: all as scripted."""
-    with seeded.uow() as session:
+    with seeded.uow.session() as session:
         auditor = authenticate(session, seeded.token("kiemtoan"))
         assert auditor is not None
         sub = webhooks.create_subscription(
@@ -80,7 +80,7 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     counts = check_consistent(seeded.uow, plans, results)
 
     def statuses() -> Counter[str]:
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             return Counter(
                 session.scalars(
                     select(WebhookDeliveryRow.status).where(

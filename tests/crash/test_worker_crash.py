@@ -33,7 +33,7 @@ KILL_AT = ((0.12, "unit_review"), (0.45, "office_review"), (0.75, "director_revi
 
 
 def stage_counts(db: SeededDb, prefix: str) -> Counter[str]:
-    with db.uow() as session:
+    with db.uow.session() as session:
         rows = session.execute(
             select(NominationRow.stage, func.count())
             .where(NominationRow.nominee_code.like(f"{prefix}%"))

@@ -14,7 +14,7 @@ from thidua.adapters.db.models import IdempotencyRow, NominationRow, NominationS
 
 
 def count_rows(db: SeededDb, model: type) -> int:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -224,7 +224,7 @@ class TestIdempotency:
         first = await api.call("truongphong.ldvl", "POST", path, approve, headers=headers)
         assert first.status_code == 200 and first.json()["stage"] == "office_review"
         steps = count_rows(api.db, NominationStepRow)
-        with api.db.uow() as session:  # as if the API died before storing the answer
+        with api.db.uow.session() as session:  # as if the API died before storing the answer
             session.execute(delete(IdempotencyRow))
         again = await api.call("truongphong.ldvl", "POST", path, approve, headers=headers)
         assert again.status_code == 200, again.text

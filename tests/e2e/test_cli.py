@@ -62,7 +62,7 @@ class TestCli:
         assert code == 2
         assert "facts.months_worked" in err
         assert "Traceback" not in err
-        with cli.db.uow() as session:
+        with cli.db.uow.session() as session:
             assert session.scalar(select(func.count()).select_from(NominationRow)) == 0
 
     async def test_broken_json_reports_line_and_column(self, cli: Cli, tmp_path: Path) -> None:

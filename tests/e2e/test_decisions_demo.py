@@ -21,7 +21,8 @@ from rules.engine import RulesEngine
 from rules.registry import DEFAULT_DIRECTORY
 from tests.support.up import Service
 from thidua.adapters.db.models import EvaluationRow, NominationRow, RoundRow
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import decisions, whatif
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.demo import run_demo
@@ -60,18 +61,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 
 @pytest.fixture(scope="module")
-def uow(demo: Service) -> Iterator[UnitOfWork]:
-    u = UnitOfWork(make_engine(demo.env["THIDUA_DATABASE__URL"]))
+def uow(demo: Service) -> Iterator[SqlUnitOfWork]:
+    u = SqlUnitOfWork(make_engine(demo.env["THIDUA_DATABASE__URL"]))
     yield u
     u.engine.dispose()
 
 
 class TestReproduceDemo:
     def test_every_stored_decision_of_the_demo_reproduces_identically(
-        self, uow: UnitOfWork
+        self, uow: SqlUnitOfWork
     ) -> None:
         """Each evaluation the demo stored, re-evaluated with its stored version: same hash."""
-        with uow() as session:
+        with uow.session() as session:
             stored = session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
             summary = decisions.reproduce_all(
                 session, AUDITOR, decisions.DecisionFilter(), RulesEngine()
@@ -82,10 +83,10 @@ class TestReproduceDemo:
         assert summary.identical == stored
 
     def test_every_decision_of_the_round_appraisal_reproduces_identically(
-        self, uow: UnitOfWork
+        self, uow: SqlUnitOfWork
     ) -> None:
         """The round's appraisal decisions (collectives recomputed from members) reproduce too."""
-        with uow() as session:
+        with uow.session() as session:
             summary = decisions.reproduce_appraisals(
                 session, AUDITOR, decisions.DecisionFilter(movement="NTM-2024"), RulesEngine()
             )
@@ -160,11 +161,11 @@ class TestExplorerOverHttp:
 
 class TestWhatIfDemo:
     def test_ttldtt_80_percent_loses_exactly_the_collectives_under_80(
-        self, uow: UnitOfWork
+        self, uow: SqlUnitOfWork
     ) -> None:
         """Draft TTLDTT threshold 80%: the losers are computed independently from stored facts."""
         draft = whatif.draft_from_text(ttldtt_draft(), "ntm-2024.v2-draft.yaml")
-        with uow() as session:
+        with uow.session() as session:
             report = whatif.run_whatif(session, AUDITOR, draft, movement="NTM-2024")
             latest = session.scalars(
                 select(EvaluationRow).where(
@@ -197,10 +198,10 @@ class TestWhatIfDemo:
             else:  # only what requires TTLDTT (the TTLDXS proposal) may follow it
                 assert r.title == "TTLDXS" and r.change == "lose"
 
-    def test_ttldtt_80_percent_over_the_round_appraisal(self, uow: UnitOfWork) -> None:
+    def test_ttldtt_80_percent_over_the_round_appraisal(self, uow: SqlUnitOfWork) -> None:
         """Same draft over the round's appraisal (collectives recomputed from their members)."""
         draft = whatif.draft_from_text(ttldtt_draft(), "ntm-2024.v2-draft.yaml")
-        with uow() as session:
+        with uow.session() as session:
             report = whatif.run_whatif(
                 session, AUDITOR, draft, movement="NTM-2024", source="appraisal"
             )

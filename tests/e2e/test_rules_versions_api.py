@@ -151,7 +151,7 @@ class TestGovernanceApi:
         assert wf["evaluation"]["status"] == "eligible"
         assert wf["evaluation"]["ruleset"]["version"] == "2"
         assert wf["stage"] == "unit_review"
-        with api.db.uow() as s:
+        with api.db.uow.session() as s:
             row = s.scalars(select(NominationRow).where(NominationRow.key == key)).one()
             assert (row.ruleset_version, row.status, row.titles) == ("2", "eligible", ["LDTT"])
             audited = s.scalars(

@@ -19,23 +19,24 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from thidua.adapters.db.migrate import upgrade
 from thidua.adapters.db.models import AuditEntryRow
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import audit
 from thidua.config import PROJECT_ROOT
 
 
 @pytest.fixture
-def uow(db_url: str) -> Iterator[UnitOfWork]:
+def uow(db_url: str) -> Iterator[SqlUnitOfWork]:
     upgrade(db_url)
-    unit = UnitOfWork(make_engine(db_url))
+    unit = SqlUnitOfWork(make_engine(db_url))
     yield unit
     unit.engine.dispose()
 
 
-def _append(uow: UnitOfWork, n: int, tag: str = "t") -> list[str]:
+def _append(uow: SqlUnitOfWork, n: int, tag: str = "t") -> list[str]:
     hashes = []
     for i in range(n):
-        with uow() as session:
+        with uow.session() as session:
             row = audit.record(
                 session,
                 action="nomination.step",
@@ -52,7 +53,7 @@ def _append(uow: UnitOfWork, n: int, tag: str = "t") -> list[str]:
     return hashes
 
 
-def _unprotect(uow: UnitOfWork) -> None:
+def _unprotect(uow: SqlUnitOfWork) -> None:
     """What a database superuser could do: drop the append-only triggers."""
     with uow.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
@@ -62,34 +63,36 @@ def _unprotect(uow: UnitOfWork) -> None:
             conn.execute(sa.text("DROP TRIGGER audit_log_no_change ON audit_log"))
 
 
-def _tamper(uow: UnitOfWork, *statements: str, params: dict[str, str] | None = None) -> None:
+def _tamper(uow: SqlUnitOfWork, *statements: str, params: dict[str, str] | None = None) -> None:
     _unprotect(uow)
     with uow.engine.begin() as conn:
         for statement in statements:
             conn.execute(sa.text(statement), params or {})
 
 
-def _verify(uow: UnitOfWork, expect: tuple[int, str] | None = None) -> audit.ChainReport:
-    with uow() as session:
+def _verify(uow: SqlUnitOfWork, expect: tuple[int, str] | None = None) -> audit.ChainReport:
+    with uow.session() as session:
         return audit.verify(session, expect=expect)
 
 
 class TestChain:
     """Entries link by hash over a documented canonical encoding."""
 
-    def test_entries_get_gap_free_seq_and_link_to_the_previous_hash(self, uow: UnitOfWork) -> None:
+    def test_entries_get_gap_free_seq_and_link_to_the_previous_hash(
+        self, uow: SqlUnitOfWork
+    ) -> None:
         """Seq 1..n; each prev_hash is the previous entry_hash; the first links to 64 zeros."""
         hashes = _append(uow, 4)
-        with uow() as session:
+        with uow.session() as session:
             rows = list(session.scalars(sa.select(AuditEntryRow).order_by(AuditEntryRow.seq)))
         assert [r.seq for r in rows] == [1, 2, 3, 4]
         assert [r.prev_hash for r in rows] == [audit.GENESIS_HASH, *hashes[:3]]
         assert [r.entry_hash for r in rows] == hashes
 
-    def test_hash_is_sha256_of_prev_hash_and_the_canonical_entry(self, uow: UnitOfWork) -> None:
+    def test_hash_is_sha256_of_prev_hash_and_the_canonical_entry(self, uow: SqlUnitOfWork) -> None:
         """An outsider can recompute it: sorted keys, no spaces, UTF-8, UTC timestamp with Z."""
         _append(uow, 1)
-        with uow() as session:
+        with uow.session() as session:
             row = session.scalars(sa.select(AuditEntryRow)).one()
             canonical = audit.canonical_entry(row)
         fields = json.loads(canonical)
@@ -100,10 +103,10 @@ class TestChain:
         expected = hashlib.sha256((audit.GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
         assert row.entry_hash == expected
 
-    def test_an_entry_rolled_back_with_its_change_leaves_no_trace(self, uow: UnitOfWork) -> None:
+    def test_an_entry_rolled_back_with_its_change_leaves_no_trace(self, uow: SqlUnitOfWork) -> None:
         """Same transaction as the change: rollback removes both, and the chain stays valid."""
         _append(uow, 2)
-        with pytest.raises(RuntimeError), uow() as session:
+        with pytest.raises(RuntimeError), uow.session() as session:
             audit.record(
                 session, action="user.created", object_type="user", object_id="x", actor=None
             )
@@ -112,9 +115,11 @@ class TestChain:
         report = _verify(uow)
         assert (report.ok, report.entries, report.head_seq) == (True, 3, 3)
 
-    def test_values_that_are_not_json_are_normalised_before_hashing(self, uow: UnitOfWork) -> None:
+    def test_values_that_are_not_json_are_normalised_before_hashing(
+        self, uow: SqlUnitOfWork
+    ) -> None:
         """Datetimes, dates and tuples are stored as they were hashed, so verify still passes."""
-        with uow() as session:
+        with uow.session() as session:
             audit.record(
                 session,
                 action="round.opened",
@@ -127,7 +132,7 @@ class TestChain:
                     "t": (1, 2),
                 },
             )
-        with uow() as session:
+        with uow.session() as session:
             row = session.scalars(sa.select(AuditEntryRow)).one()
             assert row.after == {
                 "closes_at": "2026-01-02T03:04:05.000000Z",
@@ -147,7 +152,7 @@ class TestDatabaseRefusesChanges:
             "DELETE FROM audit_log WHERE seq = 1",
         ],
     )
-    def test_update_and_delete_are_refused(self, uow: UnitOfWork, statement: str) -> None:
+    def test_update_and_delete_are_refused(self, uow: SqlUnitOfWork, statement: str) -> None:
         """UPDATE and DELETE of an entry fail; the entry is unchanged."""
         _append(uow, 2)
         with pytest.raises(DBAPIError, match="append-only"), uow.engine.begin() as conn:
@@ -155,7 +160,7 @@ class TestDatabaseRefusesChanges:
         report = _verify(uow)
         assert (report.ok, report.entries) == (True, 2)
 
-    def test_truncate_is_refused_on_postgresql(self, uow: UnitOfWork) -> None:
+    def test_truncate_is_refused_on_postgresql(self, uow: SqlUnitOfWork) -> None:
         """TRUNCATE skips row triggers, so PostgreSQL has a statement trigger for it."""
         if uow.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no TRUNCATE")
@@ -168,7 +173,7 @@ class TestDatabaseRefusesChanges:
 class TestVerifyNamesTheTamperedEntry:
     """With the triggers dropped (as a superuser could), every single-row tampering is named."""
 
-    def test_intact_chain_verifies(self, uow: UnitOfWork) -> None:
+    def test_intact_chain_verifies(self, uow: SqlUnitOfWork) -> None:
         """No tampering: ok, with the count and the head hash."""
         hashes = _append(uow, 5)
         report = _verify(uow)
@@ -179,7 +184,7 @@ class TestVerifyNamesTheTamperedEntry:
             hashes[-1],
         )
 
-    def test_modified_field_is_named(self, uow: UnitOfWork) -> None:
+    def test_modified_field_is_named(self, uow: SqlUnitOfWork) -> None:
         """An edited actor: entry 3 is reported modified."""
         _append(uow, 5)
         _tamper(uow, "UPDATE audit_log SET actor = 'ke.gian' WHERE seq = 3")
@@ -188,17 +193,17 @@ class TestVerifyNamesTheTamperedEntry:
         assert (problem.kind, problem.seq) == ("modified", 3)
         assert "Mục 3" in problem.message() and "bị sửa" in problem.message()
 
-    def test_modified_json_payload_is_named(self, uow: UnitOfWork) -> None:
+    def test_modified_json_payload_is_named(self, uow: SqlUnitOfWork) -> None:
         """An edited ``after`` value: entry 2 is reported modified."""
         _append(uow, 4)
         _tamper(uow, """UPDATE audit_log SET "after" = '{"stage": "approved"}' WHERE seq = 2""")
         problem = _verify(uow).problem
         assert problem is not None and (problem.kind, problem.seq) == ("modified", 2)
 
-    def test_modified_and_rehashed_entry_is_named(self, uow: UnitOfWork) -> None:
+    def test_modified_and_rehashed_entry_is_named(self, uow: SqlUnitOfWork) -> None:
         """Edited and its own hash recomputed: the next entry's link exposes entry 3."""
         _append(uow, 5)
-        with uow() as session:
+        with uow.session() as session:
             row = session.scalars(sa.select(AuditEntryRow).where(AuditEntryRow.seq == 3)).one()
             row.actor = "ke.gian"
             forged = audit.entry_hash(row.prev_hash, row)
@@ -211,7 +216,7 @@ class TestVerifyNamesTheTamperedEntry:
         problem = _verify(uow).problem
         assert problem is not None and (problem.kind, problem.seq) == ("modified", 3)
 
-    def test_deleted_entry_is_named(self, uow: UnitOfWork) -> None:
+    def test_deleted_entry_is_named(self, uow: SqlUnitOfWork) -> None:
         """A deleted middle entry: the missing seq 3 is reported deleted."""
         _append(uow, 5)
         _tamper(uow, "DELETE FROM audit_log WHERE seq = 3")
@@ -219,7 +224,7 @@ class TestVerifyNamesTheTamperedEntry:
         assert problem is not None and (problem.kind, problem.seq) == ("deleted", 3)
         assert "bị xóa" in problem.message()
 
-    def test_deleted_and_renumbered_entry_is_named(self, uow: UnitOfWork) -> None:
+    def test_deleted_and_renumbered_entry_is_named(self, uow: SqlUnitOfWork) -> None:
         """Delete entry 3 and close the gap: entry 3's place no longer links to entry 2."""
         _append(uow, 5)
         _tamper(
@@ -231,7 +236,7 @@ class TestVerifyNamesTheTamperedEntry:
         problem = _verify(uow).problem
         assert problem is not None and problem.seq == 3
 
-    def test_swapped_entries_are_named(self, uow: UnitOfWork) -> None:
+    def test_swapped_entries_are_named(self, uow: SqlUnitOfWork) -> None:
         """Entries 3 and 4 swap places: reported reordered at 3."""
         _append(uow, 5)
         _tamper(
@@ -244,7 +249,7 @@ class TestVerifyNamesTheTamperedEntry:
         assert problem is not None and (problem.kind, problem.seq) == ("reordered", 3)
         assert "bị đổi thứ tự" in problem.message()
 
-    def test_swapped_contents_are_named(self, uow: UnitOfWork) -> None:
+    def test_swapped_contents_are_named(self, uow: SqlUnitOfWork) -> None:
         """Entries 2 and 3 keep their place but swap every other column: named at 2."""
         _append(uow, 4)
         _unprotect(uow)
@@ -272,7 +277,7 @@ class TestVerifyNamesTheTamperedEntry:
         assert problem.kind in ("reordered", "modified")
 
     def test_deleting_the_newest_entries_is_caught_by_the_exported_head(
-        self, uow: UnitOfWork
+        self, uow: SqlUnitOfWork
     ) -> None:
         """The chain alone cannot tell; the head hash kept outside can."""
         hashes = _append(uow, 5)
@@ -281,7 +286,7 @@ class TestVerifyNamesTheTamperedEntry:
         problem = _verify(uow, expect=(5, hashes[-1])).problem
         assert problem is not None and (problem.kind, problem.seq) == ("deleted", 5)
 
-    def test_rewritten_history_is_caught_by_the_exported_head(self, uow: UnitOfWork) -> None:
+    def test_rewritten_history_is_caught_by_the_exported_head(self, uow: SqlUnitOfWork) -> None:
         """A kept head hash that no longer matches its entry is reported."""
         hashes = _append(uow, 3)
         problem = _verify(uow, expect=(2, hashes[0])).problem
@@ -291,13 +296,13 @@ class TestVerifyNamesTheTamperedEntry:
 class TestConcurrentWriters:
     """Writers on separate connections never fork the chain."""
 
-    def test_parallel_writers_keep_one_chain(self, db_url: str, uow: UnitOfWork) -> None:
+    def test_parallel_writers_keep_one_chain(self, db_url: str, uow: SqlUnitOfWork) -> None:
         """4 writers x 15 entries, each with its own engine: 60 entries, gap-free, verified."""
         errors: list[BaseException] = []
         barrier = threading.Barrier(4)
 
         def writer(n: int) -> None:
-            own = UnitOfWork(make_engine(db_url))
+            own = SqlUnitOfWork(make_engine(db_url))
             try:
                 barrier.wait()
                 _append(own, 15, tag=f"w{n}")
@@ -315,15 +320,16 @@ class TestConcurrentWriters:
         report = _verify(uow)
         assert (report.ok, report.entries) == (True, 60)
 
-    def test_parallel_processes_keep_one_chain(self, db_url: str, uow: UnitOfWork) -> None:
+    def test_parallel_processes_keep_one_chain(self, db_url: str, uow: SqlUnitOfWork) -> None:
         """3 OS processes x 20 entries (as API, CLI and worker would): 60 entries, verified."""
         code = (
             "import sys\n"
-            "from thidua.adapters.db.session import UnitOfWork, make_engine\n"
+            "from thidua.adapters.db.session import make_engine\n"
+            "from thidua.adapters.db.uow import SqlUnitOfWork\n"
             "from thidua.app import audit\n"
-            "uow = UnitOfWork(make_engine(sys.argv[1]))\n"
+            "uow = SqlUnitOfWork(make_engine(sys.argv[1]))\n"
             "for i in range(20):\n"
-            "    with uow() as s:\n"
+            "    with uow.session() as s:\n"
             "        audit.record(s, action='user.created', object_type='user',\n"
             "                     object_id=f'{sys.argv[2]}-{i}', actor=None)\n"
         )
@@ -335,13 +341,13 @@ class TestConcurrentWriters:
         report = _verify(uow)
         assert (report.ok, report.entries) == (True, 60)
 
-    def test_a_stale_head_cannot_fork_the_chain(self, uow: UnitOfWork) -> None:
+    def test_a_stale_head_cannot_fork_the_chain(self, uow: SqlUnitOfWork) -> None:
         """Bypassing the lock with a stale head: UNIQUE seq/prev_hash refuses the second entry."""
         _append(uow, 1)
-        with uow() as session:
+        with uow.session() as session:
             seq, prev = audit.head(session)
         _append(uow, 1, tag="winner")
-        with pytest.raises(IntegrityError), uow() as session:
+        with pytest.raises(IntegrityError), uow.session() as session:
             row = AuditEntryRow(
                 seq=seq + 1,
                 at=datetime.now(UTC),
@@ -367,13 +373,13 @@ class TestExport:
 
     @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
     def test_export_ends_with_the_head_and_entries_recompute(
-        self, uow: UnitOfWork, fmt: str
+        self, uow: SqlUnitOfWork, fmt: str
     ) -> None:
         """Every exported entry's hash recomputes from its fields; the last record is the head."""
         hashes = _append(uow, 3)
         out = io.StringIO()
         today = datetime.now(UTC).date()
-        with uow() as session:
+        with uow.session() as session:
             summary = audit.export(session, out, start=today, end=today, fmt=fmt)  # type: ignore[arg-type]
         assert (summary["entries"], summary["head_seq"], summary["head_hash"]) == (3, 3, hashes[-1])
         lines = out.getvalue().splitlines()
@@ -396,18 +402,18 @@ class TestExport:
             assert lines[-1].startswith("head,") and hashes[-1] in lines[-1]
             assert len(lines) == 5
 
-    def test_export_of_an_empty_range_still_carries_the_head(self, uow: UnitOfWork) -> None:
+    def test_export_of_an_empty_range_still_carries_the_head(self, uow: SqlUnitOfWork) -> None:
         """No entries in range: one head line."""
         hashes = _append(uow, 2)
         out = io.StringIO()
-        with uow() as session:
+        with uow.session() as session:
             audit.export(session, out, start=date(2000, 1, 1), end=date(2000, 1, 2), fmt="jsonl")
         (line,) = out.getvalue().splitlines()
         assert json.loads(line)["head_hash"] == hashes[-1]
 
-    def test_reversed_range_is_refused(self, uow: UnitOfWork) -> None:
+    def test_reversed_range_is_refused(self, uow: SqlUnitOfWork) -> None:
         """--to before --from names --to."""
-        with pytest.raises(audit.AuditError) as info, uow() as session:
+        with pytest.raises(audit.AuditError) as info, uow.session() as session:
             audit.export(
                 session, io.StringIO(), start=date(2026, 2, 1), end=date(2026, 1, 1), fmt="csv"
             )
@@ -417,7 +423,7 @@ class TestExport:
 class TestPostgresWriterRole:
     """A login role granted thidua_audit_writer appends but cannot change entries."""
 
-    def test_writer_role_may_insert_but_not_update(self, db_url: str, uow: UnitOfWork) -> None:
+    def test_writer_role_may_insert_but_not_update(self, db_url: str, uow: SqlUnitOfWork) -> None:
         """Privileges refuse UPDATE/DELETE even without the triggers; record() works."""
         if uow.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL roles")
@@ -426,12 +432,12 @@ class TestPostgresWriterRole:
             conn.execute(sa.text(f"CREATE ROLE {name} LOGIN"))
             conn.execute(sa.text(f"GRANT thidua_audit_writer TO {name}"))
         _unprotect(uow)  # only privileges are left to refuse
-        app = UnitOfWork(make_engine(db_url.replace("//postgres@", f"//{name}@")))
+        app = SqlUnitOfWork(make_engine(db_url.replace("//postgres@", f"//{name}@")))
         try:
             _append(app, 2)
-            with pytest.raises(DBAPIError, match="permission denied"), app() as session:
+            with pytest.raises(DBAPIError, match="permission denied"), app.session() as session:
                 session.execute(sa.text("UPDATE audit_log SET actor = 'x'"))
-            with pytest.raises(DBAPIError, match="permission denied"), app() as session:
+            with pytest.raises(DBAPIError, match="permission denied"), app.session() as session:
                 session.execute(sa.text("DELETE FROM audit_log"))
         finally:
             app.engine.dispose()
@@ -446,12 +452,12 @@ class TestExportCheckedOffline:
 
     @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
     def test_intact_file_passes_and_an_edited_line_is_named(
-        self, uow: UnitOfWork, fmt: str
+        self, uow: SqlUnitOfWork, fmt: str
     ) -> None:
         """Every hash recomputes; editing one entry's actor in the file names its line."""
         hashes = _append(uow, 3)
         out = io.StringIO()
-        with uow() as session:
+        with uow.session() as session:
             audit.export(session, out, start=None, end=None, fmt=fmt)  # type: ignore[arg-type]
         text = out.getvalue()
         check = audit.check_export(io.StringIO(text), fmt)  # type: ignore[arg-type]
@@ -466,11 +472,11 @@ class TestExportCheckedOffline:
         assert check.problem is not None
         assert check.problem.startswith("Dòng 2 (mục 1)" if fmt == "csv" else "Dòng 1 (mục 1)")
 
-    def test_dropped_line_is_named(self, uow: UnitOfWork) -> None:
+    def test_dropped_line_is_named(self, uow: SqlUnitOfWork) -> None:
         """A line removed from a JSON-lines export: the next line no longer links."""
         _append(uow, 3)
         out = io.StringIO()
-        with uow() as session:
+        with uow.session() as session:
             audit.export(session, out, start=None, end=None, fmt="jsonl")
         lines = out.getvalue().splitlines(keepends=True)
         check = audit.check_export(io.StringIO("".join([lines[0], *lines[2:]])), "jsonl")

@@ -18,7 +18,7 @@ KEY = "NTM-2024_2024_AUDIT1"
 
 
 def _actions(db: SeededDb) -> Counter[tuple[str, str]]:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return Counter(
             (a, o)
             for a, o in session.execute(sa.select(AuditEntryRow.action, AuditEntryRow.object_id))
@@ -26,7 +26,7 @@ def _actions(db: SeededDb) -> Counter[tuple[str, str]]:
 
 
 def _create(db: SeededDb) -> None:
-    with db.uow() as session:
+    with db.uow.session() as session:
         assert nominations.create_nomination(
             session,
             key=KEY,
@@ -64,7 +64,7 @@ class TestRetriesWriteNoSecondEntry:
         """create, step 1 twice, step 2, evaluation twice with one key: 1 + 2 + 1 entries."""
         _create(seeded)
         for data in (_step(1), _step(1), _step(2)):
-            with seeded.uow() as session:
+            with seeded.uow.session() as session:
                 nominations.record_step(session, data)
         decision = {
             "status": "eligible",
@@ -73,7 +73,7 @@ class TestRetriesWriteNoSecondEntry:
             "ruleset": {"id": "ntm-2024", "version": "1", "sha256": "0" * 64},
         }
         for _ in range(2):
-            with seeded.uow() as session:
+            with seeded.uow.session() as session:
                 nominations.record_evaluation(
                     session,
                     nomination_id=KEY,
@@ -87,7 +87,7 @@ class TestRetriesWriteNoSecondEntry:
         assert counts[("nomination.created", KEY)] == 1
         assert counts[("nomination.step", KEY)] == 2
         assert counts[("evaluation.recorded", KEY)] == 1
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             steps = list(
                 session.scalars(
                     sa.select(AuditEntryRow)
@@ -106,18 +106,18 @@ class TestRetriesWriteNoSecondEntry:
 
     def test_tokens_and_users(self, seeded: SeededDb) -> None:
         """A user, a token, its revocation (twice): one entry each; the secret is never stored."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             auth.create_user(session, "kiemtoan2", "auditor")
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             token, view = auth.create_token(session, "kiemtoan2")
         for _ in range(2):
-            with seeded.uow() as session:
+            with seeded.uow.session() as session:
                 auth.revoke_token(session, str(view.id))
         counts = _actions(seeded)
         assert counts[("user.created", "kiemtoan2")] == 1
         assert counts[("token.created", view.prefix)] == 1
         assert counts[("token.revoked", view.prefix)] == 1
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             dumped = " ".join(str(r.after) for r in session.scalars(sa.select(AuditEntryRow)))
         assert token not in dumped and auth.hash_token(token) not in dumped
 
@@ -127,6 +127,6 @@ def test_a_failed_change_leaves_no_entry(seeded: SeededDb, n: int) -> None:
     """create_user refused (duplicate): no user.created entry is added."""
     before = sum(_actions(seeded).values())
     for _ in range(n):
-        with pytest.raises(auth.AuthAdminError), seeded.uow() as session:
+        with pytest.raises(auth.AuthAdminError), seeded.uow.session() as session:
             auth.create_user(session, "kiemtoan", "auditor")
     assert sum(_actions(seeded).values()) == before

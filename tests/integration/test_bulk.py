@@ -218,7 +218,7 @@ def _lifecycle(client: Client, db: SeededDb, task_queue: str) -> Lifecycle:
 def _count(db: SeededDb) -> int:
     from sqlalchemy import func, select
 
-    with db.uow() as session:
+    with db.uow.session() as session:
         return session.scalar(select(func.count()).select_from(NominationRow)) or 0
 
 
@@ -405,7 +405,7 @@ class TestThousandRowImport:
         from thidua.adapters.db.models import StaffRow, UnitRow
         from worker import build_worker
 
-        with seeded_sqlite.uow() as session:
+        with seeded_sqlite.uow.session() as session:
             unit_id = session.scalars(select(UnitRow.id).where(UnitRow.code == "LDVL")).one()
             for i in range(1000):
                 gender = "nu" if i % 2 else "nam"

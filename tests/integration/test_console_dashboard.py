@@ -17,7 +17,7 @@ T0 = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 def _nomination(db: SeededDb, unit: str, index: int, stages: list[tuple[Stage, datetime]]) -> str:
     code = [s.code for s in STAFF if s.unit_code == unit][index]
     key = f"NTM-2024_2024_{code}"
-    with db.uow() as session:
+    with db.uow.session() as session:
         nominations.create_nomination(
             session,
             key=key,
@@ -71,7 +71,7 @@ class TestDashboard:
         now = T0 + timedelta(days=4)
         head = Actor(username="truongphong.ldvl", role=Role.UNIT_HEAD, units=("LDVL",))
         office = Actor(username="vanphong", role=Role.OFFICE, units=("VP",))
-        with db.uow() as session:
+        with db.uow.session() as session:
             mine = build(session, head, now=now)
             everyone = build(session, office, now=now)
         assert mine.total == 2 and [u for u, _ in mine.by_unit] == ["LDVL"]
@@ -81,6 +81,6 @@ class TestDashboard:
         assert days["Đơn vị xét"] == 2.5 and days["Văn phòng Sở thẩm định"] == 2.0
         assert mine.overdue == []
         later = T0 + timedelta(days=13)
-        with db.uow() as session:
+        with db.uow.session() as session:
             overdue = {v.id for v in build(session, head, now=later).overdue}
         assert overdue == {moved, waiting}

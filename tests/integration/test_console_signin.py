@@ -24,7 +24,7 @@ PASSWORD = "mat-khau-rat-dai-1"
 
 @pytest.fixture
 def db(seeded_sqlite: SeededDb) -> SeededDb:
-    with seeded_sqlite.uow() as session:
+    with seeded_sqlite.uow.session() as session:
         for user in ("truongphong.ldvl", "vanphong", "kiemtoan", "quantri.quydinh1"):
             console_auth.set_password(session, user, PASSWORD)
     return seeded_sqlite
@@ -61,39 +61,39 @@ class TestPasswords:
 
     def test_short_passwords_are_refused_naming_the_field(self, db: SeededDb) -> None:
         """A password under 10 characters is refused with a message naming PASSWORD."""
-        with db.uow() as session, pytest.raises(AuthAdminError, match="PASSWORD"):
+        with db.uow.session() as session, pytest.raises(AuthAdminError, match="PASSWORD"):
             console_auth.set_password(session, "giamdoc", "ngan")
 
     def test_only_the_hash_is_stored(self, db: SeededDb) -> None:
         """The database holds the scrypt hash, never the password."""
-        with db.uow() as session:
+        with db.uow.session() as session:
             rows = session.scalars(select(UserPasswordRow.password_hash)).all()
         assert len(rows) == 4 and all(PASSWORD not in h for h in rows)
 
     def test_a_deactivated_account_cannot_sign_in(self, db: SeededDb) -> None:
         """Credentials of a deactivated account resolve to nobody."""
-        with db.uow() as session:
+        with db.uow.session() as session:
             assert console_auth.check_credentials(session, "vanphong", PASSWORD) is not None
             deactivate_user(session, "vanphong")
-        with db.uow() as session:
+        with db.uow.session() as session:
             assert console_auth.check_credentials(session, "vanphong", PASSWORD) is None
 
 
 class TestSessions:
     def test_expired_sessions_and_changed_passwords_end_the_session(self, db: SeededDb) -> None:
         """An expired session resolves to nobody; setting a new password ends open sessions."""
-        with db.uow() as session:
+        with db.uow.session() as session:
             sid = console_auth.open_session(session, "kiemtoan")
-        with db.uow() as session:
+        with db.uow.session() as session:
             resolved = console_auth.resolve_session(session, sid)
             assert resolved is not None and resolved.actor.username == "kiemtoan"
             row = session.scalars(select(ConsoleSessionRow)).one()
             row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
-        with db.uow() as session:
+        with db.uow.session() as session:
             assert console_auth.resolve_session(session, sid) is None
             sid2 = console_auth.open_session(session, "kiemtoan")
             console_auth.set_password(session, "kiemtoan", PASSWORD + "-moi")
-        with db.uow() as session:
+        with db.uow.session() as session:
             assert console_auth.resolve_session(session, sid2) is None
 
 
@@ -204,7 +204,7 @@ class TestSetPasswordCommand:
             )
             assert ok.exit_code == 0, ok.output
             assert "giamdoc" in ok.output and PASSWORD not in ok.output
-            with seeded_sqlite.uow() as session:
+            with seeded_sqlite.uow.session() as session:
                 assert console_auth.check_credentials(session, "giamdoc", PASSWORD) is not None
                 # Audited with the operator, never with the password or its hash.
                 entry = session.scalars(

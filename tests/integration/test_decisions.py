@@ -48,7 +48,7 @@ def collective(unit: str, total: int, ldtt: int, **extra: Any) -> dict[str, Any]
 def store(db: SeededDb, engine: RulesEngine, unit: str, facts: dict[str, Any]) -> int:
     """Create the nomination and store its evaluation exactly as the activity does."""
     key = f"NTM-2024_2024_{facts['id']}"
-    with db.uow() as session:
+    with db.uow.session() as session:
         target = nominations.resolve_submission(session, "NTM-2024", unit, facts, key)
         nominations.create_nomination(
             session,
@@ -61,7 +61,7 @@ def store(db: SeededDb, engine: RulesEngine, unit: str, facts: dict[str, Any]) -
             submitted_by="canbo",
         )
     decision = engine.evaluate(facts, ruleset_id="ntm-2024", version="1")
-    with db.uow() as session:
+    with db.uow.session() as session:
         nominations.record_evaluation(
             session,
             nomination_id=key,
@@ -105,7 +105,7 @@ class TestSearch:
         """Each filter narrows the list to the matching stored decisions."""
 
         def ids(**kw: Any) -> set[int]:
-            with seeded.uow() as session:
+            with seeded.uow.session() as session:
                 page = decisions.search_decisions(
                     session, AUDITOR, decisions.DecisionFilter(**kw), limit=500
                 )
@@ -129,7 +129,7 @@ class TestSearch:
         """limit=1 pages through every decision once, in id order."""
         seen: list[int] = []
         after = None
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             while True:
                 page = decisions.search_decisions(
                     session, AUDITOR, decisions.DecisionFilter(), limit=1, after_id=after
@@ -144,7 +144,7 @@ class TestSearch:
         self, seeded: SeededDb, stored: dict[str, int]
     ) -> None:
         """A VP officer lists VP decisions only; another unit's decision is 'not found'."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             page = decisions.search_decisions(session, OFFICER_VP, decisions.DecisionFilter())
             assert {d.unit for d in page.items} == {"VP"}
             with pytest.raises(Refusal) as exc:
@@ -162,7 +162,7 @@ class TestShow:
         self, seeded: SeededDb, stored: dict[str, int]
     ) -> None:
         """The LDVL collective fails ttldtt: 50% actual vs 70% required, explained in Vietnamese."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             d = decisions.get_decision(session, AUDITOR, stored["ldvl_unit"])
         assert d.facts["members_ldtt"] == 5 and d.status == "not_eligible"
         assert d.status_vi == "Không đủ điều kiện"
@@ -182,7 +182,7 @@ class TestReproduce:
         self, seeded: SeededDb, stored: dict[str, int], rules_engine: RulesEngine
     ) -> None:
         """reproduce_all: every decision identical, both hashes shown and equal."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             summary = decisions.reproduce_all(
                 session, AUDITOR, decisions.DecisionFilter(), rules_engine
             )
@@ -194,7 +194,7 @@ class TestReproduce:
         self, seeded: SeededDb, stored: dict[str, int], rules_engine: RulesEngine
     ) -> None:
         """Change one stored condition value: not identical, the path of the change is named."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             row = session.get(EvaluationRow, stored["ldvl_unit"])
             assert row is not None
             result = copy.deepcopy(row.result)
@@ -206,7 +206,7 @@ class TestReproduce:
             )
             result["rules"][i]["conditions"][j]["actual"] = 0.75
             row.result = result
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             rep = decisions.reproduce_decision(session, AUDITOR, stored["ldvl_unit"], rules_engine)
         assert not rep.identical and rep.reproduced_hash and rep.stored_hash != rep.reproduced_hash
         assert rep.differences == [f"rules[{i}].conditions[{j}].actual: 0.75 → 0.5"]
@@ -215,11 +215,11 @@ class TestReproduce:
         self, seeded: SeededDb, stored: dict[str, int], rules_engine: RulesEngine
     ) -> None:
         """A stored sha256 that no longer matches the version: refused, never 'identical'."""
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             row = session.get(EvaluationRow, stored["vp_person"])
             assert row is not None
             row.ruleset_sha256 = "0" * 64
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             rep = decisions.reproduce_decision(session, AUDITOR, stored["vp_person"], rules_engine)
         assert not rep.identical and not rep.sha256_matches
         assert rep.problem_vi and "sha256" in rep.problem_vi

@@ -277,7 +277,7 @@ ROUND1_ITEMS = [
 
 
 def make_round1(db: SeededDb) -> str:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return add_round(session, 1, ROUND1_NOMS, ROUND1_ITEMS).key
 
 
@@ -285,7 +285,7 @@ def generate(
     db: SeededDb, key: str, out: Path, registry: RulesRegistry, **kw: Any
 ) -> list[dict[str, Any]]:
     kw.setdefault("with_pdf", False)
-    with db.uow() as session:
+    with db.uow.session() as session:
         rows = generate_round_documents(session, key, out, registry, issued_on=ISSUED, **kw)
         return [
             {
@@ -336,7 +336,7 @@ def test_second_call_creates_nothing_and_keeps_numbers_and_files(
 
     assert second == first
     assert {d["kind"]: Path(d["files"]["docx"]).stat().st_mtime_ns for d in second} == mtimes
-    with db.uow() as session:
+    with db.uow.session() as session:
         assert session.scalar(select(func.count()).select_from(DocumentRow)) == 4
 
 
@@ -484,7 +484,7 @@ def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
 ) -> None:
     key1 = make_round1(db)
     generate(db, key1, tmp_path, registry)
-    with db.uow() as session:
+    with db.uow.session() as session:
         key2 = add_round(
             session,
             2,
@@ -499,7 +499,7 @@ def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
         ("minutes", "102/BB-HĐTĐKT"),
     ]
     assert generate(db, key2, tmp_path, registry) == docs
-    with db.uow() as session:
+    with db.uow.session() as session:
         kinds = session.scalars(
             select(DocumentRow.kind).join(RoundRow).where(RoundRow.key == key2)
         ).all()
@@ -509,7 +509,7 @@ def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
 def test_round_without_council_meeting_has_report_only(
     db: SeededDb, tmp_path: Path, registry: RulesRegistry
 ) -> None:
-    with db.uow() as session:
+    with db.uow.session() as session:
         key = add_round(
             session,
             1,
@@ -524,7 +524,7 @@ def test_round_without_council_meeting_has_report_only(
 def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
     from thidua.app.round_documents import RoundNotFound
 
-    with pytest.raises(RoundNotFound), db.uow() as session:
+    with pytest.raises(RoundNotFound), db.uow.session() as session:
         generate_round_documents(session, "nope", tmp_path, registry, issued_on=ISSUED)
 
 
@@ -532,7 +532,7 @@ def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) ->
 def test_pdf_when_libreoffice_is_installed(
     db: SeededDb, tmp_path: Path, registry: RulesRegistry
 ) -> None:
-    with db.uow() as session:
+    with db.uow.session() as session:
         key = add_round(
             session,
             1,

@@ -23,17 +23,17 @@ OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
 
 
 def upload_v2(db: SeededDb, *, green: bool = True, by: Actor = ADMIN1) -> None:
-    with db.uow() as s:
+    with db.uow.session() as s:
         rv.upload(s, by, rv.UploadRequest(content=v2_content(), golden=v2_golden(green=green)))
 
 
 def approve_v2(db: SeededDb) -> None:
-    with db.uow() as s:
+    with db.uow.session() as s:
         rv.approve(s, ADMIN2, "ntm-2024", "2")
 
 
 def publish_v2(db: SeededDb, engine: RulesEngine, start: dt.date) -> rv.RulesVersionView:
-    with db.uow() as s:
+    with db.uow.session() as s:
         return rv.publish(
             s, ADMIN2, engine, "ntm-2024", "2", rv.PublishRequest(effective_from=start)
         )
@@ -46,7 +46,7 @@ def refused(fn: Any) -> rv.RulesVersionError:
 
 
 def audit_actions(db: SeededDb) -> list[tuple[str, str]]:
-    with db.uow() as s:
+    with db.uow.session() as s:
         rows = s.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))
         return [(r.action, r.object_id) for r in rows if r.action.startswith("rules.")]
 
@@ -59,7 +59,7 @@ def engine(seeded: SeededDb) -> RulesEngine:
 class TestSeed:
     def test_migration_seeds_the_shipped_version_as_published(self, seeded: SeededDb) -> None:
         """A fresh database holds ntm-2024@1 published by 'seed' with the loader's hash."""
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             (row,) = s.scalars(select(RulesVersionRow)).all()
         shipped = RulesRegistry.from_directory().get("ntm-2024", "1")
         assert (row.status, row.author, row.sha256) == ("published", "seed", shipped.sha256)
@@ -78,7 +78,7 @@ class TestSeed:
 
     def test_get_version_returns_ruleset_and_golden(self, seeded: SeededDb) -> None:
         """get_version (used by the decision explorer) parses the stored texts."""
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             rs, golden = rv.get_version(s, "ntm-2024", "1")
         assert rs.version == "1" and golden is not None and len(golden.cases) > 50
 
@@ -93,7 +93,7 @@ class TestUpload:
         assert err.code == "rules_invalid" and err.status == 422
         line = bad.splitlines().index("    value: chín") + 1
         assert any(e["line"] == line and e["field"] == "content" for e in err.errors), err.errors
-        with seeded_sqlite.uow() as s:
+        with seeded_sqlite.uow.session() as s:
             assert len(rv.list_versions(s, ADMIN1)) == 1
 
     def test_golden_for_another_version_is_refused(self, seeded_sqlite: SeededDb) -> None:
@@ -105,7 +105,7 @@ class TestUpload:
         """Uploading the same id@version again replaces a draft; a published one is refused."""
         upload_v2(seeded_sqlite, green=False)
         upload_v2(seeded_sqlite, green=True, by=ADMIN2)
-        with seeded_sqlite.uow() as s:
+        with seeded_sqlite.uow.session() as s:
             row = rv.show_version(s, AUDITOR, "ntm-2024", "2")
         assert row.status == "draft" and row.author == ADMIN2.username
         assert row.golden == v2_golden(green=True)
@@ -114,7 +114,7 @@ class TestUpload:
 
     def test_only_rules_admins_write_and_auditors_read(self, seeded_sqlite: SeededDb) -> None:
         """A unit officer may not even read; an auditor reads but may not upload."""
-        with seeded_sqlite.uow() as s:
+        with seeded_sqlite.uow.session() as s:
             assert refused(lambda: rv.list_versions(s, OFFICER)).status == 403
             assert rv.list_versions(s, AUDITOR)[0].version == "1"
             err = refused(lambda: rv.upload(s, AUDITOR, rv.UploadRequest(content=v2_content())))
@@ -122,7 +122,7 @@ class TestUpload:
 
 
 def upload_raw(db: SeededDb, content: str, golden: str | None = None) -> None:
-    with db.uow() as s:
+    with db.uow.session() as s:
         rv.upload(s, ADMIN1, rv.UploadRequest(content=content, golden=golden))
 
 
@@ -130,7 +130,7 @@ class TestApproveAndPublish:
     def test_author_cannot_approve_own_version(self, seeded: SeededDb) -> None:
         """Four eyes: the author's approval is refused with a clear reason."""
         upload_v2(seeded)
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             err = refused(lambda: rv.approve(s, ADMIN1, "ntm-2024", "2"))
         assert err.code == "rules_second_admin_required"
         assert "không được tự duyệt" in err.message
@@ -154,7 +154,7 @@ class TestApproveAndPublish:
         assert err.code == "rules_golden_failed"
         assert {e["field"] for e in err.errors} == {f"golden.{c}" for c in CHANGED_CASES}
         assert engine.registry.in_force(dt.date(2024, 12, 31)).version == "1"
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             assert rv.show_version(s, ADMIN1, "ntm-2024", "2").status == "approved"
 
     def test_publish_closes_previous_window_and_rollback_reopens_it(
@@ -178,7 +178,7 @@ class TestApproveAndPublish:
         nine = {**facts, "months_worked": 9}
         assert engine.evaluate(nine).titles == ["LDTT"]  # as of 31/12/2024: v2
 
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
             assert err.code == "rules_wrong_status"  # not the latest published
             rv.rollback(s, ADMIN1, "ntm-2024", "2")
@@ -187,7 +187,7 @@ class TestApproveAndPublish:
         assert engine.evaluate(nine).titles == []
         pinned = engine.evaluate(nine, ruleset_id="ntm-2024", version="2")
         assert pinned.titles == ["LDTT"]  # retired versions stay loadable for pinned nominations
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
         assert err.code == "rules_no_previous_version"
         assert audit_actions(seeded) == [
@@ -210,7 +210,7 @@ class TestApproveAndPublish:
     def test_retire_a_draft_and_diff_against_published(self, seeded: SeededDb) -> None:
         """The diff names the changed parameter; a retired draft can no longer be approved."""
         upload_v2(seeded)
-        with seeded.uow() as s:
+        with seeded.uow.session() as s:
             d = rv.diff_version(s, AUDITOR, "ntm-2024", "2")
             assert d.from_version == "1"
             assert any(c.section == "parameter" and c.name == "min_months" for c in d.changes)

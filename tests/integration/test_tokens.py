@@ -39,7 +39,7 @@ def db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[See
 
 
 def _auth(db: SeededDb, token: str) -> Actor | None:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return auth.authenticate(session, token)
 
 
@@ -58,7 +58,7 @@ def test_token_create_then_authenticate(db: SeededDb) -> None:
     token = _create_token(db, "canbo.vp", "--name", "laptop")
     actor = _auth(db, token)
     assert actor == Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",))
-    with db.uow() as session:
+    with db.uow.session() as session:
         row = session.scalars(
             select(ApiTokenRow).where(ApiTokenRow.prefix == auth.token_prefix(token))
         ).one()
@@ -70,7 +70,7 @@ def test_token_create_then_authenticate(db: SeededDb) -> None:
 def test_token_with_expiry_and_expired_token(db: SeededDb) -> None:
     token = _create_token(db, "giamdoc", "--expires-in-days", "30")
     assert _auth(db, token) is not None
-    with db.uow() as session:
+    with db.uow.session() as session:
         row = session.scalars(
             select(ApiTokenRow).where(ApiTokenRow.token_hash == auth.hash_token(token))
         ).one()
@@ -88,7 +88,7 @@ def test_revoke_by_prefix_and_by_id(db: SeededDb) -> None:
     assert result.exit_code == 0, result.output
     assert _auth(db, first) is None
     assert _auth(db, second) is not None
-    with db.uow() as session:
+    with db.uow.session() as session:
         second_id = session.scalars(
             select(ApiTokenRow.id).where(ApiTokenRow.token_hash == auth.hash_token(second))
         ).one()
@@ -188,7 +188,7 @@ def test_users_create_errors_name_option_and_allowed_values(db: SeededDb) -> Non
     result = runner.invoke(users_app, ["create", "Bad Name", "--role", "office"])
     assert result.exit_code == 2 and "USERNAME" in result.stderr
 
-    with db.uow() as session:
+    with db.uow.session() as session:
         assert session.scalars(select(UserRow).where(UserRow.username == "x.y")).first() is None
 
 
@@ -239,7 +239,7 @@ def test_authenticator_accepts_valid_and_rejects_missing_or_bad(seeded_sqlite: S
 
 def test_revoked_token_is_401(seeded_sqlite: SeededDb) -> None:
     token = seeded_sqlite.token("vanphong")
-    with seeded_sqlite.uow() as session:
+    with seeded_sqlite.uow.session() as session:
         auth.revoke_token(session, auth.token_prefix(token))
     client = TestClient(_app(Authenticator(seeded_sqlite.uow)))
     assert client.get("/me", headers=_bearer(token)).status_code == 401

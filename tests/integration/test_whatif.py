@@ -41,7 +41,7 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft, rules_engine: RulesEngine
     ) -> None:
         """For every snapshot: what-if's gains/losses = full engine(draft) vs the stored result."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             report = whatif.run_whatif(session, ADMIN, draft, movement="NTM-2024")
             snaps = whatif.load_snapshots(session, movement="NTM-2024")
         assert report.snapshots == len(snaps) == N
@@ -65,7 +65,7 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft
     ) -> None:
         """A lost LDTT through min_months: rule ldtt, months_effective vs 11 (was 10)."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             report = whatif.run_whatif(session, ADMIN, draft)
         assert all(r.rule for r in report.rows)
         by_param = [
@@ -89,11 +89,11 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """workers=2 (forkserver processes rebuilding the draft from its YAML) = one process."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             serial = whatif.run_whatif(session, ADMIN, draft, workers=1)
         monkeypatch.setattr(whatif, "PARALLEL_MIN", 1)
         monkeypatch.setattr(whatif, "CHUNK", 150)
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             parallel = whatif.run_whatif(session, ADMIN, draft, workers=2)
         assert parallel.workers == 2
         assert parallel.rows == serial.rows
@@ -108,7 +108,7 @@ class TestInputsAndOutputs:
             Actor(username="vanphong", role=Role.OFFICE),
             Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",)),
         ):
-            with seeded.uow() as session, pytest.raises(Refusal) as exc:
+            with seeded.uow.session() as session, pytest.raises(Refusal) as exc:
                 whatif.run_whatif(session, actor, draft)
             assert exc.value.code == "forbidden"
 
@@ -116,13 +116,13 @@ class TestInputsAndOutputs:
         self, stored: SeededDb, draft: whatif.Draft
     ) -> None:
         """A snapshot that no longer validates is reported with the field, the rest still run."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             row = session.scalars(
                 select(EvaluationRow).where(EvaluationRow.facts["kind"].as_string() == "collective")
             ).first()
             assert row is not None
             row.facts = {**row.facts, "members_ldtt": row.facts["members_total"] + 1}
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             report = whatif.run_whatif(session, ADMIN, draft)
         (bad,) = report.invalid
         assert bad.evaluation_id == row.id and "members_ldtt" in bad.error
@@ -137,7 +137,7 @@ class TestInputsAndOutputs:
 
     def test_a_stored_version_can_be_the_draft(self, stored: SeededDb) -> None:
         """The shipped v1 from rules_versions, run over its own decisions: nothing changes."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             d = whatif.draft_from_db(session, "ntm-2024", "1")
             report = whatif.run_whatif(session, ADMIN, d)
             with pytest.raises(Refusal):
@@ -146,7 +146,7 @@ class TestInputsAndOutputs:
 
     def test_xlsx_and_table(self, stored: SeededDb, draft: whatif.Draft, tmp_path: Path) -> None:
         """The .xlsx has the rows and the per-title summary; the table has Vietnamese headings."""
-        with stored.uow() as session:
+        with stored.uow.session() as session:
             report = whatif.run_whatif(session, ADMIN, draft)
         out = tmp_path / "w.xlsx"
         whatif.write_xlsx(report, out)

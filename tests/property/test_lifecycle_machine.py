@@ -358,7 +358,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _check_agrees(self, model: Model) -> None:
         """Database and workflow: same stage, same steps (each once, contiguous)."""
         status = self.world.status(model.key)
-        with self.world.db.uow() as session:
+        with self.world.db.uow.session() as session:
             row = session.scalars(select(NominationRow).where(NominationRow.key == model.key)).one()
             steps = list(
                 session.scalars(

@@ -24,25 +24,25 @@ from thidua.adapters.db.models import (
     NominationStepRow,
     WebhookDeliveryRow,
 )
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import audit
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, workflow_id_for
 from workflows.nomination import NominationWorkflow
 
 
-def assert_audit_chain_verifies(uow: UnitOfWork) -> int:
+def assert_audit_chain_verifies(uow: SqlUnitOfWork) -> int:
     """The hash-chained audit log verifies from its first entry; returns its length."""
-    with uow() as session:
+    with uow.session() as session:
         report = audit.verify(session)
     assert report.ok, f"the audit chain does not verify: {report.problem}"
     return report.entries
 
 
-def check_audit(uow: UnitOfWork, keys: Sequence[str]) -> Counter[str]:
+def check_audit(uow: SqlUnitOfWork, keys: Sequence[str]) -> Counter[str]:
     """Each nomination created once; each of its steps and evaluations in the audit log once."""
     wanted = set(keys)
-    with uow() as session:
+    with uow.session() as session:
         entries = [
             (e.action, e.object_id, e.after)
             for e in session.scalars(
@@ -92,11 +92,11 @@ async def final_statuses(client: Client, settings: Settings, keys: Sequence[str]
 
 
 def check_consistent(
-    uow: UnitOfWork, plans: Sequence[Plan], results: dict[str, NominationStatus]
+    uow: SqlUnitOfWork, plans: Sequence[Plan], results: dict[str, NominationStatus]
 ) -> dict[str, int]:
     """Every nomination where its plan leads, once: database == workflow, nothing twice."""
     keys = [p.key for p in plans]
-    with uow() as session:
+    with uow.session() as session:
         rows = {
             r.key: r
             for r in session.scalars(select(NominationRow).where(NominationRow.key.in_(keys)))
@@ -145,9 +145,9 @@ def check_consistent(
     return {"nominations": len(plans), "steps": sum(len(v) for v in steps.values())}
 
 
-def check_deliveries(uow: UnitOfWork, subscription_id: int) -> Counter[str]:
+def check_deliveries(uow: SqlUnitOfWork, subscription_id: int) -> Counter[str]:
     """Webhook deliveries: one row per event, each ``delivered``; the statuses counted."""
-    with uow() as session:
+    with uow.session() as session:
         rows = list(
             session.scalars(
                 select(WebhookDeliveryRow).where(

@@ -10,7 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from thidua.adapters.db.migrate import upgrade
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.seed import SampleAccountToken, load_sample_data
 
 PG_ADMIN_URL = os.environ.get(
@@ -56,8 +57,8 @@ class SeededDb:
     def __init__(self, url: str) -> None:
         self.url = url
         upgrade(url)
-        self.uow = UnitOfWork(make_engine(url))
-        with self.uow() as session:
+        self.uow = SqlUnitOfWork(make_engine(url))
+        with self.uow.session() as session:
             self.tokens: dict[str, SampleAccountToken] = {
                 t.username: t for t in load_sample_data(session)
             }

@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 
 from tests.support.nominations import MOVEMENT, YEAR, eligible_facts
 from thidua.adapters.db.models import StaffRow, UnitRow, UserRow
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.auth import actor_for_user
 from thidua.app.lifecycle import (
     Lifecycle,
@@ -40,11 +40,11 @@ UNITS = ("VP", "TTRA", "LDVL", "GDNN", "NCC", "BTXH", "TEBDG", "TTDVVL", "TTCTXH
 
 
 def add_staff(
-    uow: UnitOfWork, prefix: str, count: int, spread: Sequence[str] = UNITS
+    uow: SqlUnitOfWork, prefix: str, count: int, spread: Sequence[str] = UNITS
 ) -> list[tuple[str, str]]:
     """Add ``count`` staff ``<prefix>00001...`` spread over units; return (code, unit) pairs."""
     out: list[tuple[str, str]] = []
-    with uow() as session:
+    with uow.session() as session:
         units = {u.code: u.id for u in session.scalars(select(UnitRow))}
         for i in range(count):
             code, unit = f"{prefix}{i + 1:05d}", spread[i % len(spread)]
@@ -62,8 +62,8 @@ def add_staff(
     return out
 
 
-def actors(uow: UnitOfWork) -> dict[str, Actor]:
-    with uow() as session:
+def actors(uow: SqlUnitOfWork) -> dict[str, Actor]:
+    with uow.session() as session:
         return {u.username: actor_for_user(session, u) for u in session.scalars(select(UserRow))}
 
 
@@ -156,7 +156,7 @@ def transient(exc: BaseException) -> bool:
 class Driver:
     """Carries planned nominations through the lifecycle via ``Lifecycle``, across crashes."""
 
-    def __init__(self, client: Client, uow: UnitOfWork, settings: Settings) -> None:
+    def __init__(self, client: Client, uow: SqlUnitOfWork, settings: Settings) -> None:
         self.lifecycle = Lifecycle(client, uow, settings)
         self.actors = actors(uow)
         self.retries = 0

@@ -24,7 +24,7 @@ from tests.support.nominations import MOVEMENT, individual_facts
 from tests.support.settings import fast_settings
 from tests.support.waits import poll
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.auth import authenticate
 from thidua.app.lifecycle import (
     HoldRequest,
@@ -43,7 +43,7 @@ from workflows.nomination import NominationWorkflow
 
 @asynccontextmanager
 async def in_process_worker(
-    client: Client, settings: Settings, uow: UnitOfWork, rules_engine: Any
+    client: Client, settings: Settings, uow: SqlUnitOfWork, rules_engine: Any
 ) -> AsyncIterator[Worker]:
     """Run the worker (real activities, database and engine) for the duration of the block."""
     from worker import build_worker
@@ -85,7 +85,7 @@ class Harness:
         return workflow_id_for(key, self.settings.temporal.workflow_id_prefix)
 
     def actor(self, username: str) -> Actor:
-        with self.db.uow() as session:
+        with self.db.uow.session() as session:
             actor = authenticate(session, self.db.token(username))
         assert actor is not None, username
         return actor
@@ -135,7 +135,7 @@ class Harness:
     # ---- our own database (the audit store) ----------------------------------------------
 
     def _rows(self, model: Any, key: str, order: Any) -> list[Any]:
-        with self.db.uow() as session:
+        with self.db.uow.session() as session:
             nomination = session.scalars(
                 select(NominationRow).where(NominationRow.key == key)
             ).one()
@@ -146,7 +146,7 @@ class Harness:
             )
 
     def nomination(self, key: str) -> NominationRow:
-        with self.db.uow() as session:
+        with self.db.uow.session() as session:
             return session.scalars(select(NominationRow).where(NominationRow.key == key)).one()
 
     def steps(self, key: str) -> list[NominationStepRow]:

@@ -81,7 +81,7 @@ async def path_reevaluate(h: Harness) -> str:
     key = await h.submit("NV018", rating="HTTNV", months_worked=9)
     admin1, admin2 = h.actor("quantri.quydinh1"), h.actor("quantri.quydinh2")
     assert admin1.role is Role.RULES_ADMIN
-    with h.db.uow() as session:
+    with h.db.uow.session() as session:
         body = rv.UploadRequest(content=v2_content(), golden=v2_golden(green=True))
         rv.upload(session, admin1, body)
         rv.approve(session, admin2, "ntm-2024", "2")

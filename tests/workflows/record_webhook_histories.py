@@ -74,7 +74,7 @@ class Receiver:
 
 
 def _delivery_ids(h: Harness) -> list[int]:
-    with h.db.uow() as session:
+    with h.db.uow.session() as session:
         return list(
             session.scalars(
                 select(WebhookDeliveryRow.id)
@@ -88,7 +88,7 @@ async def _deliver(h: Harness, failures: int) -> tuple[str, int]:
     """Subscribe, start the dispatcher, submit one nomination; wait until its steps are delivered."""
     receiver = Receiver(failures)
     try:
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             webhooks.create_subscription(
                 session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
             )
@@ -131,7 +131,7 @@ async def path_dispatcher_woken(h: Harness) -> WorkflowHistory:
     """Since ``webhook-dispatcher-wakes-on-events``: idle until its safety poll, then signalled."""
     receiver = Receiver(failures=0)
     try:
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             webhooks.create_subscription(
                 session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
             )

@@ -34,7 +34,7 @@ AT = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def acts(seeded: SeededDb, rules_engine: Any) -> NominationActivities:
     """The activities over a seeded database holding one freshly submitted nomination."""
-    with seeded.uow() as session:
+    with seeded.uow.session() as session:
         assert nominations.create_nomination(
             session,
             key=KEY,
@@ -49,7 +49,7 @@ def acts(seeded: SeededDb, rules_engine: Any) -> NominationActivities:
 
 
 def count(db: SeededDb, model: Any) -> int:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -107,7 +107,7 @@ class TestRecordStep:
         env.run(acts.record_step, second)
         env.run(acts.record_step, first)
 
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             row = session.scalars(select(NominationRow).where(NominationRow.key == KEY)).one()
             assert (row.stage, row.last_step_seq) == ("unit_review", 2)
             assert row.deadline_at is not None
@@ -138,7 +138,7 @@ class TestEvaluateCriteria:
         assert first == again
         assert first.status == "eligible"
         assert count(seeded, EvaluationRow) == 1
-        with seeded.uow() as session:
+        with seeded.uow.session() as session:
             row = session.scalars(select(EvaluationRow)).one()
             assert (row.ruleset_id, row.ruleset_version, row.ruleset_sha256) == (
                 first.ruleset.id,

@@ -213,7 +213,7 @@ class TestAfterDecision:
         await rnd.council()
         view = await rnd.decide()
         assert rnd.item(view, a, "BANG_KHEN_UBND_TINH").province_status == "pending"
-        with rnd.h.db.uow() as session:
+        with rnd.h.db.uow.session() as session:
             answer = rounds.record_province_answer(
                 session,
                 rnd.h.actor("vanphong"),
@@ -223,12 +223,12 @@ class TestAfterDecision:
                 "Bổ sung minh chứng sáng kiến",
             )
         assert answer.province_status == "returned"
-        with rnd.h.db.uow() as session:
+        with rnd.h.db.uow.session() as session:
             revoked = rounds.revoke_award(
                 session, rnd.h.actor("giamdoc"), b, "LDTT", "Kê khai không trung thực"
             )
         assert revoked.revoked and revoked.revoked_reason == "Kê khai không trung thực"
-        with rnd.h.db.uow() as session, pytest.raises(Refusal):
+        with rnd.h.db.uow.session() as session, pytest.raises(Refusal):
             rounds.revoke_award(session, rnd.h.actor("vanphong"), b, "LDTT", "x")
 
 

@@ -50,13 +50,13 @@ NOMINATIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
 
 
 def _round(db: SeededDb, key: str) -> RoundRow:
-    with db.uow() as session:
+    with db.uow.session() as session:
         return session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
 
 
 def _gathered(db: SeededDb, key: str) -> int:
     """How many nominations the appraisal has gathered into the round (committed)."""
-    with db.uow() as session:
+    with db.uow.session() as session:
         row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
         return len(
             session.scalars(select(NominationRow.id).where(NominationRow.round_id == row.id)).all()
@@ -65,7 +65,7 @@ def _gathered(db: SeededDb, key: str) -> int:
 
 def _has_documents(db: SeededDb, key: str) -> bool:
     """The decision's statuses and documents are committed (the nominations move on next)."""
-    with db.uow() as session:
+    with db.uow.session() as session:
         row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one()
         return bool(
             session.scalars(select(DocumentRow.id).where(DocumentRow.round_id == row.id)).first()
@@ -142,7 +142,7 @@ async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothi
     approved = set(keys.values()) - returned
 
     def stages() -> dict[str, str]:
-        with db.uow() as session:
+        with db.uow.session() as session:
             rows = session.scalars(
                 select(NominationRow).where(NominationRow.key.in_(keys.values()))
             )
@@ -156,7 +156,7 @@ async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothi
         wf_status = await driver.h.status(key)
         assert wf_status.stage.value == stage, (key, wf_status.stage)
 
-    with db.uow() as session:
+    with db.uow.session() as session:
         rnd = session.scalars(select(RoundRow).where(RoundRow.key == driver.key)).one()
         ids = {
             r.key: r.id
@@ -206,7 +206,7 @@ async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothi
     assert worker.started == 3
 
     # ---- audit: the chain verifies; each document issued and the council recorded once -----
-    with db.uow() as session:
+    with db.uow.session() as session:
         assert audit.verify(session).ok
         entries = Counter(
             (e.action, e.object_id)

@@ -24,7 +24,7 @@ async def refused(awaitable: Any) -> RefusalCode:
 def stored(h: Harness, key: str) -> dict[str, Any]:
     """What our database keeps of the nomination, its evaluations and the audit log."""
     row = h.nomination(key)
-    with h.db.uow() as session:
+    with h.db.uow.session() as session:
         audit_entries = session.scalar(select(func.count()).select_from(AuditEntryRow))
     return {
         "stage": row.stage,

@@ -100,7 +100,7 @@ class TestDispatcherWakesOnEvents:
         self, h: Harness, receiver: Receiver
     ) -> None:
         """Submitting signals the dispatcher: the steps reach the receiver within seconds."""
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             webhooks.create_subscription(
                 session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
             )
@@ -110,7 +110,7 @@ class TestDispatcherWakesOnEvents:
         await h.submit("NV018")
 
         def delivered() -> list[int]:
-            with h.db.uow() as session:
+            with h.db.uow.session() as session:
                 return list(
                     session.scalars(
                         select(WebhookDeliveryRow.event_id).where(
@@ -130,7 +130,7 @@ class TestDispatcherWakesOnEvents:
         self, h: Harness, receiver: Receiver
     ) -> None:
         """A dispatcher the worker does not signal (another id) plans at its safety poll."""
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             webhooks.create_subscription(
                 session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
             )

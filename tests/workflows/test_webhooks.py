@@ -61,7 +61,7 @@ class TestWebhooks:
         self, h: Harness, receiver: FlakyReceiver
     ) -> None:
         """Two failures per event, then success: every step delivered once, signed, logged."""
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             sub = webhooks.create_subscription(
                 session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
             )
@@ -69,7 +69,7 @@ class TestWebhooks:
         await start_webhook_dispatcher(h.client, h.settings)
         key = await h.submit("NV018")
         await h.review("truongphong.ldvl", key, "reject", "Không đạt")
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             events = [
                 str(i)
                 for i in session.scalars(
@@ -79,7 +79,7 @@ class TestWebhooks:
         assert len(events) == 3
 
         def delivered() -> list[str]:
-            with h.db.uow() as session:
+            with h.db.uow.session() as session:
                 rows = session.scalars(
                     select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "delivered")
                 )
@@ -92,7 +92,7 @@ class TestWebhooks:
             expected = "sha256=" + hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
             assert hmac.compare_digest(signature, expected)
             assert json.loads(body)["nomination"] == key
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             log = webhooks.delivery_log(session, h.actor("pipeline.ldvl"), sub.id)
         assert {(d.status, d.attempts, d.last_status_code) for d in log} == {("delivered", 3, 200)}
 
@@ -100,13 +100,13 @@ class TestWebhooks:
         self, h: Harness, receiver: FlakyReceiver
     ) -> None:
         """A GDNN pipeline-like subscriber gets no LDVL events; another user cannot read its log."""
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             sub = webhooks.create_subscription(
                 session, h.actor("canbo.gdnn"), webhooks.SubscriptionRequest(url=receiver.url)
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
-        with h.db.uow() as session:
+        with h.db.uow.session() as session:
             assert webhooks.plan_deliveries(session) == []
             with pytest.raises(webhooks.Refusal):
                 webhooks.delivery_log(session, h.actor("canbo.ldvl"), sub.id)
@@ -117,7 +117,7 @@ class TestWebhooks:
         from thidua.app.auth import authenticate
 
         assert isinstance(seeded_sqlite, SeededDb)
-        with seeded_sqlite.uow() as session:
+        with seeded_sqlite.uow.session() as session:
             actor = authenticate(session, seeded_sqlite.token("pipeline.ldvl"))
             assert actor is not None
             with pytest.raises(webhooks.Refusal, match="url"):

@@ -602,7 +602,7 @@ def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> Outcome
     facts = body.facts.model_dump(mode="json")
     try:
         policy.check_submit(actor, body.unit)
-        with lifecycle.uow() as session:
+        with lifecycle.uow.session() as session:
             target = nominations.resolve_submission(
                 session, body.movement, body.unit, facts, item.key
             )

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from rules.facts import Facts
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import nominations, rounds
 from thidua.config import Settings
 from thidua.domain import policy
@@ -104,7 +104,7 @@ def _facts_dict(facts: BaseModel) -> dict[str, Any]:
 class Lifecycle:
     """The nomination commands, shared by the API and the CLI."""
 
-    def __init__(self, client: Client, uow: UnitOfWork, settings: Settings) -> None:
+    def __init__(self, client: Client, uow: SqlUnitOfWork, settings: Settings) -> None:
         self.client = client
         self.uow = uow
         self.settings = settings
@@ -127,7 +127,7 @@ class Lifecycle:
     def _resolve(
         self, body: NominationSubmission, facts: dict[str, Any], key: str
     ) -> nominations.SubmissionTarget:
-        with self.uow() as session:
+        with self.uow.session() as session:
             return nominations.resolve_submission(session, body.movement, body.unit, facts, key)
 
     async def submit(
@@ -145,7 +145,7 @@ class Lifecycle:
             )
 
         def _create() -> None:
-            with self.uow() as session:
+            with self.uow.session() as session:
                 nominations.create_nomination(
                     session,
                     key=key,
@@ -204,7 +204,7 @@ class Lifecycle:
             except RPCError:
                 started = True  # unknown: keep the row; submitting again completes it
             if not started:
-                with self.uow() as session:
+                with self.uow.session() as session:
                     nominations.delete_unstarted_nomination(session, key)
             log.error("workflow start failed", nomination=key, error=str(exc))
             raise Refusal(
@@ -216,15 +216,15 @@ class Lifecycle:
         return await asyncio.to_thread(self.read, actor, key)
 
     def _check_late_arrival(self, ref: nominations.NominationRef) -> None:
-        with self.uow() as session:
+        with self.uow.session() as session:
             rounds.check_late_arrival(session, ref.movement, ref.year)
 
     def _update_dossier(self, key: str, dossier: dict[str, Any], actor: str) -> None:
-        with self.uow() as session:
+        with self.uow.session() as session:
             nominations.update_dossier(session, key, dossier, actor)
 
     def _ref(self, key: str) -> nominations.NominationRef:
-        with self.uow() as session:
+        with self.uow.session() as session:
             return nominations.nomination_ref(session, key)
 
     async def _authorize(self, actor: Actor, key: str) -> nominations.NominationRef:
@@ -313,7 +313,7 @@ class Lifecycle:
         return await asyncio.to_thread(self.read, actor, key)
 
     def read(self, actor: Actor, key: str) -> nominations.NominationDetail:
-        with self.uow() as session:
+        with self.uow.session() as session:
             return nominations.get_nomination(session, actor, key)
 
     async def workflow_status(self, actor: Actor, key: str) -> NominationStatus:

@@ -17,7 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError
 
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import rounds
 from thidua.config import Settings
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -96,7 +96,7 @@ def _refusal_from(exc: BaseException) -> Refusal | None:
 
 
 class Rounds:
-    def __init__(self, client: Client, uow: UnitOfWork, settings: Settings) -> None:
+    def __init__(self, client: Client, uow: SqlUnitOfWork, settings: Settings) -> None:
         self.client = client
         self.uow = uow
         self.settings = settings
@@ -105,7 +105,7 @@ class Rounds:
         return self.client.get_workflow_handle_for(ConsolidationWorkflow.run, workflow_id)
 
     def _workflow_id(self, actor: Actor, key: str) -> str:
-        with self.uow() as session:
+        with self.uow.session() as session:
             rounds.require_reader(actor)
             return rounds.round_row(session, key).workflow_id
 
@@ -143,7 +143,7 @@ class Rounds:
         from rules.registry import NoRulesetInForce
         from thidua.app.rules_versions import in_force
 
-        with self.uow() as session:
+        with self.uow.session() as session:
             closes = rounds.movement_row(session, movement_code).closes
             window = in_force(session, closes)
         if window is None:
@@ -160,7 +160,7 @@ class Rounds:
                 RefusalCode.INVALID, "closes_at: phải có múi giờ, ví dụ 2024-12-20T17:00:00+07:00."
             )
         engine_ruleset = self._ruleset_in_force(body.movement)
-        with self.uow() as session:
+        with self.uow.session() as session:
             row = rounds.create_round(
                 session,
                 movement_code=body.movement,
@@ -192,7 +192,7 @@ class Rounds:
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             )
         except RPCError as exc:
-            with self.uow() as session:
+            with self.uow.session() as session:
                 rounds.delete_unstarted_round(session, key)
             raise Refusal(
                 RefusalCode.UNAVAILABLE, "Không kết nối được máy chủ quy trình; hãy thử lại sau."
@@ -228,5 +228,5 @@ class Rounds:
         return self.read(actor, key)
 
     def read(self, actor: Actor, key: str) -> rounds.RoundView:
-        with self.uow() as session:
+        with self.uow.session() as session:
             return rounds.get_round(session, actor, key)

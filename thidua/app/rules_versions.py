@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from rules.engine import RulesEngine
-    from thidua.adapters.db.session import UnitOfWork
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
 Status = Literal["draft", "approved", "published", "retired"]
 DRAFT, APPROVED, PUBLISHED, RETIRED = "draft", "approved", "published", "retired"
@@ -360,27 +360,27 @@ def in_force(session: Session, on: dt.date) -> VersionWindow | None:
 class DbRulesetSource:
     """`rules.registry.RulesetSource` over ``rules_versions`` (one short transaction per call)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
     def published(self) -> list[VersionWindow]:
-        with self._uow() as session:
+        with self._uow.session() as session:
             return published_windows(session)
 
     def content(self, ruleset_id: str, version: str) -> VersionContent | None:
-        with self._uow() as session:
+        with self._uow.session() as session:
             row = _row(session, ruleset_id, version)
             if row is None:
                 return None
             return VersionContent(row.content, row.sha256, mutable=row.status == DRAFT)
 
 
-def db_registry(uow: UnitOfWork) -> SourcedRulesRegistry:
+def db_registry(uow: SqlUnitOfWork) -> SourcedRulesRegistry:
     """The registry the service evaluates with: the database's published versions."""
     return SourcedRulesRegistry(DbRulesetSource(uow))
 
 
-def db_engine(uow: UnitOfWork) -> RulesEngine:
+def db_engine(uow: SqlUnitOfWork) -> RulesEngine:
     """A rules engine over the database's versions (build it in entry points only)."""
     from rules.engine import RulesEngine
 
@@ -1098,7 +1098,7 @@ def preview(
 
 async def apply_reevaluation(
     client: Client,
-    uow: UnitOfWork,
+    uow: SqlUnitOfWork,
     engine: RulesEngine,
     actor: Actor,
     body: ReevaluationRequest,
@@ -1119,7 +1119,7 @@ async def apply_reevaluation(
     require_admin(actor)
 
     def _plan() -> tuple[ReevaluationPreview, dict[str, str]]:
-        with uow() as session:
+        with uow.session() as session:
             plan = preview(session, actor, engine, body)
             ids = {
                 r.key: r.workflow_id

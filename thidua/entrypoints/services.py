@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.requests import Request
 
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.config import Settings
 from thidua.domain.roles import Actor
 
@@ -35,7 +35,7 @@ Authenticate = Callable[[Request, HTTPAuthorizationCredentials | None], Awaitabl
 @dataclass
 class Services:
     settings: Settings
-    uow: UnitOfWork
+    uow: SqlUnitOfWork
     authenticator: Authenticate | None = None
     lifecycle: Lifecycle | None = None
     rounds: Rounds | None = None

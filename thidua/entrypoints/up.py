@@ -12,7 +12,8 @@ import urllib.request
 from pathlib import Path
 
 from thidua.adapters.db.migrate import upgrade
-from thidua.adapters.db.session import UnitOfWork, make_engine
+from thidua.adapters.db.session import make_engine
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.server import start_embedded_server
 from thidua.app.console_auth import assign_demo_passwords
 from thidua.app.seed import (
@@ -65,8 +66,8 @@ def prepare_database(settings: Settings) -> list[SampleAccountToken]:
     tokens_file = settings.var_dir / "sample-accounts.json"
     if not settings.load_sample_data:
         return []
-    uow = UnitOfWork(make_engine(settings.database.url))
-    with uow() as session:
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
+    with uow.session() as session:
         tokens = load_sample_data(session)
         if tokens:
             tokens = assign_demo_passwords(session, tokens)

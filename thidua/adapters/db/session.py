@@ -1,15 +1,11 @@
-"""Engines, sessions and the unit of work."""
+"""The database engine: SQLite files get WAL, synchronous=FULL, foreign keys; PostgreSQL a pool."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 
@@ -32,33 +28,3 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-class UnitOfWork:
-    """Factory of transactional sessions: ``with uow() as session: ...`` commits or rolls back."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._factory = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def __call__(self) -> Iterator[Session]:
-        session = self._factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn`` in one transaction on a worker thread (the database API is synchronous),
-        so an event loop never waits on the database."""
-
-        def _in_transaction() -> T:
-            with self() as session:
-                return fn(session)
-
-        return await anyio.to_thread.run_sync(_in_transaction)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from thidua import __version__
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.lifecycle import Lifecycle
 from thidua.app.round_commands import Rounds
 from thidua.app.rules_versions import RulesVersionError
@@ -49,7 +49,7 @@ ROUTERS = (
 )
 
 
-def create_app(settings: Settings, uow: UnitOfWork, client: Client | None = None) -> FastAPI:
+def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = None) -> FastAPI:
     """Build the app; the Temporal client is connected at startup unless one is given."""
     services = Services(
         settings=settings,

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from temporalio.client import Client
 
 from rules.engine import RulesEngine
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.decisions import VersionResolver
 from thidua.app.lifecycle import Lifecycle
 from thidua.app.round_commands import Rounds
@@ -36,7 +36,7 @@ async def current_actor(
     return await authenticate(request, credentials)
 
 
-async def unit_of_work(request: Request) -> UnitOfWork:
+async def unit_of_work(request: Request) -> SqlUnitOfWork:
     return services_of(request).uow
 
 
@@ -73,7 +73,7 @@ async def update_id(request: Request) -> str | None:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
-UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+UowDep = Annotated[SqlUnitOfWork, Depends(unit_of_work)]
 LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
 RoundsDep = Annotated[Rounds, Depends(rounds)]
 TemporalDep = Annotated[Client, Depends(temporal_client)]

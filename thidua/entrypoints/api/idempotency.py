@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from thidua.adapters.db.models import IdempotencyRow
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.entrypoints.api.problems import problem
 
 HEADER = "idempotency-key"
@@ -56,14 +56,14 @@ def _find(session: Session, principal: str, key: str) -> IdempotencyRow | None:
     ).one_or_none()
 
 
-async def _store(uow: UnitOfWork, row: IdempotencyRow) -> None:
+async def _store(uow: SqlUnitOfWork, row: IdempotencyRow) -> None:
     # A concurrent retry may have stored it first: theirs is the first answer.
     with contextlib.suppress(IntegrityError):
-        await uow.run(lambda session: session.add(row))
+        await uow.run_session(lambda session: session.add(row))
 
 
 async def idempotent(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]], uow: UnitOfWork
+    request: Request, call_next: Callable[[Request], Awaitable[Response]], uow: SqlUnitOfWork
 ) -> Response:
     """Middleware body: replay, refuse a reused key, or run and remember the answer."""
     key = request.headers.get(HEADER)
@@ -79,7 +79,7 @@ async def idempotent(
         )
     body = await request.body()
     digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
-    found = await uow.run(lambda session: _find(session, principal, key))
+    found = await uow.run_session(lambda session: _find(session, principal, key))
     if found is not None:
         if found.body_sha256 != digest:
             return problem(

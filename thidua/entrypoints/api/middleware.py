@@ -18,7 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.entrypoints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from thidua.entrypoints.api.idempotency import idempotent
 from thidua.entrypoints.api.problems import problem
@@ -36,7 +36,7 @@ class RequestContextMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        uow: UnitOfWork,
+        uow: SqlUnitOfWork,
         max_body_bytes: int,
         max_batch_body_bytes: int,
     ) -> None:

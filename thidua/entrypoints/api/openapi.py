@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.config import PROJECT_ROOT, Settings
 
 COMMITTED = PROJECT_ROOT / "docs" / "openapi.json"
@@ -19,7 +19,7 @@ def generate() -> dict[str, Any]:
     """Build the document from the app's routes and models (no server, no database access)."""
     from thidua.entrypoints.api.app import create_app
 
-    app = create_app(Settings(), UnitOfWork(create_engine("sqlite://")))
+    app = create_app(Settings(), SqlUnitOfWork(create_engine("sqlite://")))
     document: dict[str, Any] = app.openapi()
     return document
 

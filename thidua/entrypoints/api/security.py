@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from thidua.adapters.db.session import UnitOfWork
+from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import auth
 from thidua.config import JwtSettings
 from thidua.domain.roles import Actor
@@ -56,7 +56,7 @@ class Authenticator:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow: SqlUnitOfWork,
         failed_limit: RateLimiter | None = None,
         token_limit: RateLimiter | None = None,
         jwt: JwtSettings | None = None,
@@ -101,7 +101,7 @@ class Authenticator:
                 "authentication throttled", client_ip=ip, token_prefix=_loggable_prefix(token)
             )
             raise _too_many(TOO_MANY_FAILURES, blocked)
-        actor = await self.uow.run(lambda session: self._lookup(session, token))
+        actor = await self.uow.run_session(lambda session: self._lookup(session, token))
         if actor is None:
             get_logger(__name__).warning(
                 "authentication failed", client_ip=ip, token_prefix=_loggable_prefix(token)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from rules.engine import RulesEngine
-    from thidua.adapters.db.session import UnitOfWork
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -158,7 +158,7 @@ class Caller:
     the process's one rules engine over the governed versions in the database."""
 
     settings: Settings
-    uow: UnitOfWork
+    uow: SqlUnitOfWork
     actor: Actor
 
     @cached_property
@@ -171,14 +171,15 @@ class Caller:
 
 def signed_in(token: str | None) -> Caller:
     """The caller identified by ``--token`` (or ``THIDUA_TOKEN``); exits 2 without a valid one."""
-    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.adapters.db.session import make_engine
+    from thidua.adapters.db.uow import SqlUnitOfWork
     from thidua.app import auth
 
     settings = load_settings()
     if not token:
         fail("thiếu mã xác thực: dùng --token hoặc biến môi trường THIDUA_TOKEN.", 2)
-    uow = UnitOfWork(make_engine(settings.database.url))
-    with uow() as session:
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
+    with uow.session() as session:
         actor = auth.authenticate(session, token)
     if actor is None:
         fail("mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.", 2)
@@ -188,12 +189,13 @@ def signed_in(token: str | None) -> Caller:
 @contextmanager
 def db_session() -> Iterator[Session]:
     """One unit of work on the configured database; the engine is disposed afterwards."""
-    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.adapters.db.session import make_engine
+    from thidua.adapters.db.uow import SqlUnitOfWork
 
     settings = load_settings()
     engine = make_engine(settings.database.url)
     try:
-        with UnitOfWork(engine)() as session:
+        with SqlUnitOfWork(engine).session() as session:
             yield session
     finally:
         engine.dispose()
@@ -228,7 +230,7 @@ def with_temporal(settings: Settings, fn: Callable[[Client], Awaitable[T]]) -> T
 
 def with_commands(
     caller: Caller,
-    commands: Callable[[Client, UnitOfWork, Settings], C],
+    commands: Callable[[Client, SqlUnitOfWork, Settings], C],
     fn: Callable[[C], Awaitable[T]],
 ) -> T:
     """Run ``fn`` with the Temporal-backed commands (``Lifecycle``, ``Rounds``) of the caller."""

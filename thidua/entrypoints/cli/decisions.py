@@ -74,7 +74,7 @@ def decisions_list(
         nomination=nomination,
     )
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         page = decisions.search_decisions(session, caller.actor, f, limit=limit, after_id=after)
     if as_json:
         typer.echo(page.model_dump_json(indent=2))
@@ -115,7 +115,7 @@ def decisions_show(
     from thidua.app import decisions
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         detail = decisions.get_decision(session, caller.actor, decision_id)
     if as_json:
         typer.echo(detail.model_dump_json(indent=2))
@@ -147,7 +147,7 @@ def decisions_reproduce(
         fail("chỉ dùng một trong: số quyết định hoặc --all.", 2)
     caller = signed_in(token)
     if decision_id is not None:
-        with caller.uow() as session:
+        with caller.uow.session() as session:
             rep = decisions.reproduce_decision(session, caller.actor, decision_id, caller.engine)
         if as_json:
             typer.echo(rep.model_dump_json(indent=2))
@@ -155,7 +155,7 @@ def decisions_reproduce(
             _print_reproduction(rep)
         raise typer.Exit(0 if rep.identical else 1)
     f = decisions.DecisionFilter(movement=movement, year=year)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         summary = decisions.reproduce_all(session, caller.actor, f, caller.engine)
         rounds = decisions.reproduce_appraisals(session, caller.actor, f, caller.engine)
     if as_json:

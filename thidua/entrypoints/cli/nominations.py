@@ -149,7 +149,7 @@ def nominations_show(nomination_id: str, token: TokenOpt = None, as_json: JsonOp
     from thidua.app import nominations
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         detail = nominations.get_nomination(session, caller.actor, nomination_id)
     _print_detail(detail, as_json)
 
@@ -167,7 +167,7 @@ def nominations_list(
     from thidua.app import nominations
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         rows = nominations.list_nominations(
             session, caller.actor, stage=stage.value if stage else None, unit=unit, limit=limit
         )
@@ -257,7 +257,7 @@ def nominations_export(
     if fmt not in ("xlsx", "csv"):
         fail("tên tệp phải kết thúc bằng .xlsx hoặc .csv.", 2)
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         views = nominations.list_nominations(
             session,
             caller.actor,

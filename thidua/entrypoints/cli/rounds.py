@@ -134,7 +134,7 @@ def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False
     from thidua.app import rounds
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         view = rounds.get_round(session, caller.actor, round_key)
     _print_round(view, as_json)
 
@@ -151,5 +151,5 @@ def rounds_document(
     from thidua.app import rounds
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         typer.echo(rounds.document_file(session, caller.actor, round_key, kind, fmt))

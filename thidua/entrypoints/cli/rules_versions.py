@@ -127,7 +127,7 @@ def whatif(
         fail("--format xlsx cần --output TỆP.xlsx", 2)
     caller = signed_in(token)
     wi.check_whatif(caller.actor)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         if draft is not None:
             d = wi.draft_from_file(draft)
         else:
@@ -197,7 +197,7 @@ def reevaluate(
             ),
         )
     else:
-        with caller.uow() as session:
+        with caller.uow.session() as session:
             plan = rv.preview(session, caller.actor, caller.engine, req)
     if as_json:
         typer.echo(plan.model_dump_json(indent=2))
@@ -236,7 +236,7 @@ def versions_list(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         views = rv.list_versions(session, caller.actor, ruleset)
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in views], ensure_ascii=False))
@@ -258,7 +258,7 @@ def versions_show(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         detail = rv.show_version(session, caller.actor, ruleset_id, version)
     _echo_view(detail, as_json)
     if not as_json:
@@ -288,7 +288,7 @@ def versions_upload(
     golden_text = _read_text(golden_file) if golden is not None or golden_file.exists() else None
     caller = signed_in(token)
     req = rv.UploadRequest(content=_read_text(file), golden=golden_text, notes=notes)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         detail = rv.upload(session, caller.actor, req)
     _echo_view(detail, as_json)
     if not as_json:
@@ -312,7 +312,7 @@ def _transition(action: str) -> Callable[..., None]:
 
         caller = signed_in(token)
         fn = {"approve": rv.approve, "retire": rv.retire, "rollback": rv.rollback}[action]
-        with caller.uow() as session:
+        with caller.uow.session() as session:
             view = fn(session, caller.actor, ruleset_id, version)
         _echo_view(view, as_json)
 
@@ -353,7 +353,7 @@ def versions_publish(
         effective_to=_day(effective_to, "--effective-to") if effective_to else None,
     )
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         view = rv.publish(session, caller.actor, caller.engine, ruleset_id, version, req)
     _echo_view(view, as_json)
 
@@ -372,7 +372,7 @@ def versions_diff(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow() as session:
+    with caller.uow.session() as session:
         report = rv.diff_version(session, caller.actor, ruleset_id, version, against)
     typer.echo(f"So sánh {ruleset_id}@{report.from_version or '(không có)'} → {version}")
     if not report.changes:

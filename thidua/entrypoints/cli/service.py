@@ -44,13 +44,14 @@ def api() -> None:
     """Chạy HTTP API."""
     import uvicorn
 
-    from thidua.adapters.db.session import UnitOfWork, make_engine
+    from thidua.adapters.db.session import make_engine
+    from thidua.adapters.db.uow import SqlUnitOfWork
     from thidua.entrypoints.api.app import create_app
     from thidua.entrypoints.runtime import freeze_startup_heap
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    uow = UnitOfWork(make_engine(settings.database.url))
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
     config = uvicorn.Config(
         create_app(settings, uow),
         host=settings.api.host,

@@ -231,7 +231,9 @@ async def current(request: Request) -> ConsoleSession | None:
     sid = request.cookies.get(COOKIE)
     if not sid:
         return None
-    return await services_of(request).uow.run(lambda s: console_auth.resolve_session(s, sid))
+    return await services_of(request).uow.run_session(
+        lambda s: console_auth.resolve_session(s, sid)
+    )
 
 
 async def require(request: Request) -> ConsoleSession:

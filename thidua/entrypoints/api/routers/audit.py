@@ -87,7 +87,9 @@ async def list_audit(
         since=_utc(since, "since"),
         until=_utc(until, "until"),
     )
-    items, next_seq = await uow.run(lambda session: audit.page_entries(session, f, after, limit))
+    items, next_seq = await uow.run_session(
+        lambda session: audit.page_entries(session, f, after, limit)
+    )
     return AuditPage(items=items, next_cursor=pagination.next_cursor(pagination.AUDIT, next_seq))
 
 
@@ -95,7 +97,7 @@ async def list_audit(
 async def verify_audit(actor: ActorDep, uow: UowDep) -> AuditVerification:
     """Kiểm tra toàn bộ chuỗi băm; nêu mục đầu tiên bị sửa, xóa hoặc đổi thứ tự (kiểm toán viên)."""
     policy.check_audit_verify(actor)
-    return await uow.run(_verification)
+    return await uow.run_session(_verification)
 
 
 def _verification(session: Session) -> AuditVerification:

@@ -118,7 +118,7 @@ async def export(
     year: int | None = Query(default=None, ge=1945, le=2100),
 ) -> FileResponse:
     """Tải danh sách hồ sơ (xlsx hoặc csv) — chỉ những hồ sơ người gọi được xem."""
-    views = await uow.run(
+    views = await uow.run_session(
         lambda session: nominations.list_nominations(
             session,
             actor,

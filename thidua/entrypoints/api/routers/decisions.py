@@ -102,7 +102,7 @@ async def search(
         phase=phase,
     )
     after = pagination.decode(pagination.DECISIONS, cursor)
-    page = await uow.run(
+    page = await uow.run_session(
         lambda session: decisions.search_decisions(session, actor, f, limit=limit, after_id=after)
     )
     return DecisionListPage(
@@ -115,7 +115,7 @@ async def show(
     decision_id: DecisionId, actor: ActorDep, uow: UowDep, resolver: ResolverDep
 ) -> decisions.DecisionDetail:
     """Một quyết định: dữ liệu xét, từng quy tắc, từng điều kiện với giá trị thực tế."""
-    return await uow.run(
+    return await uow.run_session(
         lambda session: decisions.get_decision(session, actor, decision_id, resolver)
     )
 
@@ -129,7 +129,7 @@ async def reproduce(
     resolver: ResolverDep,
 ) -> decisions.Reproduction:
     """Xét lại dữ liệu đã lưu bằng đúng phiên bản đã lưu; so sánh mã băm kết quả."""
-    return await uow.run(
+    return await uow.run_session(
         lambda session: decisions.reproduce_decision(session, actor, decision_id, engine, resolver)
     )
 
@@ -139,7 +139,7 @@ async def run(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> whatif.WhatI
     """Chạy thử bộ tiêu chí dự thảo trên mọi hồ sơ đã lưu (của một phong trào): ai được
     thêm, ai mất danh hiệu nào, vì quy tắc nào. Không ghi gì vào cơ sở dữ liệu."""
     whatif.check_whatif(actor)
-    return await uow.run(lambda session: _whatif(session, actor, body))
+    return await uow.run_session(lambda session: _whatif(session, actor, body))
 
 
 @router.post(
@@ -151,7 +151,7 @@ async def run(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> whatif.WhatI
 async def run_xlsx(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> FileResponse:
     """Như /v1/whatif, kết quả là tệp .xlsx (trang «Thay đổi» và «Tổng hợp»)."""
     whatif.check_whatif(actor)
-    report = await uow.run(lambda session: _whatif(session, actor, body))
+    report = await uow.run_session(lambda session: _whatif(session, actor, body))
     path = await run_in_threadpool(_write_xlsx, report)
     return FileResponse(
         path,

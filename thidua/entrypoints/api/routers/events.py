@@ -17,7 +17,7 @@ async def events(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> EventPage:
     """Dòng sự kiện (mỗi bước của hồ sơ) cho hệ thống tích hợp không nhận được webhook."""
-    return await uow.run(lambda session: events_after(session, actor, after, limit))
+    return await uow.run_session(lambda session: events_after(session, actor, after, limit))
 
 
 @router.post("/v1/webhooks", status_code=201)
@@ -25,19 +25,19 @@ async def subscribe(
     body: webhooks.SubscriptionRequest, actor: ActorDep, uow: UowDep
 ) -> webhooks.SubscriptionView:
     """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần."""
-    return await uow.run(lambda session: webhooks.create_subscription(session, actor, body))
+    return await uow.run_session(lambda session: webhooks.create_subscription(session, actor, body))
 
 
 @router.get("/v1/webhooks")
 async def subscriptions(actor: ActorDep, uow: UowDep) -> list[webhooks.SubscriptionView]:
-    return await uow.run(lambda session: webhooks.list_subscriptions(session, actor))
+    return await uow.run_session(lambda session: webhooks.list_subscriptions(session, actor))
 
 
 @router.post("/v1/webhooks/{subscription_id}/deactivate")
 async def unsubscribe(
     subscription_id: int, actor: ActorDep, uow: UowDep
 ) -> webhooks.SubscriptionView:
-    return await uow.run(
+    return await uow.run_session(
         lambda session: webhooks.deactivate_subscription(session, actor, subscription_id)
     )
 
@@ -47,4 +47,6 @@ async def deliveries(
     subscription_id: int, actor: ActorDep, uow: UowDep
 ) -> list[webhooks.DeliveryView]:
     """Nhật ký gửi: mỗi sự kiện, số lần thử, mã trả lời cuối cùng."""
-    return await uow.run(lambda session: webhooks.delivery_log(session, actor, subscription_id))
+    return await uow.run_session(
+        lambda session: webhooks.delivery_log(session, actor, subscription_id)
+    )

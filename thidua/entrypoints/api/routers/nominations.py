@@ -56,7 +56,7 @@ async def list_(
 ) -> NominationPage:
     """Danh sách hồ sơ theo thứ tự ổn định, phân trang bằng con trỏ."""
     after = pagination.decode(pagination.NOMINATIONS, cursor)
-    items, next_id = await uow.run(
+    items, next_id = await uow.run_session(
         lambda session: nominations.page_nominations(
             session,
             actor,
@@ -77,7 +77,9 @@ async def list_(
 
 @router.get("/v1/nominations/{nomination_id}")
 async def show(nomination_id: str, actor: ActorDep, uow: UowDep) -> nominations.NominationDetail:
-    return await uow.run(lambda session: nominations.get_nomination(session, actor, nomination_id))
+    return await uow.run_session(
+        lambda session: nominations.get_nomination(session, actor, nomination_id)
+    )
 
 
 @router.get("/v1/nominations/{nomination_id}/workflow")

@@ -33,13 +33,13 @@ async def open_round(body: OpenRoundRequest, actor: ActorDep, svc: RoundsDep) ->
 
 @router.get("/v1/rounds")
 async def list_rounds(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
-    return await uow.run(lambda session: rounds.list_rounds(session, actor))
+    return await uow.run_session(lambda session: rounds.list_rounds(session, actor))
 
 
 @router.get("/v1/rounds/{round_key}")
 async def show_round(round_key: str, actor: ActorDep, uow: UowDep) -> rounds.RoundView:
     """Danh sách tổng hợp theo danh hiệu và theo đơn vị, kèm giải thích từng quyết định."""
-    return await uow.run(lambda session: rounds.get_round(session, actor, round_key))
+    return await uow.run_session(lambda session: rounds.get_round(session, actor, round_key))
 
 
 @router.post("/v1/rounds/{round_key}/close")
@@ -86,7 +86,7 @@ async def download_document(
     format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
 ) -> FileResponse:
     """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
-    path = await uow.run(
+    path = await uow.run_session(
         lambda session: rounds.document_file(session, actor, round_key, kind, format)
     )
     return FileResponse(
@@ -99,7 +99,7 @@ async def province_answer(
     nomination_id: str, code: str, body: ProvinceAnswerRequest, actor: ActorDep, uow: UowDep
 ) -> rounds.AwardItemView:
     """Văn phòng Sở ghi nhận ý kiến của tỉnh: approved, rejected, returned (bổ sung)."""
-    return await uow.run(
+    return await uow.run_session(
         lambda session: rounds.record_province_answer(
             session, actor, nomination_id, code, body.answer, body.reason
         )
@@ -111,6 +111,6 @@ async def revoke(
     nomination_id: str, code: str, body: RevokeRequest, actor: ActorDep, uow: UowDep
 ) -> rounds.AwardItemView:
     """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
-    return await uow.run(
+    return await uow.run_session(
         lambda session: rounds.revoke_award(session, actor, nomination_id, code, body.reason)
     )

@@ -47,13 +47,13 @@ async def list_versions(
     status: str | None = Query(default=None, pattern="^(draft|approved|published|retired)$"),
 ) -> list[rv.RulesVersionView]:
     """Các phiên bản bộ tiêu chí và trạng thái (nháp, đã duyệt, đã công bố, đã thu hồi)."""
-    return await uow.run(lambda s: rv.list_versions(s, actor, ruleset_id, status))
+    return await uow.run_session(lambda s: rv.list_versions(s, actor, ruleset_id, status))
 
 
 @router.post("/versions", status_code=201)
 async def upload(body: rv.UploadRequest, actor: ActorDep, uow: UowDep) -> rv.RulesVersionDetail:
     """Tải lên một phiên bản (YAML + ca kiểm thử): kiểm tra và lưu thành bản nháp."""
-    return await uow.run(lambda s: rv.upload(s, actor, body))
+    return await uow.run_session(lambda s: rv.upload(s, actor, body))
 
 
 @router.get("/versions/{ruleset_id}/{version}")
@@ -61,7 +61,7 @@ async def show(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep
 ) -> rv.RulesVersionDetail:
     """Nội dung, ca kiểm thử, mã băm và trạng thái của một phiên bản."""
-    return await uow.run(lambda s: rv.show_version(s, actor, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.show_version(s, actor, ruleset_id, version))
 
 
 @router.put("/versions/{ruleset_id}/{version}")
@@ -69,7 +69,7 @@ async def replace(
     ruleset_id: RulesetId, version: Version, body: rv.UploadRequest, actor: ActorDep, uow: UowDep
 ) -> rv.RulesVersionDetail:
     """Sửa bản nháp (chỉ khi còn là bản nháp)."""
-    return await uow.run(lambda s: rv.replace_draft(s, actor, ruleset_id, version, body))
+    return await uow.run_session(lambda s: rv.replace_draft(s, actor, ruleset_id, version, body))
 
 
 @router.post("/versions/{ruleset_id}/{version}:validate")
@@ -77,7 +77,7 @@ async def validate(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep
 ) -> rv.ValidationReport:
     """Kiểm tra lại nội dung và ca kiểm thử (lỗi kèm dòng:cột)."""
-    return await uow.run(lambda s: rv.validate(s, actor, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.validate(s, actor, ruleset_id, version))
 
 
 @router.post("/versions/{ruleset_id}/{version}:test")
@@ -85,7 +85,7 @@ async def test(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep, engine: EngineDep
 ) -> rv.GoldenReport:
     """Chạy các ca kiểm thử (golden) bằng bộ máy tiêu chí thật."""
-    return await uow.run(lambda s: rv.run_tests(s, actor, engine, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.run_tests(s, actor, engine, ruleset_id, version))
 
 
 @router.post("/versions/{ruleset_id}/{version}:diff")
@@ -99,7 +99,7 @@ async def diff(
     ),
 ) -> rv.DiffReport:
     """So sánh với phiên bản đang công bố: quy tắc, tham số thêm/bỏ/sửa."""
-    return await uow.run(lambda s: rv.diff_version(s, actor, ruleset_id, version, against))
+    return await uow.run_session(lambda s: rv.diff_version(s, actor, ruleset_id, version, against))
 
 
 @router.post("/versions/{ruleset_id}/{version}:approve")
@@ -107,7 +107,7 @@ async def approve(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep
 ) -> rv.RulesVersionView:
     """Quản trị tiêu chí thứ hai (khác người soạn) duyệt bản nháp."""
-    return await uow.run(lambda s: rv.approve(s, actor, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.approve(s, actor, ruleset_id, version))
 
 
 @router.post("/versions/{ruleset_id}/{version}:publish")
@@ -120,7 +120,7 @@ async def publish(
     engine: EngineDep,
 ) -> rv.RulesVersionView:
     """Công bố phiên bản đã duyệt khi mọi ca kiểm thử đạt, từ ngày effective_from."""
-    return await uow.run(lambda s: rv.publish(s, actor, engine, ruleset_id, version, body))
+    return await uow.run_session(lambda s: rv.publish(s, actor, engine, ruleset_id, version, body))
 
 
 @router.post("/versions/{ruleset_id}/{version}:retire")
@@ -128,7 +128,7 @@ async def retire(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep
 ) -> rv.RulesVersionView:
     """Thu hồi bản nháp hoặc phiên bản đã duyệt chưa công bố."""
-    return await uow.run(lambda s: rv.retire(s, actor, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.retire(s, actor, ruleset_id, version))
 
 
 @router.post("/versions/{ruleset_id}/{version}:rollback")
@@ -136,7 +136,7 @@ async def rollback(
     ruleset_id: RulesetId, version: Version, actor: ActorDep, uow: UowDep
 ) -> rv.RulesVersionView:
     """Thu hồi phiên bản công bố mới nhất và mở lại hiệu lực của phiên bản trước."""
-    return await uow.run(lambda s: rv.rollback(s, actor, ruleset_id, version))
+    return await uow.run_session(lambda s: rv.rollback(s, actor, ruleset_id, version))
 
 
 @router.post("/reevaluations:preview")
@@ -144,7 +144,7 @@ async def reevaluation_preview(
     body: rv.ReevaluationRequest, actor: ActorDep, uow: UowDep, engine: EngineDep
 ) -> rv.ReevaluationPreview:
     """Xem trước: hồ sơ đang xử lý nào sẽ đổi kết quả theo phiên bản mới, vì quy tắc nào."""
-    return await uow.run(lambda s: rv.preview(s, actor, engine, body))
+    return await uow.run_session(lambda s: rv.preview(s, actor, engine, body))
 
 
 @router.post("/reevaluations:apply")

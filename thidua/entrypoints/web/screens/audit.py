@@ -46,7 +46,7 @@ async def audit_log(request: Request) -> Response:
         items, next_seq = audit.page_entries(s, f, after, PAGE)
         return report, items, next_seq
 
-    report, items, next_seq = await services_of(request).uow.run(_load)
+    report, items, next_seq = await services_of(request).uow.run_session(_load)
     params = {k: v for k, v in q.items() if k != "after" and v}
     return render(
         request,
@@ -85,7 +85,7 @@ async def audit_export(request: Request) -> Response:
         return out.getvalue()
 
     try:
-        body = await services_of(request).uow.run(_export)
+        body = await services_of(request).uow.run_session(_export)
     except audit.AuditError as exc:
         return refused(request, sess, Refusal(RefusalCode.INVALID, str(exc)))
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"

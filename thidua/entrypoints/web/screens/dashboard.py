@@ -26,7 +26,7 @@ async def dashboard(request: Request) -> Response:
         ]
         return dash, title_names(services.engine, refs)
 
-    dash, names = await services.uow.run(_load)
+    dash, names = await services.uow.run_session(_load)
     days = dash.days_in_stage
     longest = max((v for _, v in days), default=0.0)
     unit, factor = (

@@ -63,7 +63,7 @@ async def decision_search(request: Request) -> Response:
         refs = [(d.ruleset.id, d.ruleset.version) for d in page.items]
         return page, title_names(services.engine, refs)
 
-    page, names = await services.uow.run(_load)
+    page, names = await services.uow.run_session(_load)
     params = {k: v for k, v in q.items() if k != "after" and v}
     return render(
         request,
@@ -108,7 +108,7 @@ async def decision_export(request: Request) -> Response:
                 return out.getvalue()
             after = page.next_cursor
 
-    body = await services_of(request).uow.run(_csv)
+    body = await services_of(request).uow.run_session(_csv)
     return Response(
         "\ufeff" + body,
         media_type="text/csv; charset=utf-8",
@@ -131,7 +131,7 @@ async def decision_page(
         return detail, title_names(services.engine, [ref])
 
     try:
-        detail, names = await services.uow.run(_load)
+        detail, names = await services.uow.run_session(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     return render(
@@ -158,7 +158,7 @@ async def decision_reproduce(request: Request, decision_id: str) -> Response:
     try:
         await check_csrf(request, sess)
         # The stored version is passed to the engine explicitly: the process's engine serves.
-        result = await services.uow.run(
+        result = await services.uow.run_session(
             lambda s: decisions.reproduce_decision(
                 s, sess.actor, int(decision_id), services.engine, resolver
             )

@@ -77,5 +77,5 @@ async def inbox(request: Request) -> Response:
             "title_names": title_names(services.engine, refs),
         }
 
-    data = await services.uow.run(_load)
+    data = await services.uow.run_session(_load)
     return render(request, "inbox.html", sess, **data)

@@ -60,7 +60,7 @@ async def nomination_list(request: Request) -> Response:
         refs = [(v.ruleset.id, v.ruleset.version) for v in views if v.ruleset]
         return views, title_names(services.engine, refs)
 
-    views, names = await services.uow.run(_load)
+    views, names = await services.uow.run_session(_load)
     return render(
         request,
         "nominations.html",
@@ -125,7 +125,7 @@ async def nomination_page(
         }
 
     try:
-        view, names = await services.uow.run(_load)
+        view, names = await services.uow.run_session(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     return render(

@@ -48,7 +48,9 @@ MEDIA_TYPE = {
 async def round_list(request: Request) -> Response:
     sess = await require(request)
     try:
-        items = await services_of(request).uow.run(lambda s: rounds.list_rounds(s, sess.actor))
+        items = await services_of(request).uow.run_session(
+            lambda s: rounds.list_rounds(s, sess.actor)
+        )
     except Refusal as exc:
         return refused(request, sess, exc)
     return round_list_page(request, sess, items)
@@ -86,7 +88,7 @@ async def round_open(request: Request) -> Response:
     services = services_of(request)
     try:
         form = await check_csrf(request, sess)
-        items = await services.uow.run(lambda s: rounds.list_rounds(s, sess.actor))
+        items = await services.uow.run_session(lambda s: rounds.list_rounds(s, sess.actor))
     except Refusal as exc:
         return refused(request, sess, exc)
     try:
@@ -118,7 +120,7 @@ async def round_page(
         return view, title_names(services.engine, [ref])
 
     try:
-        view, names = await services.uow.run(_load)
+        view, names = await services.uow.run_session(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     stage = RoundStage(view.stage)
@@ -208,7 +210,7 @@ async def round_document(request: Request, key: str, kind: str) -> Response:
     if fmt not in MEDIA_TYPE:
         fmt = "docx"
     try:
-        path = await services_of(request).uow.run(
+        path = await services_of(request).uow.run_session(
             lambda s: rounds.document_file(s, sess.actor, key, kind, fmt)
         )
     except Refusal as exc:

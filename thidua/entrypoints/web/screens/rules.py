@@ -44,7 +44,9 @@ def numbered(text: str, bad: set[int], context: int = 3) -> list[tuple[int, str,
 async def rules_list(request: Request) -> Response:
     sess = await require(request)
     try:
-        items = await services_of(request).uow.run(lambda s: rv.list_versions(s, sess.actor))
+        items = await services_of(request).uow.run_session(
+            lambda s: rv.list_versions(s, sess.actor)
+        )
     except rv.RulesVersionError as exc:
         return refused(request, sess, _refusal(exc))
     return render(request, "rules.html", sess, items=items)
@@ -96,7 +98,7 @@ async def rules_new(request: Request) -> Response:
     content = golden = ""
     if q.get("from_id") and q.get("from_version"):
         try:
-            base = await services_of(request).uow.run(
+            base = await services_of(request).uow.run_session(
                 lambda s: rv.show_version(s, sess.actor, q["from_id"], q["from_version"])
             )
         except rv.RulesVersionError as exc:
@@ -128,9 +130,11 @@ async def _save(
     try:
         body = rv.UploadRequest(content=content, golden=golden or None, notes=notes or None)
         if ruleset_id is None or version is None:
-            saved = await services_of(request).uow.run(lambda s: rv.upload(s, sess.actor, body))
+            saved = await services_of(request).uow.run_session(
+                lambda s: rv.upload(s, sess.actor, body)
+            )
         else:
-            saved = await services_of(request).uow.run(
+            saved = await services_of(request).uow.run_session(
                 lambda s: rv.replace_draft(s, sess.actor, ruleset_id, version, body)
             )
     except ValidationError as exc:
@@ -165,7 +169,7 @@ async def rules_create(request: Request) -> Response:
 async def rules_edit(request: Request, ruleset_id: str, version: str) -> Response:
     sess = await require(request)
     try:
-        d = await services_of(request).uow.run(
+        d = await services_of(request).uow.run_session(
             lambda s: rv.show_version(s, sess.actor, ruleset_id, version)
         )
     except rv.RulesVersionError as exc:
@@ -201,7 +205,7 @@ async def version_page(
         return {"v": detail, "diff": rv.diff_version(s, sess.actor, ruleset_id, version)}
 
     try:
-        data = await services_of(request).uow.run(_load)
+        data = await services_of(request).uow.run_session(_load)
     except rv.RulesVersionError as exc:
         return refused(request, sess, _refusal(exc))
     return render(
@@ -241,7 +245,7 @@ async def rules_golden(request: Request, ruleset_id: str, version: str) -> Respo
         return out
 
     try:
-        data = await services.uow.run(_load)
+        data = await services.uow.run_session(_load)
     except rv.RulesVersionError as exc:
         return refused(request, sess, _refusal(exc))
     return render(request, "rules_golden.html", sess, **data)
@@ -258,7 +262,7 @@ async def rules_whatif(request: Request, ruleset_id: str, version: str) -> Respo
         return {"v": detail, "whatif": whatif.run_whatif(s, sess.actor, draft)}
 
     try:
-        data = await services_of(request).uow.run(_load)
+        data = await services_of(request).uow.run_session(_load)
     except rv.RulesVersionError as exc:
         return refused(request, sess, _refusal(exc))
     except Refusal as exc:
@@ -273,7 +277,9 @@ async def rules_approve(request: Request, ruleset_id: str, version: str) -> Resp
     sess = await require(request)
     try:
         await check_csrf(request, sess)
-        await services_of(request).uow.run(lambda s: rv.approve(s, sess.actor, ruleset_id, version))
+        await services_of(request).uow.run_session(
+            lambda s: rv.approve(s, sess.actor, ruleset_id, version)
+        )
     except Refusal as exc:
         return refused(request, sess, exc)
     except rv.RulesVersionError as exc:
@@ -302,7 +308,7 @@ async def rules_publish(request: Request, ruleset_id: str, version: str) -> Resp
         )  # fmt: skip
     services = services_of(request)
     try:
-        await services.uow.run(
+        await services.uow.run_session(
             lambda s: rv.publish(s, sess.actor, services.engine, ruleset_id, version, body)
         )
     except rv.RulesVersionError as exc:
