@@ -162,3 +162,10 @@ def check_audit_read(actor: Actor) -> None:
 def check_audit_verify(actor: Actor) -> None:
     if actor.role not in AUDIT_VERIFIERS:
         raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không xem được nhật ký kiểm toán.")
+
+
+def visible_units(actor: Actor) -> tuple[str, ...] | None:
+    """The units whose objects ``actor`` may see: its own for unit-scoped roles, None (all) else.
+
+    Stores filter their queries with it, so a list never shows what ``can_read`` would refuse."""
+    return tuple(actor.units) if actor.role in UNIT_SCOPED_ROLES else None
