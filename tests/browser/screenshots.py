@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.support.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, PHONE, Console
 from tests.support.up import Service
-from thidua.entrypoints.demo import run_demo
+from thidua.entrypoints.demo.run import run_demo
 
 LOADS = 5
 FULL_PAGE = frozenset({"dashboard", "nomination"})  # the others: the first screen only

@@ -1,6 +1,6 @@
 """Acceptance over the demo round: every stored decision reproduces; the TTLDTT 80% what-if.
 
-One real `thidua up` runs the demo round (`thidua.entrypoints.demo.run_demo`) through the HTTP API; then the
+One real `thidua up` runs the demo round (`thidua.entrypoints.demo.run.run_demo`) through the HTTP API; then the
 decision explorer and what-if are exercised over HTTP on that stack and, for the acceptance
 checks, through the service layer on its database.
 """
@@ -25,7 +25,7 @@ from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import decisions, whatif
 from thidua.domain.roles import Actor, Role
-from thidua.entrypoints.demo import run_demo
+from thidua.entrypoints.demo.run import run_demo
 
 pytestmark = pytest.mark.slow
 

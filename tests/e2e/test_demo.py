@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.up import Service
-from thidua.entrypoints.demo import run_demo
+from thidua.entrypoints.demo.run import run_demo
 
 pytestmark = pytest.mark.slow
 

@@ -95,7 +95,8 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Thư mục ghi văn bản")] = Path("out"),
 ) -> None:
     """Chạy thử trọn một đợt xét năm 2024 qua API (cần `make run` đang chạy)."""
-    from thidua.entrypoints.demo import DemoError, run_demo
+    from thidua.entrypoints.demo.client import DemoError
+    from thidua.entrypoints.demo.run import run_demo
 
     settings = load_settings()
     url = api_url or f"http://{settings.api.host}:{settings.api.port}"
