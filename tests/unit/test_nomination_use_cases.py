@@ -236,7 +236,13 @@ def submission(nominee: str = "NV018", unit: str = "LDVL", **facts: Any) -> Nomi
         {
             "movement": MOVEMENT,
             "unit": unit,
-            "facts": {"kind": "individual", "id": nominee, "year": 2024, "rating": "HTXSNV", **facts},
+            "facts": {
+                "kind": "individual",
+                "id": nominee,
+                "year": 2024,
+                "rating": "HTXSNV",
+                **facts,
+            },
         }
     )
 
