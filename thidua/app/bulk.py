@@ -19,7 +19,7 @@ from rules.errors import FactsError
 from rules.facts import parse_facts
 from thidua.app.lifecycle import Lifecycle, NominationSubmission
 from thidua.app.nominations import resolve_submission
-from thidua.app.ports.tabular import RawFile, RowError
+from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RowError
 from thidua.domain import policy
 from thidua.domain.nominations import nomination_key
 from thidua.domain.refusals import Refusal, RefusalCode, field_path
@@ -27,9 +27,6 @@ from thidua.domain.roles import Actor
 from thidua.logging import get_logger
 
 log = get_logger(__name__)
-
-# The column of a problem that belongs to the whole row.
-WHOLE_ROW = "(dòng)"
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from thidua.adapters.db.models import AwardItemRow, NominationRow, NominationStepRow, RoundRow
+from thidua.adapters.db.nominations import utc_aware
 from thidua.app.ports.dashboard import ApprovedAward, StageEntry
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlDashboardQueries:
@@ -49,4 +45,4 @@ class SqlDashboardQueries:
             .where(NominationRow.key.in_(nominations))
             .order_by(NominationRow.key, NominationStepRow.seq)
         ).all()
-        return [StageEntry(key, stage, _utc(at)) for key, stage, at in rows]
+        return [StageEntry(key, stage, utc_aware(at)) for key, stage, at in rows]

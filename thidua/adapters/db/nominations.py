@@ -42,10 +42,13 @@ from thidua.domain.labels import STAGE_LABEL_VI
 from thidua.domain.nominations import RecordStageAlertInput, RecordStepInput, Stage
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def utc_aware(value: datetime) -> datetime:
+    """A stored time as an aware datetime (SQLite gives naive ones; every stored time is UTC)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return utc_aware(value) if value is not None else None
 
 
 def _view(row: NominationRow) -> dict[str, Any]:
@@ -417,7 +420,7 @@ class SqlNominationStore:
                     actor=s.actor,
                     actor_role=s.actor_role,
                     reason=s.reason,
-                    at=_utc(s.at) or s.at,
+                    at=utc_aware(s.at),
                 )
                 for s in steps
             ],
@@ -470,7 +473,7 @@ class SqlNominationStore:
                 stage_to=step.stage_to,
                 actor=step.actor,
                 reason=step.reason,
-                at=step.at if step.at.tzinfo else step.at.replace(tzinfo=UTC),
+                at=utc_aware(step.at),
             )
             for step, key, unit in rows
         ]

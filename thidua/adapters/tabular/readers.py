@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from thidua.adapters.tabular.layout import KNOWN, flat_to_raw, header_name, text_of
-from thidua.app.ports.tabular import RawFile, RawRow, RowError
+from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RawRow, RowError
 
 SUFFIXES = (".xlsx", ".csv", ".jsonl")
 
@@ -92,7 +92,7 @@ def read_jsonl(data: bytes) -> RawFile:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            error = RowError(line_no, "(dòng)", f"không phải JSON hợp lệ ({exc.msg})")
+            error = RowError(line_no, WHOLE_ROW, f"không phải JSON hợp lệ ({exc.msg})")
             out.rows.append(RawRow(line_no, None, flat=False, errors=[error]))
             continue
         if isinstance(obj, dict) and "facts" not in obj:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The column of a problem that belongs to the whole row.
+WHOLE_ROW = "(dòng)"
+
 
 @dataclass(frozen=True)
 class RowError:
