@@ -22,6 +22,7 @@ from activities.webhooks import WebhookActivities
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
+from thidua.app.recording import NominationRecording
 from thidua.config import Settings, get_settings
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
@@ -72,7 +73,7 @@ def build_worker(
 
         engine = db_engine(uow)
     notifier = DispatcherNotifier(client, dispatcher_id(settings))
-    acts = NominationActivities(uow, engine, on_step_recorded=notifier.notify)
+    acts = NominationActivities(NominationRecording(uow, engine), on_step_recorded=notifier.notify)
     rounds = ConsolidationActivities(uow, engine, client, settings.var_dir / "documents")
     hooks = WebhookActivities(uow)
     return Worker(

@@ -1,30 +1,28 @@
 """Activities of NominationWorkflow: persist steps, evaluate the criteria, record alerts.
 
 Each one is idempotent (keyed by workflow id and step number, or an explicit key), because
-Temporal runs activities at least once.
+Temporal runs activities at least once. The work is done by the recording use cases
+(``thidua.app.recording``); here are the activity's own concerns: the idempotency key from
+``activity.info()``, and refusals turned into non-retryable ``ApplicationError``s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from thidua.app import nominations
+from rules.errors import FactsError
+from thidua.app.recording import NominationRecording
 from thidua.domain.nominations import (
     EvaluateCriteriaInput,
     EvaluationSummary,
     RecordStageAlertInput,
     RecordStepInput,
-    RulesetRef,
 )
+from thidua.domain.refusals import Refusal
 from thidua.logging import get_logger
-
-if TYPE_CHECKING:
-    from rules.engine import RulesEngine
-    from thidua.adapters.db.uow import SqlUnitOfWork
 
 log = get_logger(__name__)
 
@@ -37,31 +35,32 @@ def _activity_key(fallback: str) -> str:
     return f"{info.workflow_id}:{info.workflow_run_id}:{info.activity_id}"
 
 
+def _refused(refusal: Refusal) -> ApplicationError:
+    """A refusal as the workflow sees it: not retried, typed by its problem (its code unless a
+    finer name was given, e.g. ``ruleset_mismatch``)."""
+    return ApplicationError(refusal.message, type=refusal.problem, non_retryable=True)
+
+
 def _nothing() -> None:
     return None
 
 
 class NominationActivities:
-    """Built once per worker with its database, rules engine and what to call on a new step.
+    """Built once per worker with the recording use cases and what to call on a new step.
 
     ``on_step_recorded`` is called after a new step (an event of the webhook feed) is committed;
     the worker passes its webhook dispatcher notifier. It must not block or raise.
     """
 
     def __init__(
-        self,
-        uow: SqlUnitOfWork,
-        engine: RulesEngine,
-        on_step_recorded: Callable[[], None] = _nothing,
+        self, recording: NominationRecording, on_step_recorded: Callable[[], None] = _nothing
     ) -> None:
-        self._uow = uow
-        self._engine = engine
+        self._recording = recording
         self._on_step_recorded = on_step_recorded
 
     @activity.defn
     def record_step(self, data: RecordStepInput) -> bool:
-        with self._uow.session() as session:
-            written = nominations.record_step(session, data)
+        written = self._recording.record_step(data)
         if written:
             self._on_step_recorded()
         log.info(
@@ -75,59 +74,30 @@ class NominationActivities:
 
     @activity.defn
     def evaluate_criteria(self, data: EvaluateCriteriaInput) -> EvaluationSummary:
-        from rules.errors import FactsError
-
         try:
-            if data.pinned is not None:
-                decision = self._engine.evaluate(
-                    data.facts, ruleset_id=data.pinned.id, version=data.pinned.version
-                )
-            else:
-                decision = self._engine.evaluate(data.facts, as_of=data.as_of)
+            summary = self._recording.evaluate_criteria(
+                data,
+                idempotency_key=_activity_key(data.workflow_id),
+                run_id=activity.info().workflow_run_id if activity.in_activity() else None,
+            )
         except FactsError as exc:
             raise ApplicationError(
                 f"Dữ liệu tiêu chí không hợp lệ: {exc}", type="invalid_facts", non_retryable=True
             ) from exc
-        if data.pinned is not None and decision.ruleset.sha256 != data.pinned.sha256:
-            raise ApplicationError(
-                f"Bộ tiêu chí {data.pinned.id}@{data.pinned.version} có mã băm khác với phiên bản "
-                "đã ghim; không xét.",
-                type="ruleset_mismatch",
-                non_retryable=True,
-            )
-        result = decision.model_dump(mode="json")
-        if data.record:
-            with self._uow.session() as session:
-                nominations.record_evaluation(
-                    session,
-                    nomination_id=data.nomination_id,
-                    idempotency_key=_activity_key(data.workflow_id),
-                    phase=data.phase,
-                    decision=result,
-                    facts=data.facts,
-                    run_id=activity.info().workflow_run_id if activity.in_activity() else None,
-                    repin=data.repin,
-                    requested_by=data.requested_by,
-                    reason=data.reason,
-                )
+        except Refusal as refusal:
+            raise _refused(refusal) from refusal
         log.info(
             "criteria evaluated" if data.record else "criteria tried (not recorded)",
             nomination=data.nomination_id,
             phase=data.phase,
-            status=result["status"],
-            ruleset=f"{result['ruleset']['id']}@{result['ruleset']['version']}",
+            status=summary.status,
+            ruleset=f"{summary.ruleset.id}@{summary.ruleset.version}",
         )
-        return EvaluationSummary(
-            status=result["status"],
-            titles=list(result.get("titles", [])),
-            proposals=list(result.get("proposals", [])),
-            ruleset=RulesetRef(**result["ruleset"]),
-        )
+        return summary
 
     @activity.defn
     def record_stage_alert(self, data: RecordStageAlertInput) -> bool:
-        with self._uow.session() as session:
-            written = nominations.record_stage_alert(session, data)
+        written = self._recording.record_stage_alert(data)
         log.warning(
             "stage deadline passed" if data.kind.value == "escalation" else "stage reminder",
             nomination=data.nomination_id,

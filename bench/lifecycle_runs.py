@@ -30,11 +30,12 @@ from tests.support.nominations import MOVEMENT, eligible_facts
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app.lifecycle import Lifecycle, NominationSubmission, ReviewRequest
+from thidua.app.lifecycle import NominationSubmission, ReviewRequest
 from thidua.config import Settings
 from thidua.domain.nominations import ReviewDecision, RulesetRef
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
+from thidua.entrypoints.lifecycle import build_lifecycle
 from thidua.entrypoints.runtime import freeze_startup_heap
 from worker import build_worker
 from workflows.search_attributes import STAGE
@@ -185,7 +186,7 @@ async def run_ours(
     name: str = "ours",
 ) -> RunResult:
     uow = SqlUnitOfWork(make_engine(settings.database.url))
-    lifecycle = Lifecycle(client, uow, settings)
+    lifecycle = build_lifecycle(client, uow, settings)
     approve = ReviewRequest(decision=ReviewDecision.APPROVE)
     office, director = accounts["vanphong"], accounts["giamdoc"]
     result = RunResult(name, len(indexes), concurrency)

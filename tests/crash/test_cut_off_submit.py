@@ -20,9 +20,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from tests.support.harness import Harness
 from tests.support.nominations import individual_facts
 from thidua.adapters.db.models import NominationRow
-from thidua.app.lifecycle import Lifecycle, NominationSubmission
+from thidua.app.lifecycle import NominationSubmission
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.entrypoints.lifecycle import build_lifecycle
 
 pytestmark = pytest.mark.crash
 START_DELAY = 2
@@ -69,7 +70,7 @@ def submission(nominee: str) -> NominationSubmission:
 
 
 async def submit_cut_off(h: Harness, nominee: str, *, started: bool) -> str:
-    lc = Lifecycle(CutOffClient(h.client, started=started), h.db.uow, h.settings)  # type: ignore[arg-type]
+    lc = build_lifecycle(CutOffClient(h.client, started=started), h.db.uow, h.settings)  # type: ignore[arg-type]
     with pytest.raises(Refusal) as refused:
         await lc.submit(h.actor("canbo.ldvl"), submission(nominee))
     assert refused.value.code is RefusalCode.UNAVAILABLE

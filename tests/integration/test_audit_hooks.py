@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import AuditEntryRow
-from thidua.app import audit, auth, nominations
+from thidua.app import audit, auth
+from thidua.app.ports.nominations import EvaluationRecord, NewNomination
 from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
 from thidua.domain.roles import Role
 
@@ -26,16 +27,17 @@ def _actions(db: SeededDb) -> Counter[tuple[str, str]]:
 
 
 def _create(db: SeededDb) -> None:
-    with db.uow.session() as session:
-        assert nominations.create_nomination(
-            session,
-            key=KEY,
-            workflow_id=f"nomination-{KEY}",
-            movement_code="NTM-2024",
-            unit_code="LDVL",
-            nominee_name="Nguyễn Văn A",
-            facts={"id": "AUDIT1", "year": 2024, "kind": "individual"},
-            submitted_by="canbo.ldvl",
+    with db.uow() as tx:
+        assert tx.nominations.create(
+            NewNomination(
+                key=KEY,
+                workflow_id=f"nomination-{KEY}",
+                movement_code="NTM-2024",
+                unit_code="LDVL",
+                nominee_name="Nguyễn Văn A",
+                facts={"id": "AUDIT1", "year": 2024, "kind": "individual"},
+                submitted_by="canbo.ldvl",
+            )
         )
 
 
@@ -64,8 +66,8 @@ class TestRetriesWriteNoSecondEntry:
         """create, step 1 twice, step 2, evaluation twice with one key: 1 + 2 + 1 entries."""
         _create(seeded)
         for data in (_step(1), _step(1), _step(2)):
-            with seeded.uow.session() as session:
-                nominations.record_step(session, data)
+            with seeded.uow() as tx:
+                tx.nominations.record_step(data)
         decision = {
             "status": "eligible",
             "titles": ["LDTT"],
@@ -73,15 +75,16 @@ class TestRetriesWriteNoSecondEntry:
             "ruleset": {"id": "ntm-2024", "version": "1", "sha256": "0" * 64},
         }
         for _ in range(2):
-            with seeded.uow.session() as session:
-                nominations.record_evaluation(
-                    session,
-                    nomination_id=KEY,
-                    idempotency_key="wf:run:1",
-                    phase="submission",
-                    decision=decision,
-                    facts={"id": "AUDIT1"},
-                    run_id="run-1",
+            with seeded.uow() as tx:
+                tx.nominations.record_evaluation(
+                    EvaluationRecord(
+                        nomination_id=KEY,
+                        idempotency_key="wf:run:1",
+                        phase="submission",
+                        decision=decision,
+                        facts={"id": "AUDIT1"},
+                        run_id="run-1",
+                    )
                 )
         counts = _actions(seeded)
         assert counts[("nomination.created", KEY)] == 1

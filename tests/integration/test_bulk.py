@@ -23,13 +23,20 @@ from tests.support.db import SeededDb
 from tests.support.nominations import individual, staff_of
 from tests.support.settings import fast_settings
 from thidua.adapters.db.models import NominationRow
+from thidua.adapters.tabular import EXPORT_HEADER, BulkFileError, read_file
 from thidua.app import bulk
 from thidua.app.lifecycle import Lifecycle
 from thidua.app.sample_data import STAFF, UNITS
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.app import create_app
+from thidua.entrypoints.lifecycle import build_lifecycle
 
 HEADER = ["movement", "unit", "kind", "id", "year", "rating", "months_worked", "under_review"]
+
+
+def parse_file(path: Path) -> bulk.ParsedFile:
+    """Read a list file and validate its rows, as ``thidua nominations import`` does."""
+    return bulk.validate_file(read_file(path))
 
 
 def good_row(code: str, unit: str) -> list[Any]:
@@ -94,7 +101,7 @@ class TestParsing:
             "x",
             "",
         ]
-        parsed = bulk.parse_file(write_xlsx(tmp_path / "a.xlsx", header, [row]))
+        parsed = parse_file(write_xlsx(tmp_path / "a.xlsx", header, [row]))
         assert parsed.errors == []
         (item,) = parsed.items
         assert item.row == 2
@@ -120,7 +127,7 @@ class TestParsing:
             ["NTM-2024", "LDVL", "individual", "NV020", 2024, "GIOI", 13, "có lẽ"],
             ["NTM-2024", "LDVL", "individual", "NV018", 2024, "HTXSNV", 12, ""],
         ]
-        parsed = bulk.parse_file(write_xlsx(tmp_path / "a.xlsx", HEADER, rows))
+        parsed = parse_file(write_xlsx(tmp_path / "a.xlsx", HEADER, rows))
         assert [i.row for i in parsed.items] == [2]
         assert errors_of(parsed) == {
             (3, "year"),
@@ -144,7 +151,7 @@ class TestParsing:
             ["NTM-2024", "NCC", "collective", "NCC", 2024, "HTXSNV", 5, 1, 0, "0", 12],
             ["NTM-2024", "BTXH", "collective", "BTXH", 2024, "HTXSNV", None, 0, 0, None, None],
         ]
-        parsed = bulk.parse_file(write_xlsx(tmp_path / "c.xlsx", header, rows))
+        parsed = parse_file(write_xlsx(tmp_path / "c.xlsx", header, rows))
         assert [i.row for i in parsed.items] == [2]
         assert errors_of(parsed) == {
             (3, "members_ldtt"),
@@ -159,7 +166,7 @@ class TestParsing:
         text += "NTM-2024;LDVL;individual;NV019;2024;;\n"
         path = tmp_path / "a.csv"
         path.write_bytes(text.encode("utf-8-sig"))
-        parsed = bulk.parse_file(path)
+        parsed = parse_file(path)
         assert [i.row for i in parsed.items] == [2]
         assert errors_of(parsed) == {(1, "ghi_chú"), (3, "rating")}
         assert parsed.items[0].submission.facts.id == "NV018"
@@ -175,18 +182,18 @@ class TestParsing:
         ]  # fmt: skip
         path = tmp_path / "a.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        parsed = bulk.parse_file(path)
+        parsed = parse_file(path)
         assert [i.row for i in parsed.items] == [1, 4]
         assert errors_of(parsed) == {(2, "facts.initiatives[0].year"), (3, "(dòng)")}
 
     def test_unsupported_or_broken_file(self, tmp_path: Path) -> None:
         """A wrong extension or a non-spreadsheet .xlsx is a clear file-level error."""
         (tmp_path / "a.txt").write_text("x")
-        with pytest.raises(bulk.BulkFileError, match="không được hỗ trợ"):
-            bulk.parse_file(tmp_path / "a.txt")
+        with pytest.raises(BulkFileError, match="không được hỗ trợ"):
+            parse_file(tmp_path / "a.txt")
         (tmp_path / "b.xlsx").write_text("not a zip")
-        with pytest.raises(bulk.BulkFileError, match="Excel"):
-            bulk.parse_file(tmp_path / "b.xlsx")
+        with pytest.raises(BulkFileError, match="Excel"):
+            parse_file(tmp_path / "b.xlsx")
 
     def test_thousand_rows_with_twenty_bad_are_reported_exactly(self, tmp_path: Path) -> None:
         """Acceptance: 1,000 rows, 20 bad ones → exactly those 20, by row and column."""
@@ -204,7 +211,7 @@ class TestParsing:
                 }[column]
                 bad[i + 2] = column
             rows.append(row)
-        parsed = bulk.parse_file(write_xlsx(tmp_path / "big.xlsx", HEADER, rows))
+        parsed = parse_file(write_xlsx(tmp_path / "big.xlsx", HEADER, rows))
         assert parsed.total_rows == 1000
         assert len(parsed.items) == 980
         assert errors_of(parsed) == set(bad.items())
@@ -212,7 +219,7 @@ class TestParsing:
 
 
 def _lifecycle(client: Client, db: SeededDb, task_queue: str) -> Lifecycle:
-    return Lifecycle(client, db.uow, fast_settings(db.url, task_queue))
+    return build_lifecycle(client, db.uow, fast_settings(db.url, task_queue))
 
 
 def _count(db: SeededDb) -> int:
@@ -231,7 +238,7 @@ class TestImport:
         rows.append(good_row("NV999", "LDVL"))  # not staff of the unit
         rows.append(good_row("NV023", "GDNN"))  # not the officer's unit
         rows.append(["NTM-2024", "LDVL", "individual", "NV017", 2023, "HTXSNV", 12, ""])
-        parsed = bulk.parse_file(write_xlsx(tmp_path / "a.xlsx", HEADER, rows))
+        parsed = parse_file(write_xlsx(tmp_path / "a.xlsx", HEADER, rows))
         officer = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
         report = await bulk.import_items(
             _lifecycle(temporal_client, seeded, task_queue), officer, parsed, dry_run=True
@@ -258,7 +265,7 @@ class TestImport:
         lc = _lifecycle(temporal_client, seeded, task_queue)
         ticks: list[int] = []
         report = await bulk.import_items(
-            lc, pipeline_actor(), bulk.parse_file(path), dry_run=False, progress=ticks.append
+            lc, pipeline_actor(), parse_file(path), dry_run=False, progress=ticks.append
         )
         assert report.accepted == 60, report.errors
         assert report.existing == 0
@@ -272,7 +279,7 @@ class TestImport:
         assert _count(seeded) == 60
         assert sum(ticks) == 61  # the two rows valid in form were submitted (one refused)
 
-        again = await bulk.import_items(lc, pipeline_actor(), bulk.parse_file(path), dry_run=False)
+        again = await bulk.import_items(lc, pipeline_actor(), parse_file(path), dry_run=False)
         assert again.accepted == 0
         assert again.existing == 60
         assert sorted(again.existing_ids) == sorted(report.created_ids)
@@ -331,13 +338,13 @@ class TestBatchEndpoint:
         assert r.status_code == 200, r.text
         ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
         rows = list(ws.iter_rows(values_only=True))
-        assert rows[0] == bulk.EXPORT_HEADER
+        assert rows[0] == EXPORT_HEADER
         assert len(rows) == 3
         r = await api.call("truongphong.gdnn", "GET", "/v1/nominations:export?format=csv")
         assert r.status_code == 200
         assert r.content.startswith(b"\xef\xbb\xbf")
         lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-        assert lines == [list(bulk.EXPORT_HEADER)]
+        assert lines == [list(EXPORT_HEADER)]
         r = await api.call(None, "GET", "/v1/nominations:export")
         assert r.status_code == 401
 
@@ -441,14 +448,14 @@ class TestThousandRowImport:
                 temporal_client, settings, seeded_sqlite.uow, executor, rules_engine
             )
             async with worker:
-                lc = Lifecycle(temporal_client, seeded_sqlite.uow, settings)
+                lc = build_lifecycle(temporal_client, seeded_sqlite.uow, settings)
                 report = await bulk.import_items(
-                    lc, officer, bulk.parse_file(path), dry_run=False, concurrency=32
+                    lc, officer, parse_file(path), dry_run=False, concurrency=32
                 )
                 assert (report.accepted, report.existing) == (980, 0), report.errors[:3]
                 assert errors_of(report) == set(bad.items())
                 again = await bulk.import_items(
-                    lc, officer, bulk.parse_file(path), dry_run=False, concurrency=32
+                    lc, officer, parse_file(path), dry_run=False, concurrency=32
                 )
         assert (again.accepted, again.existing) == (0, 980)
         assert _count(seeded_sqlite) == 980

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.support.db import SeededDb
-from thidua.app import nominations
 from thidua.app.dashboard import build
+from thidua.app.ports.nominations import NewNomination
 from thidua.app.sample_data import STAFF
 from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
 from thidua.domain.roles import Actor, Role
@@ -17,21 +17,21 @@ T0 = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 def _nomination(db: SeededDb, unit: str, index: int, stages: list[tuple[Stage, datetime]]) -> str:
     code = [s.code for s in STAFF if s.unit_code == unit][index]
     key = f"NTM-2024_2024_{code}"
-    with db.uow.session() as session:
-        nominations.create_nomination(
-            session,
-            key=key,
-            workflow_id=f"wf-{key}",
-            movement_code="NTM-2024",
-            unit_code=unit,
-            nominee_name=code,
-            facts={"kind": "individual", "id": code, "year": 2024},
-            submitted_by="canbo",
+    with db.uow() as tx:
+        tx.nominations.create(
+            NewNomination(
+                key=key,
+                workflow_id=f"wf-{key}",
+                movement_code="NTM-2024",
+                unit_code=unit,
+                nominee_name=code,
+                facts={"kind": "individual", "id": code, "year": 2024},
+                submitted_by="canbo",
+            )
         )
         previous = None
         for seq, (stage, at) in enumerate(stages, start=1):
-            nominations.record_step(
-                session,
+            tx.nominations.record_step(
                 RecordStepInput(
                     workflow_id=f"wf-{key}",
                     run_id="r",
@@ -71,9 +71,9 @@ class TestDashboard:
         now = T0 + timedelta(days=4)
         head = Actor(username="truongphong.ldvl", role=Role.UNIT_HEAD, units=("LDVL",))
         office = Actor(username="vanphong", role=Role.OFFICE, units=("VP",))
-        with db.uow.session() as session:
-            mine = build(session, head, now=now)
-            everyone = build(session, office, now=now)
+        with db.uow() as tx:
+            mine = build(tx, head, now=now)
+            everyone = build(tx, office, now=now)
         assert mine.total == 2 and [u for u, _ in mine.by_unit] == ["LDVL"]
         assert everyone.total == 3 and {u for u, _ in everyone.by_unit} == {"LDVL", "NCC"}
         days = dict(mine.days_in_stage)
@@ -81,6 +81,6 @@ class TestDashboard:
         assert days["Đơn vị xét"] == 2.5 and days["Văn phòng Sở thẩm định"] == 2.0
         assert mine.overdue == []
         later = T0 + timedelta(days=13)
-        with db.uow.session() as session:
-            overdue = {v.id for v in build(session, head, now=later).overdue}
+        with db.uow() as tx:
+            overdue = {v.id for v in build(tx, head, now=later).overdue}
         assert overdue == {moved, waiting}

@@ -14,6 +14,7 @@ from rules.engine import RulesEngine
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow
 from thidua.app import decisions, nominations
+from thidua.app.ports.nominations import EvaluationRecord, NewNomination
 from thidua.app.sample_data import STAFF
 from thidua.config import get_settings
 from thidua.domain.refusals import Refusal
@@ -48,28 +49,31 @@ def collective(unit: str, total: int, ldtt: int, **extra: Any) -> dict[str, Any]
 def store(db: SeededDb, engine: RulesEngine, unit: str, facts: dict[str, Any]) -> int:
     """Create the nomination and store its evaluation exactly as the activity does."""
     key = f"NTM-2024_2024_{facts['id']}"
-    with db.uow.session() as session:
-        target = nominations.resolve_submission(session, "NTM-2024", unit, facts, key)
-        nominations.create_nomination(
-            session,
-            key=key,
-            workflow_id=f"nomination-{key}",
-            movement_code="NTM-2024",
-            unit_code=unit,
-            nominee_name=target.nominee_name,
-            facts=facts,
-            submitted_by="canbo",
+    with db.uow() as tx:
+        target = nominations.resolve_submission(tx, "NTM-2024", unit, facts, key)
+        tx.nominations.create(
+            NewNomination(
+                key=key,
+                workflow_id=f"nomination-{key}",
+                movement_code="NTM-2024",
+                unit_code=unit,
+                nominee_name=target.nominee_name,
+                facts=facts,
+                submitted_by="canbo",
+            )
         )
     decision = engine.evaluate(facts, ruleset_id="ntm-2024", version="1")
-    with db.uow.session() as session:
-        nominations.record_evaluation(
-            session,
-            nomination_id=key,
-            idempotency_key=f"test:{key}",
-            phase="submission",
-            decision=decision.model_dump(mode="json"),
-            facts=facts,
+    with db.uow() as tx:
+        tx.nominations.record_evaluation(
+            EvaluationRecord(
+                nomination_id=key,
+                idempotency_key=f"test:{key}",
+                phase="submission",
+                decision=decision.model_dump(mode="json"),
+                facts=facts,
+            )
         )
+    with db.uow.session() as session:
         ev_id = session.scalars(
             select(EvaluationRow.id).where(EvaluationRow.idempotency_key == f"test:{key}")
         ).one()

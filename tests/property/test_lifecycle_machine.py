@@ -63,7 +63,7 @@ from thidua.app.lifecycle import (
 from thidua.domain.nominations import NominationStatus
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
-from workflows.nomination import NominationWorkflow
+from thidua.entrypoints.lifecycle import build_lifecycle
 
 # SQLite in make test; both SQLite and PostgreSQL with THIDUA_CRASH_SCALE=full.
 pytestmark = [pytest.mark.slow, backends("sqlite")]
@@ -175,7 +175,8 @@ class World:
         return self.loop.run(coro)
 
     def status(self, key: str) -> NominationStatus:
-        return self.call(self.lifecycle._handle(key).query(NominationWorkflow.status))
+        workflows = self.lifecycle.workflows
+        return self.call(workflows.status(workflows.workflow_id(key)))
 
 
 @dataclass
@@ -417,7 +418,7 @@ def world(
                 world_holder.append(
                     World(
                         loop,
-                        Lifecycle(client, db.uow, settings_),
+                        build_lifecycle(client, db.uow, settings_),
                         actors(db.uow),
                         {u: iter(c) for u, c in codes.items()},
                         db,

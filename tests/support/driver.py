@@ -23,17 +23,12 @@ from tests.support.nominations import MOVEMENT, YEAR, eligible_facts
 from thidua.adapters.db.models import StaffRow, UnitRow, UserRow
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.auth import actor_for_user
-from thidua.app.lifecycle import (
-    Lifecycle,
-    NominationSubmission,
-    ResubmitRequest,
-    ReviewRequest,
-)
+from thidua.app.lifecycle import NominationSubmission, ResubmitRequest, ReviewRequest
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
-from workflows.nomination import NominationWorkflow
+from thidua.entrypoints.lifecycle import build_lifecycle
 
 # Units with a sample unit officer (canbo.<unit>) and unit head (truongphong.<unit>).
 UNITS = ("VP", "TTRA", "LDVL", "GDNN", "NCC", "BTXH", "TEBDG", "TTDVVL", "TTCTXH", "CSCN")
@@ -157,7 +152,8 @@ class Driver:
     """Carries planned nominations through the lifecycle via ``Lifecycle``, across crashes."""
 
     def __init__(self, client: Client, uow: SqlUnitOfWork, settings: Settings) -> None:
-        self.lifecycle = Lifecycle(client, uow, settings)
+        self.lifecycle = build_lifecycle(client, uow, settings)
+        self.workflows = self.lifecycle.workflows
         self.actors = actors(uow)
         self.retries = 0
         self.steps_done = 0
@@ -165,7 +161,7 @@ class Driver:
 
     async def status(self, key: str) -> NominationStatus | None:
         try:
-            return await self.lifecycle._handle(key).query(NominationWorkflow.status)
+            return await self.workflows.status(self.workflows.workflow_id(key))
         except TRANSIENT:
             return None
 
@@ -204,9 +200,9 @@ class Driver:
         async def submitted() -> bool:
             # A cut-off submit may have started the workflow: then wait for its evaluation.
             try:
-                if not await self.lifecycle._workflow_exists(plan.key):
+                if not await self.workflows.exists(self.workflows.workflow_id(plan.key)):
                     return False
-            except TRANSIENT:
+            except (Refusal, *TRANSIENT):  # Temporal unavailable: not known to be started
                 return False
             return await self._steps_count(plan.key) > 0
 

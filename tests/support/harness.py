@@ -28,16 +28,16 @@ from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.auth import authenticate
 from thidua.app.lifecycle import (
     HoldRequest,
-    Lifecycle,
     NominationSubmission,
     ResubmitRequest,
     ResumeRequest,
     ReviewRequest,
 )
-from thidua.app.nominations import NominationDetail
+from thidua.app.ports.nominations import NominationDetail
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, Stage, workflow_id_for
 from thidua.domain.roles import Actor
+from thidua.entrypoints.lifecycle import build_lifecycle
 from workflows.nomination import NominationWorkflow
 
 
@@ -78,7 +78,7 @@ class Harness:
         self.client = client
         self.db = db
         self.settings = settings
-        self.lifecycle = Lifecycle(client, db.uow, settings)
+        self.lifecycle = build_lifecycle(client, db.uow, settings)
         self.engine = engine
 
     def workflow_id(self, key: str) -> str:

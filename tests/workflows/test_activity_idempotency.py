@@ -13,7 +13,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.nomination import NominationActivities
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
-from thidua.app import nominations
+from thidua.app.ports.nominations import NewNomination
+from thidua.app.recording import NominationRecording
 from thidua.domain.nominations import (
     Action,
     EvaluateCriteriaInput,
@@ -34,18 +35,19 @@ AT = datetime(2024, 12, 1, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def acts(seeded: SeededDb, rules_engine: Any) -> NominationActivities:
     """The activities over a seeded database holding one freshly submitted nomination."""
-    with seeded.uow.session() as session:
-        assert nominations.create_nomination(
-            session,
-            key=KEY,
-            workflow_id=WORKFLOW_ID,
-            movement_code="NTM-2024",
-            unit_code="LDVL",
-            nominee_name="Nguyễn Thị Ngọc Hân",
-            facts=FACTS,
-            submitted_by="canbo.ldvl",
+    with seeded.uow() as tx:
+        assert tx.nominations.create(
+            NewNomination(
+                key=KEY,
+                workflow_id=WORKFLOW_ID,
+                movement_code="NTM-2024",
+                unit_code="LDVL",
+                nominee_name="Nguyễn Thị Ngọc Hân",
+                facts=FACTS,
+                submitted_by="canbo.ldvl",
+            )
         )
-    return NominationActivities(seeded.uow, rules_engine)
+    return NominationActivities(NominationRecording(seeded.uow, rules_engine))
 
 
 def count(db: SeededDb, model: Any) -> int:
@@ -121,7 +123,8 @@ class TestEvaluateCriteria:
     async def test_same_evaluation_twice_writes_one_row(
         self, acts: NominationActivities, seeded: SeededDb
     ) -> None:
-        """A retried evaluation returns the same summary and stores one evaluation."""
+        """A retried evaluation returns the same summary and stores one evaluation, hashed with
+        RFC 8785."""
         data = EvaluateCriteriaInput(
             workflow_id=WORKFLOW_ID,
             nomination_id=KEY,
@@ -145,6 +148,7 @@ class TestEvaluateCriteria:
                 first.ruleset.version,
                 first.ruleset.sha256,
             )
+            assert row.hash_encoding == 2  # new evaluations: RFC 8785 (older rows keep 1)
             nomination = session.scalars(select(NominationRow)).one()
             assert nomination.ruleset_sha256 == first.ruleset.sha256
 

@@ -1,109 +1,32 @@
-"""Bulk nominations: read a unit's list (.xlsx, .csv, .jsonl), validate every row, submit the valid
-ones concurrently, and export nominations as a spreadsheet.
+"""Bulk nominations: validate every row of a unit's list (read from a file by
+``thidua.adapters.tabular``, or sent as a batch), then submit the valid ones concurrently.
 
-Spreadsheets use a flat column layout (one nomination per row, header on row 1); empty cells mean
-"not given" so the facts contract's defaults apply. Every problem is reported as a
-:class:`RowError` naming the spreadsheet row and the column, in Vietnamese.
+Every problem is reported as a :class:`RowError` naming the row and the column (the field path
+for nested input), in Vietnamese.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from rules.errors import FactsError
 from rules.facts import parse_facts
-from thidua.app.lifecycle import NominationSubmission
-from thidua.domain.labels import STAGE_LABEL_VI
-from thidua.domain.nominations import Stage, nomination_key
-from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.app.lifecycle import Lifecycle, NominationSubmission
+from thidua.app.nominations import resolve_submission
+from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RowError
+from thidua.domain import policy
+from thidua.domain.nominations import nomination_key
+from thidua.domain.refusals import Refusal, RefusalCode, field_path
 from thidua.domain.roles import Actor
 from thidua.logging import get_logger
 
-if TYPE_CHECKING:
-    from thidua.app.lifecycle import Lifecycle
-    from thidua.app.nominations import NominationView
-
 log = get_logger(__name__)
-
-# ---- the flat column layout ----------------------------------------------------------------
-
-SUBMISSION_COLUMNS = ("movement", "unit")
-INT_COLUMNS = frozenset(
-    {
-        "year",
-        "months_worked",
-        "maternity_months",
-        "research_accepted",
-        "members_total",
-        "members_ldtt",
-        "members_cstdcs",
-        "members_htnv_or_better",
-        "members_disciplined",
-        "female_members",
-    }
-)
-BOOL_COLUMNS = frozenset({"under_review", "guidance_on_time", "propagated_to_all_staff"})
-STR_FACT_COLUMNS = ("kind", "id", "rating", "discipline", "gender", "unit_type")
-MOVEMENT_COLUMNS = ("c1", "c2", "c3", "c4")
-DOSSIER_COLUMNS = ("achievement_report", "review_minutes", "evidence")
-COLUMNS: tuple[str, ...] = (
-    "movement",
-    "unit",
-    "kind",
-    "id",
-    "year",
-    "rating",
-    "months_worked",
-    "maternity_months",
-    "discipline",
-    "under_review",
-    "research_accepted",
-    "gender",
-    "c1",
-    "c2",
-    "c3",
-    "c4",
-    "initiatives",
-    "history",
-    "achievement_report",
-    "review_minutes",
-    "evidence",
-    "unit_type",
-    "members_total",
-    "members_ldtt",
-    "members_cstdcs",
-    "members_htnv_or_better",
-    "members_disciplined",
-    "female_members",
-    "guidance_on_time",
-    "propagated_to_all_staff",
-)
-_KNOWN = frozenset(COLUMNS)
-_TRUE = frozenset({"có", "co", "true", "1", "x", "yes", "đúng", "c"})
-_FALSE = frozenset({"không", "khong", "false", "0", "no", "sai", "k"})
-_APPLIED = frozenset({"applied", "da_ap_dung", "đã áp dụng", "ap_dung", "x", "có", "true", "1"})
-
-SUFFIXES = (".xlsx", ".csv", ".jsonl")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: spreadsheet row (header = 1; JSONL line number), column and message."""
-
-    row: int
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -154,10 +77,6 @@ class ImportReport:
         }
 
 
-class BulkFileError(Exception):
-    """The file itself cannot be read (wrong format, not a spreadsheet, no header)."""
-
-
 # ---- messages ------------------------------------------------------------------------------
 
 
@@ -200,6 +119,7 @@ def vi_message(err: Any) -> str:
 
 
 def _facts_msg(msg: str) -> str:
+    """A facts consistency error of the rules package (English), in Vietnamese."""
     m = re.match(r"year (\d+) is listed twice", msg)
     if m:
         return f"năm {m.group(1)} bị lặp lại"
@@ -220,18 +140,16 @@ def _facts_msg(msg: str) -> str:
     return msg
 
 
-# ---- mapping error locations back to columns -------------------------------------------------
+# ---- where a problem is: the flat column, or the field path ----------------------------------
 
 
 def column_of(loc: Sequence[Any], *, flat: bool) -> str:
     """Pydantic loc of a NominationSubmission → the flat column (or, for nested input, a path)."""
     parts = [p for p in loc if p not in ("body",)]
     if not flat:
-        from thidua.domain.refusals import field_path
-
-        return field_path(parts) or "(dòng)"
+        return field_path(parts) or WHOLE_ROW
     if not parts:
-        return "(dòng)"
+        return WHOLE_ROW
     head = parts[0]
     if head == "facts":
         rest = parts[1:]
@@ -247,166 +165,14 @@ def column_of(loc: Sequence[Any], *, flat: bool) -> str:
     return str(head)
 
 
-def _facts_loc_column(loc: str, *, flat: bool) -> str:
-    if not flat:
-        return f"facts.{loc}"
-    return re.split(r"[.\[]", loc, maxsplit=1)[0] or "(dòng)"
-
-
-def _refusal_column(message: str, *, flat: bool) -> str:
-    m = re.match(r"^([a-z_.]+(?:\[\d+\])?[a-z_.]*):", message)
-    if not m:
-        return "(dòng)"
-    path = m.group(1)
-    if not flat:
-        return path
+def flat_column(path: str) -> str:
+    """A field path as the flat layout's column: ``facts.initiatives[0].year`` → ``initiatives``."""
     if path.startswith("facts."):
-        return _facts_loc_column(path.removeprefix("facts."), flat=True)
+        return re.split(r"[.\[]", path.removeprefix("facts."), maxsplit=1)[0] or WHOLE_ROW
     return path
 
 
-# ---- cell conversion -------------------------------------------------------------------------
-
-
-class _CellError(Exception):
-    pass
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            f = float(text.replace(",", "."))
-        except ValueError:
-            raise _CellError("phải là số nguyên") from None
-        if not f.is_integer():
-            raise _CellError("phải là số nguyên") from None
-        return int(f)
-
-
-def _bool(value: Any, text: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    low = text.lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    raise _CellError("phải là có/không (có, không, true, false, 1, 0, x)")
-
-
-def _items(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
-
-
-def _initiatives(text: str) -> list[dict[str, Any]]:
-    """``SK-1:co_so:2024:applied; SK-2:tinh:2024`` (level may be omitted: ``SK-3:2024``)."""
-    out: list[dict[str, Any]] = []
-    for n, part in enumerate(_items(text), start=1):
-        bits = [b.strip() for b in part.split(":")]
-        if len(bits) == 2:
-            bits = [bits[0], "", bits[1]]
-        if len(bits) not in (3, 4) or not bits[0]:
-            raise _CellError(
-                f"sáng kiến thứ {n} «{part}» phải có dạng mã:cấp:năm[:applied], "
-                "ví dụ SK-1:co_so:2024:applied"
-            )
-        try:
-            year = _int(bits[2])
-        except _CellError:
-            raise _CellError(f"sáng kiến thứ {n} «{part}»: năm phải là số nguyên") from None
-        item: dict[str, Any] = {"id": bits[0], "year": year}
-        if bits[1]:
-            item["level"] = bits[1]
-        if len(bits) == 4 and bits[3]:
-            if bits[3].lower() not in _APPLIED and bits[3].lower() not in _FALSE:
-                raise _CellError(
-                    f"sáng kiến thứ {n} «{part}»: phần thứ tư chỉ được là applied (đã áp dụng)"
-                )
-            item["applied"] = bits[3].lower() in _APPLIED
-        out.append(item)
-    return out
-
-
-def _history(text: str) -> list[dict[str, Any]]:
-    """``2023:HTXSNV:LDTT+CSTDCS; 2022:HTTNV`` (rating and titles may be omitted)."""
-    out: list[dict[str, Any]] = []
-    for n, part in enumerate(_items(text), start=1):
-        bits = [b.strip() for b in part.split(":")]
-        if len(bits) > 3:
-            raise _CellError(
-                f"năm thứ {n} «{part}» phải có dạng năm:xếp_loại:danh_hiệu+danh_hiệu, "
-                "ví dụ 2023:HTXSNV:LDTT+CSTDCS"
-            )
-        try:
-            year = _int(bits[0])
-        except _CellError:
-            raise _CellError(f"năm thứ {n} «{part}»: năm phải là số nguyên") from None
-        item: dict[str, Any] = {"year": year}
-        if len(bits) > 1 and bits[1]:
-            item["rating"] = bits[1]
-        if len(bits) > 2 and bits[2]:
-            item["titles"] = [t.strip() for t in bits[2].split("+") if t.strip()]
-        out.append(item)
-    return out
-
-
-def _norm_header(value: Any) -> str:
-    return (_text(value) or "").lower().replace(" ", "_")
-
-
-def flat_to_raw(cells: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """One flat row (column → cell value) → a raw NominationSubmission dict, plus cell errors."""
-    errors: list[tuple[str, str]] = []
-    raw: dict[str, Any] = {}
-    facts: dict[str, Any] = {}
-    movement: dict[str, Any] = {}
-    dossier: dict[str, Any] = {}
-    for column, value in cells.items():
-        text = _text(value)
-        if text is None:
-            continue
-        try:
-            if column in SUBMISSION_COLUMNS:
-                raw[column] = text
-            elif column in INT_COLUMNS:
-                facts[column] = (
-                    value if isinstance(value, int) and not isinstance(value, bool) else _int(text)
-                )
-            elif column in BOOL_COLUMNS:
-                facts[column] = _bool(value, text)
-            elif column in MOVEMENT_COLUMNS:
-                movement[column] = text.lower()
-            elif column == "initiatives":
-                facts["initiatives"] = _initiatives(text)
-            elif column == "history":
-                facts["history"] = _history(text)
-            elif column == "evidence":
-                dossier["evidence"] = _items(text)
-            elif column in DOSSIER_COLUMNS:
-                dossier[column] = text
-            elif column in ("kind", "rating", "discipline", "gender", "unit_type"):
-                facts[column] = text.upper() if column == "rating" else text.lower()
-            else:
-                facts[column] = text
-        except _CellError as exc:
-            errors.append((column, str(exc)))
-    if movement:
-        facts["movement"] = movement
-    raw["facts"] = facts
-    if dossier:
-        raw["dossier"] = dossier
-    return raw, errors
+# ---- validation ----------------------------------------------------------------------------
 
 
 def validate_raw(row: int, raw: Any, *, flat: bool) -> tuple[BulkItem | None, list[RowError]]:
@@ -427,139 +193,36 @@ def validate_raw(row: int, raw: Any, *, flat: bool) -> tuple[BulkItem | None, li
         parse_facts(submission.facts)
     except FactsError as exc:
         return None, [
-            RowError(row, _facts_loc_column(e["loc"], flat=flat), _facts_msg(e["msg"]))
+            RowError(
+                row,
+                flat_column(f"facts.{e['loc']}") if flat else f"facts.{e['loc']}",
+                _facts_msg(e["msg"]),
+            )
             for e in exc.errors
         ]
     return BulkItem(row, submission), []
 
 
-# ---- readers -------------------------------------------------------------------------------
-
-
-def _rows_from_table(
-    header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]]
-) -> ParsedFile:
-    out = ParsedFile()
-    columns = [_norm_header(h) for h in header]
-    if not any(columns):
-        raise BulkFileError("dòng 1 phải là dòng tiêu đề (movement, unit, kind, id, ...).")
-    for name in columns:
-        if name and name not in _KNOWN:
-            out.errors.append(
-                RowError(1, name, "cột không được hỗ trợ (xem danh sách cột trong tài liệu)")
-            )
-    for row_no, values in rows:
-        if all(_text(v) is None for v in values):
-            continue  # blank line
-        out.total_rows += 1
-        cells = {
-            col: values[i] if i < len(values) else None
-            for i, col in enumerate(columns)
-            if col in _KNOWN
-        }
-        raw, cell_errors = flat_to_raw(cells)
-        if cell_errors:
-            out.errors.extend(RowError(row_no, c, m) for c, m in cell_errors)
-            # still validate the rest so every problem of the row is reported at once
-            _, more = validate_raw(row_no, raw, flat=True)
-            bad = {c for c, _ in cell_errors}
-            out.errors.extend(e for e in more if e.column not in bad)
+def validate_file(raw: RawFile) -> ParsedFile:
+    """Validate every row of a file: its valid items (the first of rows naming the same
+    nomination) and every problem, in row order."""
+    out = ParsedFile(total_rows=len(raw.rows), errors=list(raw.errors))
+    for r in raw.rows:
+        out.errors.extend(r.errors)
+        if r.raw is None:
             continue
-        item, errors = validate_raw(row_no, raw, flat=True)
+        item, errors = validate_raw(r.row, r.raw, flat=r.flat)
+        if r.errors:
+            # a row with bad cells is not submitted; still report its other problems at once
+            bad = {e.column for e in r.errors}
+            out.errors.extend(e for e in errors if e.column not in bad)
+            continue
         out.errors.extend(errors)
         if item:
             out.items.append(item)
+    _mark_in_file_duplicates(out)
+    out.errors.sort(key=lambda e: e.row)
     return out
-
-
-def read_xlsx(data: bytes) -> ParsedFile:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a non-xlsx file
-        raise BulkFileError(f"không đọc được tệp Excel (.xlsx): {exc}") from None
-    try:
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            raise BulkFileError("bảng tính trống: thiếu dòng tiêu đề.")
-        return _rows_from_table(header, ((n, r) for n, r in enumerate(it, start=2)))
-    finally:
-        wb.close()
-
-
-def read_csv(data: bytes) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BulkFileError(f"tệp CSV phải mã hoá UTF-8 ({exc}).") from None
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise BulkFileError("tệp CSV trống: thiếu dòng tiêu đề.")
-    return _rows_from_table(header, ((n, r) for n, r in enumerate(reader, start=2)))
-
-
-def read_jsonl(data: bytes) -> ParsedFile:
-    """One submission per line: nested ``{movement, unit, facts, dossier}`` or a flat row."""
-    out = ParsedFile()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BulkFileError(f"tệp JSONL phải mã hoá UTF-8 ({exc}).") from None
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        out.total_rows += 1
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.errors.append(RowError(line_no, "(dòng)", f"không phải JSON hợp lệ ({exc.msg})"))
-            continue
-        if isinstance(obj, dict) and "facts" not in obj:
-            unknown = [k for k in obj if k not in _KNOWN]
-            out.errors.extend(RowError(line_no, k, "cột không được hỗ trợ") for k in unknown)
-            raw, cell_errors = flat_to_raw({k: v for k, v in obj.items() if k in _KNOWN})
-            out.errors.extend(RowError(line_no, c, m) for c, m in cell_errors)
-            if unknown or cell_errors:
-                continue
-            item, errors = validate_raw(line_no, raw, flat=True)
-        else:
-            item, errors = validate_raw(line_no, obj, flat=False)
-        out.errors.extend(errors)
-        if item:
-            out.items.append(item)
-    return out
-
-
-def parse_bytes(data: bytes, suffix: str) -> ParsedFile:
-    suffix = suffix.lower()
-    if suffix == ".xlsx":
-        parsed = read_xlsx(data)
-    elif suffix == ".csv":
-        parsed = read_csv(data)
-    elif suffix == ".jsonl":
-        parsed = read_jsonl(data)
-    else:
-        raise BulkFileError(
-            f"định dạng «{suffix}» không được hỗ trợ; dùng .xlsx, .csv hoặc .jsonl."
-        )
-    _mark_in_file_duplicates(parsed)
-    parsed.errors.sort(key=lambda e: e.row)
-    return parsed
-
-
-def parse_file(path: Path) -> ParsedFile:
-    """Read ``path`` (.xlsx, .csv or .jsonl) into valid items and row errors."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BulkFileError(f"{path}: không tìm thấy tệp.") from None
-    return parse_bytes(data, path.suffix)
 
 
 def _mark_in_file_duplicates(parsed: ParsedFile) -> None:
@@ -593,19 +256,15 @@ class Outcome:
     field: str | None = None
 
 
-def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> Outcome:
+async def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> Outcome:
     """Dry run: the same checks ``submit`` makes before it starts a workflow, changing nothing."""
-    from thidua.app import nominations
-    from thidua.domain import policy
-
     body = item.submission
     facts = body.facts.model_dump(mode="json")
     try:
         policy.check_submit(actor, body.unit)
-        with lifecycle.uow.session() as session:
-            target = nominations.resolve_submission(
-                session, body.movement, body.unit, facts, item.key
-            )
+        target = await lifecycle.uow.run(
+            lambda tx: resolve_submission(tx, body.movement, body.unit, facts, item.key)
+        )
     except Refusal as refusal:
         return _refused(item, refusal)
     if target.existing_stage is not None:
@@ -616,16 +275,13 @@ def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> Outcome
 def _refused(item: BulkItem, refusal: Refusal) -> Outcome:
     if refusal.code is RefusalCode.DUPLICATE:
         return Outcome(item.row, "existing", id=item.key)
-    path = _refusal_column(refusal.message, flat=False)
-    if refusal.code is RefusalCode.FORBIDDEN and path == "(dòng)" and "đơn vị" in refusal.message:
-        path = "unit"
     return Outcome(
         item.row,
         "error",
         id=None,
         code=refusal.code.value,
         detail=refusal.message,
-        field=None if path == "(dòng)" else path,
+        field=refusal.field,
     )
 
 
@@ -645,7 +301,7 @@ async def submit_items(
         async with sem:
             try:
                 if dry_run:
-                    return await asyncio.to_thread(_check_target, lifecycle, actor, item)
+                    return await _check_target(lifecycle, actor, item)
                 detail = await lifecycle.submit(actor, item.submission)
                 return Outcome(item.row, "created", id=detail.id)
             except Refusal as refusal:
@@ -700,80 +356,7 @@ async def import_items(
             if o.id:
                 report.existing_ids.append(o.id)
         else:
-            col = _refusal_column(o.detail or "", flat=True) if o.detail else "(dòng)"
-            if col == "(dòng)" and o.field:
-                col = o.field
-            report.errors.append(RowError(o.row, col, o.detail or "không hợp lệ"))
+            column = flat_column(o.field) if o.field else WHOLE_ROW
+            report.errors.append(RowError(o.row, column, o.detail or "không hợp lệ"))
     report.errors.sort(key=lambda e: e.row)
     return report
-
-
-# ---- export ----------------------------------------------------------------------------------
-
-EXPORT_HEADER = (
-    "Mã hồ sơ",
-    "Đơn vị",
-    "Người/tập thể",
-    "Bước",
-    "Kết quả tiêu chí",
-    "Danh hiệu",
-    "Đề nghị cấp trên",
-    "Bộ tiêu chí",
-    "Cập nhật",
-)
-_STATUS_VI = {
-    "eligible": "Đạt",
-    "not_eligible": "Không đạt",
-    "on_hold": "Tạm dừng",
-}
-
-
-def _export_row(v: NominationView) -> list[str]:
-    try:
-        stage = STAGE_LABEL_VI[Stage(v.stage)]
-    except ValueError:
-        stage = v.stage
-    ruleset = f"{v.ruleset.id} {v.ruleset.version}" if v.ruleset else ""
-    updated: datetime = v.updated_at
-    return [
-        v.id,
-        v.unit,
-        f"{v.nominee_name} ({v.nominee_code})",
-        stage,
-        _STATUS_VI.get(v.status or "", v.status or ""),
-        ", ".join(v.titles),
-        ", ".join(v.proposals),
-        ruleset,
-        f"{updated:%d/%m/%Y %H:%M}",
-    ]
-
-
-def export_rows(views: Sequence[NominationView], fmt: Literal["xlsx", "csv"], path: Path) -> Path:
-    """Write ``views`` to ``path`` with a Vietnamese header row (CSV with a BOM, for Excel)."""
-    rows = [_export_row(v) for v in views]
-    if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(EXPORT_HEADER)
-            writer.writerows(rows)
-        return path
-    if fmt != "xlsx":
-        raise BulkFileError(f"định dạng xuất «{fmt}» không được hỗ trợ; dùng xlsx hoặc csv.")
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Hồ sơ đề nghị"
-    ws.append(list(EXPORT_HEADER))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append(r)
-    widths = [30, 9, 34, 24, 16, 20, 20, 22, 17]
-    for i, w in enumerate(widths):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    ws.freeze_panes = "A2"
-    wb.save(path)
-    return path

@@ -7,11 +7,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from thidua.adapters.db.models import AwardItemRow, NominationRow, NominationStepRow, RoundRow
-from thidua.app import nominations
+from thidua.app.nominations import all_nominations
+from thidua.app.ports.nominations import NominationView
+from thidua.app.ports.uow import Tx
 from thidua.domain.labels import STAGE_LABEL_VI
 from thidua.domain.nominations import Stage
 from thidua.domain.roles import Actor
@@ -27,29 +25,14 @@ class Dashboard:
     years: list[str] = field(default_factory=list)
     granted: dict[str, dict[str, float]] = field(default_factory=dict)
     days_in_stage: list[tuple[str, float]] = field(default_factory=list)
-    overdue: list[nominations.NominationView] = field(default_factory=list)
+    overdue: list[NominationView] = field(default_factory=list)
     # The ruleset versions (id, version) of the rounds counted in ``granted`` (titles' names).
     rulesets: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def visible_nominations(session: Session, actor: Actor) -> list[nominations.NominationView]:
-    """Every nomination the actor may read (the service's own scoping, page by page)."""
-    out: list[nominations.NominationView] = []
-    after: int | None = None
-    while True:
-        page, after = nominations.page_nominations(session, actor, limit=500, after_id=after)
-        out.extend(page)
-        if after is None:
-            return out
-
-
-def build(session: Session, actor: Actor, now: datetime | None = None) -> Dashboard:
+def build(tx: Tx, actor: Actor, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
-    views = visible_nominations(session, actor)
+    views = all_nominations(tx, actor)
     keys = [v.id for v in views]
     dash = Dashboard(total=len(views))
     stages = Counter(v.stage for v in views)
@@ -67,29 +50,12 @@ def build(session: Session, actor: Actor, now: datetime | None = None) -> Dashbo
         return dash
 
     # Titles granted per year: approved by the Director (province-level: also by the province).
-    items = session.execute(
-        select(
-            RoundRow.year,
-            AwardItemRow.code,
-            AwardItemRow.level,
-            AwardItemRow.province_status,
-            RoundRow.ruleset_id,
-            RoundRow.ruleset_version,
-        )
-        .join(RoundRow, AwardItemRow.round_id == RoundRow.id)
-        .join(NominationRow, AwardItemRow.nomination_id == NominationRow.id)
-        .where(
-            NominationRow.key.in_(keys),
-            AwardItemRow.director_status == "approved",
-            AwardItemRow.revoked_at.is_(None),
-        )
-    ).all()
     granted: dict[str, Counter[str]] = defaultdict(Counter)
     rulesets: dict[tuple[str, str], None] = {}
-    for year, code, level, province, ruleset_id, version in items:
-        if level == "director" or province == "approved":
-            granted[code][str(year)] += 1
-            rulesets[(ruleset_id, version)] = None
+    for award in tx.dashboard.approved_awards(keys):
+        if award.level == "director" or award.province_status == "approved":
+            granted[award.code][str(award.year)] += 1
+            rulesets[(award.ruleset_id, award.ruleset_version)] = None
     dash.rulesets = list(rulesets)
     dash.years = sorted({y for c in granted.values() for y in c})
     dash.granted = {
@@ -97,15 +63,9 @@ def build(session: Session, actor: Actor, now: datetime | None = None) -> Dashbo
     }
 
     # Time spent in each stage: from entering it to the next step (or now, if still there).
-    steps = session.execute(
-        select(NominationRow.key, NominationStepRow.stage_to, NominationStepRow.at)
-        .join(NominationRow, NominationStepRow.nomination_id == NominationRow.id)
-        .where(NominationRow.key.in_(keys))
-        .order_by(NominationRow.key, NominationStepRow.seq)
-    ).all()
     by_key: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    for key, stage_to, at in steps:
-        by_key[key].append((stage_to, _utc(at)))
+    for entry in tx.dashboard.stage_entries(keys):
+        by_key[entry.nomination].append((entry.stage, entry.at))
     spent: dict[str, list[float]] = defaultdict(list)
     for trail in by_key.values():
         for i, (stage, entered) in enumerate(trail):

@@ -1,26 +1,17 @@
-"""Commands on nominations: authorize, then drive the NominationWorkflow through Temporal."""
+"""Commands on nominations: authorize, then drive the nomination's workflow (``Lifecycle``); and
+the requests they take, shared by the API, the console and the CLI."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Facts
-from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app import nominations, rounds
-from thidua.config import Settings
+from thidua.app import rounds
+from thidua.app.nominations import get_nomination, resolve_submission, visible_ref
+from thidua.app.ports.nominations import NewNomination, NominationDetail, NominationWorkflows
+from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.domain import policy
 from thidua.domain.nominations import (
     Dossier,
@@ -34,17 +25,12 @@ from thidua.domain.nominations import (
     Stage,
     StageDeadlines,
     nomination_key,
-    workflow_id_for,
 )
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.logging import get_logger
-from workflows import search_attributes as sa
-from workflows.nomination import NominationWorkflow
 
 log = get_logger(__name__)
-
-_FACTS: TypeAdapter[Any] = TypeAdapter(Facts)
 
 
 class NominationSubmission(BaseModel):
@@ -86,236 +72,149 @@ class ResumeRequest(BaseModel):
     facts: Facts | None = None
 
 
-def deadlines_from(settings: Settings) -> StageDeadlines:
-    lc = settings.lifecycle
-    return StageDeadlines(
-        unit_review=timedelta(days=lc.unit_review_days),
-        office_review=timedelta(days=lc.office_review_days),
-        director_review=timedelta(days=lc.director_review_days),
-        returned=timedelta(days=lc.returned_days),
-        reminder_every=timedelta(days=lc.reminder_every_days),
-    )
-
-
 def _facts_dict(facts: BaseModel) -> dict[str, Any]:
     return facts.model_dump(mode="json")
 
 
 class Lifecycle:
-    """The nomination commands, shared by the API and the CLI."""
+    """The nomination commands, shared by the API, the console and the CLI.
 
-    def __init__(self, client: Client, uow: SqlUnitOfWork, settings: Settings) -> None:
-        self.client = client
+    ``deadlines`` are how long each waiting stage may last (from the deployment's settings),
+    given to every workflow started.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, workflows: NominationWorkflows, deadlines: StageDeadlines
+    ) -> None:
         self.uow = uow
-        self.settings = settings
+        self.workflows = workflows
+        self.deadlines = deadlines
 
-    def _wf_id(self, key: str) -> str:
-        return workflow_id_for(key, self.settings.temporal.workflow_id_prefix)
-
-    def _handle(self, key: str) -> WorkflowHandle[NominationWorkflow, NominationStatus]:
-        return self.client.get_workflow_handle_for(NominationWorkflow.run, self._wf_id(key))
-
-    async def _workflow_exists(self, key: str) -> bool:
-        try:
-            await self._handle(key).describe()
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                return False
-            raise
-        return True
-
-    def _resolve(
-        self, body: NominationSubmission, facts: dict[str, Any], key: str
-    ) -> nominations.SubmissionTarget:
-        with self.uow.session() as session:
-            return nominations.resolve_submission(session, body.movement, body.unit, facts, key)
-
-    async def submit(
-        self, actor: Actor, body: NominationSubmission
-    ) -> nominations.NominationDetail:
+    async def submit(self, actor: Actor, body: NominationSubmission) -> NominationDetail:
         policy.check_submit(actor, body.unit)
         facts = _facts_dict(body.facts)
         key = nomination_key(body.movement, facts["year"], facts["id"])
-        target = await asyncio.to_thread(self._resolve, body, facts, key)
-        if target.existing_stage is not None and await self._workflow_exists(key):
+        workflow_id = self.workflows.workflow_id(key)
+        target = await self.uow.run(
+            lambda tx: resolve_submission(tx, body.movement, body.unit, facts, key)
+        )
+        if target.existing_stage is not None and await self.workflows.exists(workflow_id):
             raise Refusal(
                 RefusalCode.DUPLICATE,
                 f"Đã có hồ sơ đề nghị {key} cho người/tập thể này trong phong trào và năm này "
                 f"(đang ở bước {target.existing_stage}).",
             )
-
-        def _create() -> None:
-            with self.uow.session() as session:
-                nominations.create_nomination(
-                    session,
-                    key=key,
-                    workflow_id=self._wf_id(key),
-                    movement_code=target.movement_code,
-                    unit_code=target.unit_code,
-                    nominee_name=target.nominee_name,
-                    facts=facts,
-                    submitted_by=actor.username,
-                    dossier=body.dossier.model_dump() if body.dossier else None,
-                )
-
-        await asyncio.to_thread(_create)
-        wf_input = NominationWorkflowInput(
-            nomination_id=key,
-            unit_code=target.unit_code,
+        new = NewNomination(
+            key=key,
+            workflow_id=workflow_id,
             movement_code=target.movement_code,
-            year=facts["year"],
-            kind=facts["kind"],
-            nominee_code=facts["id"],
+            unit_code=target.unit_code,
+            nominee_name=target.nominee_name,
             facts=facts,
-            submitted_by=actor,
-            as_of=date.fromisoformat(target.as_of_iso),
-            deadlines=deadlines_from(self.settings),
+            submitted_by=actor.username,
+            dossier=body.dossier.model_dump() if body.dossier else None,
         )
-        start = WithStartWorkflowOperation(
-            NominationWorkflow.run,
-            wf_input,
-            id=self._wf_id(key),
-            task_queue=self.settings.temporal.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=sa.TypedSearchAttributes.with_stage(
-                "submitted", target.unit_code, target.movement_code, facts["year"]
-            ),
-        )
+        await self.uow.run(lambda tx: tx.nominations.create(new))
         try:
-            # One round trip: start the workflow and wait until its criteria are evaluated.
-            await self.client.execute_update_with_start_workflow(
-                NominationWorkflow.submission_evaluated, start_workflow_operation=start
+            await self.workflows.start(
+                NominationWorkflowInput(
+                    nomination_id=key,
+                    unit_code=target.unit_code,
+                    movement_code=target.movement_code,
+                    year=facts["year"],
+                    kind=facts["kind"],
+                    nominee_code=facts["id"],
+                    facts=facts,
+                    submitted_by=actor,
+                    as_of=target.as_of,
+                    deadlines=self.deadlines,
+                )
             )
-        except WorkflowAlreadyStartedError:
-            raise Refusal(
-                RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
-            ) from None
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.ALREADY_EXISTS:
-                raise Refusal(
-                    RefusalCode.DUPLICATE, f"Đã có hồ sơ đề nghị {key} trong phong trào và năm này."
-                ) from None
-            # A call cut off mid-way (the server went down) may still have started the workflow:
-            # remove the row only when the workflow is known not to exist, else its steps would
-            # find no nomination and the workflow would be stuck (tests/crash/test_server_crash).
-            try:
-                started = await self._workflow_exists(key)
-            except RPCError:
-                started = True  # unknown: keep the row; submitting again completes it
-            if not started:
-                with self.uow.session() as session:
-                    nominations.delete_unstarted_nomination(session, key)
-            log.error("workflow start failed", nomination=key, error=str(exc))
-            raise Refusal(
-                RefusalCode.UNAVAILABLE, "Không kết nối được máy chủ quy trình; hãy thử lại sau."
-            ) from exc
+        except Refusal as refusal:
+            if refusal.code is RefusalCode.UNAVAILABLE:
+                await self._discard_unless_started(key, workflow_id)
+            raise
         log.info(
             "nomination submitted", nomination=key, unit=target.unit_code, actor=actor.username
         )
-        return await asyncio.to_thread(self.read, actor, key)
+        return await self._read(actor, key)
 
-    def _check_late_arrival(self, ref: nominations.NominationRef) -> None:
-        with self.uow.session() as session:
-            rounds.check_late_arrival(session, ref.movement, ref.year)
-
-    def _update_dossier(self, key: str, dossier: dict[str, Any], actor: str) -> None:
-        with self.uow.session() as session:
-            nominations.update_dossier(session, key, dossier, actor)
-
-    def _ref(self, key: str) -> nominations.NominationRef:
-        with self.uow.session() as session:
-            return nominations.nomination_ref(session, key)
-
-    async def _authorize(self, actor: Actor, key: str) -> nominations.NominationRef:
-        ref = await asyncio.to_thread(self._ref, key)
-        policy.require_visible(actor, ref.unit)
-        return ref
-
-    async def _update(
-        self, key: str, method: Any, arg: BaseModel, update_id: str | None = None
-    ) -> NominationStatus:
-        """Run a workflow update. With ``update_id`` (derived from the caller's Idempotency-Key)
-        a retry of a call whose answer was lost gets the first update's outcome from Temporal
-        instead of a "wrong stage" refusal, and never applies the step twice."""
+    async def _discard_unless_started(self, key: str, workflow_id: str) -> None:
+        """After a start cut off mid-way (the server went down), which may still have started
+        the workflow: remove the row only when the workflow is known not to exist, else its
+        steps would find no nomination and the workflow would be stuck
+        (tests/crash/test_cut_off_submit)."""
         try:
-            result: NominationStatus = await self._handle(key).execute_update(
-                method, arg, id=update_id
-            )
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            if isinstance(cause, ApplicationError):
-                try:
-                    code = RefusalCode(cause.type or "")
-                except ValueError:
-                    code = RefusalCode.INVALID
-                raise Refusal(code, cause.message) from None
-            raise
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise Refusal(RefusalCode.WRONG_STAGE, "Hồ sơ đã kết thúc quy trình.") from None
-            raise
-        return result
+            started = await self.workflows.exists(workflow_id)
+        except Refusal:
+            started = True  # unknown: keep the row; submitting again completes it
+        if not started:
+            await self.uow.run(lambda tx: tx.nominations.delete_unstarted(key))
+
+    async def _read(self, actor: Actor, key: str) -> NominationDetail:
+        return await self.uow.run(lambda tx: get_nomination(tx, actor, key))
+
+    async def _authorize(self, actor: Actor, key: str) -> str:
+        """The nomination's workflow id, if ``actor`` may see the nomination."""
+        await self.uow.run(lambda tx: visible_ref(tx, actor, key))
+        return self.workflows.workflow_id(key)
 
     async def review(
         self, actor: Actor, key: str, body: ReviewRequest, update_id: str | None = None
-    ) -> nominations.NominationDetail:
-        ref = await self._authorize(actor, key)
-        if body.decision is ReviewDecision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
-            await asyncio.to_thread(self._check_late_arrival, ref)
-        await self._update(
-            key,
-            NominationWorkflow.review,
+    ) -> NominationDetail:
+        """``update_id`` (derived from the caller's Idempotency-Key): a retry of a call whose
+        answer was lost gets the first update's outcome instead of a "wrong stage" refusal, and
+        never applies the step twice (so for every command below)."""
+
+        def _check(tx: Tx) -> None:
+            ref = visible_ref(tx, actor, key)
+            if body.decision is ReviewDecision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
+                rounds.check_late_arrival(tx.session, ref.movement, ref.year)  # type: ignore[attr-defined]  # transitional: ROUNDS helper
+
+        await self.uow.run(_check)
+        await self.workflows.review(
+            self.workflows.workflow_id(key),
             ReviewNominationInput(actor=actor, decision=body.decision, reason=body.reason),
             update_id,
         )
-        return await asyncio.to_thread(self.read, actor, key)
+        return await self._read(actor, key)
 
     async def resubmit(
         self, actor: Actor, key: str, body: ResubmitRequest, update_id: str | None = None
-    ) -> nominations.NominationDetail:
-        await self._authorize(actor, key)
-        await self._update(
-            key,
-            NominationWorkflow.resubmit,
+    ) -> NominationDetail:
+        workflow_id = await self._authorize(actor, key)
+        await self.workflows.resubmit(
+            workflow_id,
             ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
             update_id,
         )
         if body.dossier is not None:
-            await asyncio.to_thread(
-                self._update_dossier, key, body.dossier.model_dump(), actor.username
+            dossier = body.dossier.model_dump()
+            await self.uow.run(
+                lambda tx: tx.nominations.update_dossier(key, dossier, actor.username)
             )
-        return await asyncio.to_thread(self.read, actor, key)
+        return await self._read(actor, key)
 
     async def hold(
         self, actor: Actor, key: str, body: HoldRequest, update_id: str | None = None
-    ) -> nominations.NominationDetail:
-        await self._authorize(actor, key)
-        await self._update(
-            key,
-            NominationWorkflow.hold,
-            HoldNominationInput(actor=actor, reason=body.reason),
-            update_id,
+    ) -> NominationDetail:
+        workflow_id = await self._authorize(actor, key)
+        await self.workflows.hold(
+            workflow_id, HoldNominationInput(actor=actor, reason=body.reason), update_id
         )
-        return await asyncio.to_thread(self.read, actor, key)
+        return await self._read(actor, key)
 
     async def resume(
         self, actor: Actor, key: str, body: ResumeRequest, update_id: str | None = None
-    ) -> nominations.NominationDetail:
-        await self._authorize(actor, key)
+    ) -> NominationDetail:
+        workflow_id = await self._authorize(actor, key)
         facts = _facts_dict(body.facts) if body.facts is not None else None
-        await self._update(
-            key,
-            NominationWorkflow.resume,
+        await self.workflows.resume(
+            workflow_id,
             ResumeNominationInput(actor=actor, reason=body.reason, facts=facts),
             update_id,
         )
-        return await asyncio.to_thread(self.read, actor, key)
-
-    def read(self, actor: Actor, key: str) -> nominations.NominationDetail:
-        with self.uow.session() as session:
-            return nominations.get_nomination(session, actor, key)
+        return await self._read(actor, key)
 
     async def workflow_status(self, actor: Actor, key: str) -> NominationStatus:
-        await self._authorize(actor, key)
-        return await self._handle(key).query(NominationWorkflow.status)
+        return await self.workflows.status(await self._authorize(actor, key))

@@ -62,6 +62,7 @@ def check_submit(actor: Actor, unit_code: str) -> None:
         raise Refusal(
             RefusalCode.FORBIDDEN,
             f"Chỉ được nộp hồ sơ cho đơn vị của mình (không phải {unit_code}).",
+            field="unit",
         )
 
 

@@ -21,6 +21,8 @@ from thidua.config import Settings
 from thidua.domain.roles import Actor
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from rules.engine import RulesEngine
     from rules.registry import RulesRegistry
     from thidua.app.lifecycle import Lifecycle
@@ -39,6 +41,7 @@ class Services:
     authenticator: Authenticate | None = None
     lifecycle: Lifecycle | None = None
     rounds: Rounds | None = None
+    client: Client | None = None
     _engine: RulesEngine | None = field(default=None, repr=False)
     _shipped_rules: RulesRegistry | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

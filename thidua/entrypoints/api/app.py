@@ -11,7 +11,6 @@ from temporalio.client import Client
 
 from thidua import __version__
 from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app.lifecycle import Lifecycle
 from thidua.app.round_commands import Rounds
 from thidua.app.rules_versions import RulesVersionError
 from thidua.config import Settings
@@ -31,6 +30,7 @@ from thidua.entrypoints.api.routers import (
     rules,
 )
 from thidua.entrypoints.api.security import Authenticator
+from thidua.entrypoints.lifecycle import build_lifecycle
 from thidua.entrypoints.ratelimit import RateLimiter
 from thidua.entrypoints.services import Services
 from thidua.entrypoints.web import mount_console
@@ -67,7 +67,8 @@ def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = N
         from thidua.adapters.temporal.client import connect_client
 
         temporal = client or await connect_client(settings.temporal)
-        services.lifecycle = Lifecycle(temporal, uow, settings)
+        services.client = temporal
+        services.lifecycle = build_lifecycle(temporal, uow, settings)
         services.rounds = Rounds(temporal, uow, settings)
         yield
 

@@ -51,8 +51,10 @@ async def rounds(request: Request) -> Rounds:
 
 
 async def temporal_client(request: Request) -> Client:
-    lc, _ = services_of(request).commands()
-    return lc.client
+    client = services_of(request).client
+    if client is None:
+        raise RuntimeError("the app has not started: no Temporal client yet")
+    return client
 
 
 async def rules_engine(request: Request) -> RulesEngine:

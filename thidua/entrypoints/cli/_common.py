@@ -124,9 +124,9 @@ def _fail_known(exc: Exception, rules_file: str) -> NoReturn:
     if isinstance(exc, UnknownRuleset | NoRulesetInForce):
         fail(str(exc))
 
+    from thidua.adapters.tabular import BulkFileError
     from thidua.app.audit import AuditError
     from thidua.app.auth import AuthAdminError
-    from thidua.app.bulk import BulkFileError
     from thidua.app.rules_versions import RulesVersionError
 
     if isinstance(exc, AuthAdminError | AuditError | BulkFileError):

@@ -60,11 +60,12 @@ def _print_detail(detail: Any, as_json: bool) -> None:
 @reported()
 def nominations_submit(file: Path, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Nộp hồ sơ đề nghị từ tệp JSON {movement, unit, facts}."""
-    from thidua.app.lifecycle import Lifecycle, NominationSubmission
+    from thidua.app.lifecycle import NominationSubmission
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
     body = read_model(file, NominationSubmission)
     caller = signed_in(token)
-    detail = with_commands(caller, Lifecycle, lambda lc: lc.submit(caller.actor, body))
+    detail = with_commands(caller, build_lifecycle, lambda lc: lc.submit(caller.actor, body))
     _print_detail(detail, as_json)
 
 
@@ -80,12 +81,13 @@ def nominations_review(
     as_json: JsonOpt = False,
 ) -> None:
     """Xét hồ sơ ở bước hiện tại."""
-    from thidua.app.lifecycle import Lifecycle, ReviewRequest
+    from thidua.app.lifecycle import ReviewRequest
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
     caller = signed_in(token)
     body = ReviewRequest(decision=decision, reason=reason)
     detail = with_commands(
-        caller, Lifecycle, lambda lc: lc.review(caller.actor, nomination_id, body)
+        caller, build_lifecycle, lambda lc: lc.review(caller.actor, nomination_id, body)
     )
     _print_detail(detail, as_json)
 
@@ -96,12 +98,13 @@ def nominations_resubmit(
     nomination_id: str, file: Path, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Nộp lại hồ sơ đã bị trả lại, từ tệp JSON {facts, reason}."""
-    from thidua.app.lifecycle import Lifecycle, ResubmitRequest
+    from thidua.app.lifecycle import ResubmitRequest
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
     body = read_model(file, ResubmitRequest)
     caller = signed_in(token)
     detail = with_commands(
-        caller, Lifecycle, lambda lc: lc.resubmit(caller.actor, nomination_id, body)
+        caller, build_lifecycle, lambda lc: lc.resubmit(caller.actor, nomination_id, body)
     )
     _print_detail(detail, as_json)
 
@@ -115,11 +118,14 @@ def nominations_hold(
     as_json: JsonOpt = False,
 ) -> None:
     """Tạm dừng xét hồ sơ (đang xem xét kỷ luật, thanh tra, khiếu nại...)."""
-    from thidua.app.lifecycle import HoldRequest, Lifecycle
+    from thidua.app.lifecycle import HoldRequest
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
     caller = signed_in(token)
     body = HoldRequest(reason=reason)
-    detail = with_commands(caller, Lifecycle, lambda lc: lc.hold(caller.actor, nomination_id, body))
+    detail = with_commands(
+        caller, build_lifecycle, lambda lc: lc.hold(caller.actor, nomination_id, body)
+    )
     _print_detail(detail, as_json)
 
 
@@ -132,12 +138,13 @@ def nominations_resume(
     as_json: JsonOpt = False,
 ) -> None:
     """Tiếp tục xét hồ sơ đang tạm dừng."""
-    from thidua.app.lifecycle import Lifecycle, ResumeRequest
+    from thidua.app.lifecycle import ResumeRequest
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
     caller = signed_in(token)
     body = ResumeRequest(reason=reason)
     detail = with_commands(
-        caller, Lifecycle, lambda lc: lc.resume(caller.actor, nomination_id, body)
+        caller, build_lifecycle, lambda lc: lc.resume(caller.actor, nomination_id, body)
     )
     _print_detail(detail, as_json)
 
@@ -149,8 +156,8 @@ def nominations_show(nomination_id: str, token: TokenOpt = None, as_json: JsonOp
     from thidua.app import nominations
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        detail = nominations.get_nomination(session, caller.actor, nomination_id)
+    with caller.uow() as tx:
+        detail = nominations.get_nomination(tx, caller.actor, nomination_id)
     _print_detail(detail, as_json)
 
 
@@ -165,12 +172,12 @@ def nominations_list(
 ) -> None:
     """Liệt kê hồ sơ (lọc theo bước, đơn vị)."""
     from thidua.app import nominations
+    from thidua.app.ports.nominations import NominationFilter
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        rows = nominations.list_nominations(
-            session, caller.actor, stage=stage.value if stage else None, unit=unit, limit=limit
-        )
+    filters = NominationFilter(stage=stage.value if stage else None, unit=unit)
+    with caller.uow() as tx:
+        rows = nominations.list_nominations(tx, caller.actor, filters, limit=limit)
     if as_json:
         echo_json([r.model_dump(mode="json") for r in rows])
         return
@@ -217,16 +224,17 @@ def nominations_import(
     token: TokenOpt = None,
 ) -> None:
     """Nộp nhiều hồ sơ từ tệp danh sách; báo lỗi theo dòng và cột."""
+    from thidua.adapters.tabular import read_file
     from thidua.app import bulk
-    from thidua.app.lifecycle import Lifecycle
+    from thidua.entrypoints.lifecycle import build_lifecycle
 
-    parsed = bulk.parse_file(file)  # an unreadable file: BulkFileError, exit 2
+    parsed = bulk.validate_file(read_file(file))  # an unreadable file: BulkFileError, exit 2
     caller = signed_in(token)
     label = "Kiểm tra" if dry_run else "Nộp hồ sơ"
     with typer.progressbar(length=len(parsed.items), label=label) as bar:
         report = with_commands(
             caller,
-            Lifecycle,
+            build_lifecycle,
             lambda lc: bulk.import_items(
                 lc,
                 caller.actor,
@@ -251,21 +259,18 @@ def nominations_export(
     token: TokenOpt = None,
 ) -> None:
     """Xuất danh sách hồ sơ (được phép xem) ra Excel hoặc CSV."""
-    from thidua.app import bulk, nominations
+    from thidua.adapters.tabular import export_rows
+    from thidua.app import nominations
+    from thidua.app.ports.nominations import NominationFilter
 
     fmt = file.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         fail("tên tệp phải kết thúc bằng .xlsx hoặc .csv.", 2)
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        views = nominations.list_nominations(
-            session,
-            caller.actor,
-            stage=stage.value if stage else None,
-            unit=unit,
-            movement=movement,
-            year=year,
-            limit=1_000_000,
-        )
-    bulk.export_rows(views, "xlsx" if fmt == "xlsx" else "csv", file)
+    filters = NominationFilter(
+        stage=stage.value if stage else None, unit=unit, movement=movement, year=year
+    )
+    with caller.uow() as tx:
+        views = nominations.list_nominations(tx, caller.actor, filters, limit=1_000_000)
+    export_rows(views, "xlsx" if fmt == "xlsx" else "csv", file)
     typer.echo(f"Đã xuất {len(views)} hồ sơ ra {file}.")

@@ -11,7 +11,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
+from thidua.adapters.tabular import export_rows
 from thidua.app import bulk, nominations
+from thidua.app.ports.nominations import NominationFilter, NominationView
 from thidua.domain.nominations import Stage
 from thidua.entrypoints.api.deps import ActorDep, LifecycleDep, UowDep
 
@@ -118,16 +120,11 @@ async def export(
     year: int | None = Query(default=None, ge=1945, le=2100),
 ) -> FileResponse:
     """Tải danh sách hồ sơ (xlsx hoặc csv) — chỉ những hồ sơ người gọi được xem."""
-    views = await uow.run_session(
-        lambda session: nominations.list_nominations(
-            session,
-            actor,
-            stage=stage.value if stage else None,
-            unit=unit,
-            movement=movement,
-            year=year,
-            limit=1_000_000,
-        )
+    filters = NominationFilter(
+        stage=stage.value if stage else None, unit=unit, movement=movement, year=year
+    )
+    views = await uow.run(
+        lambda tx: nominations.list_nominations(tx, actor, filters, limit=1_000_000)
     )
     path = await run_in_threadpool(_write_export, views, format)
     return FileResponse(
@@ -138,7 +135,7 @@ async def export(
     )
 
 
-def _write_export(views: list[nominations.NominationView], format: Literal["xlsx", "csv"]) -> Path:
+def _write_export(views: list[NominationView], format: Literal["xlsx", "csv"]) -> Path:
     fd, name = tempfile.mkstemp(prefix="thidua-export-", suffix=f".{format}")
     os.close(fd)
-    return bulk.export_rows(views, format, Path(name))
+    return export_rows(views, format, Path(name))

@@ -3,7 +3,8 @@
 from fastapi import APIRouter, Query
 
 from thidua.app import webhooks
-from thidua.app.events import EventPage, events_after
+from thidua.app.events import feed
+from thidua.app.ports.nominations import EventPage
 from thidua.entrypoints.api.deps import ActorDep, UowDep
 
 router = APIRouter(tags=["events"])
@@ -17,7 +18,7 @@ async def events(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> EventPage:
     """Dòng sự kiện (mỗi bước của hồ sơ) cho hệ thống tích hợp không nhận được webhook."""
-    return await uow.run_session(lambda session: events_after(session, actor, after, limit))
+    return await uow.run(lambda tx: feed(tx, actor, after, limit))
 
 
 @router.post("/v1/webhooks", status_code=201)

@@ -15,6 +15,7 @@ from thidua.app.lifecycle import (
     ResumeRequest,
     ReviewRequest,
 )
+from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
 from thidua.domain.nominations import NominationStatus, Stage
 from thidua.entrypoints.api import pagination
 from thidua.entrypoints.api.deps import ActorDep, LifecycleDep, UowDep, UpdateIdDep
@@ -23,14 +24,12 @@ router = APIRouter(tags=["nominations"])
 
 
 class NominationPage(BaseModel):
-    items: list[nominations.NominationView]
+    items: list[NominationView]
     next_cursor: str | None
 
 
 @router.post("/v1/nominations", status_code=201)
-async def submit(
-    body: NominationSubmission, actor: ActorDep, lc: LifecycleDep
-) -> nominations.NominationDetail:
+async def submit(body: NominationSubmission, actor: ActorDep, lc: LifecycleDep) -> NominationDetail:
     """Nộp một hồ sơ đề nghị (cá nhân hoặc tập thể) cho đơn vị của mình."""
     return await lc.submit(actor, body)
 
@@ -56,19 +55,16 @@ async def list_(
 ) -> NominationPage:
     """Danh sách hồ sơ theo thứ tự ổn định, phân trang bằng con trỏ."""
     after = pagination.decode(pagination.NOMINATIONS, cursor)
-    items, next_id = await uow.run_session(
-        lambda session: nominations.page_nominations(
-            session,
-            actor,
-            stage=stage.value if stage else None,
-            unit=unit,
-            movement=movement,
-            year=year,
-            title=title,
-            status=status,
-            limit=limit,
-            after_id=after,
-        )
+    filters = NominationFilter(
+        stage=stage.value if stage else None,
+        unit=unit,
+        movement=movement,
+        year=year,
+        title=title,
+        status=status,
+    )
+    items, next_id = await uow.run(
+        lambda tx: nominations.page_nominations(tx, actor, filters, limit=limit, after_id=after)
     )
     return NominationPage(
         items=items, next_cursor=pagination.next_cursor(pagination.NOMINATIONS, next_id)
@@ -76,10 +72,8 @@ async def list_(
 
 
 @router.get("/v1/nominations/{nomination_id}")
-async def show(nomination_id: str, actor: ActorDep, uow: UowDep) -> nominations.NominationDetail:
-    return await uow.run_session(
-        lambda session: nominations.get_nomination(session, actor, nomination_id)
-    )
+async def show(nomination_id: str, actor: ActorDep, uow: UowDep) -> NominationDetail:
+    return await uow.run(lambda tx: nominations.get_nomination(tx, actor, nomination_id))
 
 
 @router.get("/v1/nominations/{nomination_id}/workflow")
@@ -97,7 +91,7 @@ async def review(
     actor: ActorDep,
     lc: LifecycleDep,
     update_id: UpdateIdDep,
-) -> nominations.NominationDetail:
+) -> NominationDetail:
     """Xét hồ sơ ở bước hiện tại: approve (đồng ý), return (trả lại), reject (không đồng ý)."""
     return await lc.review(actor, nomination_id, body, update_id)
 
@@ -109,7 +103,7 @@ async def resubmit(
     actor: ActorDep,
     lc: LifecycleDep,
     update_id: UpdateIdDep,
-) -> nominations.NominationDetail:
+) -> NominationDetail:
     return await lc.resubmit(actor, nomination_id, body, update_id)
 
 
@@ -120,7 +114,7 @@ async def hold(
     actor: ActorDep,
     lc: LifecycleDep,
     update_id: UpdateIdDep,
-) -> nominations.NominationDetail:
+) -> NominationDetail:
     return await lc.hold(actor, nomination_id, body, update_id)
 
 
@@ -131,5 +125,5 @@ async def resume(
     actor: ActorDep,
     lc: LifecycleDep,
     update_id: UpdateIdDep,
-) -> nominations.NominationDetail:
+) -> NominationDetail:
     return await lc.resume(actor, nomination_id, body, update_id)

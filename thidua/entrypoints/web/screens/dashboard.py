@@ -4,9 +4,9 @@ stage, what is overdue; over the nominations the signed-in actor may read."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
 
 from thidua.app import dashboard as dashboard_data
+from thidua.app.ports.uow import Tx
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web.charts import bar_chart, grouped_bars
 from thidua.entrypoints.web.kit import PREFIX, render, require, title_names
@@ -19,14 +19,14 @@ async def dashboard(request: Request) -> Response:
     sess = await require(request)
     services = services_of(request)
 
-    def _load(s: Session) -> tuple[dashboard_data.Dashboard, dict[str, str]]:
-        dash = dashboard_data.build(s, sess.actor)
+    def _load(tx: Tx) -> tuple[dashboard_data.Dashboard, dict[str, str]]:
+        dash = dashboard_data.build(tx, sess.actor)
         refs = dash.rulesets + [
             (v.ruleset.id, v.ruleset.version) for v in dash.overdue if v.ruleset
         ]
         return dash, title_names(services.engine, refs)
 
-    dash, names = await services.uow.run_session(_load)
+    dash, names = await services.uow.run(_load)
     days = dash.days_in_stage
     longest = max((v for _, v in days), default=0.0)
     unit, factor = (

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from thidua.app import nominations, rounds
 from thidua.app import rules_versions as rv
+from thidua.app.ports.nominations import NominationFilter, NominationView
+from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.nominations import Stage
 from thidua.domain.roles import Actor, Role
@@ -29,17 +31,25 @@ def _waiting_stages(actor: Actor) -> list[Stage]:
     return stages
 
 
+def _waiting(tx: Tx, actor: Actor) -> list[NominationView]:
+    """The nominations waiting for ``actor``'s role, the most urgent first."""
+    waiting: list[NominationView] = []
+    for stage in _waiting_stages(actor):
+        filters = NominationFilter(stage=stage.value)
+        waiting.extend(nominations.list_nominations(tx, actor, filters, limit=500))
+    waiting.sort(key=lambda v: (v.deadline is None, v.deadline or v.updated_at))
+    return waiting
+
+
 @router.get("/inbox")
 async def inbox(request: Request) -> Response:
     sess = await require(request)
     actor = sess.actor
     services = services_of(request)
 
+    waiting = await services.uow.run(lambda tx: _waiting(tx, actor))
+
     def _load(s: Session) -> dict[str, Any]:
-        waiting: list[nominations.NominationView] = []
-        for stage in _waiting_stages(actor):
-            waiting.extend(nominations.list_nominations(s, actor, stage=stage.value, limit=500))
-        waiting.sort(key=lambda v: (v.deadline is None, v.deadline or v.updated_at))
         my_rounds = []
         if actor.role in rounds.READERS:
             for r in rounds.list_rounds(s, actor):

@@ -10,11 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from thidua.app import nominations
 from thidua.app.console_auth import ConsoleSession
 from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
+from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
+from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.labels import REVIEW_CHOICE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
@@ -51,16 +52,15 @@ async def nomination_list(request: Request) -> Response:
     if stage is not None and stage not in {s.value for s in Stage}:
         stage = None
 
-    def _load(s: Session) -> tuple[list[nominations.NominationView], dict[str, str]]:
-        views = nominations.list_nominations(
-            s, sess.actor, stage=stage, unit=unit, title=title, limit=500
-        )
+    def _load(tx: Tx) -> tuple[list[NominationView], dict[str, str]]:
+        filters = NominationFilter(stage=stage, unit=unit, title=title)
+        views = nominations.list_nominations(tx, sess.actor, filters, limit=500)
         if text:
             views = [v for v in views if text in v.nominee_name.lower() or text in v.id.lower()]
         refs = [(v.ruleset.id, v.ruleset.version) for v in views if v.ruleset]
         return views, title_names(services.engine, refs)
 
-    views, names = await services.uow.run_session(_load)
+    views, names = await services.uow.run(_load)
     return render(
         request,
         "nominations.html",
@@ -72,7 +72,7 @@ async def nomination_list(request: Request) -> Response:
     )
 
 
-def _allowed_actions(actor: Actor, view: nominations.NominationDetail) -> list[str]:
+def _allowed_actions(actor: Actor, view: NominationDetail) -> list[str]:
     """What the policy lets this actor do here (the service checks again when it is done)."""
     stage = Stage(view.stage)
     allowed: list[str] = []
@@ -95,7 +95,7 @@ def _allowed_actions(actor: Actor, view: nominations.NominationDetail) -> list[s
     return allowed
 
 
-def _may_resubmit(actor: Actor, view: nominations.NominationDetail) -> bool:
+def _may_resubmit(actor: Actor, view: NominationDetail) -> bool:
     try:
         policy.check_resubmit(actor, Stage(view.stage), view.unit)
     except Refusal:
@@ -114,8 +114,8 @@ async def nomination_page(
 ) -> HTMLResponse:
     services = services_of(request)
 
-    def _load(s: Session) -> tuple[nominations.NominationDetail, dict[str, Any]]:
-        view = nominations.get_nomination(s, sess.actor, key)
+    def _load(tx: Tx) -> tuple[NominationDetail, dict[str, Any]]:
+        view = nominations.get_nomination(tx, sess.actor, key)
         ref = (view.evaluation or {}).get("ruleset") or {}
         # The version that decided; without it the trace still reads, with field names and codes.
         lr = ruleset_of(services.engine, ref.get("id"), ref.get("version"))
@@ -125,7 +125,7 @@ async def nomination_page(
         }
 
     try:
-        view, names = await services.uow.run_session(_load)
+        view, names = await services.uow.run(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     return render(

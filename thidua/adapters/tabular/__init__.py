@@ -1,0 +1,10 @@
+"""Tabular I/O: lists of nominations read from and written to files (.xlsx, .csv, .jsonl).
+
+``readers`` turns a file into raw rows for the bulk use cases (``thidua.app.bulk``) to validate;
+``layout`` is the flat column layout those files share; ``export`` writes nominations out.
+"""
+
+from thidua.adapters.tabular.export import EXPORT_HEADER, export_rows
+from thidua.adapters.tabular.readers import BulkFileError, read_bytes, read_file
+
+__all__ = ["EXPORT_HEADER", "BulkFileError", "export_rows", "read_bytes", "read_file"]
