@@ -216,8 +216,8 @@ class Lifecycle:
         return await asyncio.to_thread(self.read, actor, key)
 
     def _check_late_arrival(self, ref: nominations.NominationRef) -> None:
-        with self.uow.session() as session:
-            rounds.check_late_arrival(session, ref.movement, ref.year)
+        with self.uow() as tx:  # transitional: NOMINATIONS helper
+            rounds.check_late_arrival(tx, ref.movement, ref.year)
 
     def _update_dossier(self, key: str, dossier: dict[str, Any], actor: str) -> None:
         with self.uow.session() as session:
