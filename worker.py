@@ -7,7 +7,8 @@ import concurrent.futures
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -22,6 +23,9 @@ from activities.webhooks import WebhookActivities
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
+from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
+from thidua.app.consolidation import Consolidation, IssueDocuments
+from thidua.app.ports.uow import Tx
 from thidua.app.recording import NominationRecording
 from thidua.config import Settings, get_settings
 from thidua.logging import configure_logging, get_logger
@@ -74,7 +78,14 @@ def build_worker(
         engine = db_engine(uow)
     notifier = DispatcherNotifier(client, dispatcher_id(settings))
     acts = NominationActivities(NominationRecording(uow, engine), on_step_recorded=notifier.notify)
-    rounds = ConsolidationActivities(uow, engine, client, settings.var_dir / "documents")
+    rounds = ConsolidationActivities(
+        Consolidation(
+            uow,
+            engine,
+            TemporalNominationWorkflows(client, settings.temporal),
+            issue_documents=round_documents_issuer(settings.var_dir / "documents", engine),
+        )
+    )
     hooks = WebhookActivities(uow)
     return Worker(
         client,
@@ -103,6 +114,23 @@ def build_worker(
         # The notifier runs exactly as long as the worker: started with it, stopped after it.
         plugins=[SimplePlugin("thidua.webhook-dispatcher-notifier", run_context=notifier.running)],
     )
+
+
+def round_documents_issuer(documents_dir: Path, engine: Any) -> IssueDocuments:
+    """How the Director's decision issues the round's documents (in its transaction)."""
+
+    def issue(tx: Tx, round_key: str, issued_on: date) -> None:
+        from thidua.app import round_documents  # transitional: DOCUMENTS helper
+
+        round_documents.generate_round_documents(  # transitional: DOCUMENTS helper
+            tx.session,  # type: ignore[attr-defined]  # transitional: DOCUMENTS helper
+            round_key,
+            documents_dir,
+            engine.registry,
+            issued_on=issued_on,
+        )
+
+    return issue
 
 
 def dispatcher_id(settings: Settings) -> str:

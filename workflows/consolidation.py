@@ -17,9 +17,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.consolidation import ConsolidationActivities
-    from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI
-    from thidua.domain.refusals import RefusalCode
-    from thidua.domain.roles import Actor, Role
+    from thidua.domain import policy
+    from thidua.domain.refusals import Refusal, RefusalCode
+    from thidua.domain.roles import Actor
     from thidua.domain.rounds import (
         CloseRoundInput,
         ConsolidationWorkflowInput,
@@ -139,17 +139,12 @@ class ConsolidationWorkflow:
     async def _close(self, actor: Actor | None, reason: str | None) -> None:
         await self._step("close", RoundStage.COUNCIL, actor, reason, closed_by=actor)
 
-    def _require(self, actor: Actor, role: Role, stages: tuple[RoundStage, ...]) -> None:
-        if actor.role is not role:
-            raise _refuse(
-                RefusalCode.FORBIDDEN,
-                f"Bước này do {ROLE_LABEL_VI[role]} thực hiện, không phải {ROLE_LABEL_VI[actor.role]}.",
-            )
-        if self._stage not in stages:
-            raise _refuse(
-                RefusalCode.WRONG_STAGE,
-                f"Đợt xét đang ở bước «{ROUND_STAGE_LABEL_VI[self._stage]}» ({self._stage.value}).",
-            )
+    def _require(self, actor: Actor, step: str) -> None:
+        """Who takes ``step`` and in which stages: ``policy.ROUND_STEPS``."""
+        try:
+            policy.check_round_step(actor, step, self._stage)
+        except Refusal as refusal:
+            raise _refuse(refusal.code, refusal.message) from None
 
     # ---- updates --------------------------------------------------------------------
 
@@ -162,7 +157,7 @@ class ConsolidationWorkflow:
 
     @close.validator
     def _check_close(self, input: CloseRoundInput) -> None:
-        self._require(input.actor, Role.OFFICE, (RoundStage.OPEN, RoundStage.OFFICE))
+        self._require(input.actor, "close")
 
     @workflow.update
     async def record_council(self, input: RecordCouncilInput) -> RoundStatus:
@@ -175,7 +170,7 @@ class ConsolidationWorkflow:
 
     @record_council.validator
     def _check_council(self, input: RecordCouncilInput) -> None:
-        self._require(input.actor, Role.COUNCIL_SECRETARY, (RoundStage.COUNCIL,))
+        self._require(input.actor, "council")
         if not input.members:
             raise _refuse(RefusalCode.INVALID, "members: phải có danh sách thành viên Hội đồng.")
         if not input.ballots:
@@ -195,7 +190,7 @@ class ConsolidationWorkflow:
 
     @decide.validator
     def _check_decide(self, input: DecideRoundInput) -> None:
-        self._require(input.actor, Role.DIRECTOR, (RoundStage.DIRECTOR,))
+        self._require(input.actor, "decide")
         if input.action is RoundDecision.RETURN and not (input.reason and input.reason.strip()):
             raise _refuse(RefusalCode.INVALID, "reason: trả lại danh sách phải ghi rõ lý do.")
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from tests.support.harness import Harness
 from tests.support.nominations import MOVEMENT, YEAR, round_facts
-from thidua.app import rounds
+from thidua.adapters.temporal.rounds import TemporalRoundWorkflows
 from thidua.app.lifecycle import NominationSubmission
+from thidua.app.ports.rounds import AwardItemView, RoundView
 from thidua.app.round_commands import (
     CouncilRequest,
     DecisionRequest,
@@ -32,7 +33,11 @@ class Round:
 
     def __init__(self, h: Harness) -> None:
         self.h = h
-        self.svc = Rounds(h.client, h.db.uow, h.settings)
+        self.svc = Rounds(
+            h.db.uow,
+            TemporalRoundWorkflows(h.client, h.settings.temporal),
+            reminder_every=timedelta(days=h.settings.lifecycle.reminder_every_days),
+        )
         self.key = ""
 
     async def submit_and_approve(
@@ -55,7 +60,7 @@ class Round:
         await self.h.review(f"truongphong.{unit.lower()}", detail.id, "approve")
         return detail.id
 
-    async def open(self, late_policy: str = "refuse") -> rounds.RoundView:
+    async def open(self, late_policy: str = "refuse") -> RoundView:
         body = OpenRoundRequest(
             movement=MOVEMENT,
             year=YEAR,
@@ -66,13 +71,13 @@ class Round:
         self.key = view.key
         return view
 
-    async def close(self) -> rounds.RoundView:
+    async def close(self) -> RoundView:
         return await self.svc.close(self.h.actor("vanphong"), self.key)
 
     async def council(
         self, votes: dict[tuple[str, str], int] | None = None, default: int = 10
-    ) -> rounds.RoundView:
-        view = self.svc.read(self.h.actor("thuky.hoidong"), self.key)
+    ) -> RoundView:
+        view = await self.svc.read(self.h.actor("thuky.hoidong"), self.key)
         ballots = [
             {
                 "nomination": i.nomination,
@@ -87,12 +92,12 @@ class Round:
         )
         return await self.svc.council(self.h.actor("thuky.hoidong"), self.key, body)
 
-    async def decide(self, **body: Any) -> rounds.RoundView:
+    async def decide(self, **body: Any) -> RoundView:
         return await self.svc.decide(
             self.h.actor("giamdoc"),
             self.key,
             DecisionRequest.model_validate({"action": "approve", **body}),
         )
 
-    def item(self, view: rounds.RoundView, nomination: str, code: str) -> rounds.AwardItemView:
+    def item(self, view: RoundView, nomination: str, code: str) -> AwardItemView:
         return next(i for i in view.items if i.nomination == nomination and i.code == code)

@@ -17,8 +17,6 @@ from thidua.domain.appraisal import (
     PastInitiativeUse,
     appraise,
     recompute_after_vote,
-    tally,
-    vote_threshold,
 )
 
 RULESET = ("ntm-2024", "1")
@@ -370,98 +368,6 @@ class TestOrdering:
         assert a.by_title["CSTDCS"] == ["c1"]
         assert a.by_title["TTLDXS"] == []
         assert a.by_unit == {"P2": ["c1"], "P1": ["l1", "h1", "r1", "n1"]}
-
-
-class TestTally:
-    @pytest.mark.parametrize(
-        ("members", "yes", "passed", "required"),
-        [(10, 8, True, 8), (10, 7, False, 8), (9, 8, True, 8), (9, 7, False, 8), (5, 4, True, 4)],
-    )
-    def test_cstdcs_eighty_percent_of_all(
-        self, members: int, yes: int, passed: bool, required: int
-    ) -> None:
-        """CSTDCS needs at least 80% of ALL members (rounded up)."""
-        t = tally(
-            members_total=members,
-            in_favour=yes,
-            against=members - yes,
-            abstain=0,
-            threshold=0.8,
-            of_all_members=True,
-        )
-        assert (t.passed, t.required) == (passed, required)
-        assert t.ratio == pytest.approx(yes / members)
-
-    def test_absent_members_count_against_cstdcs(self) -> None:
-        """With 10 members, 7 yes out of 7 votes cast still fails."""
-        t = tally(
-            members_total=10, in_favour=7, against=0, abstain=0, threshold=0.8, of_all_members=True
-        )
-        assert not t.passed
-
-    @pytest.mark.parametrize(
-        ("members", "yes", "passed", "required"),
-        [(10, 6, True, 6), (10, 5, False, 6), (9, 5, True, 5), (9, 4, False, 5)],
-    )
-    def test_majority_strictly_more_than_half(
-        self, members: int, yes: int, passed: bool, required: int
-    ) -> None:
-        """Other titles: strictly more than half of all members; a tie fails."""
-        t = tally(
-            members_total=members,
-            in_favour=yes,
-            against=members - yes,
-            abstain=0,
-            threshold=0.5,
-            of_all_members=True,
-        )
-        assert (t.passed, t.required) == (passed, required)
-
-    def test_of_votes_cast(self) -> None:
-        """Counting on votes cast uses in_favour + against + abstain as the base."""
-        t = tally(
-            members_total=10, in_favour=3, against=1, abstain=1, threshold=0.5, of_all_members=False
-        )
-        assert t.passed and t.required == 3 and t.ratio == pytest.approx(0.6)
-
-    def test_float_threshold_exact(self) -> None:
-        """0.7 × 10 needs 7, not 8 (no float rounding error)."""
-        t = tally(
-            members_total=10, in_favour=7, against=3, abstain=0, threshold=0.7, of_all_members=True
-        )
-        assert t.passed and t.required == 7
-
-    @pytest.mark.parametrize(
-        "kwargs",
-        [
-            {"members_total": 10, "in_favour": -1, "against": 0, "abstain": 0},
-            {"members_total": 10, "in_favour": 8, "against": 2, "abstain": 1},
-            {"members_total": 0, "in_favour": 0, "against": 0, "abstain": 0},
-        ],
-    )
-    def test_invalid_counts(self, kwargs: dict[str, int]) -> None:
-        """Negative counts, more votes than members, or no members are rejected."""
-        with pytest.raises(ValueError, match=r"phiếu|thành viên"):
-            tally(**kwargs, threshold=0.8, of_all_members=True)
-
-    def test_invalid_threshold(self) -> None:
-        """A threshold outside (0, 1] is rejected."""
-        with pytest.raises(ValueError, match="tỷ lệ"):
-            tally(
-                members_total=9,
-                in_favour=1,
-                against=0,
-                abstain=0,
-                threshold=1.5,
-                of_all_members=True,
-            )
-
-    def test_vote_threshold_from_ruleset_params(self, engine: RulesEngine) -> None:
-        """CSTDCS uses cstdcs_vote_ratio, others other_titles_vote_ratio, both of all members."""
-        params = engine.resolve(ruleset_id=RULESET[0], version=RULESET[1]).params
-        assert vote_threshold("CSTDCS", params) == (0.8, True)
-        assert vote_threshold("LDTT", params) == (0.5, True)
-        assert vote_threshold("TTLDTT", params) == (0.5, True)
 
 
 def excellent_unit() -> list[Candidate]:

@@ -125,7 +125,7 @@ PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
 async def _drive(h: Harness, drive: Callable[[Round], Awaitable[None]]) -> WorkflowHistory:
     rnd = Round(h)
     await drive(rnd)
-    view = rnd.svc.read(h.actor("vanphong"), rnd.key)
+    view = await rnd.svc.read(h.actor("vanphong"), rnd.key)
     assert view.stage == "decided", view.stage
     handle = h.client.get_workflow_handle(view.workflow_id)
     await handle.result()

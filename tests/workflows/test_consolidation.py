@@ -94,7 +94,7 @@ class TestCouncilVote:
         )
         refusal = await refused(rnd.svc.council(rnd.h.actor("thuky.hoidong"), rnd.key, body))
         assert refusal.code is RefusalCode.INVALID and "KHONG_CO" in refusal.message
-        assert rnd.svc.read(rnd.h.actor("vanphong"), rnd.key).stage == "council"
+        assert (await rnd.svc.read(rnd.h.actor("vanphong"), rnd.key)).stage == "council"
 
 
 class TestDirector:
@@ -213,9 +213,9 @@ class TestAfterDecision:
         await rnd.council()
         view = await rnd.decide()
         assert rnd.item(view, a, "BANG_KHEN_UBND_TINH").province_status == "pending"
-        with rnd.h.db.uow.session() as session:
+        with rnd.h.db.uow() as tx:
             answer = rounds.record_province_answer(
-                session,
+                tx,
                 rnd.h.actor("vanphong"),
                 a,
                 "BANG_KHEN_UBND_TINH",
@@ -223,13 +223,13 @@ class TestAfterDecision:
                 "Bổ sung minh chứng sáng kiến",
             )
         assert answer.province_status == "returned"
-        with rnd.h.db.uow.session() as session:
+        with rnd.h.db.uow() as tx:
             revoked = rounds.revoke_award(
-                session, rnd.h.actor("giamdoc"), b, "LDTT", "Kê khai không trung thực"
+                tx, rnd.h.actor("giamdoc"), b, "LDTT", "Kê khai không trung thực"
             )
         assert revoked.revoked and revoked.revoked_reason == "Kê khai không trung thực"
-        with rnd.h.db.uow.session() as session, pytest.raises(Refusal):
-            rounds.revoke_award(session, rnd.h.actor("vanphong"), b, "LDTT", "x")
+        with rnd.h.db.uow() as tx, pytest.raises(Refusal):
+            rounds.revoke_award(tx, rnd.h.actor("vanphong"), b, "LDTT", "x")
 
 
 class TestSupplement:

@@ -169,7 +169,7 @@ class Lifecycle:
         def _check(tx: Tx) -> None:
             ref = visible_ref(tx, actor, key)
             if body.decision is ReviewDecision.APPROVE and ref.stage == Stage.UNIT_REVIEW.value:
-                rounds.check_late_arrival(tx.session, ref.movement, ref.year)  # type: ignore[attr-defined]  # transitional: ROUNDS helper
+                rounds.check_late_arrival(tx, ref.movement, ref.year)
 
         await self.uow.run(_check)
         await self.workflows.review(

@@ -1,88 +1,124 @@
-"""The Office's consolidation rounds in our database: candidates, appraisal, votes, decisions."""
+"""The Office's consolidation rounds: opening one, reading them, the province's answers and the
+Director's revocations after the decision, and the late-arrival check of a unit's approval.
+
+Use cases over one transaction (``tx``); the round's steps themselves go through its workflow
+(``thidua.app.round_commands``) and its activities (``thidua.app.consolidation``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
-from pydantic import BaseModel
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
-from thidua.adapters.db import audit
-from thidua.adapters.db.models import (
-    AwardItemRow,
-    CouncilMeetingRow,
-    DocumentRow,
-    MovementRow,
-    NominationRow,
-    RoundRow,
-    StaffRow,
-    UnitRow,
+from thidua.app.ports.rounds import (
+    AwardItemView,
+    MovementRecord,
+    NewRound,
+    RoundListItem,
+    RoundRecord,
+    RoundView,
 )
+from thidua.app.ports.uow import Tx
+from thidua.domain import policy
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
-from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import UNIT_SCOPED_ROLES, Actor, Role
-from thidua.domain.rounds import LatePolicy, RoundStage, RoundStep, round_key, round_workflow_id
+from thidua.domain.roles import Actor
+from thidua.domain.rounds import LatePolicy, RoundStage, round_key
 
-READERS = frozenset(
-    {Role.OFFICE, Role.COUNCIL_SECRETARY, Role.DIRECTOR, Role.AUDITOR, Role.RULES_ADMIN}
-)
 PROVINCE_ANSWERS = ("approved", "rejected", "returned")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+# ---- finding ------------------------------------------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def require_reader(actor: Actor) -> None:
-    if actor.role not in READERS:
-        raise Refusal(
-            RefusalCode.FORBIDDEN, "Vai trò này không xem được đợt xét tổng hợp của Văn phòng Sở."
-        )
-
-
-def round_row(session: Session, key: str) -> RoundRow:
-    row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one_or_none()
-    if row is None:
+def round_of(tx: Tx, key: str) -> RoundRecord:
+    found = tx.rounds.get(key)
+    if found is None:
         raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đợt xét «{key}».")
-    return row
+    return found
 
 
-def movement_row(session: Session, movement_code: str) -> MovementRow:
-    movement = session.scalars(
-        select(MovementRow).where(MovementRow.code == movement_code)
-    ).one_or_none()
+def movement_of(tx: Tx, code: str) -> MovementRecord:
+    movement = tx.rounds.movement(code)
     if movement is None:
         raise Refusal(
-            RefusalCode.NOT_FOUND, f"movement: không có phong trào thi đua «{movement_code}»."
+            RefusalCode.NOT_FOUND,
+            f"movement: không có phong trào thi đua «{code}».",
+            field="movement",
         )
     return movement
 
 
-def latest_round(session: Session, movement_code: str, year: int) -> RoundRow | None:
-    return session.scalars(
-        select(RoundRow)
-        .join(MovementRow)
-        .where(MovementRow.code == movement_code, RoundRow.year == year)
-        .order_by(RoundRow.seq.desc())
-        .limit(1)
-    ).first()
+def ruleset_in_force(tx: Tx, movement: MovementRecord) -> tuple[str, str]:
+    """The ruleset in force on the movement's review date: its rounds are judged under it."""
+    found = tx.rounds.ruleset_in_force(movement.closes)
+    if found is None:
+        raise Refusal(
+            RefusalCode.CONFLICT,
+            f"movement: không có bộ tiêu chí nào có hiệu lực vào ngày xét của phong trào "
+            f"{movement.code} ({movement.closes:%d/%m/%Y}); cần công bố một phiên bản bộ tiêu "
+            "chí có hiệu lực ngày đó trước khi mở đợt xét.",
+            field="movement",
+            problem="no_ruleset_in_force",
+        )
+    return found
 
 
-def check_late_arrival(session: Session, movement_code: str, year: int) -> None:
+# ---- opening and the late-arrival check ---------------------------------------------------------
+
+
+def open_round(
+    tx: Tx,
+    actor: Actor,
+    *,
+    movement_code: str,
+    year: int,
+    closes_at: datetime,
+    late_policy: LatePolicy,
+    workflow_id: Callable[[str], str],
+) -> RoundRecord:
+    """Record a new round of the movement (its workflow is started by the caller), judged under
+    the ruleset in force on the movement's review date. ``workflow_id``: key → workflow id."""
+    movement = movement_of(tx, movement_code)
+    ruleset_id, version = ruleset_in_force(tx, movement)
+    if year != movement.year:
+        raise Refusal(
+            RefusalCode.INVALID,
+            f"year: phong trào {movement_code} xét năm {movement.year}.",
+            field="year",
+        )
+    latest = tx.rounds.latest(movement_code, year)
+    if latest is not None and latest.stage is not RoundStage.DECIDED:
+        raise Refusal(
+            RefusalCode.DUPLICATE,
+            f"Đợt xét {latest.key} chưa kết thúc ({ROUND_STAGE_LABEL_VI[latest.stage]}).",
+        )
+    seq = (latest.seq + 1) if latest else 1
+    key = round_key(movement_code, year, seq)
+    return tx.rounds.add(
+        NewRound(
+            key=key,
+            workflow_id=workflow_id(key),
+            movement=movement_code,
+            year=year,
+            seq=seq,
+            late_policy=late_policy,
+            closes_at=closes_at,
+            ruleset_id=ruleset_id,
+            ruleset_version=version,
+            opened_by=actor,
+        )
+    )
+
+
+def check_late_arrival(tx: Tx, movement: str, year: int) -> None:
     """A unit approval after the round closed: refused when the Office chose ``refuse``."""
-    latest = latest_round(session, movement_code, year)
-    if latest is None or latest.stage == RoundStage.OPEN.value:
+    latest = tx.rounds.latest(movement, year)
+    if latest is None or latest.stage is RoundStage.OPEN:
         return
-    if latest.late_policy == LatePolicy.REFUSE.value:
-        closed = _utc(latest.closed_at or latest.closes_at)
+    if latest.late_policy is LatePolicy.REFUSE:
+        closed = latest.closed_at or latest.closes_at
         raise Refusal(
             RefusalCode.WRONG_STAGE,
             f"Đợt xét {latest.key} của Văn phòng Sở đã đóng lúc {closed:%d/%m/%Y %H:%M} UTC; "
@@ -90,476 +126,64 @@ def check_late_arrival(session: Session, movement_code: str, year: int) -> None:
         )
 
 
-def create_round(
-    session: Session,
-    *,
-    movement_code: str,
-    year: int,
-    closes_at: datetime,
-    late_policy: LatePolicy,
-    actor: Actor,
-    ruleset_id: str,
-    ruleset_version: str,
-    workflow_id_prefix: str = "",
-) -> RoundRow:
-    movement = session.scalars(
-        select(MovementRow).where(MovementRow.code == movement_code)
-    ).one_or_none()
-    if movement is None:
-        raise Refusal(
-            RefusalCode.NOT_FOUND, f"movement: không có phong trào thi đua «{movement_code}»."
-        )
-    if year != movement.year:
-        raise Refusal(
-            RefusalCode.INVALID, f"year: phong trào {movement_code} xét năm {movement.year}."
-        )
-    latest = latest_round(session, movement_code, year)
-    if latest is not None and latest.stage != RoundStage.DECIDED.value:
-        raise Refusal(
-            RefusalCode.DUPLICATE,
-            f"Đợt xét {latest.key} chưa kết thúc ({ROUND_STAGE_LABEL_VI[RoundStage(latest.stage)]}).",
-        )
-    seq = (latest.seq + 1) if latest else 1
-    key = round_key(movement_code, year, seq)
-    now = _now()
-    row = RoundRow(
-        key=key,
-        workflow_id=round_workflow_id(key, workflow_id_prefix),
-        movement_id=movement.id,
-        year=year,
-        seq=seq,
-        stage=RoundStage.OPEN.value,
-        late_policy=late_policy.value,
-        opened_by=actor.username,
-        opened_at=now,
-        closes_at=closes_at,
-        closed_at=None,
-        appraisal=None,
-        ruleset_id=ruleset_id,
-        ruleset_version=ruleset_version,
-        steps=[],
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        action="round.opened",
-        object_type="round",
-        object_id=key,
-        actor=actor.username,
-        actor_role=actor.role.value,
-        after={
-            "movement": movement_code,
-            "year": year,
-            "seq": seq,
-            "closes_at": closes_at,
-            "late_policy": late_policy.value,
-            "ruleset": f"{ruleset_id}@{ruleset_version}",
-        },
-        workflow_id=row.workflow_id,
-    )
-    return row
+# ---- reading ------------------------------------------------------------------------------------
 
 
-def delete_unstarted_round(session: Session, key: str) -> None:
-    row = session.scalars(select(RoundRow).where(RoundRow.key == key)).one_or_none()
-    if row is not None and not row.steps:
-        session.delete(row)
-
-
-def record_round_step(session: Session, key: str, step: RoundStep) -> bool:
-    """Append a step (idempotent by its sequence number) and move the round's stage."""
-    row = round_row(session, key)
-    steps = list(row.steps or [])
-    if any(s.get("seq") == step.seq for s in steps):
-        return False
-    steps.append(step.model_dump(mode="json"))
-    before = {"stage": row.stage}
-    row.steps = steps
-    row.stage = step.stage_to.value
-    if step.action == "close":
-        row.closed_at = step.at
-    row.updated_at = _now()
-    session.flush()
-    audit.record(
-        session,
-        action="round.step",
-        object_type="round",
-        object_id=key,
-        actor=step.actor,
-        before=before,
-        after=step.model_dump(mode="json"),
-        workflow_id=row.workflow_id,
-    )
-    return True
-
-
-# ---- appraisal --------------------------------------------------------------------------
-
-
-class CandidateRecord(BaseModel):
-    key: str
-    kind: str
-    unit: str
-    name: str
-    gender: str | None
-    facts: dict[str, Any]
-    dossier: dict[str, Any] | None
-    order: int
-    pinned: tuple[str, str] | None
-    workflow_id: str
-
-
-def gather_candidates(session: Session, key: str, closed_at: datetime) -> list[CandidateRecord]:
-    """Every nomination the units approved before closing, not yet in an earlier round."""
-    row = round_row(session, key)
-    nominations = session.scalars(
-        select(NominationRow)
-        .where(
-            NominationRow.movement_id == row.movement_id,
-            NominationRow.year == row.year,
-            NominationRow.stage == Stage.OFFICE_REVIEW.value,
-            (NominationRow.round_id.is_(None)) | (NominationRow.round_id == row.id),
-        )
-        .order_by(NominationRow.id)
-    ).all()
-    out: list[CandidateRecord] = []
-    for n in nominations:
-        if n.unit_approved_at is not None and _utc(n.unit_approved_at) > _utc(closed_at):
-            continue  # arrived after closing: waits for the next round
-        n.round_id = row.id
-        gender = None
-        if n.kind == "individual":
-            staff = session.scalars(select(StaffRow).where(StaffRow.code == n.nominee_code)).first()
-            gender = staff.gender if staff else n.facts.get("gender")
-        out.append(
-            CandidateRecord(
-                key=n.key,
-                kind=n.kind,
-                unit=n.unit.code,
-                name=n.nominee_name,
-                gender=gender,
-                facts=n.facts,
-                dossier=n.dossier,
-                order=n.id,
-                pinned=(n.ruleset_id, n.ruleset_version)
-                if n.ruleset_id and n.ruleset_version
-                else None,
-                workflow_id=n.workflow_id,
-            )
-        )
-    session.flush()
-    return out
-
-
-def round_workflow_ids(session: Session, key: str) -> dict[str, str]:
-    """Nomination key → its workflow id, for every nomination gathered into the round."""
-    row = round_row(session, key)
-    pairs = session.execute(
-        select(NominationRow.key, NominationRow.workflow_id).where(NominationRow.round_id == row.id)
-    ).all()
-    return {k: wf for k, wf in pairs}
-
-
-def members_total_by_unit(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(UnitRow.code, func.count(StaffRow.id))
-        .join(StaffRow, StaffRow.unit_id == UnitRow.id)
-        .group_by(UnitRow.code)
-    ).all()
-    return {code: int(count) for code, count in rows}
-
-
-def past_initiative_uses(session: Session, key: str) -> list[tuple[str, str]]:
-    """Initiatives already used by awards of earlier rounds (approved and not revoked)."""
-    row = round_row(session, key)
-    items = session.scalars(
-        select(AwardItemRow).where(
-            AwardItemRow.round_id != row.id,
-            AwardItemRow.director_status == "approved",
-            AwardItemRow.revoked_at.is_(None),
-        )
-    ).all()
-    uses: list[tuple[str, str]] = []
-    for item in items:
-        for ini in item.nomination.facts.get("initiatives", []) or []:
-            uses.append((str(ini.get("id")), item.nomination.key))
-    return uses
-
-
-def store_appraisal(
-    session: Session, key: str, appraisal: dict[str, Any], levels: dict[str, str]
-) -> None:
-    """Keep the appraisal and (re)create the round's award items, in tie-break order."""
-    row = round_row(session, key)
-    first = row.appraisal is None
-    row.appraisal = appraisal
-    session.execute(delete(AwardItemRow).where(AwardItemRow.round_id == row.id))
-    ids = dict(
-        session.execute(
-            select(NominationRow.key, NominationRow.id).where(NominationRow.round_id == row.id)
-        ).all()
-    )
-    now = _now()
-    sent_back = [r["key"] for r in appraisal["results"] if r["outcome"] in ("returned", "on_hold")]
-    if sent_back:
-        # Returned or held: they come back to a later round once supplemented or cleared.
-        for n in session.scalars(select(NominationRow).where(NominationRow.key.in_(sent_back))):
-            n.round_id = None
-    for result in appraisal["results"]:
-        if result["outcome"] != "recommended":
-            continue
-        for code in [*result["titles"], *result["proposals"]]:
-            session.add(
-                AwardItemRow(
-                    round_id=row.id,
-                    nomination_id=ids[result["key"]],
-                    code=code,
-                    level=levels.get(code, "director"),
-                    rank=int(result["rank"]),
-                    council_status="pending",
-                    director_status="pending",
-                    updated_at=now,
-                )
-            )
-    session.flush()
-    if first:  # a retried appraisal (same round, same candidates) adds no second entry
-        audit.record(
-            session,
-            action="round.appraised",
-            object_type="round",
-            object_id=key,
-            actor=None,
-            after={
-                "results": [
-                    {
-                        "key": r["key"],
-                        "outcome": r["outcome"],
-                        "rank": r.get("rank"),
-                        "titles": r.get("titles", []),
-                        "proposals": r.get("proposals", []),
-                    }
-                    for r in appraisal["results"]
-                ],
-                "flags": len(appraisal.get("flags", [])),
-            },
-            workflow_id=row.workflow_id,
-        )
-
-
-def award_items(session: Session, key: str) -> list[AwardItemRow]:
-    row = round_row(session, key)
-    return list(
-        session.scalars(
-            select(AwardItemRow)
-            .where(AwardItemRow.round_id == row.id)
-            .order_by(AwardItemRow.rank, AwardItemRow.id)
-        )
-    )
-
-
-def store_council(
-    session: Session,
-    key: str,
-    *,
-    held_on: Any,
-    members: list[dict[str, Any]],
-    ballots: list[dict[str, Any]],
-    recorded_by: str,
-    tallies: dict[tuple[str, str], dict[str, Any]],
-) -> None:
-    row = round_row(session, key)
-    existing = session.scalars(
-        select(CouncilMeetingRow).where(CouncilMeetingRow.round_id == row.id)
-    ).first()
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    session.add(
-        CouncilMeetingRow(
-            round_id=row.id,
-            held_on=held_on,
-            members=members,
-            ballots=ballots,
-            recorded_by=recorded_by,
-            recorded_at=_now(),
-        )
-    )
-    for item in award_items(session, key):
-        tally = tallies.get((item.nomination.key, item.code))
-        if tally is None:
-            continue
-        item.tally = tally
-        item.council_status = "passed" if tally["passed"] else "not_recommended"
-        item.updated_at = _now()
-    session.flush()
-    if existing is None:  # a retried activity replaces the same ballots: no second entry
-        audit.record(
-            session,
-            action="council.vote_recorded",
-            object_type="round",
-            object_id=key,
-            actor=recorded_by,
-            after={
-                "held_on": held_on,
-                "members": len(members),
-                "tallies": {f"{k}/{c}": t for (k, c), t in sorted(tallies.items())},
-            },
-            workflow_id=row.workflow_id,
-        )
-
-
-# ---- reading ----------------------------------------------------------------------------
-
-
-class AwardItemView(BaseModel):
-    nomination: str
-    nominee_name: str
-    unit: str
-    kind: str
-    code: str
-    level: str
-    rank: int
-    council_status: str
-    tally: dict[str, Any] | None
-    director_status: str
-    director_reason: str | None
-    province_status: str | None
-    province_reason: str | None
-    amount_vnd: int | None
-    revoked: bool
-    revoked_reason: str | None
-
-
-class DocumentView(BaseModel):
-    kind: str
-    number: str
-    formats: list[str]
-    sha256: str
-
-
-class RoundView(BaseModel):
-    key: str
-    workflow_id: str
-    movement: str
-    year: int
-    stage: str
-    stage_label: str
-    late_policy: str
-    closes_at: datetime
-    closed_at: datetime | None
-    ruleset: dict[str, str]
-    steps: list[dict[str, Any]]
-    counts: dict[str, int]
-    by_title: dict[str, list[str]]
-    by_unit: dict[str, list[str]]
-    flags: list[dict[str, Any]]
-    results: list[dict[str, Any]]
-    items: list[AwardItemView]
-    documents: list[DocumentView]
-
-
-def item_view(item: AwardItemRow) -> AwardItemView:
-    n = item.nomination
-    return AwardItemView(
-        nomination=n.key,
-        nominee_name=n.nominee_name,
-        unit=n.unit.code,
-        kind=n.kind,
-        code=item.code,
-        level=item.level,
-        rank=item.rank,
-        council_status=item.council_status,
-        tally=item.tally,
-        director_status=item.director_status,
-        director_reason=item.director_reason,
-        province_status=item.province_status,
-        province_reason=item.province_reason,
-        amount_vnd=item.amount_vnd,
-        revoked=item.revoked_at is not None,
-        revoked_reason=item.revoked_reason,
-    )
-
-
-def get_round(session: Session, actor: Actor, key: str, *, with_results: bool = True) -> RoundView:
-    require_reader(actor)
-    row = round_row(session, key)
-    appraisal = row.appraisal or {}
+def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> RoundView:
+    policy.check_round_read(actor)
+    rnd = round_of(tx, key)
+    appraisal = rnd.appraisal or {}
     results = appraisal.get("results", [])
     counts = Counter(r["outcome"] for r in results)
-    items = award_items(session, key)
+    items = tx.rounds.award_items(key)
     counts.update({f"council_{i.council_status}": 1 for i in items})
-    docs = session.scalars(
-        select(DocumentRow).where(DocumentRow.round_id == row.id).order_by(DocumentRow.id)
-    )
     return RoundView(
-        key=row.key,
-        workflow_id=row.workflow_id,
-        movement=row.movement.code,
-        year=row.year,
-        stage=row.stage,
-        stage_label=ROUND_STAGE_LABEL_VI[RoundStage(row.stage)],
-        late_policy=row.late_policy,
-        closes_at=_utc(row.closes_at),
-        closed_at=_utc(row.closed_at) if row.closed_at else None,
-        ruleset={"id": row.ruleset_id, "version": row.ruleset_version},
-        steps=list(row.steps or []),
+        key=rnd.key,
+        workflow_id=rnd.workflow_id,
+        movement=rnd.movement,
+        year=rnd.year,
+        stage=rnd.stage.value,
+        stage_label=ROUND_STAGE_LABEL_VI[rnd.stage],
+        late_policy=rnd.late_policy.value,
+        closes_at=rnd.closes_at,
+        closed_at=rnd.closed_at,
+        ruleset={"id": rnd.ruleset_id, "version": rnd.ruleset_version},
+        steps=rnd.steps,
         counts=dict(counts),
         by_title=appraisal.get("by_title", {}),
         by_unit=appraisal.get("by_unit", {}),
         flags=appraisal.get("flags", []),
         results=results if with_results else [],
-        items=[item_view(i) for i in items],
-        documents=[
-            DocumentView(
-                kind=d.kind,
-                number=d.number,
-                formats=[fmt for fmt, path in (d.files or {}).items() if path],
-                sha256=d.sha256,
-            )
-            for d in docs
-        ],
+        items=items,
+        documents=tx.rounds.documents(key),
     )
 
 
-def list_rounds(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    require_reader(actor)
-    rows = session.scalars(select(RoundRow).order_by(RoundRow.id)).all()
+def list_rounds(tx: Tx, actor: Actor) -> list[RoundListItem]:
+    policy.check_round_read(actor)
     return [
-        {
-            "key": r.key,
-            "movement": r.movement.code,
-            "year": r.year,
-            "stage": r.stage,
-            "closes_at": _utc(r.closes_at),
-        }
-        for r in rows
+        RoundListItem(
+            key=r.key, movement=r.movement, year=r.year, stage=r.stage.value, closes_at=r.closes_at
+        )
+        for r in tx.rounds.list_rounds()
     ]
 
 
-def document_file(session: Session, actor: Actor, key: str, kind: str, fmt: str) -> str:
-    require_reader(actor)
-    row = round_row(session, key)
-    doc = session.scalars(
-        select(DocumentRow).where(DocumentRow.round_id == row.id, DocumentRow.kind == kind)
-    ).first()
-    path = (doc.files or {}).get(fmt) if doc else None
+def document_file(tx: Tx, actor: Actor, key: str, kind: str, fmt: str) -> str:
+    """Where the round's document ``kind`` was written in format ``fmt``."""
+    policy.check_round_read(actor)
+    round_of(tx, key)
+    path = tx.rounds.document_file(key, kind, fmt)
     if not path:
         raise Refusal(RefusalCode.NOT_FOUND, f"Đợt {key} chưa có văn bản «{kind}» dạng {fmt}.")
-    return str(path)
+    return path
 
 
-# ---- after the decision: province answers and revocation --------------------------------
+# ---- after the decision: province answers and revocation ----------------------------------------
 
 
-def _item(session: Session, nomination_key: str, code: str) -> AwardItemRow:
-    item = session.scalars(
-        select(AwardItemRow)
-        .join(NominationRow, AwardItemRow.nomination_id == NominationRow.id)
-        .where(NominationRow.key == nomination_key, AwardItemRow.code == code)
-        .order_by(AwardItemRow.id.desc())
-    ).first()
+def _item(tx: Tx, nomination_key: str, code: str) -> AwardItemView:
+    item = tx.rounds.award_item(nomination_key, code)
     if item is None:
         raise Refusal(
             RefusalCode.NOT_FOUND,
@@ -569,48 +193,38 @@ def _item(session: Session, nomination_key: str, code: str) -> AwardItemRow:
 
 
 def record_province_answer(
-    session: Session, actor: Actor, nomination_key: str, code: str, answer: str, reason: str | None
+    tx: Tx, actor: Actor, nomination_key: str, code: str, answer: str, reason: str | None
 ) -> AwardItemView:
-    if actor.role is not Role.OFFICE:
-        raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Văn phòng Sở ghi nhận kết quả của tỉnh.")
+    """The province's answer on a proposal the Director sent it: approved, rejected, returned."""
+    policy.check_province_answer(actor)
     if answer not in PROVINCE_ANSWERS:
         raise Refusal(
-            RefusalCode.INVALID, f"answer: phải là một trong {', '.join(PROVINCE_ANSWERS)}."
+            RefusalCode.INVALID,
+            f"answer: phải là một trong {', '.join(PROVINCE_ANSWERS)}.",
+            field="answer",
         )
-    item = _item(session, nomination_key, code)
+    item = _item(tx, nomination_key, code)
     if item.level != "province" or item.province_status is None:
         raise Refusal(
             RefusalCode.WRONG_STAGE, f"{code} của {nomination_key} chưa được trình lên tỉnh."
         )
     if answer != "approved" and not (reason and reason.strip()):
-        raise Refusal(RefusalCode.INVALID, "reason: tỉnh trả lại hoặc không đồng ý phải có lý do.")
-    before = {"province_status": item.province_status, "province_reason": item.province_reason}
-    item.province_status = answer
-    item.province_reason = reason
-    item.updated_at = _now()
-    session.flush()
-    audit.record(
-        session,
-        action="award.province_answer",
-        object_type="award",
-        object_id=f"{nomination_key}/{code}",
-        actor=actor.username,
-        actor_role=actor.role.value,
-        before=before,
-        after={"province_status": answer, "province_reason": reason},
-    )
-    return item_view(item)
+        raise Refusal(
+            RefusalCode.INVALID,
+            "reason: tỉnh trả lại hoặc không đồng ý phải có lý do.",
+            field="reason",
+        )
+    return tx.rounds.record_province_answer(nomination_key, code, answer, reason, actor)
 
 
 def revoke_award(
-    session: Session, actor: Actor, nomination_key: str, code: str, reason: str
+    tx: Tx, actor: Actor, nomination_key: str, code: str, reason: str
 ) -> AwardItemView:
     """Revoke an issued award (e.g. false records); the record stays, marked revoked with the reason."""
-    if actor.role is not Role.DIRECTOR:
-        raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Giám đốc được thu hồi khen thưởng.")
+    policy.check_revoke_award(actor)
     if not reason.strip():
-        raise Refusal(RefusalCode.INVALID, "reason: thu hồi phải ghi rõ lý do.")
-    item = _item(session, nomination_key, code)
+        raise Refusal(RefusalCode.INVALID, "reason: thu hồi phải ghi rõ lý do.", field="reason")
+    item = _item(tx, nomination_key, code)
     issued = item.director_status == "approved" and (
         item.level == "director" or item.province_status == "approved"
     )
@@ -619,25 +233,6 @@ def revoke_award(
             RefusalCode.WRONG_STAGE,
             f"{code} của {nomination_key} chưa được tặng nên không thể thu hồi.",
         )
-    if item.revoked_at is not None:
+    if item.revoked:
         raise Refusal(RefusalCode.DUPLICATE, f"{code} của {nomination_key} đã bị thu hồi.")
-    item.revoked_at = _now()
-    item.revoked_reason = reason
-    item.revoked_by = actor.username
-    item.updated_at = _now()
-    session.flush()
-    audit.record(
-        session,
-        action="award.revoked",
-        object_type="award",
-        object_id=f"{nomination_key}/{code}",
-        actor=actor.username,
-        actor_role=actor.role.value,
-        before={"revoked": False},
-        after={"revoked": True, "reason": reason, "at": item.revoked_at},
-    )
-    return item_view(item)
-
-
-def unit_scoped(actor: Actor) -> bool:
-    return actor.role in UNIT_SCOPED_ROLES
+    return tx.rounds.revoke_award(nomination_key, code, reason, actor)

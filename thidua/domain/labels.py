@@ -133,3 +133,12 @@ EXCLUSION_OUTCOME_LABEL_VI: dict[str, str] = {
     "not_fired": "Không vướng",
     "skipped": "Không áp dụng",
 }
+
+# The counts of a collective's members the Office recomputes at appraisal (``appraisal.collectives``).
+COLLECTIVE_FIELD_LABEL_VI: dict[str, str] = {
+    "members_total": "tổng số thành viên",
+    "members_ldtt": "số thành viên đạt Lao động tiên tiến",
+    "members_cstdcs": "số thành viên đạt Chiến sĩ thi đua cơ sở",
+    "members_disciplined": "số thành viên bị kỷ luật từ cảnh cáo trở lên",
+    "members_htnv_or_better": "số thành viên xếp loại hoàn thành nhiệm vụ trở lên",
+}

@@ -6,7 +6,7 @@ update validators (so a wrong call is refused before it is written to history).
 
 from __future__ import annotations
 
-from thidua.domain.labels import ROLE_LABEL_VI, STAGE_LABEL_VI
+from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI, STAGE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import UNIT_SCOPED_ROLES, Actor, Role
@@ -170,3 +170,49 @@ def visible_units(actor: Actor) -> tuple[str, ...] | None:
 
     Stores filter their queries with it, so a list never shows what ``can_read`` would refuse."""
     return tuple(actor.units) if actor.role in UNIT_SCOPED_ROLES else None
+
+
+# ---- rounds ----------------------------------------------------------------------------------
+# The Office's consolidation rounds span every unit: the Department's roles read them; each step
+# is taken by the role ``ROUND_STEPS`` names, in the stages it names.
+ROUND_READERS = frozenset(
+    {Role.OFFICE, Role.COUNCIL_SECRETARY, Role.DIRECTOR, Role.AUDITOR, Role.RULES_ADMIN}
+)
+
+
+def check_round_read(actor: Actor) -> None:
+    if actor.role not in ROUND_READERS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN, "Vai trò này không xem được đợt xét tổng hợp của Văn phòng Sở."
+        )
+
+
+def check_open_round(actor: Actor) -> None:
+    if actor.role is not Role.OFFICE:
+        raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Văn phòng Sở mở đợt xét tổng hợp.")
+
+
+def check_round_step(actor: Actor, step: str, stage: RoundStage) -> None:
+    """Refuse a round step (``close``, ``council``, ``decide``) taken by the wrong role or in the
+    wrong stage (the ConsolidationWorkflow's update validators)."""
+    role, stages = ROUND_STEPS[step]
+    if actor.role is not role:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Bước này do {ROLE_LABEL_VI[role]} thực hiện, không phải {ROLE_LABEL_VI[actor.role]}.",
+        )
+    if stage not in stages:
+        raise Refusal(
+            RefusalCode.WRONG_STAGE,
+            f"Đợt xét đang ở bước «{ROUND_STAGE_LABEL_VI[stage]}» ({stage.value}).",
+        )
+
+
+def check_province_answer(actor: Actor) -> None:
+    if actor.role is not Role.OFFICE:
+        raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Văn phòng Sở ghi nhận kết quả của tỉnh.")
+
+
+def check_revoke_award(actor: Actor) -> None:
+    if actor.role is not Role.DIRECTOR:
+        raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Giám đốc được thu hồi khen thưởng.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,3 +121,15 @@ def round_key(movement_code: str, year: int, seq: int) -> str:
 
 def round_workflow_id(key: str, prefix: str = "") -> str:
     return f"{prefix}round-{key}"
+
+
+#: The forms proposed to the province: the Director approves the proposal, the province decides.
+PROVINCE_LEVEL = frozenset({"TTLDXS", "BANG_KHEN_UBND_TINH"})
+
+#: Who decides an award item: the Director, or the province on the Director's proposal.
+AwardLevel = Literal["director", "province"]
+
+
+def award_level(code: str) -> AwardLevel:
+    """Who decides the title or form ``code``."""
+    return "province" if code in PROVINCE_LEVEL else "director"

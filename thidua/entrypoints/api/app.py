@@ -3,6 +3,7 @@ routers (one per resource, in :mod:`thidua.entrypoints.api.routers`) and the web
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -65,11 +66,16 @@ def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from thidua.adapters.temporal.client import connect_client
+        from thidua.adapters.temporal.rounds import TemporalRoundWorkflows
 
         temporal = client or await connect_client(settings.temporal)
         services.client = temporal
         services.lifecycle = build_lifecycle(temporal, uow, settings)
-        services.rounds = Rounds(temporal, uow, settings)
+        services.rounds = Rounds(
+            uow,
+            TemporalRoundWorkflows(temporal, settings.temporal),
+            reminder_every=timedelta(days=settings.lifecycle.reminder_every_days),
+        )
         yield
 
     app = FastAPI(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from rules.engine import RulesEngine
     from thidua.adapters.db.uow import SqlUnitOfWork
+    from thidua.app.round_commands import Rounds
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -236,6 +237,20 @@ def with_commands(
     """Run ``fn`` with the Temporal-backed commands (``Lifecycle``, ``Rounds``) of the caller."""
     return with_temporal(
         caller.settings, lambda client: fn(commands(client, caller.uow, caller.settings))
+    )
+
+
+def round_commands(client: Client, uow: SqlUnitOfWork, settings: Settings) -> Rounds:
+    """The round commands over Temporal (``with_commands(caller, round_commands, ...)``)."""
+    from datetime import timedelta
+
+    from thidua.adapters.temporal.rounds import TemporalRoundWorkflows
+    from thidua.app.round_commands import Rounds
+
+    return Rounds(
+        uow,
+        TemporalRoundWorkflows(client, settings.temporal),
+        reminder_every=timedelta(days=settings.lifecycle.reminder_every_days),
     )
 
 

@@ -15,6 +15,7 @@ from thidua.entrypoints.cli._common import (
     field_errors,
     read_model,
     reported,
+    round_commands,
     signed_in,
     with_commands,
 )
@@ -62,7 +63,7 @@ def rounds_open(
     as_json: JsonOpt = False,
 ) -> None:
     """Mở đợt xét tổng hợp (Văn phòng Sở)."""
-    from thidua.app.round_commands import OpenRoundRequest, Rounds
+    from thidua.app.round_commands import OpenRoundRequest
 
     try:
         body = OpenRoundRequest.model_validate(
@@ -71,17 +72,19 @@ def rounds_open(
     except ValidationError as exc:
         fail("; ".join(f"{field}: {msg}" for field, msg in field_errors(exc)), 2)
     caller = signed_in(token)
-    _print_round(with_commands(caller, Rounds, lambda r: r.open(caller.actor, body)), as_json)
+    _print_round(
+        with_commands(caller, round_commands, lambda r: r.open(caller.actor, body)), as_json
+    )
 
 
 @app.command("close")
 @reported()
 def rounds_close(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
     """Đóng đợt xét và thẩm định chéo (Văn phòng Sở)."""
-    from thidua.app.round_commands import Rounds
-
     caller = signed_in(token)
-    _print_round(with_commands(caller, Rounds, lambda r: r.close(caller.actor, round_key)), as_json)
+    _print_round(
+        with_commands(caller, round_commands, lambda r: r.close(caller.actor, round_key)), as_json
+    )
 
 
 @app.command("council")
@@ -90,12 +93,13 @@ def rounds_council(
     round_key: str, file: Path, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Ghi kết quả họp Hội đồng từ tệp JSON {held_on, members, ballots} (thư ký Hội đồng)."""
-    from thidua.app.round_commands import CouncilRequest, Rounds
+    from thidua.app.round_commands import CouncilRequest
 
     body = read_model(file, CouncilRequest)
     caller = signed_in(token)
     _print_round(
-        with_commands(caller, Rounds, lambda r: r.council(caller.actor, round_key, body)), as_json
+        with_commands(caller, round_commands, lambda r: r.council(caller.actor, round_key, body)),
+        as_json,
     )
 
 
@@ -112,7 +116,7 @@ def rounds_decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Giám đốc phê duyệt hoặc trả lại danh sách."""
-    from thidua.app.round_commands import DecisionRequest, Rounds
+    from thidua.app.round_commands import DecisionRequest
 
     if file is not None:
         body = read_model(file, DecisionRequest)
@@ -123,7 +127,8 @@ def rounds_decide(
             fail(f"--action: {exc.errors()[0]['msg']}", 2)
     caller = signed_in(token)
     _print_round(
-        with_commands(caller, Rounds, lambda r: r.decide(caller.actor, round_key, body)), as_json
+        with_commands(caller, round_commands, lambda r: r.decide(caller.actor, round_key, body)),
+        as_json,
     )
 
 
@@ -134,8 +139,8 @@ def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False
     from thidua.app import rounds
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        view = rounds.get_round(session, caller.actor, round_key)
+    with caller.uow() as tx:
+        view = rounds.get_round(tx, caller.actor, round_key)
     _print_round(view, as_json)
 
 
@@ -151,5 +156,5 @@ def rounds_document(
     from thidua.app import rounds
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        typer.echo(rounds.document_file(session, caller.actor, round_key, kind, fmt))
+    with caller.uow() as tx:
+        typer.echo(rounds.document_file(tx, caller.actor, round_key, kind, fmt))

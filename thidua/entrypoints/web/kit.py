@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
 from rules.registry import LoadedRuleset
-from thidua.app import console_auth, rounds
+from thidua.app import console_auth
 from thidua.app.console_auth import ConsoleSession
 from thidua.domain import labels, policy
 from thidua.domain.nominations import Stage
@@ -183,7 +183,7 @@ def compile_templates() -> None:
 
 def nav(actor: Actor) -> list[tuple[str, str]]:
     items = [(f"{PREFIX}/inbox", "Việc của tôi"), (f"{PREFIX}/nominations", "Hồ sơ")]
-    if actor.role in rounds.READERS:
+    if actor.role in policy.ROUND_READERS:
         items.append((f"{PREFIX}/rounds", "Đợt xét"))
     if actor.role in policy.DECISION_EXPLORERS:
         items.append((f"{PREFIX}/decisions", "Quyết định"))

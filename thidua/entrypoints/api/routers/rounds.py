@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from thidua.app import rounds
+from thidua.app.ports.rounds import AwardItemView, RoundView
 from thidua.app.round_commands import (
     CouncilRequest,
     DecisionRequest,
@@ -26,24 +27,25 @@ _DOCUMENT_MEDIA = {
 
 
 @router.post("/v1/rounds", status_code=201)
-async def open_round(body: OpenRoundRequest, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+async def open_round(body: OpenRoundRequest, actor: ActorDep, svc: RoundsDep) -> RoundView:
     """Văn phòng Sở mở đợt xét tổng hợp cho một phong trào và năm."""
     return await svc.open(actor, body)
 
 
 @router.get("/v1/rounds")
 async def list_rounds(actor: ActorDep, uow: UowDep) -> list[dict[str, Any]]:
-    return await uow.run_session(lambda session: rounds.list_rounds(session, actor))
+    listed = await uow.run(lambda tx: rounds.list_rounds(tx, actor))
+    return [r.model_dump() for r in listed]
 
 
 @router.get("/v1/rounds/{round_key}")
-async def show_round(round_key: str, actor: ActorDep, uow: UowDep) -> rounds.RoundView:
+async def show_round(round_key: str, actor: ActorDep, uow: UowDep) -> RoundView:
     """Danh sách tổng hợp theo danh hiệu và theo đơn vị, kèm giải thích từng quyết định."""
-    return await uow.run_session(lambda session: rounds.get_round(session, actor, round_key))
+    return await uow.run(lambda tx: rounds.get_round(tx, actor, round_key))
 
 
 @router.post("/v1/rounds/{round_key}/close")
-async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds.RoundView:
+async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> RoundView:
     """Đóng đợt xét: thẩm định chéo các hồ sơ (đầy đủ, sáng kiến, tập thể, tạm dừng)."""
     return await svc.close(actor, round_key)
 
@@ -51,7 +53,7 @@ async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> rounds
 @router.post("/v1/rounds/{round_key}/council")
 async def record_council(
     round_key: str, body: CouncilRequest, actor: ActorDep, svc: RoundsDep
-) -> rounds.RoundView:
+) -> RoundView:
     """Thư ký Hội đồng ghi kết quả họp và bỏ phiếu kín."""
     return await svc.council(actor, round_key, body)
 
@@ -59,7 +61,7 @@ async def record_council(
 @router.post("/v1/rounds/{round_key}/decision")
 async def decide_round(
     round_key: str, body: DecisionRequest, actor: ActorDep, svc: RoundsDep
-) -> rounds.RoundView:
+) -> RoundView:
     """Giám đốc phê duyệt (toàn bộ hoặc trừ một số) hoặc trả lại danh sách cho Văn phòng."""
     return await svc.decide(actor, round_key, body)
 
@@ -86,9 +88,7 @@ async def download_document(
     format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
 ) -> FileResponse:
     """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
-    path = await uow.run_session(
-        lambda session: rounds.document_file(session, actor, round_key, kind, format)
-    )
+    path = await uow.run(lambda tx: rounds.document_file(tx, actor, round_key, kind, format))
     return FileResponse(
         path, media_type=_DOCUMENT_MEDIA[format], filename=f"{round_key}-{kind}.{format}"
     )
@@ -97,11 +97,11 @@ async def download_document(
 @router.post("/v1/nominations/{nomination_id}/awards/{code}/province")
 async def province_answer(
     nomination_id: str, code: str, body: ProvinceAnswerRequest, actor: ActorDep, uow: UowDep
-) -> rounds.AwardItemView:
+) -> AwardItemView:
     """Văn phòng Sở ghi nhận ý kiến của tỉnh: approved, rejected, returned (bổ sung)."""
-    return await uow.run_session(
-        lambda session: rounds.record_province_answer(
-            session, actor, nomination_id, code, body.answer, body.reason
+    return await uow.run(
+        lambda tx: rounds.record_province_answer(
+            tx, actor, nomination_id, code, body.answer, body.reason
         )
     )
 
@@ -109,8 +109,8 @@ async def province_answer(
 @router.post("/v1/nominations/{nomination_id}/awards/{code}/revoke")
 async def revoke(
     nomination_id: str, code: str, body: RevokeRequest, actor: ActorDep, uow: UowDep
-) -> rounds.AwardItemView:
+) -> AwardItemView:
     """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
-    return await uow.run_session(
-        lambda session: rounds.revoke_award(session, actor, nomination_id, code, body.reason)
+    return await uow.run(
+        lambda tx: rounds.revoke_award(tx, actor, nomination_id, code, body.reason)
     )

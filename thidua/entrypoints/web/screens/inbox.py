@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db.uow import SqlTx
 from thidua.app import nominations, rounds
 from thidua.app import rules_versions as rv
 from thidua.app.ports.nominations import NominationFilter, NominationView
@@ -51,15 +52,16 @@ async def inbox(request: Request) -> Response:
 
     def _load(s: Session) -> dict[str, Any]:
         my_rounds = []
-        if actor.role in rounds.READERS:
-            for r in rounds.list_rounds(s, actor):
-                steps = [
-                    step
-                    for step, (role, stages) in policy.ROUND_STEPS.items()
-                    if role is actor.role and RoundStage(r["stage"]) in stages
-                ]
-                if steps:
-                    my_rounds.append({**r, "steps": steps})
+        tx = SqlTx(s)  # transitional: NOMINATIONS helper (the inbox's reads in one tx)
+        listed = rounds.list_rounds(tx, actor) if actor.role in policy.ROUND_READERS else []
+        for r in listed:
+            steps = [
+                step
+                for step in policy.ROUND_STEPS
+                if policy.may_take_round_step(actor, step, RoundStage(r.stage))
+            ]
+            if steps:
+                my_rounds.append({**r.model_dump(), "steps": steps})
         versions = []
         if actor.role is Role.RULES_ADMIN:
             for v in rv.list_versions(s, actor):
@@ -69,9 +71,8 @@ async def inbox(request: Request) -> Response:
                     versions.append((v, "đã duyệt, chờ công bố"))
                 elif v.status == rv.DRAFT:
                     versions.append((v, "bản nháp của anh/chị, chờ quản trị khác duyệt"))
-        open_round = any(
-            r["stage"] in (RoundStage.OPEN.value, RoundStage.OFFICE.value)
-            for r in (rounds.list_rounds(s, actor) if actor.role is Role.OFFICE else [])
+        open_round = actor.role is Role.OFFICE and any(
+            r.stage in (RoundStage.OPEN.value, RoundStage.OFFICE.value) for r in listed
         )
         needs_round = (
             actor.role is Role.OFFICE

@@ -4,15 +4,15 @@ closing it, the council's meeting and votes, the Director's decision, the docume
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
 from thidua.app import rounds
 from thidua.app.console_auth import ConsoleSession
+from thidua.app.ports.rounds import RoundListItem, RoundView
+from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.labels import APPRAISAL_OUTCOME_LABEL_VI
 from thidua.domain.refusals import Refusal
@@ -48,9 +48,7 @@ MEDIA_TYPE = {
 async def round_list(request: Request) -> Response:
     sess = await require(request)
     try:
-        items = await services_of(request).uow.run_session(
-            lambda s: rounds.list_rounds(s, sess.actor)
-        )
+        items = await services_of(request).uow.run(lambda tx: rounds.list_rounds(tx, sess.actor))
     except Refusal as exc:
         return refused(request, sess, exc)
     return round_list_page(request, sess, items)
@@ -59,15 +57,15 @@ async def round_list(request: Request) -> Response:
 def round_list_page(
     request: Request,
     sess: ConsoleSession,
-    items: list[dict[str, Any]],
+    items: list[RoundListItem],
     status: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     latest = items[-1] if items else None
     defaults = {
-        "movement": latest["movement"] if latest else "",
-        "year": str(latest["year"]) if latest else str(date.today().year),
+        "movement": latest.movement if latest else "",
+        "year": str(latest.year) if latest else str(date.today().year),
         "late_policy": "refuse",
     }
     return render(
@@ -88,7 +86,7 @@ async def round_open(request: Request) -> Response:
     services = services_of(request)
     try:
         form = await check_csrf(request, sess)
-        items = await services.uow.run_session(lambda s: rounds.list_rounds(s, sess.actor))
+        items = await services.uow.run(lambda tx: rounds.list_rounds(tx, sess.actor))
     except Refusal as exc:
         return refused(request, sess, exc)
     try:
@@ -114,13 +112,13 @@ async def round_page(
 ) -> HTMLResponse:
     services = services_of(request)
 
-    def _load(s: Session) -> tuple[rounds.RoundView, dict[str, str]]:
-        view = rounds.get_round(s, sess.actor, key)
+    def _load(tx: Tx) -> tuple[RoundView, dict[str, str]]:
+        view = rounds.get_round(tx, sess.actor, key)
         ref = (view.ruleset.get("id", ""), view.ruleset.get("version", ""))
         return view, title_names(services.engine, [ref])
 
     try:
-        view, names = await services.uow.run_session(_load)
+        view, names = await services.uow.run(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     stage = RoundStage(view.stage)
@@ -210,8 +208,8 @@ async def round_document(request: Request, key: str, kind: str) -> Response:
     if fmt not in MEDIA_TYPE:
         fmt = "docx"
     try:
-        path = await services_of(request).uow.run_session(
-            lambda s: rounds.document_file(s, sess.actor, key, kind, fmt)
+        path = await services_of(request).uow.run(
+            lambda tx: rounds.document_file(tx, sess.actor, key, kind, fmt)
         )
     except Refusal as exc:
         return refused(request, sess, exc)

@@ -1,0 +1,328 @@
+"""The consolidation round's steps, as its workflow's activities take them.
+
+At closing the Office appraises every nomination together (``appraise``) and the ones returned or
+held go back to their units; the council's ballots are counted and the appraisal re-checked
+(``record_council``); the Director's decision sets each award item's status and amount, issues the
+round's documents and moves every nomination on (``finalize``). Each is idempotent, as an activity
+must be: database writes are keyed by the round and the step, and each update sent to a
+nomination's workflow carries an update id derived from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rules.engine import RulesEngine
+from thidua.app import rounds
+from thidua.app.ports.nominations import NominationWorkflows
+from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
+from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
+from thidua.domain.council import count_ballots, mark_lost_by_member_vote
+from thidua.domain.nominations import (
+    EvaluationSummary,
+    HoldNominationInput,
+    ReviewDecision,
+    ReviewNominationInput,
+    RulesetRef,
+)
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
+from thidua.domain.rounds import PROVINCE_LEVEL, RoundActivityInput, award_level
+from thidua.logging import get_logger
+
+log = get_logger(__name__)
+
+#: Issue the round's official documents in the decision's transaction: (tx, round key, issued on).
+IssueDocuments = Callable[[Tx, str, date], None]
+
+#: Who moves the nominations on when the Office's step has no signed-in actor (a deadline).
+OFFICE_ROBOT = Actor(username="vanphong.tudong", role=Role.OFFICE)
+
+# A nomination's workflow refusing an update with one of these has already taken that step.
+ALREADY_MOVED = frozenset({RefusalCode.WRONG_STAGE, RefusalCode.FORBIDDEN})
+
+
+class NominationNotMoved(RuntimeError):
+    """A nomination's workflow refused to move on for another reason than having moved already:
+    the activity fails and Temporal runs it again (never a non-retryable refusal)."""
+
+
+def _invalid(field_name: str, message: str) -> Refusal:
+    return Refusal(RefusalCode.INVALID, f"{field_name}: {message}", field=field_name)
+
+
+@dataclass
+class _Decided:
+    """What the Director's decision did in the database, for moving the nominations on."""
+
+    approved: dict[str, list[str]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    workflow_ids: dict[str, str] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Consolidation:
+    """The round's activities' use cases, built once per worker.
+
+    ``engine`` evaluates the criteria; ``nominations`` moves each nomination's workflow on;
+    ``issue_documents`` renders and records the round's documents in the decision's transaction.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        engine: RulesEngine,
+        nominations: NominationWorkflows,
+        issue_documents: IssueDocuments,
+    ) -> None:
+        self._uow = uow
+        self._engine = engine
+        self._nominations = nominations
+        self._issue_documents = issue_documents
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    async def _moved(
+        self, workflow_id: str, send: Callable[..., Awaitable[object]], arg: Any, update_id: str
+    ) -> bool:
+        """Send one update to a nomination's workflow; a step already taken is not an error."""
+        try:
+            await send(workflow_id, arg, update_id=update_id)
+        except Refusal as refusal:
+            if refusal.code in ALREADY_MOVED:
+                log.info("nomination already moved", workflow_id=workflow_id, update=update_id)
+                return False
+            raise NominationNotMoved(
+                f"{workflow_id} ({update_id}): [{refusal.code}] {refusal.message}"
+            ) from refusal
+        return True
+
+    # ---- the steps --------------------------------------------------------------------------
+
+    async def record_step(self, data: RoundActivityInput) -> bool:
+        """A step with no effect but its record (a reminder, the Director's return)."""
+        return await self._uow.run(lambda tx: tx.rounds.record_step(data.round_key, data.step))
+
+    def _appraise_and_store(
+        self, data: RoundActivityInput
+    ) -> tuple[dict[str, Any], list[CandidateRecord]]:
+        with self._uow() as tx:
+            rnd = rounds.round_of(tx, data.round_key)
+            records = tx.rounds.gather_candidates(data.round_key, data.step.at)
+            members = tx.rounds.members_total_by_unit()
+            past = tx.rounds.past_initiative_uses(data.round_key)
+        candidates = [
+            Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
+        ]
+        result = appraise(
+            candidates,
+            self._engine,
+            ruleset=(rnd.ruleset_id, rnd.ruleset_version),
+            past_uses=past,
+            members_total=members,
+        )
+        dumped = result.model_dump(mode="json")
+        levels = {
+            code: award_level(code)
+            for r in dumped["results"]
+            for code in [*r["titles"], *r["proposals"]]
+        }
+        with self._uow() as tx:
+            tx.rounds.store_appraisal(data.round_key, dumped, levels)
+        return dumped, records
+
+    async def appraise(self, data: RoundActivityInput) -> dict[str, int]:
+        """Close: gather, appraise across nominations, return/hold what must go back."""
+        appraisal, records = await asyncio.to_thread(self._appraise_and_store, data)
+        workflow_ids = {r.key: r.workflow_id for r in records}
+        office = data.closed_by or OFFICE_ROBOT
+        prefix = f"{data.round_key}:{data.step.seq}"
+        counts: dict[str, int] = {"candidates": len(records)}
+        for result in appraisal["results"]:
+            outcome = result["outcome"]
+            counts[outcome] = counts.get(outcome, 0) + 1
+            wf = workflow_ids[result["key"]]
+            if outcome == "returned":
+                await self._moved(
+                    wf,
+                    self._nominations.review,
+                    ReviewNominationInput(
+                        actor=office, decision=ReviewDecision.RETURN, reason=result["reason_vi"]
+                    ),
+                    f"{prefix}:{result['key']}:return",
+                )
+            elif outcome == "on_hold":
+                await self._moved(
+                    wf,
+                    self._nominations.hold,
+                    HoldNominationInput(actor=office, reason=result["reason_vi"] or "Tạm dừng xét"),
+                    f"{prefix}:{result['key']}:hold",
+                )
+        counts["flags"] = len(appraisal.get("flags", []))
+        # The round's stage moves only once every nomination has been moved on.
+        await self.record_step(data)
+        log.info("round appraised", round=data.round_key, **counts)
+        return counts
+
+    def _record_council(self, data: RoundActivityInput) -> dict[str, int]:
+        council = data.council
+        if council is None:
+            raise _invalid("council", "thiếu kết quả họp Hội đồng.")
+        with self._uow() as tx:
+            rnd = rounds.round_of(tx, data.round_key)
+            items = {(i.nomination, i.code) for i in tx.rounds.award_items(data.round_key)}
+        ruleset = (rnd.ruleset_id, rnd.ruleset_version)
+        lr = self._engine.registry.get(*ruleset)
+        appraisal = Appraisal.model_validate(rnd.appraisal)
+        tallies = count_ballots(council.members, council.ballots, items, lr.params)
+        updated = recompute_after_vote(
+            appraisal,
+            {k: bool(t["passed"]) for k, t in tallies.items()},
+            self._engine,
+            ruleset=ruleset,
+        )
+        mark_lost_by_member_vote(tallies, updated)
+        with self._uow() as tx:
+            tx.rounds.replace_appraisal(data.round_key, updated.model_dump(mode="json"))
+            tx.rounds.store_council(
+                data.round_key,
+                held_on=council.held_on,
+                members=[m.model_dump() for m in council.members],
+                ballots=[b.model_dump() for b in council.ballots],
+                recorded_by=council.actor.username,
+                tallies=tallies,
+            )
+            tx.rounds.record_step(data.round_key, data.step)
+        passed = sum(1 for t in tallies.values() if t["passed"])
+        return {"passed": passed, "not_recommended": len(tallies) - passed}
+
+    async def record_council(self, data: RoundActivityInput) -> dict[str, int]:
+        """Record the council's ballots; CSTDCS needs the share of ALL members set in the rules file."""
+        return await asyncio.to_thread(self._record_council, data)
+
+    def _decide(self, tx: Tx, data: RoundActivityInput, run_id: str | None) -> _Decided:
+        decision = data.decision
+        assert decision is not None
+        rejections: dict[tuple[str, str | None], str] = {
+            (r.nomination, r.title): r.reason for r in decision.reject
+        }
+        out = _Decided()
+        rnd = rounds.round_of(tx, data.round_key)
+        lr = self._engine.registry.get(rnd.ruleset_id, rnd.ruleset_version)
+        items = tx.rounds.award_items(data.round_key)
+        known = {i.nomination for i in items}
+        unknown = sorted({k for k, _ in rejections if k not in known})
+        if unknown:
+            raise _invalid("reject", f"không có trong danh sách: {', '.join(unknown)}.")
+        decisions: list[ItemDecision] = []
+        for item in items:
+            decisions.append(_decide_item(item, rejections, lr.award_amount, out))
+        tx.rounds.decide_items(
+            data.round_key,
+            decisions,
+            actor=decision.actor,
+            reason=decision.reason,
+            run_id=run_id,
+        )
+        out.workflow_ids = tx.rounds.workflow_ids(data.round_key)
+        out.results = list((rnd.appraisal or {}).get("results", []))
+        self._issue_documents(tx, data.round_key, data.step.at.date())
+        return out
+
+    async def finalize(self, data: RoundActivityInput, *, run_id: str | None) -> dict[str, int]:
+        """The Director's decision: statuses and amounts, documents, then each nomination moves
+        on. ``run_id``: the workflow run taking the decision (in its audit entry)."""
+        decision = data.decision
+        if decision is None:
+            raise _invalid("decision", "thiếu quyết định của Giám đốc.")
+        done = await self._uow.run(lambda tx: self._decide(tx, data, run_id))
+        prefix = f"{data.round_key}:{data.step.seq}"
+        counts = {"approved": 0, "rejected": 0}
+        for result in done.results:
+            key = result["key"]
+            wf = done.workflow_ids.get(key)
+            if not wf or result["outcome"] in ("returned", "on_hold"):
+                continue
+            codes = done.approved.get(key, [])
+            ruleset = (result.get("decision") or {}).get("ruleset") or {}
+            if codes and ruleset:
+                summary = EvaluationSummary(
+                    status="eligible",
+                    titles=[c for c in codes if c not in PROVINCE_LEVEL],
+                    proposals=[c for c in codes if c in PROVINCE_LEVEL],
+                    ruleset=RulesetRef(**ruleset),
+                )
+                await self._moved(
+                    wf,
+                    self._nominations.review,
+                    ReviewNominationInput(
+                        actor=OFFICE_ROBOT,
+                        decision=ReviewDecision.APPROVE,
+                        evaluation=summary,
+                        reason=f"Đợt xét {data.round_key}: Hội đồng đề nghị",
+                    ),
+                    f"{prefix}:{key}:office-approve",
+                )
+                await self._moved(
+                    wf,
+                    self._nominations.review,
+                    ReviewNominationInput(
+                        actor=decision.actor,
+                        decision=ReviewDecision.APPROVE,
+                        reason=decision.reason,
+                    ),
+                    f"{prefix}:{key}:director-approve",
+                )
+                counts["approved"] += 1
+            else:
+                reason = result.get("reason_vi") if result["outcome"] == "not_eligible" else None
+                await self._moved(
+                    wf,
+                    self._nominations.review,
+                    ReviewNominationInput(
+                        actor=OFFICE_ROBOT,
+                        decision=ReviewDecision.REJECT,
+                        reason=reason or done.reasons.get(key) or "Không được đề nghị khen thưởng",
+                    ),
+                    f"{prefix}:{key}:office-reject",
+                )
+                counts["rejected"] += 1
+        await self.record_step(data)
+        log.info("round decided", round=data.round_key, **counts)
+        return counts
+
+
+def _decide_item(
+    item: AwardItemView,
+    rejections: dict[tuple[str, str | None], str],
+    award_amount: Callable[[str], int | None],
+    out: _Decided,
+) -> ItemDecision:
+    """The Director's decision on one item: not passed by the council, rejected (for this title
+    or the whole nomination), or approved (with its amount, or sent to the province)."""
+    key = item.nomination
+    if item.council_status != "passed":
+        out.reasons.setdefault(key, "Không được Hội đồng đề nghị")
+        return ItemDecision(nomination=key, code=item.code, director_status="not_recommended")
+    reason = rejections.get((key, item.code)) or rejections.get((key, None))
+    if reason is not None:
+        out.reasons[key] = reason
+        return ItemDecision(
+            nomination=key, code=item.code, director_status="rejected", director_reason=reason
+        )
+    out.approved.setdefault(key, []).append(item.code)
+    if item.level == "province":
+        return ItemDecision(
+            nomination=key, code=item.code, director_status="approved", to_province=True
+        )
+    return ItemDecision(
+        nomination=key,
+        code=item.code,
+        director_status="approved",
+        amount_vnd=award_amount(item.code),
+    )

@@ -1,0 +1,103 @@
+"""The appraisal's records: a candidate as the Office receives it, its result, the round's list."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from thidua.domain.nominations import Dossier
+
+
+class Candidate(BaseModel):
+    """One nomination approved by its unit, as the Office receives it at closing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    kind: Literal["individual", "collective"]
+    unit: str
+    name: str
+    gender: Literal["nam", "nu"] | None = None
+    facts: dict[str, Any]
+    dossier: Dossier | None = None
+    order: int
+    """Submission order (earlier = smaller): decides who keeps a shared initiative."""
+    pinned: tuple[str, str] | None = None
+    """(ruleset_id, version) the nomination was first evaluated with."""
+
+
+class PastInitiativeUse(BaseModel):
+    """An initiative that already backed an earlier award (`used_by`: that award's key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initiative_id: str
+    used_by: str
+
+
+class Flag(BaseModel):
+    """A finding of the consolidation, for the Office and the council to see."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message_vi: str
+    related: list[str] = Field(default_factory=list)
+
+
+class Outcome(StrEnum):
+    RECOMMENDED = "recommended"
+    NOT_ELIGIBLE = "not_eligible"
+    RETURNED = "returned"
+    ON_HOLD = "on_hold"
+
+
+class CandidateResult(BaseModel):
+    """The Office's appraisal of one nomination."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    kind: Literal["individual", "collective"]
+    unit: str
+    name: str
+    outcome: Outcome
+    reason_vi: str | None
+    titles: list[str]
+    """Titles the Director decides (candidates for them)."""
+    proposals: list[str]
+    """Forms proposed to the province."""
+    decision: dict[str, Any] | None
+    """`Decision.model_dump(mode="json")` of the final evaluation (None when not evaluated)."""
+    facts_used: dict[str, Any]
+    """Facts after cross-nomination adjustments (initiatives removed, collective counts)."""
+    flags: list[Flag]
+    rank: int
+    """0-based index in the consolidated ordering (see :func:`appraise`, rule 6)."""
+
+
+class Appraisal(BaseModel):
+    """The consolidated list of a round."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    results: list[CandidateResult]
+    """Every nomination, sorted by `rank`."""
+    by_title: dict[str, list[str]]
+    """Title/proposal code -> keys of the RECOMMENDED candidates in tie-break order."""
+    by_unit: dict[str, list[str]]
+    """Unit -> keys of all its candidates, in rank order."""
+    flags: list[Flag]
+    """Round-level findings involving several nominations (one flag per event)."""
+
+
+def as_int(value: object) -> int | None:
+    """``value`` when it is an int (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def label(c: Candidate | CandidateResult) -> str:
+    """How a flag names a candidate: ``name (key)``."""
+    return f"{c.name} ({c.key})"
