@@ -22,6 +22,8 @@ from activities.webhooks import WebhookActivities
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
+from thidua.adapters.webhooks import HttpxWebhookSender
+from thidua.app.webhooks import WebhookDeliveries
 from thidua.config import Settings, get_settings
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
@@ -74,7 +76,7 @@ def build_worker(
     notifier = DispatcherNotifier(client, dispatcher_id(settings))
     acts = NominationActivities(uow, engine, on_step_recorded=notifier.notify)
     rounds = ConsolidationActivities(uow, engine, client, settings.var_dir / "documents")
-    hooks = WebhookActivities(uow)
+    hooks = WebhookActivities(WebhookDeliveries(uow, HttpxWebhookSender()))
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,

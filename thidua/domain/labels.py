@@ -133,3 +133,23 @@ EXCLUSION_OUTCOME_LABEL_VI: dict[str, str] = {
     "not_fired": "Không vướng",
     "skipped": "Không áp dụng",
 }
+
+
+# ---- accounts and the audit log -------------------------------------------------------------
+
+# What the audit chain's verification found wrong with an entry (``audit.ChainProblem.kind``).
+AUDIT_PROBLEM_LABEL_VI: dict[str, str] = {
+    "modified": "bị sửa",
+    "deleted": "bị xóa",
+    "reordered": "bị đổi thứ tự",
+}
+
+# An API token's state (``TokenView.status``).
+TOKEN_STATUS_LABEL_VI: dict[str, str] = {
+    "active": "hiệu lực",
+    "revoked": "đã thu hồi",
+    "expired": "hết hạn",
+}
+
+# Whether an account may sign in (``Account.active``).
+ACCOUNT_STATE_LABEL_VI: dict[bool, str] = {True: "hoạt động", False: "vô hiệu"}

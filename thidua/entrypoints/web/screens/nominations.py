@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from thidua.app import nominations
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
 from thidua.domain import policy
 from thidua.domain.labels import REVIEW_CHOICE_LABEL_VI

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from thidua.app import rounds
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.domain import policy
 from thidua.domain.labels import APPRAISAL_OUTCOME_LABEL_VI
 from thidua.domain.refusals import Refusal
