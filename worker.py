@@ -24,9 +24,11 @@ from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
+from thidua.adapters.webhooks import HttpxWebhookSender
 from thidua.app.consolidation import Consolidation, IssueDocuments
 from thidua.app.ports.uow import Tx
 from thidua.app.recording import NominationRecording
+from thidua.app.webhooks import WebhookDeliveries
 from thidua.config import Settings, get_settings
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
@@ -86,7 +88,7 @@ def build_worker(
             issue_documents=round_documents_issuer(settings.var_dir / "documents", engine),
         )
     )
-    hooks = WebhookActivities(uow)
+    hooks = WebhookActivities(WebhookDeliveries(uow, HttpxWebhookSender()))
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,

@@ -44,8 +44,8 @@ from bench.machine import brief
 from tests.support.db import seeded_db
 from tests.support.driver import add_staff
 from tests.support.up import Service
+from thidua.adapters.sample_accounts import write_sample_tokens
 from thidua.app.sample_data import ACCOUNTS
-from thidua.app.seed import write_sample_tokens
 
 READ_P99_TARGET_MS = 50.0
 SUBMIT_P99_TARGET_MS = 200.0

@@ -162,9 +162,9 @@ def main() -> None:
     try:
         upgrade(url)
         uow = SqlUnitOfWork(make_engine(url))
-        with uow.session() as session:
-            load_sample_data(session)
-            have = session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
+        with uow() as tx:
+            load_sample_data(tx)
+            have = tx.session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
         build_s = 0.0
         if have < args.n:
             if not args.json:

@@ -105,7 +105,9 @@ class WebhookDispatchWorkflow:
 
     async def _plan(self) -> int:
         """Plan the deliveries of new events and start their workflows; how many were planned."""
-        deliveries = await workflow.execute_activity_method(
+        # Annotated: inferred from the method alone, mypy (2.4) mis-caches the no-argument
+        # method protocol and later infers Never for `get_workflow_handle_for(X.run)` elsewhere.
+        deliveries: list[Delivery] = await workflow.execute_activity_method(
             WebhookActivities.plan_webhook_deliveries,
             start_to_close_timeout=timedelta(seconds=60),
         )

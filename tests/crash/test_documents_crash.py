@@ -101,8 +101,9 @@ async def test_worker_sigkill_during_document_generation_issues_each_document_on
             return {r.key: r.stage for r in rows}
 
     await poll(stages, lambda s: set(s.values()) == {Stage.APPROVED.value}, within=20)
-    with db.uow.session() as session:
-        assert audit.verify(session).ok
+    with db.uow() as tx:
+        session = tx.session
+        assert audit.verify(tx).ok
         issued = Counter(
             e.object_id
             for e in session.scalars(

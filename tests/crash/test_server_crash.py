@@ -32,7 +32,8 @@ from tests.support.waits import poll
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.adapters.temporal.client import connect_client
 from thidua.app import webhooks
-from thidua.app.auth import authenticate
+from thidua.app.accounts.authentication import authenticate
+from thidua.app.ports.webhooks import SubscriptionRequest
 
 pytestmark = [pytest.mark.crash, pytest.mark.slow, backends("sqlite")]
 
@@ -50,12 +51,10 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     stack: Stack, seeded: SeededDb, receiver: Receiver
 ) -> None:
     """kill -9 of server and worker mid-flight, restart on the same file: all as scripted."""
-    with seeded.uow.session() as session:
-        auditor = authenticate(session, seeded.token("kiemtoan"))
+    with seeded.uow() as tx:
+        auditor = authenticate(tx, seeded.token("kiemtoan"))
         assert auditor is not None
-        sub = webhooks.create_subscription(
-            session, auditor, webhooks.SubscriptionRequest(url=receiver.url)
-        )
+        sub = webhooks.create_subscription(tx, auditor, SubscriptionRequest(url=receiver.url))
     staff = add_staff(seeded.uow, "CRS", N)
     plans = [plan_for(i, code, unit) for i, (code, unit) in enumerate(staff)]
     client = await connect_client(stack.settings.temporal)

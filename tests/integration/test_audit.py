@@ -11,18 +11,33 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from thidua.adapters.db.audit import entry_of, head, record
 from thidua.adapters.db.migrate import upgrade
 from thidua.adapters.db.models import AuditEntryRow
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import audit
 from thidua.config import PROJECT_ROOT
+from thidua.domain.audit import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    ChainReport,
+    Entry,
+    canonical_entry,
+    entry_hash,
+    format_at,
+    hash_new_entry,
+)
+from thidua.domain.audit_export import check_export
+from thidua.domain.refusals import Refusal
 
 
 @pytest.fixture
@@ -37,7 +52,7 @@ def _append(uow: SqlUnitOfWork, n: int, tag: str = "t") -> list[str]:
     hashes = []
     for i in range(n):
         with uow.session() as session:
-            row = audit.record(
+            row = record(
                 session,
                 action="nomination.step",
                 object_type="nomination",
@@ -70,9 +85,9 @@ def _tamper(uow: SqlUnitOfWork, *statements: str, params: dict[str, str] | None 
             conn.execute(sa.text(statement), params or {})
 
 
-def _verify(uow: SqlUnitOfWork, expect: tuple[int, str] | None = None) -> audit.ChainReport:
-    with uow.session() as session:
-        return audit.verify(session, expect=expect)
+def _verify(uow: SqlUnitOfWork, expect: tuple[int, str] | None = None) -> ChainReport:
+    with uow() as tx:
+        return audit.verify(tx, expect=expect)
 
 
 class TestChain:
@@ -86,7 +101,7 @@ class TestChain:
         with uow.session() as session:
             rows = list(session.scalars(sa.select(AuditEntryRow).order_by(AuditEntryRow.seq)))
         assert [r.seq for r in rows] == [1, 2, 3, 4]
-        assert [r.prev_hash for r in rows] == [audit.GENESIS_HASH, *hashes[:3]]
+        assert [r.prev_hash for r in rows] == [GENESIS_HASH, *hashes[:3]]
         assert [r.entry_hash for r in rows] == hashes
 
     def test_hash_is_sha256_of_prev_hash_and_the_canonical_entry(self, uow: SqlUnitOfWork) -> None:
@@ -94,22 +109,20 @@ class TestChain:
         _append(uow, 1)
         with uow.session() as session:
             row = session.scalars(sa.select(AuditEntryRow)).one()
-            canonical = audit.canonical_entry(row)
+            canonical = canonical_entry(entry_of(row))
         fields = json.loads(canonical)
-        assert list(fields) == sorted(audit.CANONICAL_FIELDS)
+        assert list(fields) == sorted(HASHED_FIELDS)
         assert " " not in canonical.replace("Đủ điều kiện", "")
         assert "Đủ điều kiện" in canonical  # UTF-8, not \\u escapes
         assert fields["at"].endswith("Z") and len(fields["at"]) == 27
-        expected = hashlib.sha256((audit.GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
+        expected = hashlib.sha256((GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
         assert row.entry_hash == expected
 
     def test_an_entry_rolled_back_with_its_change_leaves_no_trace(self, uow: SqlUnitOfWork) -> None:
         """Same transaction as the change: rollback removes both, and the chain stays valid."""
         _append(uow, 2)
         with pytest.raises(RuntimeError), uow.session() as session:
-            audit.record(
-                session, action="user.created", object_type="user", object_id="x", actor=None
-            )
+            record(session, action="user.created", object_type="user", object_id="x", actor=None)
             raise RuntimeError("the change failed")
         _append(uow, 1, tag="after")
         report = _verify(uow)
@@ -120,7 +133,7 @@ class TestChain:
     ) -> None:
         """Datetimes, dates and tuples are stored as they were hashed, so verify still passes."""
         with uow.session() as session:
-            audit.record(
+            record(
                 session,
                 action="round.opened",
                 object_type="round",
@@ -205,9 +218,7 @@ class TestVerifyNamesTheTamperedEntry:
         _append(uow, 5)
         with uow.session() as session:
             row = session.scalars(sa.select(AuditEntryRow).where(AuditEntryRow.seq == 3)).one()
-            row.actor = "ke.gian"
-            forged = audit.entry_hash(row.prev_hash, row)
-            session.expunge(row)
+            forged = entry_hash(row.prev_hash, replace(entry_of(row), actor="ke.gian"))
         _tamper(
             uow,
             "UPDATE audit_log SET actor = 'ke.gian', entry_hash = :h WHERE seq = 3",
@@ -326,12 +337,12 @@ class TestConcurrentWriters:
             "import sys\n"
             "from thidua.adapters.db.session import make_engine\n"
             "from thidua.adapters.db.uow import SqlUnitOfWork\n"
-            "from thidua.app import audit\n"
+            "from thidua.adapters.db.audit import record\n"
             "uow = SqlUnitOfWork(make_engine(sys.argv[1]))\n"
             "for i in range(20):\n"
             "    with uow.session() as s:\n"
-            "        audit.record(s, action='user.created', object_type='user',\n"
-            "                     object_id=f'{sys.argv[2]}-{i}', actor=None)\n"
+            "        record(s, action='user.created', object_type='user',\n"
+            "               object_id=f'{sys.argv[2]}-{i}', actor=None)\n"
         )
         procs = [
             subprocess.Popen([sys.executable, "-c", code, db_url, f"p{n}"], cwd=PROJECT_ROOT)
@@ -345,26 +356,45 @@ class TestConcurrentWriters:
         """Bypassing the lock with a stale head: UNIQUE seq/prev_hash refuses the second entry."""
         _append(uow, 1)
         with uow.session() as session:
-            seq, prev = audit.head(session)
+            seq, prev = head(session)
         _append(uow, 1, tag="winner")
         with pytest.raises(IntegrityError), uow.session() as session:
-            row = AuditEntryRow(
-                seq=seq + 1,
-                at=datetime.now(UTC),
-                action="user.created",
-                object_type="user",
-                object_id="fork",
-                actor=None,
-                actor_role=None,
-                before=None,
-                after=None,
-                workflow_id=None,
-                run_id=None,
-                prev_hash=prev,
-                entry_hash="",
+            at = datetime.now(UTC)
+            fork = hash_new_entry(
+                Entry(
+                    seq=seq + 1,
+                    at=format_at(at),
+                    action="user.created",
+                    object_type="user",
+                    object_id="fork",
+                    actor=None,
+                    actor_role=None,
+                    workflow_id=None,
+                    run_id=None,
+                    before=None,
+                    after=None,
+                    prev_hash=prev,
+                    entry_hash="",
+                )
             )
-            row.entry_hash = audit.entry_hash(prev, row)
-            session.add(row)
+            session.add(
+                AuditEntryRow(
+                    seq=fork.seq,
+                    at=at,
+                    action=fork.action,
+                    object_type=fork.object_type,
+                    object_id=fork.object_id,
+                    actor=None,
+                    actor_role=None,
+                    before=None,
+                    after=None,
+                    workflow_id=None,
+                    run_id=None,
+                    prev_hash=fork.prev_hash,
+                    entry_hash=fork.entry_hash,
+                    format_version=fork.format_version,
+                )
+            )
         assert _verify(uow).entries == 2
 
 
@@ -379,26 +409,23 @@ class TestExport:
         hashes = _append(uow, 3)
         out = io.StringIO()
         today = datetime.now(UTC).date()
-        with uow.session() as session:
-            summary = audit.export(session, out, start=today, end=today, fmt=fmt)  # type: ignore[arg-type]
+        with uow() as tx:
+            summary = audit.export(tx, out, start=today, end=today, fmt=fmt)  # type: ignore[arg-type]
         assert (summary["entries"], summary["head_seq"], summary["head_hash"]) == (3, 3, hashes[-1])
         lines = out.getvalue().splitlines()
         if fmt == "jsonl":
             records = [json.loads(line) for line in lines]
             assert records[-1]["record"] == "head" and records[-1]["head_hash"] == hashes[-1]
-            prev = audit.GENESIS_HASH
+            prev = GENESIS_HASH
             for rec in records[:-1]:
-                canonical = audit.canonical_json(
-                    {
-                        "v": audit.FORMAT_VERSION,
-                        **{k: rec[k] for k in audit.CANONICAL_FIELDS if k != "v"},
-                    }
-                )
+                assert rec["v"] == 2  # the record says how to recompute it: RFC 8785
+                canonical = rfc8785.dumps({k: rec[k] for k in HASHED_FIELDS})
                 assert rec["prev_hash"] == prev
-                assert hashlib.sha256((prev + canonical).encode()).hexdigest() == rec["entry_hash"]
+                assert hashlib.sha256(prev.encode() + canonical).hexdigest() == rec["entry_hash"]
                 prev = rec["entry_hash"]
         else:
-            assert lines[0].startswith("record,id,seq,at,")
+            assert lines[0].startswith("record,id,seq,at,") and lines[0].endswith(",v")
+            assert all(line.endswith(",2") for line in lines[1:-1])
             assert lines[-1].startswith("head,") and hashes[-1] in lines[-1]
             assert len(lines) == 5
 
@@ -406,18 +433,16 @@ class TestExport:
         """No entries in range: one head line."""
         hashes = _append(uow, 2)
         out = io.StringIO()
-        with uow.session() as session:
-            audit.export(session, out, start=date(2000, 1, 1), end=date(2000, 1, 2), fmt="jsonl")
+        with uow() as tx:
+            audit.export(tx, out, start=date(2000, 1, 1), end=date(2000, 1, 2), fmt="jsonl")
         (line,) = out.getvalue().splitlines()
         assert json.loads(line)["head_hash"] == hashes[-1]
 
     def test_reversed_range_is_refused(self, uow: SqlUnitOfWork) -> None:
-        """--to before --from names --to."""
-        with pytest.raises(audit.AuditError) as info, uow.session() as session:
-            audit.export(
-                session, io.StringIO(), start=date(2026, 2, 1), end=date(2026, 1, 1), fmt="csv"
-            )
-        assert info.value.option == "--to"
+        """An end before the start is refused naming the end (the CLI shows it as --to)."""
+        with pytest.raises(Refusal) as info, uow() as tx:
+            audit.export(tx, io.StringIO(), start=date(2026, 2, 1), end=date(2026, 1, 1), fmt="csv")
+        assert info.value.field == "end"
 
 
 class TestPostgresWriterRole:
@@ -457,10 +482,10 @@ class TestExportCheckedOffline:
         """Every hash recomputes; editing one entry's actor in the file names its line."""
         hashes = _append(uow, 3)
         out = io.StringIO()
-        with uow.session() as session:
-            audit.export(session, out, start=None, end=None, fmt=fmt)  # type: ignore[arg-type]
+        with uow() as tx:
+            audit.export(tx, out, start=None, end=None, fmt=fmt)  # type: ignore[arg-type]
         text = out.getvalue()
-        check = audit.check_export(io.StringIO(text), fmt)  # type: ignore[arg-type]
+        check = check_export(io.StringIO(text), fmt)  # type: ignore[arg-type]
         assert (check.ok, check.entries, check.head_seq, check.head_hash) == (
             True,
             3,
@@ -468,7 +493,7 @@ class TestExportCheckedOffline:
             hashes[-1],
         )
         forged = text.replace("canbo.ldvl", "ke.gian", 1)
-        check = audit.check_export(io.StringIO(forged), fmt)  # type: ignore[arg-type]
+        check = check_export(io.StringIO(forged), fmt)  # type: ignore[arg-type]
         assert check.problem is not None
         assert check.problem.startswith("Dòng 2 (mục 1)" if fmt == "csv" else "Dòng 1 (mục 1)")
 
@@ -476,8 +501,8 @@ class TestExportCheckedOffline:
         """A line removed from a JSON-lines export: the next line no longer links."""
         _append(uow, 3)
         out = io.StringIO()
-        with uow.session() as session:
-            audit.export(session, out, start=None, end=None, fmt="jsonl")
+        with uow() as tx:
+            audit.export(tx, out, start=None, end=None, fmt="jsonl")
         lines = out.getvalue().splitlines(keepends=True)
-        check = audit.check_export(io.StringIO("".join([lines[0], *lines[2:]])), "jsonl")
+        check = check_export(io.StringIO("".join([lines[0], *lines[2:]])), "jsonl")
         assert check.problem is not None and "mục 3" in check.problem

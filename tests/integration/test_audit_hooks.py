@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import AuditEntryRow
-from thidua.app import audit, auth
+from thidua.app import audit
+from thidua.app.accounts import tokens, users
 from thidua.app.ports.nominations import EvaluationRecord, NewNomination
 from thidua.domain.nominations import Action, RecordStepInput, Stage, StepRecord
+from thidua.domain.refusals import Refusal
 from thidua.domain.roles import Role
 
 KEY = "NTM-2024_2024_AUDIT1"
@@ -105,24 +107,25 @@ class TestRetriesWriteNoSecondEntry:
                 "unit_head",
                 "run-1",
             )
-            assert audit.verify(session).ok
+        with seeded.uow() as tx:
+            assert audit.verify(tx).ok
 
     def test_tokens_and_users(self, seeded: SeededDb) -> None:
         """A user, a token, its revocation (twice): one entry each; the secret is never stored."""
-        with seeded.uow.session() as session:
-            auth.create_user(session, "kiemtoan2", "auditor")
-        with seeded.uow.session() as session:
-            token, view = auth.create_token(session, "kiemtoan2")
+        with seeded.uow() as tx:
+            users.create_user(tx, "kiemtoan2", "auditor")
+        with seeded.uow() as tx:
+            token, view = tokens.create_token(tx, "kiemtoan2")
         for _ in range(2):
-            with seeded.uow.session() as session:
-                auth.revoke_token(session, str(view.id))
+            with seeded.uow() as tx:
+                tokens.revoke_token(tx, str(view.id))
         counts = _actions(seeded)
         assert counts[("user.created", "kiemtoan2")] == 1
         assert counts[("token.created", view.prefix)] == 1
         assert counts[("token.revoked", view.prefix)] == 1
         with seeded.uow.session() as session:
             dumped = " ".join(str(r.after) for r in session.scalars(sa.select(AuditEntryRow)))
-        assert token not in dumped and auth.hash_token(token) not in dumped
+        assert token not in dumped and tokens.hash_token(token) not in dumped
 
 
 @pytest.mark.parametrize("n", [3])
@@ -130,6 +133,6 @@ def test_a_failed_change_leaves_no_entry(seeded: SeededDb, n: int) -> None:
     """create_user refused (duplicate): no user.created entry is added."""
     before = sum(_actions(seeded).values())
     for _ in range(n):
-        with pytest.raises(auth.AuthAdminError), seeded.uow.session() as session:
-            auth.create_user(session, "kiemtoan", "auditor")
+        with pytest.raises(Refusal, match="đã tồn tại"), seeded.uow() as tx:
+            users.create_user(tx, "kiemtoan", "auditor")
     assert sum(_actions(seeded).values()) == before

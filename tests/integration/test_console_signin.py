@@ -15,8 +15,10 @@ from sqlalchemy import select
 from tests.support.db import SeededDb
 from tests.support.settings import fast_settings
 from thidua.adapters.db.models import AuditEntryRow, ConsoleSessionRow, UserPasswordRow
-from thidua.app import audit, console_auth
-from thidua.app.auth import AuthAdminError, deactivate_user
+from thidua.app import audit
+from thidua.app.accounts import console as console_auth
+from thidua.app.accounts.users import deactivate_user
+from thidua.domain.refusals import Refusal
 from thidua.entrypoints.api.app import create_app
 
 PASSWORD = "mat-khau-rat-dai-1"
@@ -24,9 +26,9 @@ PASSWORD = "mat-khau-rat-dai-1"
 
 @pytest.fixture
 def db(seeded_sqlite: SeededDb) -> SeededDb:
-    with seeded_sqlite.uow.session() as session:
+    with seeded_sqlite.uow() as tx:
         for user in ("truongphong.ldvl", "vanphong", "kiemtoan", "quantri.quydinh1"):
-            console_auth.set_password(session, user, PASSWORD)
+            console_auth.set_password(tx, user, PASSWORD)
     return seeded_sqlite
 
 
@@ -60,9 +62,10 @@ class TestPasswords:
         assert not console_auth.verify_password(PASSWORD, "không-phải-mã-băm")
 
     def test_short_passwords_are_refused_naming_the_field(self, db: SeededDb) -> None:
-        """A password under 10 characters is refused with a message naming PASSWORD."""
-        with db.uow.session() as session, pytest.raises(AuthAdminError, match="PASSWORD"):
-            console_auth.set_password(session, "giamdoc", "ngan")
+        """A password under 10 characters is refused naming the password field."""
+        with db.uow() as tx, pytest.raises(Refusal, match="ít nhất 10 ký tự") as info:
+            console_auth.set_password(tx, "giamdoc", "ngan")
+        assert info.value.field == "password"
 
     def test_only_the_hash_is_stored(self, db: SeededDb) -> None:
         """The database holds the scrypt hash, never the password."""
@@ -72,29 +75,29 @@ class TestPasswords:
 
     def test_a_deactivated_account_cannot_sign_in(self, db: SeededDb) -> None:
         """Credentials of a deactivated account resolve to nobody."""
-        with db.uow.session() as session:
-            assert console_auth.check_credentials(session, "vanphong", PASSWORD) is not None
-            deactivate_user(session, "vanphong")
-        with db.uow.session() as session:
-            assert console_auth.check_credentials(session, "vanphong", PASSWORD) is None
+        with db.uow() as tx:
+            assert console_auth.check_credentials(tx, "vanphong", PASSWORD) is not None
+            deactivate_user(tx, "vanphong")
+        with db.uow() as tx:
+            assert console_auth.check_credentials(tx, "vanphong", PASSWORD) is None
 
 
 class TestSessions:
     def test_expired_sessions_and_changed_passwords_end_the_session(self, db: SeededDb) -> None:
         """An expired session resolves to nobody; setting a new password ends open sessions."""
-        with db.uow.session() as session:
-            sid = console_auth.open_session(session, "kiemtoan")
-        with db.uow.session() as session:
-            resolved = console_auth.resolve_session(session, sid)
+        with db.uow() as tx:
+            sid = console_auth.open_session(tx, "kiemtoan")
+        with db.uow() as tx:
+            resolved = console_auth.resolve_session(tx, sid)
             assert resolved is not None and resolved.actor.username == "kiemtoan"
-            row = session.scalars(select(ConsoleSessionRow)).one()
+            row = tx.session.scalars(select(ConsoleSessionRow)).one()
             row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
-        with db.uow.session() as session:
-            assert console_auth.resolve_session(session, sid) is None
-            sid2 = console_auth.open_session(session, "kiemtoan")
-            console_auth.set_password(session, "kiemtoan", PASSWORD + "-moi")
-        with db.uow.session() as session:
-            assert console_auth.resolve_session(session, sid2) is None
+        with db.uow() as tx:
+            assert console_auth.resolve_session(tx, sid) is None
+            sid2 = console_auth.open_session(tx, "kiemtoan")
+            console_auth.set_password(tx, "kiemtoan", PASSWORD + "-moi")
+        with db.uow() as tx:
+            assert console_auth.resolve_session(tx, sid2) is None
 
 
 class TestSignInPages:
@@ -204,8 +207,9 @@ class TestSetPasswordCommand:
             )
             assert ok.exit_code == 0, ok.output
             assert "giamdoc" in ok.output and PASSWORD not in ok.output
-            with seeded_sqlite.uow.session() as session:
-                assert console_auth.check_credentials(session, "giamdoc", PASSWORD) is not None
+            with seeded_sqlite.uow() as tx:
+                session = tx.session
+                assert console_auth.check_credentials(tx, "giamdoc", PASSWORD) is not None
                 # Audited with the operator, never with the password or its hash.
                 entry = session.scalars(
                     select(AuditEntryRow)
@@ -216,7 +220,7 @@ class TestSetPasswordCommand:
                 assert entry is not None and (entry.actor or "").startswith("os:")
                 assert entry.actor_role == "operator"
                 assert PASSWORD not in json.dumps([entry.before, entry.after])
-                assert audit.verify(session).ok
+                assert audit.verify(tx).ok
             short = runner.invoke(
                 users_app, ["set-password", "giamdoc", "--password-stdin"], input="ngan\n"
             )

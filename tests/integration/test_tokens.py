@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import ApiTokenRow, UserRow
-from thidua.app import auth
+from thidua.app.accounts import tokens
+from thidua.app.accounts.authentication import authenticate
 from thidua.config import get_settings
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.security import Authenticator
@@ -39,8 +40,8 @@ def db(seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch) -> Iterator[See
 
 
 def _auth(db: SeededDb, token: str) -> Actor | None:
-    with db.uow.session() as session:
-        return auth.authenticate(session, token)
+    with db.uow() as tx:
+        return authenticate(tx, token)
 
 
 def _create_token(db: SeededDb, *args: str) -> str:
@@ -60,10 +61,10 @@ def test_token_create_then_authenticate(db: SeededDb) -> None:
     assert actor == Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",))
     with db.uow.session() as session:
         row = session.scalars(
-            select(ApiTokenRow).where(ApiTokenRow.prefix == auth.token_prefix(token))
+            select(ApiTokenRow).where(ApiTokenRow.prefix == tokens.token_prefix(token))
         ).one()
         assert row.name == "laptop"
-        assert row.token_hash == auth.hash_token(token)
+        assert row.token_hash == tokens.hash_token(token)
         assert token not in (row.token_hash, row.prefix, row.name)
 
 
@@ -72,7 +73,7 @@ def test_token_with_expiry_and_expired_token(db: SeededDb) -> None:
     assert _auth(db, token) is not None
     with db.uow.session() as session:
         row = session.scalars(
-            select(ApiTokenRow).where(ApiTokenRow.token_hash == auth.hash_token(token))
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == tokens.hash_token(token))
         ).one()
         assert row.expires_at is not None
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
@@ -84,13 +85,13 @@ def test_token_with_expiry_and_expired_token(db: SeededDb) -> None:
 def test_revoke_by_prefix_and_by_id(db: SeededDb) -> None:
     first = _create_token(db, "vanphong")
     second = _create_token(db, "vanphong", "--name", "second")
-    result = runner.invoke(tokens_app, ["revoke", auth.token_prefix(first)])
+    result = runner.invoke(tokens_app, ["revoke", tokens.token_prefix(first)])
     assert result.exit_code == 0, result.output
     assert _auth(db, first) is None
     assert _auth(db, second) is not None
     with db.uow.session() as session:
         second_id = session.scalars(
-            select(ApiTokenRow.id).where(ApiTokenRow.token_hash == auth.hash_token(second))
+            select(ApiTokenRow.id).where(ApiTokenRow.token_hash == tokens.hash_token(second))
         ).one()
     result = runner.invoke(tokens_app, ["revoke", str(second_id)])
     assert result.exit_code == 0, result.output
@@ -105,9 +106,9 @@ def test_list_never_prints_tokens_or_hashes(db: SeededDb) -> None:
         result = runner.invoke(tokens_app, args)
         assert result.exit_code == 0, result.output
         assert token not in result.output
-        assert auth.hash_token(token) not in result.output
+        assert tokens.hash_token(token) not in result.output
         assert db.token("kiemtoan") not in result.output
-        assert auth.token_prefix(token) in result.output
+        assert tokens.token_prefix(token) in result.output
         assert TOKEN_RE.search(result.output) is None
 
 
@@ -239,8 +240,8 @@ def test_authenticator_accepts_valid_and_rejects_missing_or_bad(seeded_sqlite: S
 
 def test_revoked_token_is_401(seeded_sqlite: SeededDb) -> None:
     token = seeded_sqlite.token("vanphong")
-    with seeded_sqlite.uow.session() as session:
-        auth.revoke_token(session, auth.token_prefix(token))
+    with seeded_sqlite.uow() as tx:
+        tokens.revoke_token(tx, tokens.token_prefix(token))
     client = TestClient(_app(Authenticator(seeded_sqlite.uow)))
     assert client.get("/me", headers=_bearer(token)).status_code == 401
 

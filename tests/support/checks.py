@@ -33,8 +33,8 @@ from workflows.nomination import NominationWorkflow
 
 def assert_audit_chain_verifies(uow: SqlUnitOfWork) -> int:
     """The hash-chained audit log verifies from its first entry; returns its length."""
-    with uow.session() as session:
-        report = audit.verify(session)
+    with uow() as tx:
+        report = audit.verify(tx)
     assert report.ok, f"the audit chain does not verify: {report.problem}"
     return report.entries
 

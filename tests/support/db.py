@@ -58,9 +58,9 @@ class SeededDb:
         self.url = url
         upgrade(url)
         self.uow = SqlUnitOfWork(make_engine(url))
-        with self.uow.session() as session:
+        with self.uow() as tx:
             self.tokens: dict[str, SampleAccountToken] = {
-                t.username: t for t in load_sample_data(session)
+                t.username: t for t in load_sample_data(tx)
             }
 
     def token(self, username: str) -> str:

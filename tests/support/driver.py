@@ -20,9 +20,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from tests.support.nominations import MOVEMENT, YEAR, eligible_facts
-from thidua.adapters.db.models import StaffRow, UnitRow, UserRow
+from thidua.adapters.db.models import StaffRow, UnitRow
 from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app.auth import actor_for_user
 from thidua.app.lifecycle import NominationSubmission, ResubmitRequest, ReviewRequest
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, Stage
@@ -58,8 +57,8 @@ def add_staff(
 
 
 def actors(uow: SqlUnitOfWork) -> dict[str, Actor]:
-    with uow.session() as session:
-        return {u.username: actor_for_user(session, u) for u in session.scalars(select(UserRow))}
+    with uow() as tx:
+        return {a.username: a.actor() for a in tx.accounts.accounts()}
 
 
 # ---- scripted lifecycles -------------------------------------------------------------------

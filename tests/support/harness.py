@@ -25,7 +25,7 @@ from tests.support.settings import fast_settings
 from tests.support.waits import poll
 from thidua.adapters.db.models import EvaluationRow, NominationRow, NominationStepRow, StageAlertRow
 from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app.auth import authenticate
+from thidua.app.accounts.authentication import authenticate
 from thidua.app.lifecycle import (
     HoldRequest,
     NominationSubmission,
@@ -85,8 +85,8 @@ class Harness:
         return workflow_id_for(key, self.settings.temporal.workflow_id_prefix)
 
     def actor(self, username: str) -> Actor:
-        with self.db.uow.session() as session:
-            actor = authenticate(session, self.db.token(username))
+        with self.db.uow() as tx:
+            actor = authenticate(tx, self.db.token(username))
         assert actor is not None, username
         return actor
 

@@ -10,7 +10,6 @@ import typer
 from pydantic import BaseModel, ConfigDict
 from typer.testing import CliRunner
 
-from thidua.app.auth import AuthAdminError
 from thidua.app.rules_versions import RulesVersionError
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.entrypoints import cli
@@ -80,11 +79,11 @@ class TestRefusalMessage:
         assert refusal_message(r, ("--unit",)) == "--unit: không có đơn vị «X»."
 
 
-def _app_raising(exc: Exception, *options: str) -> typer.Typer:
+def _app_raising(exc: Exception, *options: str, refusal_exit: int = 1) -> typer.Typer:
     app = typer.Typer()
 
     @app.command()
-    @reported(*options)
+    @reported(*options, refusal_exit=refusal_exit)
     def go() -> None:
         raise exc
 
@@ -105,9 +104,17 @@ class TestReported:
 
     def test_bad_operator_input_exits_2(self) -> None:
         """The operator commands' input errors (they name their option) exit 2."""
-        r = runner.invoke(_app_raising(AuthAdminError("--role: sai.", "--role")), ["go"])
+        refusal = Refusal(RefusalCode.INVALID, "sai.", field="role")
+        r = runner.invoke(_app_raising(refusal, "--role", refusal_exit=2), ["go"])
         assert r.exit_code == 2
         assert r.stderr.strip() == "Lỗi: --role: sai."
+
+    def test_a_field_that_is_an_argument_is_shown_by_its_metavar(self) -> None:
+        """An operator command's argument (``USERNAME``) is named as its help shows it."""
+        refusal = Refusal(RefusalCode.NOT_FOUND, "không có tài khoản 'x'.", field="username")
+        r = runner.invoke(_app_raising(refusal, "USERNAME", refusal_exit=2), ["go"])
+        assert r.exit_code == 2
+        assert r.stderr.strip() == "Lỗi: USERNAME: không có tài khoản 'x'."
 
     def test_rules_version_error_lists_its_details(self) -> None:
         """A governance refusal: its message and code, then one line per error."""

@@ -42,6 +42,7 @@ from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.app import webhooks
+from thidua.app.ports.webhooks import SubscriptionRequest
 from thidua.domain.webhooks import Delivery, WebhookDispatchInput
 from worker import dispatcher_id, start_webhook_dispatcher
 from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow, WebhookDispatchWorkflow
@@ -88,9 +89,9 @@ async def _deliver(h: Harness, failures: int) -> tuple[str, int]:
     """Subscribe, start the dispatcher, submit one nomination; wait until its steps are delivered."""
     receiver = Receiver(failures)
     try:
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             webhooks.create_subscription(
-                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
@@ -131,9 +132,9 @@ async def path_dispatcher_woken(h: Harness) -> WorkflowHistory:
     """Since ``webhook-dispatcher-wakes-on-events``: idle until its safety poll, then signalled."""
     receiver = Receiver(failures=0)
     try:
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             webhooks.create_subscription(
-                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
             )
         handle = await h.client.start_workflow(
             WebhookDispatchWorkflow.run,

@@ -206,8 +206,9 @@ async def test_worker_crash_during_consolidation_loses_nothing_and_records_nothi
     assert worker.started == 3
 
     # ---- audit: the chain verifies; each document issued and the council recorded once -----
-    with db.uow.session() as session:
-        assert audit.verify(session).ok
+    with db.uow() as tx:
+        session = tx.session
+        assert audit.verify(tx).ok
         entries = Counter(
             (e.action, e.object_id)
             for e in session.scalars(

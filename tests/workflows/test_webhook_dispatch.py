@@ -19,6 +19,7 @@ from tests.support.waits import poll
 from thidua.adapters.db.models import WebhookDeliveryRow
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.app import webhooks
+from thidua.app.ports.webhooks import SubscriptionRequest
 from thidua.domain.webhooks import WebhookDispatchInput
 from worker import dispatcher_id, start_webhook_dispatcher
 from workflows.webhooks import WebhookDispatchWorkflow
@@ -100,9 +101,9 @@ class TestDispatcherWakesOnEvents:
         self, h: Harness, receiver: Receiver
     ) -> None:
         """Submitting signals the dispatcher: the steps reach the receiver within seconds."""
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             webhooks.create_subscription(
-                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
             )
         await idle_dispatcher(h)
 
@@ -130,9 +131,9 @@ class TestDispatcherWakesOnEvents:
         self, h: Harness, receiver: Receiver
     ) -> None:
         """A dispatcher the worker does not signal (another id) plans at its safety poll."""
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             webhooks.create_subscription(
-                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
             )
         handle = await h.client.start_workflow(
             WebhookDispatchWorkflow.run,

@@ -17,6 +17,9 @@ from tests.support.harness import Harness
 from tests.support.waits import poll
 from thidua.adapters.db.models import NominationStepRow, WebhookDeliveryRow
 from thidua.app import webhooks
+from thidua.app.ports.webhooks import SubscriptionRequest
+from thidua.domain.refusals import Refusal
+from thidua.domain.webhooks import SIGNATURE_HEADER
 from worker import start_webhook_dispatcher
 
 
@@ -37,7 +40,7 @@ class FlakyReceiver:
                 ok = receiver.attempts[event] > 2
                 if ok:
                     receiver.accepted[event] += 1
-                    receiver.bodies[event] = (body, self.headers[webhooks.SIGNATURE_HEADER])
+                    receiver.bodies[event] = (body, self.headers[SIGNATURE_HEADER])
                 self.send_response(200 if ok else 500)
                 self.end_headers()
 
@@ -61,9 +64,9 @@ class TestWebhooks:
         self, h: Harness, receiver: FlakyReceiver
     ) -> None:
         """Two failures per event, then success: every step delivered once, signed, logged."""
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                session, h.actor("pipeline.ldvl"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
             )
         assert sub.secret
         await start_webhook_dispatcher(h.client, h.settings)
@@ -92,41 +95,39 @@ class TestWebhooks:
             expected = "sha256=" + hmac.new(sub.secret.encode(), body, hashlib.sha256).hexdigest()
             assert hmac.compare_digest(signature, expected)
             assert json.loads(body)["nomination"] == key
-        with h.db.uow.session() as session:
-            log = webhooks.delivery_log(session, h.actor("pipeline.ldvl"), sub.id)
+        with h.db.uow() as tx:
+            log = webhooks.delivery_log(tx, h.actor("pipeline.ldvl"), sub.id)
         assert {(d.status, d.attempts, d.last_status_code) for d in log} == {("delivered", 3, 200)}
 
     async def test_other_units_events_are_not_sent_and_subscriptions_are_private(
         self, h: Harness, receiver: FlakyReceiver
     ) -> None:
         """A GDNN pipeline-like subscriber gets no LDVL events; another user cannot read its log."""
-        with h.db.uow.session() as session:
+        with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                session, h.actor("canbo.gdnn"), webhooks.SubscriptionRequest(url=receiver.url)
+                tx, h.actor("canbo.gdnn"), SubscriptionRequest(url=receiver.url)
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
-        with h.db.uow.session() as session:
-            assert webhooks.plan_deliveries(session) == []
-            with pytest.raises(webhooks.Refusal):
-                webhooks.delivery_log(session, h.actor("canbo.ldvl"), sub.id)
+        with h.db.uow() as tx:
+            assert webhooks.plan_deliveries(tx) == []
+            with pytest.raises(Refusal):
+                webhooks.delivery_log(tx, h.actor("canbo.ldvl"), sub.id)
 
     def test_bad_url_and_unknown_event_type_are_refused(self, seeded_sqlite: object) -> None:
         """Only http(s) URLs and known event types are accepted, with the field named."""
         from tests.support.db import SeededDb
-        from thidua.app.auth import authenticate
+        from thidua.app.accounts.authentication import authenticate
 
         assert isinstance(seeded_sqlite, SeededDb)
-        with seeded_sqlite.uow.session() as session:
-            actor = authenticate(session, seeded_sqlite.token("pipeline.ldvl"))
+        with seeded_sqlite.uow() as tx:
+            actor = authenticate(tx, seeded_sqlite.token("pipeline.ldvl"))
             assert actor is not None
-            with pytest.raises(webhooks.Refusal, match="url"):
+            with pytest.raises(Refusal, match="url") as bad_url:
+                webhooks.create_subscription(tx, actor, SubscriptionRequest(url="ftp://x/y"))
+            assert bad_url.value.field == "url"
+            with pytest.raises(Refusal, match="events") as bad_events:
                 webhooks.create_subscription(
-                    session, actor, webhooks.SubscriptionRequest(url="ftp://x/y")
+                    tx, actor, SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"])
                 )
-            with pytest.raises(webhooks.Refusal, match="events"):
-                webhooks.create_subscription(
-                    session,
-                    actor,
-                    webhooks.SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"]),
-                )
+            assert bad_events.value.field == "events"

@@ -1,19 +1,24 @@
-"""First-start sample data: the Department, its staff, sample accounts and the 2024 movement."""
+"""First-start sample data: the Department, its staff, sample accounts and the 2024 movement.
+
+``load_sample_data`` loads ``thidua.app.sample_data`` into an empty database and issues a token
+per sample account (audited ``token.created``, by the system); ``assign_demo_passwords`` gives
+the console's sample accounts a random demo password. ``thidua up`` keeps what they return (the
+only copy of the tokens and passwords) for the local operator.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-from datetime import UTC, datetime
-from pathlib import Path
+import secrets
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from thidua.adapters.db.models import MovementRow, StaffRow, UnitRow, UserRow
 from thidua.app import sample_data
-from thidua.app.auth import issue_token
+from thidua.app.accounts.console import set_password
+from thidua.app.accounts.tokens import issue_token
+from thidua.app.ports.accounts import NewAccount
+from thidua.app.ports.org import NewMovement, NewStaff, NewUnit
+from thidua.app.ports.uow import Tx
+from thidua.domain.roles import Role
 
 
 class SampleAccountToken(BaseModel):
@@ -25,81 +30,67 @@ class SampleAccountToken(BaseModel):
     password: str | None = None  # console demo password (set by ``thidua up``)
 
 
-def has_data(session: Session) -> bool:
-    return (session.scalar(select(func.count()).select_from(UnitRow)) or 0) > 0
+def has_data(tx: Tx) -> bool:
+    return tx.org.has_units()
 
 
-def load_sample_data(session: Session) -> list[SampleAccountToken]:
+def load_sample_data(tx: Tx) -> list[SampleAccountToken]:
     """Insert the sample Department (only into an empty database) and issue sample tokens."""
-    if has_data(session):
+    if has_data(tx):
         return []
-    units: dict[str, UnitRow] = {}
-    for u in sample_data.UNITS:
-        units[u.code] = UnitRow(code=u.code, name=u.name, short=u.short, kind=u.kind)
-        session.add(units[u.code])
-    session.flush()
-    staff: dict[str, StaffRow] = {}
-    for s in sample_data.STAFF:
-        staff[s.code] = StaffRow(
-            code=s.code,
-            full_name=s.full_name,
-            gender=s.gender,
-            position=s.position,
-            birth_year=s.birth_year,
-            unit_id=units[s.unit_code].id,
-        )
-        session.add(staff[s.code])
+    tx.org.add_units([NewUnit(u.code, u.name, u.short, u.kind) for u in sample_data.UNITS])
+    tx.org.add_staff(
+        [
+            NewStaff(s.code, s.full_name, s.gender, s.position, s.birth_year, s.unit_code)
+            for s in sample_data.STAFF
+        ]
+    )
     m = sample_data.MOVEMENT
-    session.add(
-        MovementRow(
-            code=m.code,
-            name=m.name,
-            year=m.year,
-            plan_number=m.plan_number,
-            plan_date=m.plan_date,
-            opens=m.opens,
-            closes=m.closes,
-            description=m.description,
+    tx.org.add_movement(
+        NewMovement(
+            m.code, m.name, m.year, m.plan_number, m.plan_date, m.opens, m.closes, m.description
         )
     )
-    session.flush()
+    accounts = tx.accounts.seed_accounts(
+        [
+            NewAccount(
+                username=a.username,
+                display_name=a.display_name,
+                role=Role(a.role),
+                unit=a.unit_code,
+                staff=a.staff_code,
+            )
+            for a in sample_data.ACCOUNTS
+        ]
+    )
     tokens: list[SampleAccountToken] = []
-    now = datetime.now(UTC)
-    for a in sample_data.ACCOUNTS:
-        user = UserRow(
-            username=a.username,
-            display_name=a.display_name,
-            role=a.role,
-            unit_id=units[a.unit_code].id if a.unit_code else None,
-            staff_id=staff[a.staff_code].id if a.staff_code else None,
-            active=True,
-            created_at=now,
-        )
-        session.add(user)
-        session.flush()
-        token = issue_token(session, user, name="sample")
+    for a in accounts:
+        token, _ = issue_token(tx, a.username, name="sample")
         tokens.append(
             SampleAccountToken(
                 username=a.username,
                 display_name=a.display_name,
                 role=a.role,
-                unit=a.unit_code,
+                unit=a.unit,
                 token=token,
             )
         )
     return tokens
 
 
-def write_sample_tokens(path: Path, tokens: list[SampleAccountToken]) -> None:
-    """Keep the sample tokens for the local operator only (file mode 600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump([t.model_dump() for t in tokens], f, ensure_ascii=False, indent=2)
+def demo_password() -> str:
+    """A random password for a sample account (printed by ``make run``, kept in a mode-600 file)."""
+    return "demo-" + secrets.token_urlsafe(9)
 
 
-def read_sample_tokens(path: Path) -> list[SampleAccountToken]:
-    if not path.exists():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [SampleAccountToken.model_validate(d) for d in data]
+def assign_demo_passwords(tx: Tx, accounts: list[SampleAccountToken]) -> list[SampleAccountToken]:
+    """Give each freshly created sample account a random demo password (returned once)."""
+    out = []
+    for acc in accounts:
+        if acc.role == Role.PIPELINE:  # service accounts integrate through the API only
+            out.append(acc)
+            continue
+        password = demo_password()
+        set_password(tx, acc.username, password)
+        out.append(acc.model_copy(update={"password": password}))
+    return out

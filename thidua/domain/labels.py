@@ -142,3 +142,22 @@ COLLECTIVE_FIELD_LABEL_VI: dict[str, str] = {
     "members_disciplined": "số thành viên bị kỷ luật từ cảnh cáo trở lên",
     "members_htnv_or_better": "số thành viên xếp loại hoàn thành nhiệm vụ trở lên",
 }
+
+# ---- accounts and the audit log -------------------------------------------------------------
+
+# What the audit chain's verification found wrong with an entry (``audit.ChainProblem.kind``).
+AUDIT_PROBLEM_LABEL_VI: dict[str, str] = {
+    "modified": "bị sửa",
+    "deleted": "bị xóa",
+    "reordered": "bị đổi thứ tự",
+}
+
+# An API token's state (``TokenView.status``).
+TOKEN_STATUS_LABEL_VI: dict[str, str] = {
+    "active": "hiệu lực",
+    "revoked": "đã thu hồi",
+    "expired": "hết hạn",
+}
+
+# Whether an account may sign in (``Account.active``).
+ACCOUNT_STATE_LABEL_VI: dict[bool, str] = {True: "hoạt động", False: "vô hiệu"}

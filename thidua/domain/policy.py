@@ -6,6 +6,8 @@ update validators (so a wrong call is refused before it is written to history).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI, STAGE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -216,3 +218,44 @@ def check_province_answer(actor: Actor) -> None:
 def check_revoke_award(actor: Actor) -> None:
     if actor.role is not Role.DIRECTOR:
         raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Giám đốc được thu hồi khen thưởng.")
+
+
+# ---- accounts --------------------------------------------------------------------------------
+
+# Roles whose account must belong to a unit (pipeline accounts may instead hold granted units
+# only), and the roles that may be granted extra units (the others see the whole Department).
+UNIT_REQUIRED_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD})
+GRANTABLE_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.PIPELINE})
+
+
+def check_account_units(role: Role, unit: str | None, grants: Sequence[str]) -> None:
+    """Which units an account of ``role`` needs or may be granted (refusals name the field)."""
+    if role in UNIT_REQUIRED_ROLES and not unit:
+        raise Refusal(RefusalCode.INVALID, f"vai trò '{role.value}' cần mã đơn vị.", field="unit")
+    if role is Role.PIPELINE and not unit and not grants:
+        raise Refusal(
+            RefusalCode.INVALID,
+            "tài khoản pipeline cần ít nhất một đơn vị (đơn vị của tài khoản hoặc đơn vị được "
+            "cấp thêm).",
+            field="grants",
+        )
+    if grants and role not in GRANTABLE_ROLES:
+        allowed = ", ".join(sorted(r.value for r in GRANTABLE_ROLES))
+        raise Refusal(
+            RefusalCode.INVALID,
+            f"chỉ cấp thêm đơn vị cho các vai trò {allowed}; vai trò '{role.value}' xem toàn Sở.",
+            field="grants",
+        )
+
+
+# ---- webhooks --------------------------------------------------------------------------------
+
+# Who may subscribe to webhooks (each subscriber receives the events it may read anyway).
+WEBHOOK_SUBSCRIBERS = frozenset(
+    {Role.PIPELINE, Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.OFFICE, Role.DIRECTOR, Role.AUDITOR}
+)
+
+
+def check_subscribe(actor: Actor) -> None:
+    if actor.role not in WEBHOOK_SUBSCRIBERS:
+        raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không đăng ký webhook.")

@@ -14,14 +14,9 @@ from pathlib import Path
 from thidua.adapters.db.migrate import upgrade
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
+from thidua.adapters.sample_accounts import read_sample_tokens, write_sample_tokens
 from thidua.adapters.temporal.server import start_embedded_server
-from thidua.app.console_auth import assign_demo_passwords
-from thidua.app.seed import (
-    SampleAccountToken,
-    load_sample_data,
-    read_sample_tokens,
-    write_sample_tokens,
-)
+from thidua.app.seed import SampleAccountToken, assign_demo_passwords, load_sample_data
 from thidua.config import Settings
 from thidua.logging import get_logger
 
@@ -67,10 +62,10 @@ def prepare_database(settings: Settings) -> list[SampleAccountToken]:
     if not settings.load_sample_data:
         return []
     uow = SqlUnitOfWork(make_engine(settings.database.url))
-    with uow.session() as session:
-        tokens = load_sample_data(session)
+    with uow() as tx:
+        tokens = load_sample_data(tx)
         if tokens:
-            tokens = assign_demo_passwords(session, tokens)
+            tokens = assign_demo_passwords(tx, tokens)
     uow.engine.dispose()
     if tokens:
         write_sample_tokens(tokens_file, tokens)

@@ -9,11 +9,11 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app import auth
+from thidua.app.accounts.authentication import JwtCheck, authenticate, authenticate_jwt
+from thidua.app.accounts.tokens import TOKEN_PREFIX, token_prefix
+from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.config import JwtSettings
 from thidua.domain.roles import Actor
 from thidua.entrypoints.ratelimit import RateLimiter, RetryAfter
@@ -35,9 +35,23 @@ def _too_many(template: str, retry: RetryAfter) -> HTTPException:
 
 def _loggable_prefix(token: str) -> str:
     """The token's public prefix if it looks like one of ours, else a marker (never the token)."""
-    if token.startswith(auth.TOKEN_PREFIX) and len(token) > len(auth.token_prefix(token)):
-        return auth.token_prefix(token)
+    if token.startswith(TOKEN_PREFIX) and len(token) > len(token_prefix(token)):
+        return token_prefix(token)
     return "(không phải thd_)"
+
+
+def _jwt_check(settings: JwtSettings | None) -> JwtCheck | None:
+    """How JWTs are checked, when an identity provider is configured (its key read once)."""
+    if settings is None or not settings.enabled or settings.public_key_file is None:
+        return None
+    assert settings.issuer is not None and settings.audience is not None
+    return JwtCheck(
+        public_key=settings.public_key_file.read_text(encoding="utf-8"),
+        issuer=settings.issuer,
+        audience=settings.audience,
+        algorithms=tuple(settings.algorithms),
+        username_claim=settings.username_claim,
+    )
 
 
 class Authenticator:
@@ -56,35 +70,21 @@ class Authenticator:
 
     def __init__(
         self,
-        uow: SqlUnitOfWork,
+        uow: UnitOfWork,
         failed_limit: RateLimiter | None = None,
         token_limit: RateLimiter | None = None,
         jwt: JwtSettings | None = None,
     ) -> None:
         self.uow = uow
-        self.jwt = jwt if jwt is not None and jwt.enabled else None
-        self._jwt_key = (
-            self.jwt.public_key_file.read_text(encoding="utf-8")
-            if self.jwt is not None and self.jwt.public_key_file is not None
-            else None
-        )
+        self.jwt = _jwt_check(jwt)
         # Not ``or``: an empty limiter is falsy (it has a length).
         self.failed_limit = RateLimiter(10, 60.0) if failed_limit is None else failed_limit
         self.token_limit = RateLimiter(600, 60.0) if token_limit is None else token_limit
 
-    def _lookup(self, session: Session, token: str) -> Actor | None:
-        if token.startswith(auth.TOKEN_PREFIX) or self.jwt is None or self._jwt_key is None:
-            return auth.authenticate(session, token)
-        assert self.jwt.issuer is not None and self.jwt.audience is not None
-        return auth.authenticate_jwt(
-            session,
-            token,
-            public_key=self._jwt_key,
-            issuer=self.jwt.issuer,
-            audience=self.jwt.audience,
-            algorithms=self.jwt.algorithms,
-            username_claim=self.jwt.username_claim,
-        )
+    def _lookup(self, tx: Tx, token: str) -> Actor | None:
+        if token.startswith(TOKEN_PREFIX) or self.jwt is None:
+            return authenticate(tx, token)
+        return authenticate_jwt(tx, token, self.jwt)
 
     async def __call__(
         self,
@@ -101,7 +101,7 @@ class Authenticator:
                 "authentication throttled", client_ip=ip, token_prefix=_loggable_prefix(token)
             )
             raise _too_many(TOO_MANY_FAILURES, blocked)
-        actor = await self.uow.run_session(lambda session: self._lookup(session, token))
+        actor = await self.uow.run(lambda tx: self._lookup(tx, token))
         if actor is None:
             get_logger(__name__).warning(
                 "authentication failed", client_ip=ip, token_prefix=_loggable_prefix(token)

@@ -4,8 +4,9 @@ input file into a model, how refusals and known errors are shown, and the proces
 engine.
 
 Errors never show a traceback: ``fail`` prints ``Lỗi: …`` in Vietnamese on stderr and exits
-(1: refused or failed, 2: bad input or no credentials). Group modules import this module and
-nothing from each other.
+(1: refused or failed, 2: bad input or no credentials). A refusal exits 1, or 2 in the operator
+commands whose every refusal is about their input (``reported(..., refusal_exit=2)``). Group
+modules import this module and nothing from each other.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from thidua.domain.roles import Actor
 from thidua.logging import configure_logging
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
     from temporalio.client import Client
 
     from rules.engine import RulesEngine
     from thidua.adapters.db.uow import SqlUnitOfWork
+    from thidua.app.ports.uow import Tx
     from thidua.app.round_commands import Rounds
 
 T = TypeVar("T")
@@ -64,6 +65,9 @@ FIELD_OPTIONS: dict[str, str] = {
     "action": "--action",
     "start": "--from",
     "end": "--to",
+    "username": "USERNAME",
+    "password": "PASSWORD",
+    "token": "PREFIX_OR_ID",
 }
 
 
@@ -95,12 +99,15 @@ def refusal_message(refusal: Refusal, options: Collection[str] = ()) -> str:
 
 
 @contextmanager
-def reported(*options: str, rules_file: str = "tệp tiêu chí") -> Iterator[None]:
+def reported(
+    *options: str, rules_file: str = "tệp tiêu chí", refusal_exit: int = 1
+) -> Iterator[None]:
     """Run a command (as a decorator, or around a block): refusals and the known errors become
     a message and an exit code, never a traceback.
 
-    ``options`` are the command's options a refusal's field may name (see ``FIELD_OPTIONS``);
-    ``rules_file`` names the rules file in the message when it is invalid.
+    ``options`` are the command's options (and arguments) a refusal's field may name (see
+    ``FIELD_OPTIONS``); ``rules_file`` names the rules file in the message when it is invalid;
+    ``refusal_exit`` is a refusal's exit code (2 where every refusal is about the input).
     """
     try:
         yield
@@ -109,7 +116,7 @@ def reported(*options: str, rules_file: str = "tệp tiêu chí") -> Iterator[No
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         raise typer.Exit(0) from None
     except Refusal as refusal:
-        fail(refusal_message(refusal, options))
+        fail(refusal_message(refusal, options), refusal_exit)
     except Exception as exc:
         _fail_known(exc, rules_file)
 
@@ -126,11 +133,9 @@ def _fail_known(exc: Exception, rules_file: str) -> NoReturn:
         fail(str(exc))
 
     from thidua.adapters.tabular import BulkFileError
-    from thidua.app.audit import AuditError
-    from thidua.app.auth import AuthAdminError
     from thidua.app.rules_versions import RulesVersionError
 
-    if isinstance(exc, AuthAdminError | AuditError | BulkFileError):
+    if isinstance(exc, BulkFileError):
         fail(str(exc), 2)  # bad input: the message names the option or the file
     if isinstance(exc, RulesVersionError):
         fail(
@@ -174,42 +179,42 @@ def signed_in(token: str | None) -> Caller:
     """The caller identified by ``--token`` (or ``THIDUA_TOKEN``); exits 2 without a valid one."""
     from thidua.adapters.db.session import make_engine
     from thidua.adapters.db.uow import SqlUnitOfWork
-    from thidua.app import auth
+    from thidua.app.accounts.authentication import authenticate
 
     settings = load_settings()
     if not token:
         fail("thiếu mã xác thực: dùng --token hoặc biến môi trường THIDUA_TOKEN.", 2)
     uow = SqlUnitOfWork(make_engine(settings.database.url))
-    with uow.session() as session:
-        actor = auth.authenticate(session, token)
+    with uow() as tx:
+        actor = authenticate(tx, token)
     if actor is None:
         fail("mã xác thực không hợp lệ, đã thu hồi hoặc hết hạn.", 2)
     return Caller(settings, uow, actor)
 
 
 @contextmanager
-def db_session() -> Iterator[Session]:
-    """One unit of work on the configured database; the engine is disposed afterwards."""
+def db_transaction() -> Iterator[Tx]:
+    """One transaction on the configured database; the engine is disposed afterwards."""
     from thidua.adapters.db.session import make_engine
     from thidua.adapters.db.uow import SqlUnitOfWork
 
     settings = load_settings()
     engine = make_engine(settings.database.url)
     try:
-        with SqlUnitOfWork(engine).session() as session:
-            yield session
+        with SqlUnitOfWork(engine)() as tx:
+            yield tx
     finally:
         engine.dispose()
 
 
-def run_in_db(fn: Callable[[Session], T], db_trouble: str) -> T:
+def run_in_db(fn: Callable[[Tx], T], db_trouble: str) -> T:
     """Run ``fn`` in one transaction (operator commands, no token); database trouble exits 1
     with ``db_trouble`` (``{url}`` and ``{error}`` filled in)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        with db_session() as session:
-            return fn(session)
+        with db_transaction() as tx:
+            return fn(tx)
     except SQLAlchemyError as exc:
         url = get_settings().database.url.split("@")[-1]
         fail(db_trouble.format(url=url, error=type(exc).__name__))

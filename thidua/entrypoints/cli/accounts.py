@@ -1,17 +1,21 @@
 """``thidua users`` and ``thidua tokens``: local operator commands working on the database
-directly (no token: whoever runs them on the server is the operator)."""
+directly (no token: whoever runs them on the server is the operator). Every refusal of these
+commands is about their input: exit 2."""
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.orm import Session
 
+from thidua.domain.labels import ACCOUNT_STATE_LABEL_VI, TOKEN_STATUS_LABEL_VI
 from thidua.entrypoints.cli._common import JsonOpt, echo_json, echo_table, fail, reported, run_in_db
+
+if TYPE_CHECKING:
+    from thidua.app.ports.uow import Tx
 
 users_app = typer.Typer(
     help="Tài khoản người dùng (thao tác trực tiếp trên CSDL).", no_args_is_help=True
@@ -21,7 +25,6 @@ tokens_app = typer.Typer(
 )
 
 T = TypeVar("T")
-STATUS_VI = {"active": "hiệu lực", "revoked": "đã thu hồi", "expired": "hết hạn"}
 
 
 def _operator() -> str:
@@ -32,7 +35,7 @@ def _operator() -> str:
         return "os:unknown"
 
 
-def _run(fn: Callable[[Session], T]) -> T:
+def _run(fn: Callable[[Tx], T]) -> T:
     return run_in_db(
         fn, "không truy cập được cơ sở dữ liệu ({url}): {error}. Đã chạy 'thidua db upgrade' chưa?"
     )
@@ -58,12 +61,12 @@ def _jsonable(obj: Any) -> dict[str, Any]:
 
 
 @users_app.command("list")
-@reported()
+@reported(refusal_exit=2)
 def users_list(as_json: JsonOpt = False) -> None:
     """Liệt kê tài khoản."""
-    from thidua.app import auth
+    from thidua.app.accounts import users as accounts
 
-    users = _run(auth.list_users)
+    users = _run(accounts.list_users)
     if as_json:
         echo_json([_jsonable(u) for u in users])
         return
@@ -75,7 +78,7 @@ def users_list(as_json: JsonOpt = False) -> None:
                 u.role,
                 u.unit or "-",
                 ",".join(u.grants) or "-",
-                "hoạt động" if u.active else "vô hiệu",
+                ACCOUNT_STATE_LABEL_VI[u.active],
                 u.display_name,
             ]
             for u in users
@@ -84,7 +87,7 @@ def users_list(as_json: JsonOpt = False) -> None:
 
 
 @users_app.command("create")
-@reported("--role", "--unit", "--grant", "--display-name")
+@reported("USERNAME", "--role", "--unit", "--grant", "--display-name", refusal_exit=2)
 def users_create(
     username: Annotated[str, typer.Argument(help="Tên đăng nhập (a-z, 0-9, '.', '_', '-').")],
     role: Annotated[
@@ -106,17 +109,17 @@ def users_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Tạo tài khoản (chưa có mã xác thực: dùng 'thidua tokens create')."""
-    from thidua.app import auth
+    from thidua.app.accounts import users as accounts
 
     view = _run(
-        lambda s: auth.create_user(
-            s,
+        lambda tx: accounts.create_user(
+            tx,
             username,
             role,
             unit=unit,
             display_name=display_name,
             grants=grant or (),
-            actor=_operator(),
+            by=_operator(),
         )
     )
     if as_json:
@@ -129,17 +132,17 @@ def users_create(
 
 
 @users_app.command("deactivate")
-@reported()
+@reported("USERNAME", refusal_exit=2)
 def users_deactivate(username: str) -> None:
     """Vô hiệu hóa tài khoản: mọi mã xác thực của tài khoản không còn dùng được."""
-    from thidua.app import auth
+    from thidua.app.accounts import users as accounts
 
-    view = _run(lambda s: auth.deactivate_user(s, username, actor=_operator()))
+    view = _run(lambda tx: accounts.deactivate_user(tx, username, by=_operator()))
     typer.echo(f"Đã vô hiệu hóa tài khoản {view.username}.")
 
 
 @users_app.command("set-password")
-@reported()
+@reported("USERNAME", "PASSWORD", refusal_exit=2)
 def users_set_password(
     username: str,
     password_stdin: Annotated[
@@ -149,13 +152,13 @@ def users_set_password(
     """Đặt mật khẩu đăng nhập bảng điều khiển web (mật khẩu không bao giờ được in hay ghi log)."""
     import sys
 
-    from thidua.app import console_auth
+    from thidua.app.accounts import console
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
-    _run(lambda s: console_auth.set_password(s, username, password, actor=_operator()))
+    _run(lambda tx: console.set_password(tx, username, password, by=_operator()))
     typer.echo(f"Đã đặt mật khẩu cho tài khoản {username}; các phiên đăng nhập cũ đã kết thúc.")
 
 
@@ -163,7 +166,7 @@ def users_set_password(
 
 
 @tokens_app.command("create")
-@reported()
+@reported("USERNAME", refusal_exit=2)
 def tokens_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Tên gợi nhớ của mã.")] = "default",
@@ -173,13 +176,13 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Cấp mã xác thực mới; mã chỉ được in ra MỘT lần (CSDL chỉ lưu giá trị băm)."""
-    from thidua.app import auth
+    from thidua.app.accounts import tokens
 
     if not name.strip() or len(name) > 64:
         fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
     expires = timedelta(days=expires_in_days) if expires_in_days else None
     token, view = _run(
-        lambda s: auth.create_token(s, username, name=name, expires_in=expires, actor=_operator())
+        lambda tx: tokens.create_token(tx, username, name=name, expires_in=expires, by=_operator())
     )
     typer.secho(
         f"Đã cấp mã #{view.id} ({view.prefix}…) cho {view.username}, hết hạn: "
@@ -191,15 +194,15 @@ def tokens_create(
 
 
 @tokens_app.command("list")
-@reported()
+@reported("USERNAME", refusal_exit=2)
 def tokens_list(
     username: Annotated[str | None, typer.Argument(help="Chỉ mã của tài khoản này.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Liệt kê mã xác thực (tiền tố, tên, ngày tạo, hết hạn, thu hồi; không bao giờ in mã)."""
-    from thidua.app import auth
+    from thidua.app.accounts import tokens
 
-    views = _run(lambda s: auth.list_tokens(s, username))
+    views = _run(lambda tx: tokens.list_tokens(tx, username))
     if as_json:
         out = [{**_jsonable(v), "status": v.status()} for v in views]
         echo_json(out)
@@ -215,7 +218,7 @@ def tokens_list(
                 _fmt(v.created_at),
                 _fmt(v.expires_at),
                 _fmt(v.revoked_at),
-                STATUS_VI[v.status()],
+                TOKEN_STATUS_LABEL_VI[v.status()],
             ]
             for v in views
         ],
@@ -223,12 +226,12 @@ def tokens_list(
 
 
 @tokens_app.command("revoke")
-@reported()
+@reported("PREFIX_OR_ID", refusal_exit=2)
 def tokens_revoke(
     prefix_or_id: Annotated[str, typer.Argument(metavar="PREFIX_OR_ID", help="ID hoặc tiền tố.")],
 ) -> None:
     """Thu hồi một mã xác thực (theo ID hoặc tiền tố thd_xxxxxx)."""
-    from thidua.app import auth
+    from thidua.app.accounts import tokens
 
-    view = _run(lambda s: auth.revoke_token(s, prefix_or_id, actor=_operator()))
+    view = _run(lambda tx: tokens.revoke_token(tx, prefix_or_id, by=_operator()))
     typer.echo(f"Đã thu hồi mã #{view.id} ({view.prefix}…) của {view.username}.")

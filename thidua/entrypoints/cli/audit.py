@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.orm import Session
 
 from thidua.entrypoints.cli._common import JsonOpt, fail, reported, run_in_db
 
 if TYPE_CHECKING:
-    from thidua.app.audit import ExportCheck
+    from thidua.app.ports.uow import Tx
+    from thidua.domain.audit_export import ExportCheck
 
 app = typer.Typer(
     help="Nhật ký kiểm toán (chuỗi băm, chỉ ghi thêm): kiểm tra, xuất, liệt kê.",
@@ -26,7 +26,7 @@ app = typer.Typer(
 T = TypeVar("T")
 
 
-def _run(fn: Callable[[Session], T]) -> T:
+def _run(fn: Callable[[Tx], T]) -> T:
     return run_in_db(fn, "không đọc được nhật ký kiểm toán trong CSDL {url}: {error}.")
 
 
@@ -59,11 +59,11 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
 
 def _check_file(path: Path) -> ExportCheck:
     """Check an export file (no database); exit 2 if it cannot be read."""
-    from thidua.app import audit
+    from thidua.domain.audit_export import check_export
 
     try:
         with path.open(encoding="utf-8", newline="") as text_in:
-            return audit.check_export(text_in, "csv" if path.suffix.lower() == ".csv" else "jsonl")
+            return check_export(text_in, "csv" if path.suffix.lower() == ".csv" else "jsonl")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"FILE: không đọc được {path}: {type(exc).__name__}.", 2)
 
@@ -116,7 +116,7 @@ def verify_cmd(
         if not checked.ok or checked.head_seq is None or checked.head_hash is None:
             fail(f"--against: tệp {against} không toàn vẹn: {checked.problem}", 2)
         anchor = (checked.head_seq, checked.head_hash)
-    report = _run(lambda s: audit.verify(s, expect=anchor))
+    report = _run(lambda tx: audit.verify(tx, expect=anchor))
     problem = report.problem
     if as_json:
         typer.echo(
@@ -153,7 +153,7 @@ def verify_cmd(
 
 
 @app.command("export")
-@reported("--from", "--to")
+@reported("--from", "--to", refusal_exit=2)
 def export_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Tệp ghi ra.", show_default=False)],
     date_from: Annotated[
@@ -184,8 +184,8 @@ def export_cmd(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             summary = _run(
-                lambda s: audit.export(
-                    s,
+                lambda tx: audit.export(
+                    tx,
                     out,
                     start=start,
                     end=end,
@@ -229,16 +229,17 @@ def list_cmd(
 ) -> None:
     """Liệt kê các mục nhật ký theo thứ tự chuỗi, có lọc."""
     from thidua.app import audit
+    from thidua.app.ports.audit import AuditFilter
 
     start, end = _date(since, "--since"), _date(until, "--until")
-    f = audit.AuditFilter(
+    f = AuditFilter(
         action=action,
         object_id=object_id,
         actor=actor,
         since=datetime(start.year, start.month, start.day) if start else None,
         until=datetime(end.year, end.month, end.day) + timedelta(days=1) if end else None,
     )
-    items, next_seq = _run(lambda s: audit.page_entries(s, f, after, limit))
+    items, next_seq = _run(lambda tx: audit.page(tx, f, after, limit))
     if as_json:
         typer.echo(
             json.dumps(

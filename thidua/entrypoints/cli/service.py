@@ -71,7 +71,7 @@ def sample_accounts(
     ] = None,
 ) -> None:
     """In các tài khoản mẫu và mã xác thực của chúng (chỉ trên máy chạy thử)."""
-    from thidua.app.seed import read_sample_tokens
+    from thidua.adapters.sample_accounts import read_sample_tokens
 
     settings = load_settings()
     tokens = read_sample_tokens(settings.var_dir / "sample-accounts.json")

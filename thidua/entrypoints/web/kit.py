@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rules.engine import RulesEngine
 from rules.errors import RulesFileError
 from rules.registry import LoadedRuleset
-from thidua.app import console_auth
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts import console
+from thidua.app.accounts.console import ConsoleSession
 from thidua.domain import labels, policy
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -231,9 +231,7 @@ async def current(request: Request) -> ConsoleSession | None:
     sid = request.cookies.get(COOKIE)
     if not sid:
         return None
-    return await services_of(request).uow.run_session(
-        lambda s: console_auth.resolve_session(s, sid)
-    )
+    return await services_of(request).uow.run(lambda tx: console.resolve_session(tx, sid))
 
 
 async def require(request: Request) -> ConsoleSession:

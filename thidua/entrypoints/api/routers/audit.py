@@ -1,7 +1,7 @@
 """Audit log routes: list the hash-chained entries (cursor-paginated) and verify the chain.
 
 Who may read and verify is decided in :mod:`thidua.domain.policy` (``check_audit_read``,
-``check_audit_verify``).
+``check_audit_verify``), which the use cases apply.
 """
 
 from datetime import datetime
@@ -9,11 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from thidua.adapters.db.audit import as_utc
 from thidua.app import audit
-from thidua.domain import policy
+from thidua.app.ports.audit import AuditEntry, AuditFilter
+from thidua.domain.audit import ChainReport, as_utc
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.entrypoints.api import pagination
 from thidua.entrypoints.api.deps import ActorDep, UowDep
@@ -22,7 +21,7 @@ router = APIRouter(tags=["audit"])
 
 
 class AuditPage(BaseModel):
-    items: list[audit.AuditEntry]
+    items: list[AuditEntry]
     next_cursor: str | None
 
 
@@ -77,9 +76,8 @@ async def list_audit(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> AuditPage:
     """Các mục nhật ký kiểm toán theo thứ tự chuỗi (kiểm toán viên, quản trị tiêu chí)."""
-    policy.check_audit_read(caller)
     after = pagination.decode(pagination.AUDIT, cursor)
-    f = audit.AuditFilter(
+    f = AuditFilter(
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -87,21 +85,17 @@ async def list_audit(
         since=_utc(since, "since"),
         until=_utc(until, "until"),
     )
-    items, next_seq = await uow.run_session(
-        lambda session: audit.page_entries(session, f, after, limit)
-    )
+    items, next_seq = await uow.run(lambda tx: audit.read_page(tx, caller, f, after, limit))
     return AuditPage(items=items, next_cursor=pagination.next_cursor(pagination.AUDIT, next_seq))
 
 
 @router.get("/v1/audit/verify")
 async def verify_audit(actor: ActorDep, uow: UowDep) -> AuditVerification:
     """Kiểm tra toàn bộ chuỗi băm; nêu mục đầu tiên bị sửa, xóa hoặc đổi thứ tự (kiểm toán viên)."""
-    policy.check_audit_verify(actor)
-    return await uow.run_session(_verification)
+    return _verification(await uow.run(lambda tx: audit.verify_as(tx, actor)))
 
 
-def _verification(session: Session) -> AuditVerification:
-    report = audit.verify(session)
+def _verification(report: ChainReport) -> AuditVerification:
     p = report.problem
     return AuditVerification(
         ok=report.ok,

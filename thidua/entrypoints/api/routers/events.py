@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 from thidua.app import webhooks
 from thidua.app.events import feed
 from thidua.app.ports.nominations import EventPage
+from thidua.app.ports.webhooks import DeliveryView, SubscriptionRequest, SubscriptionView
 from thidua.entrypoints.api.deps import ActorDep, UowDep
 
 router = APIRouter(tags=["events"])
@@ -22,32 +23,22 @@ async def events(
 
 
 @router.post("/v1/webhooks", status_code=201)
-async def subscribe(
-    body: webhooks.SubscriptionRequest, actor: ActorDep, uow: UowDep
-) -> webhooks.SubscriptionView:
+async def subscribe(body: SubscriptionRequest, actor: ActorDep, uow: UowDep) -> SubscriptionView:
     """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần."""
-    return await uow.run_session(lambda session: webhooks.create_subscription(session, actor, body))
+    return await uow.run(lambda tx: webhooks.create_subscription(tx, actor, body))
 
 
 @router.get("/v1/webhooks")
-async def subscriptions(actor: ActorDep, uow: UowDep) -> list[webhooks.SubscriptionView]:
-    return await uow.run_session(lambda session: webhooks.list_subscriptions(session, actor))
+async def subscriptions(actor: ActorDep, uow: UowDep) -> list[SubscriptionView]:
+    return await uow.run(lambda tx: webhooks.list_subscriptions(tx, actor))
 
 
 @router.post("/v1/webhooks/{subscription_id}/deactivate")
-async def unsubscribe(
-    subscription_id: int, actor: ActorDep, uow: UowDep
-) -> webhooks.SubscriptionView:
-    return await uow.run_session(
-        lambda session: webhooks.deactivate_subscription(session, actor, subscription_id)
-    )
+async def unsubscribe(subscription_id: int, actor: ActorDep, uow: UowDep) -> SubscriptionView:
+    return await uow.run(lambda tx: webhooks.deactivate_subscription(tx, actor, subscription_id))
 
 
 @router.get("/v1/webhooks/{subscription_id}/deliveries")
-async def deliveries(
-    subscription_id: int, actor: ActorDep, uow: UowDep
-) -> list[webhooks.DeliveryView]:
+async def deliveries(subscription_id: int, actor: ActorDep, uow: UowDep) -> list[DeliveryView]:
     """Nhật ký gửi: mỗi sự kiện, số lần thử, mã trả lời cuối cùng."""
-    return await uow.run_session(
-        lambda session: webhooks.delivery_log(session, actor, subscription_id)
-    )
+    return await uow.run(lambda tx: webhooks.delivery_log(tx, actor, subscription_id))

@@ -12,10 +12,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
 
 from thidua.app import audit
+from thidua.app.ports.audit import AuditFilter
+from thidua.app.ports.uow import Tx
 from thidua.domain import policy
+from thidua.domain.audit_export import ExportFormat
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web.kit import PREFIX, refused, render, require
@@ -27,13 +29,9 @@ PAGE = 100
 @router.get("/audit")
 async def audit_log(request: Request) -> Response:
     sess = await require(request)
-    try:
-        policy.check_audit_read(sess.actor)
-    except Refusal as exc:
-        return refused(request, sess, exc)
     verifies = sess.actor.role in policy.AUDIT_VERIFIERS
     q = request.query_params
-    f = audit.AuditFilter(
+    f = AuditFilter(
         action=q.get("action") or None,
         object_type=q.get("object_type") or None,
         object_id=q.get("object_id") or None,
@@ -41,12 +39,15 @@ async def audit_log(request: Request) -> Response:
     )
     after = int(q["after"]) if q.get("after", "").isdigit() else None
 
-    def _load(s: Session) -> tuple[Any, ...]:
-        report = audit.verify(s) if verifies else None  # it reads the whole table
-        items, next_seq = audit.page_entries(s, f, after, PAGE)
+    def _load(tx: Tx) -> tuple[Any, ...]:
+        items, next_seq = audit.read_page(tx, sess.actor, f, after, PAGE)
+        report = audit.verify_as(tx, sess.actor) if verifies else None  # reads the whole table
         return report, items, next_seq
 
-    report, items, next_seq = await services_of(request).uow.run_session(_load)
+    try:
+        report, items, next_seq = await services_of(request).uow.run(_load)
+    except Refusal as exc:
+        return refused(request, sess, exc)
     params = {k: v for k, v in q.items() if k != "after" and v}
     return render(
         request,
@@ -66,7 +67,7 @@ async def audit_log(request: Request) -> Response:
 async def audit_export(request: Request) -> Response:
     sess = await require(request)
     q = request.query_params
-    fmt = "csv" if q.get("format") == "csv" else "jsonl"
+    fmt: ExportFormat = "csv" if q.get("format") == "csv" else "jsonl"
     try:
         policy.check_audit_read(sess.actor)
     except Refusal as exc:
@@ -79,15 +80,15 @@ async def audit_export(request: Request) -> Response:
             request, sess, Refusal(RefusalCode.INVALID, "Ngày: phải có dạng YYYY-MM-DD.")
         )
 
-    def _export(s: Session) -> str:
+    def _export(tx: Tx) -> str:
         out = io.StringIO()
-        audit.export(s, out, start=start, end=end, fmt=fmt)  # type: ignore[arg-type]
+        audit.export(tx, out, start=start, end=end, fmt=fmt)
         return out.getvalue()
 
     try:
-        body = await services_of(request).uow.run_session(_export)
-    except audit.AuditError as exc:
-        return refused(request, sess, Refusal(RefusalCode.INVALID, str(exc)))
+        body = await services_of(request).uow.run(_export)
+    except Refusal as exc:
+        return refused(request, sess, exc)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     return Response(
         body,

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from thidua.app import decisions
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.domain.labels import ELIGIBILITY_LABEL_VI
 from thidua.domain.refusals import Refusal
 from thidua.entrypoints.services import services_of

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from thidua.app import nominations
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
 from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
 from thidua.app.ports.uow import Tx

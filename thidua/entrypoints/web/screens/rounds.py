@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from thidua.app import rounds
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.app.ports.rounds import RoundListItem, RoundView
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy

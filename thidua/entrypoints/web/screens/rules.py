@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rules.errors import RulesFileError
 from thidua.app import rules_versions as rv
 from thidua.app import whatif
-from thidua.app.console_auth import ConsoleSession
+from thidua.app.accounts.console import ConsoleSession
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Role
 from thidua.entrypoints.services import services_of

@@ -9,7 +9,7 @@ import secrets
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from thidua.app import console_auth
+from thidua.app.accounts import console
 from thidua.config import Settings
 from thidua.domain.refusals import Refusal
 from thidua.entrypoints.ratelimit import RateLimiter
@@ -102,7 +102,7 @@ async def login(request: Request) -> Response:
             response.headers["Retry-After"] = blocked.header
             return response
     uow = services_of(request).uow
-    actor = await uow.run_session(lambda s: console_auth.check_credentials(s, username, password))
+    actor = await uow.run(lambda tx: console.check_credentials(tx, username, password))
     if actor is None:
         log.warning("console sign-in failed", client_ip=ip, username=username)
         failed_signins.hit(f"ip:{ip}")
@@ -110,7 +110,7 @@ async def login(request: Request) -> Response:
         return login_page(
             request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username=username
         )
-    sid = await uow.run_session(lambda s: console_auth.open_session(s, username))
+    sid = await uow.run(lambda tx: console.open_session(tx, username))
     log.info("console sign-in", actor=username, client_ip=ip)
     nxt = str(form.get("next", ""))
     target = nxt if nxt.startswith(PREFIX + "/") and "//" not in nxt else f"{PREFIX}/inbox"
@@ -122,7 +122,7 @@ async def login(request: Request) -> Response:
         samesite="lax",
         secure=request.url.scheme == "https",
         path=PREFIX,
-        max_age=int(console_auth.SESSION_LIFETIME.total_seconds()),
+        max_age=int(console.SESSION_LIFETIME.total_seconds()),
     )
     done.delete_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/login")
     return done
@@ -136,7 +136,7 @@ async def logout(request: Request) -> Response:
     except Refusal as exc:
         return refused(request, sess, exc)
     sid = request.cookies.get(COOKIE, "")
-    await services_of(request).uow.run_session(lambda s: console_auth.close_session(s, sid))
+    await services_of(request).uow.run(lambda tx: console.close_session(tx, sid))
     response = RedirectResponse(f"{PREFIX}/login", 303)
     response.delete_cookie(COOKIE, path=PREFIX)
     return response
