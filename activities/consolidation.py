@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from thidua.adapters.db import audit
@@ -24,6 +24,7 @@ from thidua.app import rounds
 from thidua.domain.nominations import (
     EvaluationSummary,
     HoldNominationInput,
+    NominationStatus,
     ReviewDecision,
     ReviewNominationInput,
     RulesetRef,
@@ -95,6 +96,7 @@ class ConsolidationActivities:
         """Send one update to a nomination workflow; an already-applied step is not an error."""
         from workflows.nomination import NominationWorkflow
 
+        handle: WorkflowHandle[NominationWorkflow, NominationStatus]
         handle = self._client.get_workflow_handle_for(NominationWorkflow.run, workflow_id)
         try:
             await handle.execute_update(update, arg, id=update_id)

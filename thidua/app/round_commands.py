@@ -141,11 +141,12 @@ class Rounds:
     def _ruleset_in_force(self, movement_code: str) -> tuple[str, str]:
         """The ruleset in force on the movement's review date: the round is judged under it."""
         from rules.registry import NoRulesetInForce
+        from thidua.adapters.db.uow import SqlTx  # transitional: ROUNDS helper
         from thidua.app.rules_versions import in_force
 
         with self.uow.session() as session:
             closes = rounds.movement_row(session, movement_code).closes
-            window = in_force(session, closes)
+            window = in_force(SqlTx(session), closes)  # transitional: ROUNDS helper
         if window is None:
             raise NoRulesetInForce(
                 f"không có bộ tiêu chí nào có hiệu lực ngày {closes.isoformat()}"

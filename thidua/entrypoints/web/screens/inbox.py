@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from thidua.adapters.db.uow import SqlTx
 from thidua.app import nominations, rounds
 from thidua.app import rules_versions as rv
 from thidua.domain import policy
@@ -52,7 +53,7 @@ async def inbox(request: Request) -> Response:
                     my_rounds.append({**r, "steps": steps})
         versions = []
         if actor.role is Role.RULES_ADMIN:
-            for v in rv.list_versions(s, actor):
+            for v in rv.list_versions(SqlTx(s), actor):  # transitional: NOMINATIONS helper
                 if v.status == rv.DRAFT and v.author != actor.username:
                     versions.append((v, "cần anh/chị duyệt (quản trị thứ hai)"))
                 elif v.status == rv.APPROVED:

@@ -1,0 +1,1 @@
+"""Tabular files: spreadsheets (.xlsx) and delimited text written and read for officials."""
