@@ -75,7 +75,7 @@ def build_worker(
     sys.dont_write_bytecode = False
     engine = rules_engine
     if engine is None:  # the governed versions in the database (seeded by migration 0006)
-        from thidua.app.rules_versions import db_engine
+        from thidua.adapters.db.rules_versions import db_engine
 
         engine = db_engine(uow)
     notifier = DispatcherNotifier(client, dispatcher_id(settings))

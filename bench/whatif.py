@@ -182,9 +182,9 @@ def main() -> None:
         cpu_s = 0.0
         for workers in sorted({1, min(2, cores)}):
             c0 = time.process_time()
-            with uow.session() as session:
+            with uow() as tx:
                 runs[workers] = whatif.run_whatif(
-                    session, actor, draft, movement="NTM-2024", workers=workers
+                    tx, actor, draft, movement="NTM-2024", workers=workers
                 )
             if workers == 1:
                 cpu_s = time.process_time() - c0
@@ -194,8 +194,8 @@ def main() -> None:
 
         # correctness: a sample through the full explained engine with the draft
         rng = random.Random(args.seed)
-        with uow.session() as session:
-            snaps = whatif.load_snapshots(session, movement="NTM-2024")
+        with uow() as tx:
+            snaps = whatif.load_snapshots(tx, movement="NTM-2024")
         sample = rng.sample(snaps, min(args.check, len(snaps)))
         changed = {r.nomination for r in one.rows}
         engine = RulesEngine()

@@ -46,8 +46,12 @@ Reason = tuple[str, str] | None  # (vi, en) explanation of a failure, None when 
 ReasonFn = Callable[[list[ConditionTrace]], Reason]
 
 
-class _Formatter:
-    """Builds, once per ruleset, fast closures that explain why a condition tree failed."""
+class Formatter:
+    """Builds, once per ruleset, fast closures that explain why a condition tree failed.
+
+    Public: ``label`` and ``value_fn`` are also how applications show a field's name and value
+    the way the explanations do (the decision explorer, what-if).
+    """
 
     def __init__(self, rs: Ruleset) -> None:
         self.rs = rs
@@ -224,7 +228,7 @@ class Explainer:
         self.rs = rs
         self.order = rs.rules  # topological order of `requires` (see Ruleset)
         self.display = sorted(self.order, key=lambda r: (r.priority, r.position))
-        self.fmt = _Formatter(rs)
+        self.fmt = Formatter(rs)
         self._plans = [self._plan(r) for r in self.order]
         self.outcomes: dict[str, tuple[str, str | None]] = {
             r.id: (r.outcome, r.target) for r in self.order

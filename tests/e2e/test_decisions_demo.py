@@ -72,10 +72,10 @@ class TestReproduceDemo:
         self, uow: SqlUnitOfWork
     ) -> None:
         """Each evaluation the demo stored, re-evaluated with its stored version: same hash."""
-        with uow.session() as session:
-            stored = session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
+        with uow() as tx:
+            stored = tx.session.scalar(select(func.count()).select_from(EvaluationRow)) or 0
             summary = decisions.reproduce_all(
-                session, AUDITOR, decisions.DecisionFilter(), RulesEngine()
+                tx, AUDITOR, decisions.DecisionFilter(), RulesEngine()
             )
         assert stored > 60  # submissions, resubmissions and office-review evaluations
         assert summary.total == stored
@@ -86,9 +86,9 @@ class TestReproduceDemo:
         self, uow: SqlUnitOfWork
     ) -> None:
         """The round's appraisal decisions (collectives recomputed from members) reproduce too."""
-        with uow.session() as session:
+        with uow() as tx:
             summary = decisions.reproduce_appraisals(
-                session, AUDITOR, decisions.DecisionFilter(movement="NTM-2024"), RulesEngine()
+                tx, AUDITOR, decisions.DecisionFilter(movement="NTM-2024"), RulesEngine()
             )
         assert summary.total > 50  # every appraised candidate with a complete dossier
         assert summary.different == [], summary.different[:3]
@@ -165,16 +165,16 @@ class TestWhatIfDemo:
     ) -> None:
         """Draft TTLDTT threshold 80%: the losers are computed independently from stored facts."""
         draft = whatif.draft_from_text(ttldtt_draft(), "ntm-2024.v2-draft.yaml")
-        with uow.session() as session:
-            report = whatif.run_whatif(session, AUDITOR, draft, movement="NTM-2024")
-            latest = session.scalars(
+        with uow() as tx:
+            report = whatif.run_whatif(tx, AUDITOR, draft, movement="NTM-2024")
+            latest = tx.session.scalars(
                 select(EvaluationRow).where(
                     EvaluationRow.id.in_(
                         select(func.max(EvaluationRow.id)).group_by(EvaluationRow.nomination_id)
                     )
                 )
             ).all()
-            keys = {n.id: n.key for n in session.scalars(select(NominationRow))}
+            keys = {n.id: n.key for n in tx.session.scalars(select(NominationRow))}
         expected: set[str] = set()
         for ev in latest:
             f = ev.facts
@@ -201,11 +201,9 @@ class TestWhatIfDemo:
     def test_ttldtt_80_percent_over_the_round_appraisal(self, uow: SqlUnitOfWork) -> None:
         """Same draft over the round's appraisal (collectives recomputed from their members)."""
         draft = whatif.draft_from_text(ttldtt_draft(), "ntm-2024.v2-draft.yaml")
-        with uow.session() as session:
-            report = whatif.run_whatif(
-                session, AUDITOR, draft, movement="NTM-2024", source="appraisal"
-            )
-            rounds = session.scalars(select(RoundRow)).all()
+        with uow() as tx:
+            report = whatif.run_whatif(tx, AUDITOR, draft, movement="NTM-2024", source="appraisal")
+            rounds = tx.session.scalars(select(RoundRow)).all()
         expected: set[str] = set()
         candidates = 0
         for rnd in rounds:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from rules.canonical import Encoding, sha256_hex
 from rules.engine import RulesEngine
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow
@@ -19,6 +22,7 @@ from thidua.app.sample_data import STAFF
 from thidua.config import get_settings
 from thidua.domain.refusals import Refusal
 from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.cli.decisions import detail_lines_vi
 
 AUDITOR = Actor(username="kiemtoan", role=Role.AUDITOR)
 OFFICER_VP = Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",))
@@ -91,15 +95,52 @@ def stored(seeded: SeededDb, rules_engine: RulesEngine) -> dict[str, int]:
 
 
 class TestHash:
-    def test_decision_hash_ignores_key_order_and_sees_any_value(self) -> None:
-        """Canonical JSON: key order does not matter, any changed value does."""
+    @pytest.mark.parametrize("encoding", list(Encoding))
+    def test_decision_hash_ignores_key_order_and_sees_any_value(self, encoding: Encoding) -> None:
+        """Canonical JSON (either encoding): key order does not matter, any changed value does."""
         a = {"b": [1, {"y": 0.7, "x": "Đạt"}], "a": None}
         b = {"a": None, "b": [1, {"x": "Đạt", "y": 0.7}]}
-        assert decisions.decision_hash(a) == decisions.decision_hash(b)
+        assert decisions.decision_hash(a, encoding) == decisions.decision_hash(b, encoding)
         c = copy.deepcopy(a)
         c["b"][1]["y"] = 0.71
-        assert decisions.decision_hash(a) != decisions.decision_hash(c)
+        assert decisions.decision_hash(a, encoding) != decisions.decision_hash(c, encoding)
         assert decisions.diff_paths(a, c) == ["b[1].y: 0.7 → 0.71"]
+
+    def test_the_two_encodings_differ_where_rfc_8785_does(self) -> None:
+        """1.0 is ``1.0`` in sorted JSON (encoding 1) and ``1`` in JCS (encoding 2)."""
+        value = {"ratio": 1.0}
+        old = hashlib.sha256(b'{"ratio":1.0}').hexdigest()
+        assert decisions.decision_hash(value, Encoding.SORTED_JSON) == old
+        assert (
+            decisions.decision_hash(value, Encoding.JCS)
+            == hashlib.sha256(b'{"ratio":1}').hexdigest()
+        )
+
+    def test_each_decision_is_hashed_with_its_rows_encoding(
+        self, seeded: SeededDb, stored: dict[str, int], rules_engine: RulesEngine
+    ) -> None:
+        """A row of encoding 1 keeps the sorted-JSON hash it always had; a row of encoding 2 is
+        hashed with JCS; each reproduces identically, both sides in the row's encoding."""
+        key = stored["ldvl_unit"]
+        with seeded.uow.session() as session:
+            row = session.get(EvaluationRow, key)
+            assert row is not None and row.hash_encoding == Encoding.SORTED_JSON
+            result = row.result
+        sorted_json = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        with seeded.uow() as tx:
+            shown = decisions.get_decision(tx, AUDITOR, key).decision_hash
+            rep = decisions.reproduce_decision(tx, AUDITOR, key, rules_engine)
+        assert shown == hashlib.sha256(sorted_json.encode("utf-8")).hexdigest()
+        assert rep.identical and rep.stored_hash == rep.reproduced_hash == shown
+        with seeded.uow.session() as session:
+            row = session.get(EvaluationRow, key)
+            assert row is not None
+            row.hash_encoding = Encoding.JCS
+        with seeded.uow() as tx:
+            shown = decisions.get_decision(tx, AUDITOR, key).decision_hash
+            rep = decisions.reproduce_decision(tx, AUDITOR, key, rules_engine)
+        assert shown == sha256_hex(result, Encoding.JCS)
+        assert rep.identical and rep.stored_hash == rep.reproduced_hash == shown
 
 
 class TestSearch:
@@ -109,9 +150,9 @@ class TestSearch:
         """Each filter narrows the list to the matching stored decisions."""
 
         def ids(**kw: Any) -> set[int]:
-            with seeded.uow.session() as session:
+            with seeded.uow() as tx:
                 page = decisions.search_decisions(
-                    session, AUDITOR, decisions.DecisionFilter(**kw), limit=500
+                    tx, AUDITOR, decisions.DecisionFilter(**kw), limit=500
                 )
             return {d.id for d in page.items}
 
@@ -133,10 +174,10 @@ class TestSearch:
         """limit=1 pages through every decision once, in id order."""
         seen: list[int] = []
         after = None
-        with seeded.uow.session() as session:
+        with seeded.uow() as tx:
             while True:
                 page = decisions.search_decisions(
-                    session, AUDITOR, decisions.DecisionFilter(), limit=1, after_id=after
+                    tx, AUDITOR, decisions.DecisionFilter(), limit=1, after_id=after
                 )
                 seen.extend(d.id for d in page.items)
                 if page.next_cursor is None:
@@ -148,17 +189,15 @@ class TestSearch:
         self, seeded: SeededDb, stored: dict[str, int]
     ) -> None:
         """A VP officer lists VP decisions only; another unit's decision is 'not found'."""
-        with seeded.uow.session() as session:
-            page = decisions.search_decisions(session, OFFICER_VP, decisions.DecisionFilter())
+        with seeded.uow() as tx:
+            page = decisions.search_decisions(tx, OFFICER_VP, decisions.DecisionFilter())
             assert {d.unit for d in page.items} == {"VP"}
             with pytest.raises(Refusal) as exc:
-                decisions.get_decision(session, OFFICER_VP, stored["ldvl_unit"])
+                decisions.get_decision(tx, OFFICER_VP, stored["ldvl_unit"])
             assert exc.value.code == "not_found"
             with pytest.raises(Refusal):
-                decisions.reproduce_decision(
-                    session, OFFICER_VP, stored["ldvl_unit"], RulesEngine()
-                )
-            assert decisions.get_decision(session, OFFICER_VP, stored["vp_unit"]).unit == "VP"
+                decisions.reproduce_decision(tx, OFFICER_VP, stored["ldvl_unit"], RulesEngine())
+            assert decisions.get_decision(tx, OFFICER_VP, stored["vp_unit"]).unit == "VP"
 
 
 class TestShow:
@@ -166,8 +205,8 @@ class TestShow:
         self, seeded: SeededDb, stored: dict[str, int]
     ) -> None:
         """The LDVL collective fails ttldtt: 50% actual vs 70% required, explained in Vietnamese."""
-        with seeded.uow.session() as session:
-            d = decisions.get_decision(session, AUDITOR, stored["ldvl_unit"])
+        with seeded.uow() as tx:
+            d = decisions.get_decision(tx, AUDITOR, stored["ldvl_unit"])
         assert d.facts["members_ldtt"] == 5 and d.status == "not_eligible"
         assert d.status_vi == "Không đủ điều kiện"
         rule = next(r for r in d.rules if r.id == "ttldtt")
@@ -177,7 +216,7 @@ class TestShow:
         assert (cond.actual, cond.expected, cond.passed) == (0.5, 0.7, False)
         assert (cond.actual_vi, cond.expected_vi) == ("50%", "70%")
         assert cond.param == "ldtt_min_ratio"
-        text = "\n".join(decisions.detail_lines_vi(d))
+        text = "\n".join(detail_lines_vi(d))
         assert "tỷ lệ thành viên đạt Lao động tiên tiến: thực tế 50%, yêu cầu ≥ 70%" in text
 
 
@@ -186,11 +225,9 @@ class TestReproduce:
         self, seeded: SeededDb, stored: dict[str, int], rules_engine: RulesEngine
     ) -> None:
         """reproduce_all: every decision identical, both hashes shown and equal."""
-        with seeded.uow.session() as session:
-            summary = decisions.reproduce_all(
-                session, AUDITOR, decisions.DecisionFilter(), rules_engine
-            )
-            one = decisions.reproduce_decision(session, AUDITOR, stored["vp_unit"], rules_engine)
+        with seeded.uow() as tx:
+            summary = decisions.reproduce_all(tx, AUDITOR, decisions.DecisionFilter(), rules_engine)
+            one = decisions.reproduce_decision(tx, AUDITOR, stored["vp_unit"], rules_engine)
         assert (summary.total, summary.identical, summary.different) == (4, 4, [])
         assert one.identical and one.stored_hash == one.reproduced_hash and one.sha256_matches
 
@@ -210,8 +247,8 @@ class TestReproduce:
             )
             result["rules"][i]["conditions"][j]["actual"] = 0.75
             row.result = result
-        with seeded.uow.session() as session:
-            rep = decisions.reproduce_decision(session, AUDITOR, stored["ldvl_unit"], rules_engine)
+        with seeded.uow() as tx:
+            rep = decisions.reproduce_decision(tx, AUDITOR, stored["ldvl_unit"], rules_engine)
         assert not rep.identical and rep.reproduced_hash and rep.stored_hash != rep.reproduced_hash
         assert rep.differences == [f"rules[{i}].conditions[{j}].actual: 0.75 → 0.5"]
 
@@ -223,8 +260,8 @@ class TestReproduce:
             row = session.get(EvaluationRow, stored["vp_person"])
             assert row is not None
             row.ruleset_sha256 = "0" * 64
-        with seeded.uow.session() as session:
-            rep = decisions.reproduce_decision(session, AUDITOR, stored["vp_person"], rules_engine)
+        with seeded.uow() as tx:
+            rep = decisions.reproduce_decision(tx, AUDITOR, stored["vp_person"], rules_engine)
         assert not rep.identical and not rep.sha256_matches
         assert rep.problem_vi and "sha256" in rep.problem_vi
 

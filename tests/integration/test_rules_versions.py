@@ -13,8 +13,11 @@ from rules.registry import NoRulesetInForce, RulesRegistry
 from tests.support.db import SeededDb
 from tests.support.rulesets import CHANGED_CASES, V1_GOLDEN, V1_TEXT, v2_content, v2_golden
 from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
+from thidua.adapters.db.rules_versions import db_engine
 from thidua.app import rules_versions as rv
+from thidua.domain.refusals import Refusal
 from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.http import status_of
 
 ADMIN1 = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
 ADMIN2 = Actor(username="quantri.quydinh2", role=Role.RULES_ADMIN)
@@ -23,24 +26,24 @@ OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
 
 
 def upload_v2(db: SeededDb, *, green: bool = True, by: Actor = ADMIN1) -> None:
-    with db.uow.session() as s:
-        rv.upload(s, by, rv.UploadRequest(content=v2_content(), golden=v2_golden(green=green)))
+    with db.uow() as tx:
+        rv.upload(tx, by, rv.UploadRequest(content=v2_content(), golden=v2_golden(green=green)))
 
 
 def approve_v2(db: SeededDb) -> None:
-    with db.uow.session() as s:
-        rv.approve(s, ADMIN2, "ntm-2024", "2")
+    with db.uow() as tx:
+        rv.approve(tx, ADMIN2, "ntm-2024", "2")
 
 
 def publish_v2(db: SeededDb, engine: RulesEngine, start: dt.date) -> rv.RulesVersionView:
-    with db.uow.session() as s:
+    with db.uow() as tx:
         return rv.publish(
-            s, ADMIN2, engine, "ntm-2024", "2", rv.PublishRequest(effective_from=start)
+            tx, ADMIN2, engine, "ntm-2024", "2", rv.PublishRequest(effective_from=start)
         )
 
 
-def refused(fn: Any) -> rv.RulesVersionError:
-    with pytest.raises(rv.RulesVersionError) as info:
+def refused(fn: Any) -> Refusal:
+    with pytest.raises(Refusal) as info:
         fn()
     return info.value
 
@@ -53,7 +56,7 @@ def audit_actions(db: SeededDb) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def engine(seeded: SeededDb) -> RulesEngine:
-    return rv.db_engine(seeded.uow)
+    return db_engine(seeded.uow)
 
 
 class TestSeed:
@@ -78,8 +81,8 @@ class TestSeed:
 
     def test_get_version_returns_ruleset_and_golden(self, seeded: SeededDb) -> None:
         """get_version (used by the decision explorer) parses the stored texts."""
-        with seeded.uow.session() as s:
-            rs, golden = rv.get_version(s, "ntm-2024", "1")
+        with seeded.uow() as tx:
+            rs, golden = rv.get_version(tx, "ntm-2024", "1")
         assert rs.version == "1" and golden is not None and len(golden.cases) > 50
 
 
@@ -90,49 +93,49 @@ class TestUpload:
         """A wrong type in the YAML names its line; nothing is stored."""
         bad = v2_content().replace("    value: 9\n", "    value: chín\n", 1)
         err = refused(lambda: upload_raw(seeded_sqlite, bad))
-        assert err.code == "rules_invalid" and err.status == 422
+        assert err.problem == "rules_invalid" and status_of(err.code) == 422
         line = bad.splitlines().index("    value: chín") + 1
-        assert any(e["line"] == line and e["field"] == "content" for e in err.errors), err.errors
-        with seeded_sqlite.uow.session() as s:
-            assert len(rv.list_versions(s, ADMIN1)) == 1
+        assert any(e.line == line and e.field == "content" for e in err.errors), err.errors
+        with seeded_sqlite.uow() as tx:
+            assert len(rv.list_versions(tx, ADMIN1)) == 1
 
     def test_golden_for_another_version_is_refused(self, seeded_sqlite: SeededDb) -> None:
         """Golden cases written for version 1 cannot be attached to version 2."""
         err = refused(lambda: upload_raw(seeded_sqlite, v2_content(), V1_GOLDEN))
-        assert err.code == "rules_invalid" and err.errors[0]["field"] == "golden"
+        assert err.problem == "rules_invalid" and err.errors[0].field == "golden"
 
     def test_draft_can_be_replaced_but_published_cannot(self, seeded_sqlite: SeededDb) -> None:
         """Uploading the same id@version again replaces a draft; a published one is refused."""
         upload_v2(seeded_sqlite, green=False)
         upload_v2(seeded_sqlite, green=True, by=ADMIN2)
-        with seeded_sqlite.uow.session() as s:
-            row = rv.show_version(s, AUDITOR, "ntm-2024", "2")
+        with seeded_sqlite.uow() as tx:
+            row = rv.show_version(tx, AUDITOR, "ntm-2024", "2")
         assert row.status == "draft" and row.author == ADMIN2.username
         assert row.golden == v2_golden(green=True)
         err = refused(lambda: upload_raw(seeded_sqlite, V1_TEXT))
-        assert err.code == "rules_version_exists"
+        assert err.problem == "rules_version_exists"
 
     def test_only_rules_admins_write_and_auditors_read(self, seeded_sqlite: SeededDb) -> None:
         """A unit officer may not even read; an auditor reads but may not upload."""
-        with seeded_sqlite.uow.session() as s:
-            assert refused(lambda: rv.list_versions(s, OFFICER)).status == 403
-            assert rv.list_versions(s, AUDITOR)[0].version == "1"
-            err = refused(lambda: rv.upload(s, AUDITOR, rv.UploadRequest(content=v2_content())))
-            assert err.status == 403
+        with seeded_sqlite.uow() as tx:
+            assert status_of(refused(lambda: rv.list_versions(tx, OFFICER)).code) == 403
+            assert rv.list_versions(tx, AUDITOR)[0].version == "1"
+            err = refused(lambda: rv.upload(tx, AUDITOR, rv.UploadRequest(content=v2_content())))
+            assert status_of(err.code) == 403
 
 
 def upload_raw(db: SeededDb, content: str, golden: str | None = None) -> None:
-    with db.uow.session() as s:
-        rv.upload(s, ADMIN1, rv.UploadRequest(content=content, golden=golden))
+    with db.uow() as tx:
+        rv.upload(tx, ADMIN1, rv.UploadRequest(content=content, golden=golden))
 
 
 class TestApproveAndPublish:
     def test_author_cannot_approve_own_version(self, seeded: SeededDb) -> None:
         """Four eyes: the author's approval is refused with a clear reason."""
         upload_v2(seeded)
-        with seeded.uow.session() as s:
-            err = refused(lambda: rv.approve(s, ADMIN1, "ntm-2024", "2"))
-        assert err.code == "rules_second_admin_required"
+        with seeded.uow() as tx:
+            err = refused(lambda: rv.approve(tx, ADMIN1, "ntm-2024", "2"))
+        assert err.problem == "rules_second_admin_required"
         assert "không được tự duyệt" in err.message
 
     def test_publishing_without_second_admin_is_refused(
@@ -141,7 +144,7 @@ class TestApproveAndPublish:
         """A draft nobody else approved cannot be published."""
         upload_v2(seeded)
         err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 7, 1)))
-        assert err.code == "rules_second_admin_required"
+        assert err.problem == "rules_second_admin_required"
         assert "quản trị tiêu chí thứ hai" in err.message
 
     def test_publishing_with_a_failing_golden_case_is_refused(
@@ -151,11 +154,11 @@ class TestApproveAndPublish:
         upload_v2(seeded, green=False)
         approve_v2(seeded)
         err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 7, 1)))
-        assert err.code == "rules_golden_failed"
-        assert {e["field"] for e in err.errors} == {f"golden.{c}" for c in CHANGED_CASES}
+        assert err.problem == "rules_golden_failed"
+        assert {e.field for e in err.errors} == {f"golden.{c}" for c in CHANGED_CASES}
         assert engine.registry.in_force(dt.date(2024, 12, 31)).version == "1"
-        with seeded.uow.session() as s:
-            assert rv.show_version(s, ADMIN1, "ntm-2024", "2").status == "approved"
+        with seeded.uow() as tx:
+            assert rv.show_version(tx, ADMIN1, "ntm-2024", "2").status == "approved"
 
     def test_publish_closes_previous_window_and_rollback_reopens_it(
         self, seeded: SeededDb, engine: RulesEngine
@@ -178,18 +181,18 @@ class TestApproveAndPublish:
         nine = {**facts, "months_worked": 9}
         assert engine.evaluate(nine).titles == ["LDTT"]  # as of 31/12/2024: v2
 
-        with seeded.uow.session() as s:
-            err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
-            assert err.code == "rules_wrong_status"  # not the latest published
-            rv.rollback(s, ADMIN1, "ntm-2024", "2")
+        with seeded.uow() as tx:
+            err = refused(lambda: rv.rollback(tx, ADMIN1, "ntm-2024", "1"))
+            assert err.problem == "rules_wrong_status"  # not the latest published
+            rv.rollback(tx, ADMIN1, "ntm-2024", "2")
         assert reg.in_force(dt.date(2024, 12, 31)).version == "1"
         assert reg.in_force(dt.date(2025, 6, 30)).version == "1"
         assert engine.evaluate(nine).titles == []
         pinned = engine.evaluate(nine, ruleset_id="ntm-2024", version="2")
         assert pinned.titles == ["LDTT"]  # retired versions stay loadable for pinned nominations
-        with seeded.uow.session() as s:
-            err = refused(lambda: rv.rollback(s, ADMIN1, "ntm-2024", "1"))
-        assert err.code == "rules_no_previous_version"
+        with seeded.uow() as tx:
+            err = refused(lambda: rv.rollback(tx, ADMIN1, "ntm-2024", "1"))
+        assert err.problem == "rules_no_previous_version"
         assert audit_actions(seeded) == [
             ("rules.version.uploaded", "ntm-2024@2"),
             ("rules.version.approved", "ntm-2024@2"),
@@ -205,16 +208,16 @@ class TestApproveAndPublish:
         upload_v2(seeded)
         approve_v2(seeded)
         err = refused(lambda: publish_v2(seeded, engine, dt.date(2024, 1, 1)))
-        assert err.code == "rules_window_conflict"
+        assert err.problem == "rules_window_conflict"
 
     def test_retire_a_draft_and_diff_against_published(self, seeded: SeededDb) -> None:
         """The diff names the changed parameter; a retired draft can no longer be approved."""
         upload_v2(seeded)
-        with seeded.uow.session() as s:
-            d = rv.diff_version(s, AUDITOR, "ntm-2024", "2")
+        with seeded.uow() as tx:
+            d = rv.diff_version(tx, AUDITOR, "ntm-2024", "2")
             assert d.from_version == "1"
             assert any(c.section == "parameter" and c.name == "min_months" for c in d.changes)
-            rv.retire(s, ADMIN1, "ntm-2024", "2")
-            err = refused(lambda: rv.approve(s, ADMIN2, "ntm-2024", "2"))
-        assert err.code == "rules_wrong_status"
+            rv.retire(tx, ADMIN1, "ntm-2024", "2")
+            err = refused(lambda: rv.approve(tx, ADMIN2, "ntm-2024", "2"))
+        assert err.problem == "rules_wrong_status"
         assert audit_actions(seeded)[-1] == ("rules.version.retired", "ntm-2024@2")

@@ -16,10 +16,12 @@ from rules.engine import RulesEngine
 from rules.errors import RulesFileError
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import EvaluationRow
+from thidua.adapters.tabular.whatif_xlsx import write_xlsx
 from thidua.app import whatif
 from thidua.config import get_settings
 from thidua.domain.refusals import Refusal
 from thidua.domain.roles import Actor, Role
+from thidua.entrypoints.cli.rules_versions import table_lines_vi
 
 ADMIN = Actor(username="quantri.quydinh1", role=Role.RULES_ADMIN)
 N = 250
@@ -41,9 +43,9 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft, rules_engine: RulesEngine
     ) -> None:
         """For every snapshot: what-if's gains/losses = full engine(draft) vs the stored result."""
-        with stored.uow.session() as session:
-            report = whatif.run_whatif(session, ADMIN, draft, movement="NTM-2024")
-            snaps = whatif.load_snapshots(session, movement="NTM-2024")
+        with stored.uow() as tx:
+            report = whatif.run_whatif(tx, ADMIN, draft, movement="NTM-2024")
+            snaps = whatif.load_snapshots(tx, movement="NTM-2024")
         assert report.snapshots == len(snaps) == N
         full = rules_engine.evaluate_many(
             [json.loads(s.facts_json) for s in snaps], ruleset=draft.lr
@@ -65,8 +67,8 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft
     ) -> None:
         """A lost LDTT through min_months: rule ldtt, months_effective vs 11 (was 10)."""
-        with stored.uow.session() as session:
-            report = whatif.run_whatif(session, ADMIN, draft)
+        with stored.uow() as tx:
+            report = whatif.run_whatif(tx, ADMIN, draft)
         assert all(r.rule for r in report.rows)
         by_param = [
             r
@@ -89,12 +91,12 @@ class TestAgainstTheFullEngine:
         self, stored: SeededDb, draft: whatif.Draft, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """workers=2 (forkserver processes rebuilding the draft from its YAML) = one process."""
-        with stored.uow.session() as session:
-            serial = whatif.run_whatif(session, ADMIN, draft, workers=1)
+        with stored.uow() as tx:
+            serial = whatif.run_whatif(tx, ADMIN, draft, workers=1)
         monkeypatch.setattr(whatif, "PARALLEL_MIN", 1)
         monkeypatch.setattr(whatif, "CHUNK", 150)
-        with stored.uow.session() as session:
-            parallel = whatif.run_whatif(session, ADMIN, draft, workers=2)
+        with stored.uow() as tx:
+            parallel = whatif.run_whatif(tx, ADMIN, draft, workers=2)
         assert parallel.workers == 2
         assert parallel.rows == serial.rows
 
@@ -108,8 +110,8 @@ class TestInputsAndOutputs:
             Actor(username="vanphong", role=Role.OFFICE),
             Actor(username="canbo.vp", role=Role.UNIT_OFFICER, units=("VP",)),
         ):
-            with seeded.uow.session() as session, pytest.raises(Refusal) as exc:
-                whatif.run_whatif(session, actor, draft)
+            with seeded.uow() as tx, pytest.raises(Refusal) as exc:
+                whatif.run_whatif(tx, actor, draft)
             assert exc.value.code == "forbidden"
 
     def test_an_invalid_stored_snapshot_is_listed_not_fatal(
@@ -122,8 +124,8 @@ class TestInputsAndOutputs:
             ).first()
             assert row is not None
             row.facts = {**row.facts, "members_ldtt": row.facts["members_total"] + 1}
-        with stored.uow.session() as session:
-            report = whatif.run_whatif(session, ADMIN, draft)
+        with stored.uow() as tx:
+            report = whatif.run_whatif(tx, ADMIN, draft)
         (bad,) = report.invalid
         assert bad.evaluation_id == row.id and "members_ldtt" in bad.error
         assert report.snapshots == N and all(r.evaluation_id != row.id for r in report.rows)
@@ -137,24 +139,24 @@ class TestInputsAndOutputs:
 
     def test_a_stored_version_can_be_the_draft(self, stored: SeededDb) -> None:
         """The shipped v1 from rules_versions, run over its own decisions: nothing changes."""
-        with stored.uow.session() as session:
-            d = whatif.draft_from_db(session, "ntm-2024", "1")
-            report = whatif.run_whatif(session, ADMIN, d)
+        with stored.uow() as tx:
+            d = whatif.draft_from_db(tx, "ntm-2024", "1")
+            report = whatif.run_whatif(tx, ADMIN, d)
             with pytest.raises(Refusal):
-                whatif.draft_from_db(session, "ntm-2024", "99")
+                whatif.draft_from_db(tx, "ntm-2024", "99")
         assert report.snapshots == N and report.rows == [] and report.invalid == []
 
     def test_xlsx_and_table(self, stored: SeededDb, draft: whatif.Draft, tmp_path: Path) -> None:
         """The .xlsx has the rows and the per-title summary; the table has Vietnamese headings."""
-        with stored.uow.session() as session:
-            report = whatif.run_whatif(session, ADMIN, draft)
+        with stored.uow() as tx:
+            report = whatif.run_whatif(tx, ADMIN, draft)
         out = tmp_path / "w.xlsx"
-        whatif.write_xlsx(report, out)
+        write_xlsx(report, out)
         wb = load_workbook(out)
         assert wb["Thay đổi"].max_row == len(report.rows) + 1
         summary = {row[0]: row for row in wb["Tổng hợp"].iter_rows(values_only=True) if row}
         assert summary["TTLDTT"][2] == report.by_title["TTLDTT"].lose
-        text = "\n".join(whatif.table_lines_vi(report))
+        text = "\n".join(table_lines_vi(report))
         assert "Hồ sơ" in text and "Danh hiệu / hình thức" in text and "Quy tắc" in text
 
 

@@ -13,6 +13,7 @@ from tests.support.harness import Harness
 from tests.support.nominations import individual_facts
 from tests.support.rulesets import v2_content, v2_golden
 from tests.support.waits import poll
+from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
 from thidua.app import rules_versions as rv
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Role
@@ -81,14 +82,15 @@ async def path_reevaluate(h: Harness) -> str:
     key = await h.submit("NV018", rating="HTTNV", months_worked=9)
     admin1, admin2 = h.actor("quantri.quydinh1"), h.actor("quantri.quydinh2")
     assert admin1.role is Role.RULES_ADMIN
-    with h.db.uow.session() as session:
+    with h.db.uow() as tx:
         body = rv.UploadRequest(content=v2_content(), golden=v2_golden(green=True))
-        rv.upload(session, admin1, body)
-        rv.approve(session, admin2, "ntm-2024", "2")
+        rv.upload(tx, admin1, body)
+        rv.approve(tx, admin2, "ntm-2024", "2")
         start = rv.PublishRequest(effective_from=date(2024, 7, 1))
-        rv.publish(session, admin2, h.engine.inner, "ntm-2024", "2", start)
+        rv.publish(tx, admin2, h.engine.inner, "ntm-2024", "2", start)
     target = rv.ReevaluationRequest(ruleset_id="ntm-2024", version="2", reason="Áp dụng v2")
-    plan = await rv.apply_reevaluation(h.client, h.db.uow, h.engine.inner, admin1, target)
+    workflows = TemporalNominationWorkflows(h.client, h.settings.temporal)
+    plan = await rv.apply_reevaluation(h.db.uow, workflows, h.engine.inner, admin1, target)
     assert [(i.nomination, i.applied) for i in plan.items] == [(key, True)], plan
     for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
         await h.review(reviewer, key, "approve")

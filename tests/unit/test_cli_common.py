@@ -10,8 +10,7 @@ import typer
 from pydantic import BaseModel, ConfigDict
 from typer.testing import CliRunner
 
-from thidua.app.rules_versions import RulesVersionError
-from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.refusals import FieldError, Refusal, RefusalCode
 from thidua.entrypoints import cli
 from thidua.entrypoints.cli._common import read_model, refusal_message, reported
 
@@ -116,13 +115,13 @@ class TestReported:
         assert r.exit_code == 2
         assert r.stderr.strip() == "Lỗi: USERNAME: không có tài khoản 'x'."
 
-    def test_rules_version_error_lists_its_details(self) -> None:
-        """A governance refusal: its message and code, then one line per error."""
-        exc = RulesVersionError(
-            "rules_invalid",
+    def test_refusal_with_a_problem_and_errors_lists_its_details(self) -> None:
+        """A governance refusal: its message and problem type, then one line per error."""
+        exc = Refusal(
+            RefusalCode.INVALID,
             "Nội dung không hợp lệ.",
-            422,
-            [{"field": "content", "message": "3:1: x"}],
+            problem="rules_invalid",
+            errors=[FieldError("content", "3:1: x", line=3, column=1)],
         )
         r = runner.invoke(_app_raising(exc), ["go"])
         assert r.exit_code == 1

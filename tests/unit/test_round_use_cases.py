@@ -16,7 +16,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.consolidation import ConsolidationActivities
 from rules.engine import RulesEngine
-from rules.registry import RulesRegistry
+from rules.registry import RulesRegistry, VersionWindow
 from thidua.app.consolidation import Consolidation, NominationNotMoved
 from thidua.app.ports.rounds import (
     AwardItemView,
@@ -69,9 +69,6 @@ class FakeRoundStore:
     def movement(self, code: str) -> MovementRecord | None:
         return self.movements.get(code)
 
-    def ruleset_in_force(self, on: date) -> tuple[str, str] | None:
-        return self.ruleset if on == REVIEW_DATE else None
-
     def get(self, key: str) -> RoundRecord | None:
         return self.rounds.get(key)
 
@@ -121,9 +118,23 @@ class FakeRoundStore:
         return []
 
 
+class FakeRulesVersions:
+    """The published version windows: the round store's ruleset, in force on the review date."""
+
+    def __init__(self, store: FakeRoundStore) -> None:
+        self.store = store
+
+    def published_windows(self) -> list[VersionWindow]:
+        if self.store.ruleset is None:
+            return []
+        ruleset_id, version = self.store.ruleset
+        return [VersionWindow(ruleset_id, version, "0" * 64, REVIEW_DATE, REVIEW_DATE)]
+
+
 class FakeTx:
     def __init__(self, store: FakeRoundStore) -> None:
         self.rounds = store
+        self.rules_versions = FakeRulesVersions(store)
 
 
 class FakeUow:

@@ -68,7 +68,7 @@ async def record_paths(
     lifecycle_days: Callable[[str], dict[str, float]] = lambda _name: {},
 ) -> list[Path]:
     """Start a server, run each path in its own database and write its history beside the tests."""
-    from thidua.app.rules_versions import db_engine
+    from thidua.adapters.db.rules_versions import db_engine
 
     unknown = sorted(set(only) - set(names))
     if unknown:

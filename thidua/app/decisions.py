@@ -1,78 +1,92 @@
 """The decision explorer: search stored rules evaluations, open one, reproduce it exactly.
 
-A *decision* is one row of ``evaluations``: the facts snapshot a nomination was evaluated on, the
+A *decision* is one stored evaluation: the facts snapshot a nomination was evaluated on, the
 ruleset version (id, version, sha256) and the full explained result (every rule, every
 condition with its actual and required value). Reproducing a decision re-evaluates the stored
 snapshot with the stored version through the real engine (durable_rules and our explainer) and
 compares :func:`decision_hash` of the stored and the new result.
 
-``decision_hash`` is the SHA-256 of the canonical JSON of the whole result (sorted keys, no
-whitespace, UTF-8). The stored result has no timestamp or other non-deterministic part (the time
-of evaluation is the separate ``evaluated_at`` column, not part of the result), so nothing is
-excluded; ``as_of`` is an input of the evaluation and is passed back to the engine as stored.
+``decision_hash`` is the SHA-256 of the canonical JSON of the whole result (``rules.canonical``),
+in the encoding the evaluation records (``hash_encoding``: 1 for the evaluations stored before
+RFC 8785, 2 since), so old decisions keep their hashes; both sides of a reproduction are hashed
+with the stored decision's encoding. A round's appraisal stores no hash: its decisions are
+hashed with JCS. The stored result has no timestamp or other non-deterministic part (the time of
+evaluation is stored apart, not in the result), so nothing is excluded; ``as_of`` is an input of
+the evaluation and is passed back to the engine as stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import Select, String, cast, select
-from sqlalchemy.orm import Session
-
+from rules.canonical import Encoding, sha256_hex
 from rules.engine import RulesEngine
 from rules.errors import EngineDisagreement, FactsError
-from rules.explain import _Formatter
+from rules.explain import Formatter
+from rules.loader import load_ruleset
 from rules.registry import LoadedRuleset, RulesRegistry, UnknownRuleset
-from thidua.adapters.db.models import EvaluationRow, MovementRow, NominationRow, RoundRow, UnitRow
-from thidua.domain.policy import can_read
+from thidua.app.evaluation_views import (
+    ConditionView,
+    DecisionDetail,
+    DecisionPage,
+    DecisionSummary,
+    Reproduction,
+    ReproductionSummary,
+    RulesetRefView,
+    RuleView,
+)
+from thidua.app.ports.evaluations import DecisionFilter, StoredDecision
+from thidua.app.ports.uow import Tx
+from thidua.domain.labels import ELIGIBILITY_LABEL_VI, OPERATOR_LABEL_VI, rule_outcome_label_vi
+from thidua.domain.policy import can_read, visible_units
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import UNIT_SCOPED_ROLES, Actor
+from thidua.domain.roles import Actor
 
-STATUS_VI = {
-    "eligible": "Đủ điều kiện",
-    "not_eligible": "Không đủ điều kiện",
-    "on_hold": "Tạm dừng xét",
-}
-OUTCOME_VI = {"fired": "Đạt / áp dụng", "not_fired": "Không đạt", "skipped": "Không áp dụng"}
-KIND_VI = {"individual": "cá nhân", "collective": "tập thể"}
-OP_VI = {
-    "eq": "=",
-    "ne": "≠",
-    "lt": "<",
-    "lte": "≤",
-    "gt": ">",
-    "gte": "≥",
-    "in": "thuộc",
-    "not_in": "không thuộc",
-}
+# The filter and the views are defined with the port and in ``evaluation_views``; the entry
+# points take them from here, with the use cases.
+__all__ = [
+    "ConditionView",
+    "DecisionDetail",
+    "DecisionFilter",
+    "DecisionPage",
+    "DecisionSummary",
+    "Reproduction",
+    "ReproductionSummary",
+    "RuleView",
+    "RulesetRefView",
+    "VersionResolver",
+    "decision_hash",
+    "diff_paths",
+    "get_decision",
+    "iter_decisions",
+    "not_found",
+    "reproduce_all",
+    "reproduce_appraisals",
+    "reproduce_decision",
+    "rule_views",
+    "search_decisions",
+]
+
 MAX_PAGE = 500
 MAX_DIFFS = 50
+BATCH = 200  # stored decisions read at a time when a filter is applied after reading
 
 
-class DecisionNotFound(Refusal):
-    def __init__(self) -> None:
-        super().__init__(RefusalCode.NOT_FOUND, "Không tìm thấy quyết định (lần xét tiêu chí).")
+def not_found() -> Refusal:
+    """The answer for a decision that does not exist or that the actor may not read."""
+    return Refusal(RefusalCode.NOT_FOUND, "Không tìm thấy quyết định (lần xét tiêu chí).")
 
 
 # ---- hashing -------------------------------------------------------------------------------
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 text, no NaN: the same value always gives the same text."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def decision_hash(result: dict[str, Any]) -> str:
+def decision_hash(result: dict[str, Any], encoding: Encoding = Encoding.JCS) -> str:
     """SHA-256 of the canonical JSON of an explained result (nothing excluded: see module doc)."""
-    return hashlib.sha256(canonical_json(result).encode("utf-8")).hexdigest()
+    return sha256_hex(result, encoding)
 
 
 def diff_paths(old: Any, new: Any, path: str = "", limit: int = MAX_DIFFS) -> list[str]:
@@ -125,8 +139,8 @@ def _short(v: Any) -> str:
 class VersionResolver:
     """Finds a ruleset version by id and version (memoised per resolver).
 
-    Versions come from the database (``rules_versions``), else from the on-disk registry (a
-    version only shipped as a file).
+    Versions come from the database (``rules_versions``), else from the shipped files
+    (``registry``, read on first need when not given): a version only shipped as a file.
     """
 
     registry: RulesRegistry | None = None
@@ -134,200 +148,56 @@ class VersionResolver:
     def __post_init__(self) -> None:
         self._cache: dict[tuple[str, str], LoadedRuleset] = {}
 
-    def get(self, session: Session, ruleset_id: str, version: str) -> LoadedRuleset:
+    def get(self, tx: Tx, ruleset_id: str, version: str) -> LoadedRuleset:
         key = (ruleset_id, version)
         found = self._cache.get(key)
         if found is None:
-            found = self._lookup(session, ruleset_id, version)
+            found = self._lookup(tx, ruleset_id, version)
             self._cache[key] = found
         return found
 
-    def _lookup(self, session: Session, ruleset_id: str, version: str) -> LoadedRuleset:
-        from thidua.app import rules_versions
-
-        try:
-            rs, _golden = rules_versions.get_version(session, ruleset_id, version)
-            return LoadedRuleset(rs)
-        except rules_versions.RulesVersionError as exc:
-            if exc.code != "not_found":
-                raise
+    def _lookup(self, tx: Tx, ruleset_id: str, version: str) -> LoadedRuleset:
+        stored = tx.rules_versions.get(ruleset_id, version)
+        if stored is not None:
+            return LoadedRuleset(load_ruleset(stored.name, stored.content))
         if self.registry is None:
             self.registry = RulesRegistry.from_directory()
         return self.registry.get(ruleset_id, version)
 
 
-# ---- views ---------------------------------------------------------------------------------
-
-
-class RulesetRefView(BaseModel):
-    id: str
-    version: str
-    sha256: str
-
-
-class DecisionSummary(BaseModel):
-    id: int
-    nomination: str
-    movement: str
-    year: int
-    unit: str
-    kind: str
-    nominee_code: str
-    nominee_name: str
-    phase: str
-    ruleset: RulesetRefView
-    status: str
-    status_vi: str
-    titles: list[str]
-    proposals: list[str]
-    evaluated_at: dt.datetime
-
-
-class DecisionPage(BaseModel):
-    items: list[DecisionSummary]
-    next_cursor: int | None
-
-
-class ConditionView(BaseModel):
-    field: str
-    label_vi: str
-    operator: str
-    operator_vi: str
-    expected: Any
-    expected_vi: str
-    actual: Any
-    actual_vi: str
-    passed: bool
-    param: str | None
-    path: str
-
-
-class RuleView(BaseModel):
-    id: str
-    title_vi: str
-    kind: str
-    target: str | None
-    outcome: str
-    outcome_vi: str
-    message_vi: str
-    unconfirmed: bool
-    legal_basis: str
-    conditions: list[ConditionView]
-
-
-class DecisionDetail(DecisionSummary):
-    withheld: list[str]
-    as_of: str | None
-    facts: dict[str, Any]
-    derived: dict[str, Any]
-    rules: list[RuleView]
-    decision_hash: str
-
-
-class Reproduction(BaseModel):
-    id: int | None = Field(description="Số lần xét (evaluations); trống với quyết định của đợt xét")
-    source: Literal["evaluation", "appraisal"] = "evaluation"
-    round: str | None = Field(default=None, description="Đợt xét (quyết định khi thẩm định đợt)")
-    nomination: str
-    ruleset: RulesetRefView
-    identical: bool
-    stored_hash: str
-    reproduced_hash: str | None
-    sha256_matches: bool
-    problem_vi: str | None = None
-    differences: list[str] = []
-
-
-class ReproductionSummary(BaseModel):
-    total: int
-    identical: int
-    different: list[Reproduction]
-
-
-@dataclass(frozen=True)
-class DecisionFilter:
-    movement: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    kind: str | None = None
-    title: str | None = None
-    rule: str | None = None
-    rule_outcome: str = "fired"
-    outcome: str | None = None
-    ruleset_id: str | None = None
-    version: str | None = None
-    nomination: str | None = None
-    phase: str | None = None
-
-
 # ---- queries -------------------------------------------------------------------------------
-
-
-def _query(actor: Actor, f: DecisionFilter) -> Select[EvaluationRow, NominationRow, str, str]:
-    q = (
-        select(EvaluationRow, NominationRow, UnitRow.code, MovementRow.code)
-        .join(NominationRow, NominationRow.id == EvaluationRow.nomination_id)
-        .join(UnitRow, UnitRow.id == NominationRow.unit_id)
-        .join(MovementRow, MovementRow.id == NominationRow.movement_id)
-    )
-    if actor.role in UNIT_SCOPED_ROLES:
-        q = q.where(UnitRow.code.in_(actor.units or ("",)))
-    if f.movement:
-        q = q.where(MovementRow.code == f.movement)
-    if f.unit:
-        q = q.where(UnitRow.code == f.unit)
-    if f.year:
-        q = q.where(NominationRow.year == f.year)
-    if f.kind:
-        q = q.where(NominationRow.kind == f.kind)
-    if f.nomination:
-        q = q.where(NominationRow.key == f.nomination)
-    if f.phase:
-        q = q.where(EvaluationRow.phase == f.phase)
-    if f.outcome:
-        q = q.where(EvaluationRow.status == f.outcome)
-    if f.ruleset_id:
-        q = q.where(EvaluationRow.ruleset_id == f.ruleset_id)
-    if f.version:
-        q = q.where(EvaluationRow.ruleset_version == f.version)
-    if f.title:
-        needle = f'%"{f.title}"%'  # titles/proposals are JSON lists of codes
-        q = q.where(
-            cast(EvaluationRow.titles, String).like(needle)
-            | cast(EvaluationRow.proposals, String).like(needle)
-        )
-    return q
 
 
 def _rule_matches(result: dict[str, Any], rule: str, outcome: str) -> bool:
     return any(r.get("id") == rule and r.get("outcome") == outcome for r in result.get("rules", []))
 
 
-def _summary(ev: EvaluationRow, nom: NominationRow, unit: str, movement: str) -> dict[str, Any]:
-    at = ev.evaluated_at if ev.evaluated_at.tzinfo else ev.evaluated_at.replace(tzinfo=dt.UTC)
+def _summary(d: StoredDecision) -> dict[str, Any]:
     return {
-        "id": ev.id,
-        "nomination": nom.key,
-        "movement": movement,
-        "year": nom.year,
-        "unit": unit,
-        "kind": nom.kind,
-        "nominee_code": nom.nominee_code,
-        "nominee_name": nom.nominee_name,
-        "phase": ev.phase,
-        "ruleset": RulesetRefView(
-            id=ev.ruleset_id, version=ev.ruleset_version, sha256=ev.ruleset_sha256
-        ),
-        "status": ev.status,
-        "status_vi": STATUS_VI.get(ev.status, ev.status),
-        "titles": list(ev.titles or []),
-        "proposals": list(ev.proposals or []),
-        "evaluated_at": at,
+        "id": d.id,
+        "nomination": d.nomination,
+        "movement": d.movement,
+        "year": d.year,
+        "unit": d.unit,
+        "kind": d.kind,
+        "nominee_code": d.nominee_code,
+        "nominee_name": d.nominee_name,
+        "phase": d.phase,
+        "ruleset": _ref(d),
+        "status": d.status,
+        "status_vi": ELIGIBILITY_LABEL_VI.get(d.status, d.status),
+        "titles": d.titles,
+        "proposals": d.proposals,
+        "evaluated_at": d.evaluated_at,
     }
 
 
+def _ref(d: StoredDecision) -> RulesetRefView:
+    return RulesetRefView(id=d.ruleset_id, version=d.ruleset_version, sha256=d.ruleset_sha256)
+
+
 def search_decisions(
-    session: Session,
+    tx: Tx,
     actor: Actor,
     f: DecisionFilter,
     *,
@@ -336,63 +206,52 @@ def search_decisions(
 ) -> DecisionPage:
     """One page of decisions, oldest first, visible to ``actor`` (unit-scoped roles: own units)."""
     limit = max(1, min(limit, MAX_PAGE))
-    q = _query(actor, f)
-    if after_id:
-        q = q.where(EvaluationRow.id > after_id)
-    q = q.order_by(EvaluationRow.id)
+    scope = visible_units(actor)
     items: list[DecisionSummary] = []
-    last_scanned: int | None = None
-    batch = limit + 1 if not f.rule else max(200, limit + 1)
-    offset_id = after_id
+    batch = limit + 1 if not f.rule else max(BATCH, limit + 1)
+    offset_id = after_id or None
     while True:
-        page_q = q if offset_id is None else q.where(EvaluationRow.id > offset_id)
-        rows = session.execute(page_q.limit(batch)).all()
-        for ev, nom, unit, movement in rows:
-            last_scanned = ev.id
-            if f.rule and not _rule_matches(ev.result or {}, f.rule, f.rule_outcome):
+        rows = tx.evaluations.decisions(scope, f, after_id=offset_id, limit=batch)
+        for d in rows:
+            offset_id = d.id
+            if f.rule and not _rule_matches(d.result, f.rule, f.rule_outcome):
                 continue
             if len(items) == limit:
                 return DecisionPage(items=items, next_cursor=items[-1].id)
-            items.append(DecisionSummary(**_summary(ev, nom, unit, movement)))
+            items.append(DecisionSummary(**_summary(d)))
         if len(rows) < batch:
             return DecisionPage(items=items, next_cursor=None)
-        offset_id = last_scanned
 
 
-def iter_decisions(session: Session, actor: Actor, f: DecisionFilter) -> Iterator[EvaluationRow]:
+def iter_decisions(tx: Tx, actor: Actor, f: DecisionFilter) -> Iterator[StoredDecision]:
     """Every visible decision matching ``f`` (all pages)."""
+    scope = visible_units(actor)
     after: int | None = None
     while True:
-        q = _query(actor, f).order_by(EvaluationRow.id).limit(200)
-        if after is not None:
-            q = q.where(EvaluationRow.id > after)
-        rows = session.execute(q).all()
-        for ev, *_ in rows:
-            after = ev.id
-            if f.rule and not _rule_matches(ev.result or {}, f.rule, f.rule_outcome):
+        rows = tx.evaluations.decisions(scope, f, after_id=after, limit=BATCH)
+        for d in rows:
+            after = d.id
+            if f.rule and not _rule_matches(d.result, f.rule, f.rule_outcome):
                 continue
-            yield ev
-        if len(rows) < 200:
+            yield d
+        if len(rows) < BATCH:
             return
 
 
-def _load(session: Session, actor: Actor, evaluation_id: int) -> tuple[Any, ...]:
-    row = session.execute(
-        _query(actor, DecisionFilter()).where(EvaluationRow.id == evaluation_id)
-    ).first()
-    if row is None:
-        raise DecisionNotFound()
-    ev, nom, unit, movement = row
-    if not can_read(actor, unit):  # pragma: no cover - the query already scopes
-        raise DecisionNotFound()
-    return ev, nom, unit, movement
+def _load(tx: Tx, actor: Actor, evaluation_id: int) -> StoredDecision:
+    d = tx.evaluations.decision(visible_units(actor), evaluation_id)
+    if d is None:
+        raise not_found()
+    if not can_read(actor, d.unit):  # pragma: no cover - the store already scopes
+        raise not_found()
+    return d
 
 
 # ---- one decision, explained ----------------------------------------------------------------
 
 
 def _condition_views(
-    rule: dict[str, Any], fmt: _Formatter | None, titles_vi: dict[str, str]
+    rule: dict[str, Any], fmt: Formatter | None, titles_vi: dict[str, str]
 ) -> list[ConditionView]:
     out: list[ConditionView] = []
     for c in rule.get("conditions", []):
@@ -420,7 +279,7 @@ def _condition_views(
                 field=field,
                 label_vi=label,
                 operator=op,
-                operator_vi=OP_VI.get(op, op),
+                operator_vi=OPERATOR_LABEL_VI.get(op, op),
                 expected=c.get("expected"),
                 expected_vi=expected_vi,
                 actual=c.get("actual"),
@@ -444,19 +303,20 @@ def _plain(v: Any) -> str:
 
 
 def rule_views(result: dict[str, Any], lr: LoadedRuleset | None) -> list[RuleView]:
-    fmt = _Formatter(lr.ruleset) if lr is not None else None
+    fmt = Formatter(lr.ruleset) if lr is not None else None
     titles_vi = {code: t.name_vi for code, t in lr.titles.items()} if lr is not None else {}
     views: list[RuleView] = []
     for r in result.get("rules", []):
         outcome = str(r.get("outcome", ""))
+        kind = str(r.get("kind", ""))
         views.append(
             RuleView(
                 id=str(r.get("id", "")),
                 title_vi=str(r.get("title_vi", "")),
-                kind=str(r.get("kind", "")),
+                kind=kind,
                 target=r.get("target"),
                 outcome=outcome,
-                outcome_vi=OUTCOME_VI.get(outcome, outcome),
+                outcome_vi=rule_outcome_label_vi(kind, outcome),
                 message_vi=str(r.get("message_vi", "")),
                 unconfirmed=bool(r.get("unconfirmed")),
                 legal_basis=str(r.get("legal_basis", "")),
@@ -467,91 +327,44 @@ def rule_views(result: dict[str, Any], lr: LoadedRuleset | None) -> list[RuleVie
 
 
 def get_decision(
-    session: Session, actor: Actor, evaluation_id: int, resolver: VersionResolver | None = None
+    tx: Tx, actor: Actor, evaluation_id: int, resolver: VersionResolver | None = None
 ) -> DecisionDetail:
     """One decision with its snapshot and every rule and condition (labels in Vietnamese)."""
-    ev, nom, unit, movement = _load(session, actor, evaluation_id)
+    d = _load(tx, actor, evaluation_id)
     resolver = resolver or VersionResolver()
     try:
-        lr: LoadedRuleset | None = resolver.get(session, ev.ruleset_id, ev.ruleset_version)
+        lr: LoadedRuleset | None = resolver.get(tx, d.ruleset_id, d.ruleset_version)
     except UnknownRuleset:
         lr = None  # still show the stored trace, with field names instead of labels
-    result: dict[str, Any] = ev.result or {}
+    result = d.result
     return DecisionDetail(
-        **_summary(ev, nom, unit, movement),
+        **_summary(d),
         withheld=list(result.get("withheld", [])),
         as_of=result.get("as_of"),
-        facts=ev.facts,
+        facts=d.facts,
         derived=dict(result.get("derived", {})),
         rules=rule_views(result, lr),
-        decision_hash=decision_hash(result),
+        decision_hash=decision_hash(result, d.hash_encoding),
     )
-
-
-def detail_lines_vi(d: DecisionDetail) -> list[str]:
-    """The decision as text for the CLI (Vietnamese)."""
-    lines = [
-        f"Quyết định #{d.id} – hồ sơ {d.nomination} ({KIND_VI.get(d.kind, d.kind)} "
-        f"{d.nominee_name}, đơn vị {d.unit}, phong trào {d.movement} năm {d.year})",
-        f"  Lần xét: {d.phase}, lúc {d.evaluated_at.isoformat(timespec='seconds')}",
-        f"  Bộ tiêu chí: {d.ruleset.id}@{d.ruleset.version} (sha256 {d.ruleset.sha256[:12]}…)",
-        f"  Kết quả: {d.status_vi.upper()}",
-    ]
-    if d.titles:
-        lines.append("  Danh hiệu: " + ", ".join(d.titles))
-    if d.proposals:
-        lines.append("  Đề nghị lên tỉnh: " + ", ".join(d.proposals))
-    if d.withheld:
-        lines.append("  Tạm giữ lại: " + ", ".join(d.withheld))
-    lines.append(f"  Mã băm quyết định: {d.decision_hash}")
-    lines.append("  Dữ liệu xét (ảnh chụp):")
-    for k, v in d.facts.items():
-        lines.append(f"    {k}: {json.dumps(v, ensure_ascii=False)}")
-    lines.append("  Từng quy tắc:")
-    for r in d.rules:
-        mark = {"fired": "✓", "not_fired": "✗"}.get(r.outcome, "–")
-        note = " [chưa xác nhận]" if r.unconfirmed else ""
-        lines.append(f"  {mark} [{r.id}] {r.title_vi}: {r.outcome_vi}{note}")
-        lines.append(f"      {r.message_vi}")
-        for c in r.conditions:
-            ok = "đạt" if c.passed else "không đạt"
-            param = f" (tham số {c.param})" if c.param else ""
-            lines.append(
-                f"      - {c.label_vi}: thực tế {c.actual_vi}, yêu cầu {c.operator_vi} "
-                f"{c.expected_vi}{param} → {ok}"
-            )
-    return lines
 
 
 # ---- reproduction -----------------------------------------------------------------------------
 
 
-def _reproduce_row(
-    session: Session,
-    ev: EvaluationRow,
-    nomination: str,
-    engine: RulesEngine,
-    resolver: VersionResolver,
-) -> Reproduction:
-    ref = RulesetRefView(id=ev.ruleset_id, version=ev.ruleset_version, sha256=ev.ruleset_sha256)
-    return _reproduce(
-        session, ev.result or {}, ev.facts, ref, engine, resolver, id=ev.id, nomination=nomination
-    )
-
-
 def _reproduce(
-    session: Session,
+    tx: Tx,
     stored: dict[str, Any],
     facts: dict[str, Any],
     ref: RulesetRefView,
+    encoding: Encoding,
     engine: RulesEngine,
     resolver: VersionResolver,
     **where: Any,
 ) -> Reproduction:
-    stored_hash = decision_hash(stored)
+    stored_hash = decision_hash(stored, encoding)
     base = {**where, "ruleset": ref, "stored_hash": stored_hash}
     try:
-        lr = resolver.get(session, ref.id, ref.version)
+        lr = resolver.get(tx, ref.id, ref.version)
     except UnknownRuleset as exc:
         return Reproduction(
             **base, identical=False, reproduced_hash=None, sha256_matches=False, problem_vi=str(exc)
@@ -581,7 +394,7 @@ def _reproduce(
         )
     # the same JSON round trip the stored result went through
     new = json.loads(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False))
-    new_hash = decision_hash(new)
+    new_hash = decision_hash(new, encoding)
     identical = new_hash == stored_hash
     return Reproduction(
         **base,
@@ -592,20 +405,36 @@ def _reproduce(
     )
 
 
+def _reproduce_stored(
+    tx: Tx, d: StoredDecision, engine: RulesEngine, resolver: VersionResolver
+) -> Reproduction:
+    return _reproduce(
+        tx,
+        d.result,
+        d.facts,
+        _ref(d),
+        d.hash_encoding,
+        engine,
+        resolver,
+        id=d.id,
+        nomination=d.nomination,
+    )
+
+
 def reproduce_decision(
-    session: Session,
+    tx: Tx,
     actor: Actor,
     evaluation_id: int,
     engine: RulesEngine,
     resolver: VersionResolver | None = None,
 ) -> Reproduction:
     """Re-evaluate the stored snapshot with the stored version; identical iff the hashes match."""
-    ev, nom, _unit, _movement = _load(session, actor, evaluation_id)
-    return _reproduce_row(session, ev, nom.key, engine, resolver or VersionResolver())
+    d = _load(tx, actor, evaluation_id)
+    return _reproduce_stored(tx, d, engine, resolver or VersionResolver())
 
 
 def reproduce_all(
-    session: Session,
+    tx: Tx,
     actor: Actor,
     f: DecisionFilter,
     engine: RulesEngine,
@@ -613,15 +442,10 @@ def reproduce_all(
 ) -> ReproductionSummary:
     """Reproduce every visible decision matching ``f``; list the ones that differ."""
     resolver = resolver or VersionResolver()
-    keys: dict[int, str] = {}
     total = identical = 0
     different: list[Reproduction] = []
-    for ev in iter_decisions(session, actor, f):
-        key = keys.get(ev.nomination_id)
-        if key is None:
-            key = session.get(NominationRow, ev.nomination_id).key  # type: ignore[union-attr]
-            keys[ev.nomination_id] = key
-        rep = _reproduce_row(session, ev, key, engine, resolver)
+    for d in iter_decisions(tx, actor, f):
+        rep = _reproduce_stored(tx, d, engine, resolver)
         total += 1
         if rep.identical:
             identical += 1
@@ -631,41 +455,37 @@ def reproduce_all(
 
 
 def reproduce_appraisals(
-    session: Session,
+    tx: Tx,
     actor: Actor,
     f: DecisionFilter,
     engine: RulesEngine,
     resolver: VersionResolver | None = None,
 ) -> ReproductionSummary:
     """Reproduce the decisions stored in rounds' appraisals (the facts the Office used there,
-    e.g. collectives recomputed from their members' outcomes); unit roles: their units only."""
+    e.g. collectives recomputed from their members' outcomes); unit roles: their units only.
+    They were never stored with a hash: both sides are hashed with JCS."""
     resolver = resolver or VersionResolver()
-    q = select(RoundRow, MovementRow.code).join(MovementRow, MovementRow.id == RoundRow.movement_id)
-    if f.movement:
-        q = q.where(MovementRow.code == f.movement)
-    if f.year:
-        q = q.where(RoundRow.year == f.year)
     total = identical = 0
     different: list[Reproduction] = []
-    for rnd, _movement in session.execute(q.order_by(RoundRow.id)):
-        for item in (rnd.appraisal or {}).get("results", []):
+    for appraisal in tx.evaluations.appraisals(movement=f.movement, year=f.year):
+        for item in appraisal.results:
             stored = item.get("decision")
             unit = str(item.get("unit", ""))
             if not stored or not can_read(actor, unit) or (f.unit and unit != f.unit):
                 continue
             if f.kind and item.get("kind") != f.kind:
                 continue
-            ref = RulesetRefView(**stored["ruleset"])
             rep = _reproduce(
-                session,
+                tx,
                 stored,
                 item.get("facts_used") or {},
-                ref,
+                RulesetRefView(**stored["ruleset"]),
+                Encoding.JCS,
                 engine,
                 resolver,
                 id=None,
                 source="appraisal",
-                round=rnd.key,
+                round=appraisal.round,
                 nomination=str(item.get("key", "")),
             )
             total += 1

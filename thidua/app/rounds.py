@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
+from thidua.app import rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
     MovementRecord,
@@ -52,8 +53,8 @@ def movement_of(tx: Tx, code: str) -> MovementRecord:
 
 def ruleset_in_force(tx: Tx, movement: MovementRecord) -> tuple[str, str]:
     """The ruleset in force on the movement's review date: its rounds are judged under it."""
-    found = tx.rounds.ruleset_in_force(movement.closes)
-    if found is None:
+    window = rules_versions.in_force(tx, movement.closes)
+    if window is None:
         raise Refusal(
             RefusalCode.CONFLICT,
             f"movement: không có bộ tiêu chí nào có hiệu lực vào ngày xét của phong trào "
@@ -62,7 +63,7 @@ def ruleset_in_force(tx: Tx, movement: MovementRecord) -> tuple[str, str]:
             field="movement",
             problem="no_ruleset_in_force",
         )
-    return found
+    return window.ruleset_id, window.version
 
 
 # ---- opening and the late-arrival check ---------------------------------------------------------

@@ -6,14 +6,14 @@ decided on. The draft is evaluated on each snapshot and compared with that basel
 gain or lose which title or proposal, and because of which rule (the rule whose verdict changed,
 with the condition whose result changed: actual value vs the value the draft requires).
 
-Speed (see bench/whatif.py): the snapshots are read with one plain SQL query (facts as raw JSON
-text, no ORM objects, no stored result); the draft is first run verdicts-only
-(`Explainer.verdicts`, pure Python, no explanation); only the nominees whose outcome changed are
-explained in full and compared rule by rule with their stored result (read for them only).
-`workers > 1` spreads the verdict pass over processes (each rebuilds the draft from its YAML).
-The verdicts-only path is the same condition evaluation the engine's explainer uses, and the
-engine checks on every evaluation that durable_rules agrees with it; tests compare what-if with
-full explained evaluations on a sample.
+Speed (see bench/whatif.py): the snapshots are read with one plain query (facts as raw JSON
+text, no ORM objects, no stored result: ``EvaluationStore.latest_snapshots``); the draft is first
+run verdicts-only (`Explainer.verdicts`, pure Python, no explanation); only the nominees whose
+outcome changed are explained in full and compared rule by rule with their stored result (read
+for them only). `workers > 1` spreads the verdict pass over processes (each rebuilds the draft
+from its YAML). The verdicts-only path is the same condition evaluation the engine's explainer
+uses, and the engine checks on every evaluation that durable_rules agrees with it; tests compare
+what-if with full explained evaluations on a sample.
 """
 
 from __future__ import annotations
@@ -25,64 +25,54 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlalchemy import Text, func, select, type_coerce
-from sqlalchemy.orm import Session
+from pydantic import TypeAdapter, ValidationError
 
 from rules.catalogue import extract
 from rules.decision import RuleTrace, classify
 from rules.errors import FactsError
-from rules.explain import Explainer, _Formatter
+from rules.explain import Explainer, Formatter
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, parse_facts
 from rules.loader import load_ruleset
-from rules.model import Ruleset
+from rules.model import NEGATED, Ruleset
 from rules.registry import LoadedRuleset
-from thidua.adapters.db.models import (
-    EvaluationRow,
-    MovementRow,
-    NominationRow,
-    RoundRow,
-    RulesVersionRow,
-    UnitRow,
+from thidua.app.evaluation_views import (
+    Change,
+    ConditionChange,
+    InvalidSnapshot,
+    Source,
+    TitleCounts,
+    WhatIfReport,
+    WhatIfRow,
+    WhatIfTimings,
 )
-from thidua.app.decisions import OP_VI, STATUS_VI
-from thidua.domain.labels import ROLE_LABEL_VI
+from thidua.app.ports.evaluations import Snapshot
+from thidua.app.ports.uow import Tx
+from thidua.domain.labels import ELIGIBILITY_LABEL_VI, OPERATOR_LABEL_VI
+from thidua.domain.policy import check_whatif
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import Actor, Role
+from thidua.domain.roles import Actor
 
-WHATIF_ROLES = frozenset({Role.RULES_ADMIN, Role.AUDITOR, Role.DIRECTOR})
-NEG_VI = {
-    "eq": "≠",
-    "ne": "=",
-    "lt": "≥",
-    "lte": ">",
-    "gt": "≤",
-    "gte": "<",
-    "in": "không thuộc",
-    "not_in": "thuộc",
-}
-CHANGE_VI = {"gain": "Được thêm", "lose": "Mất", "status": "Đổi kết quả"}
+__all__ = [
+    "Draft",
+    "Snapshot",
+    "WhatIfReport",
+    "WhatIfRow",
+    "draft_from_db",
+    "draft_from_file",
+    "draft_from_text",
+    "load_appraisal_snapshots",
+    "load_snapshots",
+    "run_whatif",
+]
+
 PARALLEL_MIN = 20_000  # below this many snapshots a process pool costs more than it saves
 CHUNK = 5_000
 
-Change = Literal["gain", "lose", "status"]
-Source = Literal["evaluations", "appraisal"]
-SOURCE_VI = {
-    "evaluations": "lần xét tiêu chí gần nhất của mỗi hồ sơ",
-    "appraisal": "kết quả thẩm định của các đợt xét",
-}
+_NEGATED: dict[str, str] = {str(op): str(neg) for op, neg in NEGATED.items()}
+
 Verdict = tuple[str, tuple[str, ...], tuple[str, ...]] | str  # (status, titles, proposals) | error
-
-
-def check_whatif(actor: Actor) -> None:
-    if actor.role not in WHATIF_ROLES:
-        raise Refusal(
-            RefusalCode.FORBIDDEN,
-            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được chạy thử bộ tiêu chí trên hồ sơ đã "
-            "lưu (chỉ quản trị tiêu chí, kiểm toán, Giám đốc).",
-        )
 
 
 # ---- the draft ---------------------------------------------------------------------------
@@ -103,19 +93,16 @@ def draft_from_text(text: str, name: str = "draft.yaml") -> Draft:
     return Draft(LoadedRuleset(rs), name, text)
 
 
-def draft_from_db(session: Session, ruleset_id: str, version: str) -> Draft:
+def draft_from_db(tx: Tx, ruleset_id: str, version: str) -> Draft:
     """A version stored in ``rules_versions`` (a draft, or any other status)."""
-    row = session.scalars(
-        select(RulesVersionRow).where(
-            RulesVersionRow.ruleset_id == ruleset_id, RulesVersionRow.version == version
-        )
-    ).first()
-    if row is None:
+    stored = tx.rules_versions.get(ruleset_id, version)
+    if stored is None:
         raise Refusal(
             RefusalCode.NOT_FOUND, f"Không có phiên bản bộ tiêu chí {ruleset_id}@{version}."
         )
-    name = f"{ruleset_id}@{version}"
-    return Draft(LoadedRuleset(load_ruleset(name, raw=row.content)), name, row.content)
+    return Draft(
+        LoadedRuleset(load_ruleset(stored.name, raw=stored.content)), stored.name, stored.content
+    )
 
 
 def draft_from_file(path: str | Path) -> Draft:
@@ -125,197 +112,24 @@ def draft_from_file(path: str | Path) -> Draft:
     return Draft(LoadedRuleset(rs, p), str(p), text)
 
 
-# ---- the report ------------------------------------------------------------------------------
-
-
-class ConditionChange(BaseModel):
-    field: str
-    label_vi: str
-    operator: str
-    actual: Any
-    expected: Any
-    param: str | None
-    passed: bool
-    was_passed: bool | None
-    text_vi: str
-
-
-class WhatIfRow(BaseModel):
-    nomination: str
-    unit: str
-    kind: str
-    nominee_code: str
-    nominee_name: str
-    title: str | None
-    title_vi: str
-    change: Change
-    rule: str | None
-    rule_title_vi: str
-    reason_vi: str
-    conditions: list[ConditionChange]
-    old_status: str
-    new_status: str
-    evaluation_id: int | None = Field(description="Lần xét đã lưu (nguồn evaluations)")
-    round: str | None = Field(default=None, description="Đợt xét (nguồn appraisal)")
-    old_ruleset: str
-
-
-class TitleCounts(BaseModel):
-    name_vi: str
-    gain: int = 0
-    lose: int = 0
-
-
-class InvalidSnapshot(BaseModel):
-    nomination: str
-    evaluation_id: int | None
-    round: str | None = None
-    error: str
-
-
-class WhatIfTimings(BaseModel):
-    load_s: float
-    evaluate_s: float
-    explain_s: float
-    total_s: float
-    snapshots_per_s: float
-
-
-class WhatIfReport(BaseModel):
-    draft: dict[str, str]
-    source: Source = "evaluations"
-    movement: str | None
-    year: int | None
-    snapshots: int
-    changed_nominations: int
-    gains: int
-    losses: int
-    status_changes: int
-    by_title: dict[str, TitleCounts]
-    rows: list[WhatIfRow]
-    invalid: list[InvalidSnapshot] = Field(default_factory=list)
-    workers: int = 1
-    timings: WhatIfTimings
-
-
-# ---- loading the snapshots ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    evaluation_id: int | None
-    nomination: str
-    unit: str
-    kind: str
-    nominee_code: str
-    nominee_name: str
-    status: str
-    titles: tuple[str, ...]
-    proposals: tuple[str, ...]
-    ruleset: str
-    facts_json: str
-    round: str | None = None
-    stored: dict[str, Any] | None = None  # the stored decision (appraisal snapshots)
-
-
-def _decode(raw: Any) -> Any:
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        return json.loads(raw)
-    return raw
+# ---- the snapshots ---------------------------------------------------------------------------
 
 
 def load_snapshots(
-    session: Session, *, movement: str | None = None, year: int | None = None
+    tx: Tx, *, movement: str | None = None, year: int | None = None
 ) -> list[Snapshot]:
-    """The latest evaluation of every nomination (plain SQL; facts as raw JSON text)."""
-    latest = select(func.max(EvaluationRow.id)).group_by(EvaluationRow.nomination_id)
-    q = (
-        select(
-            EvaluationRow.id,
-            NominationRow.key,
-            UnitRow.code,
-            NominationRow.kind,
-            NominationRow.nominee_code,
-            NominationRow.nominee_name,
-            EvaluationRow.status,
-            type_coerce(EvaluationRow.titles, Text),
-            type_coerce(EvaluationRow.proposals, Text),
-            EvaluationRow.ruleset_id,
-            EvaluationRow.ruleset_version,
-            type_coerce(EvaluationRow.facts, Text),
-        )
-        .join(NominationRow, NominationRow.id == EvaluationRow.nomination_id)
-        .join(UnitRow, UnitRow.id == NominationRow.unit_id)
-        .where(EvaluationRow.id.in_(latest))
-    )
-    if movement:
-        q = q.join(MovementRow, MovementRow.id == NominationRow.movement_id).where(
-            MovementRow.code == movement
-        )
-    if year:
-        q = q.where(NominationRow.year == year)
-    q = q.order_by(EvaluationRow.id)
-    out: list[Snapshot] = []
-    for (
-        ev_id,
-        key,
-        unit,
-        kind,
-        code,
-        name,
-        status,
-        titles,
-        proposals,
-        rid,
-        ver,
-        facts,
-    ) in session.execute(q):
-        out.append(
-            Snapshot(
-                ev_id,
-                key,
-                unit,
-                kind,
-                code,
-                name,
-                status,
-                tuple(_decode(titles)),
-                tuple(_decode(proposals)),
-                f"{rid}@{ver}",
-                facts if isinstance(facts, str) else json.dumps(facts),
-            )
-        )
-    return out
-
-
-def _stored_results(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i : i + 500]
-        for ev_id, result in session.execute(
-            select(EvaluationRow.id, EvaluationRow.result).where(EvaluationRow.id.in_(part))
-        ):
-            out[ev_id] = result or {}
-    return out
+    """The latest evaluation of every nomination (facts as raw JSON text)."""
+    return tx.evaluations.latest_snapshots(movement=movement, year=year)
 
 
 def load_appraisal_snapshots(
-    session: Session, *, movement: str | None = None, year: int | None = None
+    tx: Tx, *, movement: str | None = None, year: int | None = None
 ) -> list[Snapshot]:
     """The candidates of every round's appraisal with the facts the Office used there (e.g.
     collectives recomputed from their members' outcomes) and the decision taken on them."""
-    q = select(RoundRow.key, RoundRow.appraisal).join(
-        MovementRow, MovementRow.id == RoundRow.movement_id
-    )
-    if movement:
-        q = q.where(MovementRow.code == movement)
-    if year:
-        q = q.where(RoundRow.year == year)
     out: list[Snapshot] = []
-    for round_key, appraisal in session.execute(q.order_by(RoundRow.id)):
-        for item in (appraisal or {}).get("results", []):
+    for appraisal in tx.evaluations.appraisals(movement=movement, year=year):
+        for item in appraisal.results:
             decision = item.get("decision")
             if not decision:
                 continue  # returned for an incomplete dossier: never evaluated
@@ -334,7 +148,7 @@ def load_appraisal_snapshots(
                     tuple(decision.get("proposals", [])),
                     f"{ref.get('id')}@{ref.get('version')}",
                     json.dumps(facts, ensure_ascii=False),
-                    round=round_key,
+                    round=appraisal.round,
                     stored=decision,
                 )
             )
@@ -417,7 +231,7 @@ def _verdicts(draft: Draft, ev: _Evaluator, texts: list[str], workers: int) -> l
 class _Explain:
     def __init__(self, rs: Ruleset) -> None:
         self.rs = rs
-        self.fmt = _Formatter(rs)
+        self.fmt = Formatter(rs)
 
     def label(self, field: str) -> str:
         if field.startswith("granted."):
@@ -440,7 +254,8 @@ class _Explain:
         expected_s = self.show(ref or field, c["expected"])
         if ref:
             expected_s = f"{self.label(ref)} ({expected_s})"
-        sym = OP_VI.get(op, op) if passed else NEG_VI.get(op, op)
+        shown = op if passed else _NEGATED.get(op, op)  # how a failed comparison reads
+        sym = OPERATOR_LABEL_VI.get(shown, shown)
         param = f" (tham số {c['param']})" if c.get("param") else ""
         text = f"{label} {self.show(field, c['actual'])} {sym} {expected_s}{param}"
         return ConditionChange(
@@ -518,7 +333,7 @@ def _responsible(
 
 
 def run_whatif(
-    session: Session,
+    tx: Tx,
     actor: Actor,
     draft: Draft,
     *,
@@ -539,9 +354,9 @@ def run_whatif(
     check_whatif(actor)
     t0 = time.perf_counter()
     if source == "appraisal":
-        snaps = load_appraisal_snapshots(session, movement=movement, year=year)
+        snaps = load_appraisal_snapshots(tx, movement=movement, year=year)
     else:
-        snaps = load_snapshots(session, movement=movement, year=year)
+        snaps = load_snapshots(tx, movement=movement, year=year)
     t1 = time.perf_counter()
     if progress:
         progress(f"đã đọc {len(snaps)} ảnh chụp dữ liệu xét ({t1 - t0:.2f} s)")
@@ -569,7 +384,7 @@ def run_whatif(
             or set(proposals) != set(snap.proposals)
         ):
             changed.append((snap, verdict))
-    rows = _explain_changes(session, rs, ev, changed)
+    rows = _explain_changes(tx, rs, ev, changed)
     t3 = time.perf_counter()
     by_title: dict[str, TitleCounts] = {}
     for r in rows:
@@ -611,13 +426,13 @@ def run_whatif(
 
 
 def _explain_changes(
-    session: Session,
+    tx: Tx,
     rs: Ruleset,
     ev: _Evaluator,
     changed: list[tuple[Snapshot, tuple[str, tuple[str, ...], tuple[str, ...]]]],
 ) -> list[WhatIfRow]:
-    stored = _stored_results(
-        session, [s.evaluation_id for s, _ in changed if s.evaluation_id is not None]
+    stored = tx.evaluations.results(
+        [s.evaluation_id for s, _ in changed if s.evaluation_id is not None]
     )
     explain = _Explain(rs)
     names = {code: t.name_vi for code, t in rs.titles.items()}
@@ -653,7 +468,9 @@ def _explain_changes(
                     nominee_code=snap.nominee_code,
                     nominee_name=snap.nominee_name,
                     title=code,
-                    title_vi=names.get(code, code) if code else STATUS_VI.get(status, status),
+                    title_vi=names.get(code, code)
+                    if code
+                    else ELIGIBILITY_LABEL_VI.get(status, status),
                     change=change,
                     rule=rid,
                     rule_title_vi=rule_title,
@@ -672,107 +489,3 @@ def _explain_changes(
 def _ordered(codes: set[str], rs: Ruleset) -> list[str]:
     order = {c: i for i, c in enumerate(rs.titles)}
     return sorted(codes, key=lambda c: (order.get(c, 99), c))
-
-
-# ---- output formats ----------------------------------------------------------------------------
-
-TABLE_HEADINGS_VI = (
-    "Hồ sơ",
-    "Đơn vị",
-    "Đối tượng",
-    "Danh hiệu / hình thức",
-    "Thay đổi",
-    "Quy tắc",
-    "Lý do",
-    "Kết quả cũ → mới",
-)
-
-
-def _cells(r: WhatIfRow) -> list[str]:
-    return [
-        r.nomination,
-        r.unit,
-        r.nominee_name,
-        r.title_vi if r.title is None else f"{r.title} ({r.title_vi})",
-        CHANGE_VI[r.change],
-        r.rule or "",
-        r.reason_vi,
-        f"{STATUS_VI.get(r.old_status, r.old_status)} → {STATUS_VI.get(r.new_status, r.new_status)}",
-    ]
-
-
-def table_lines_vi(report: WhatIfReport) -> list[str]:
-    d = report.draft
-    scope = (f"phong trào {report.movement}" if report.movement else "mọi phong trào") + (
-        f", năm {report.year}" if report.year else ""
-    )
-    t = report.timings
-    lines = [
-        f"Chạy thử bộ tiêu chí {d['id']}@{d['version']} ({d['source']}) trên {scope}",
-        f"{report.snapshots} hồ sơ ({SOURCE_VI[report.source]}); "
-        f"{report.changed_nominations} hồ sơ thay đổi: "
-        f"{report.losses} mất, {report.gains} được thêm, {report.status_changes} đổi kết quả.",
-    ]
-    if report.by_title:
-        lines.append("")
-        lines.append("Tổng hợp theo danh hiệu:")
-        for code, c in report.by_title.items():
-            lines.append(f"  {code} ({c.name_vi}): mất {c.lose}, được thêm {c.gain}")
-    if report.invalid:
-        lines.append("")
-        lines.append(f"{len(report.invalid)} hồ sơ có dữ liệu xét không hợp lệ (bỏ qua):")
-        for inv in report.invalid[:20]:
-            lines.append(f"  {inv.nomination}: {inv.error}")
-    if report.rows:
-        lines.append("")
-        rows = [_cells(r) for r in report.rows]
-        widths = [
-            min(60, max(len(h), *(len(row[i]) for row in rows)))
-            for i, h in enumerate(TABLE_HEADINGS_VI)
-        ]
-
-        def line(cells: Sequence[str]) -> str:
-            return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines.append(line(TABLE_HEADINGS_VI))
-        lines.append("-+-".join("-" * w for w in widths))
-        lines.extend(line(row) for row in rows)
-    else:
-        lines.append("")
-        lines.append("Không hồ sơ nào thay đổi kết quả.")
-    lines.append("")
-    lines.append(
-        f"Thời gian: đọc {t.load_s:.2f} s, xét {t.evaluate_s:.2f} s, giải thích {t.explain_s:.2f} s, "
-        f"tổng {t.total_s:.2f} s ({t.snapshots_per_s:,.0f} hồ sơ/s)."
-    )
-    return lines
-
-
-def write_xlsx(report: WhatIfReport, path: str | Path) -> None:
-    """Two sheets: the changes (Vietnamese headings) and the summary per title."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Thay đổi"
-    ws.append([*TABLE_HEADINGS_VI, "Bộ tiêu chí cũ", "Lần xét / đợt xét"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in report.rows:
-        ws.append([*_cells(r), r.old_ruleset, r.evaluation_id or r.round])
-    for col, width in zip("ABCDEFGHIJ", (28, 10, 30, 34, 12, 22, 70, 40, 14, 10), strict=True):
-        ws.column_dimensions[col].width = width
-    summary = wb.create_sheet("Tổng hợp")
-    d = report.draft
-    summary.append(["Bộ tiêu chí dự thảo", f"{d['id']}@{d['version']}", d["source"]])
-    summary.append(["Phong trào", report.movement or "(tất cả)", report.year or ""])
-    summary.append(["Dữ liệu xét", SOURCE_VI[report.source]])
-    summary.append(["Số hồ sơ", report.snapshots])
-    summary.append(["Số hồ sơ thay đổi", report.changed_nominations])
-    summary.append([])
-    summary.append(["Danh hiệu / hình thức", "Tên", "Mất", "Được thêm"])
-    for code, c in report.by_title.items():
-        summary.append([code, c.name_vi, c.lose, c.gain])
-    wb.save(str(path))

@@ -161,3 +161,37 @@ TOKEN_STATUS_LABEL_VI: dict[str, str] = {
 
 # Whether an account may sign in (``Account.active``).
 ACCOUNT_STATE_LABEL_VI: dict[bool, str] = {True: "hoạt động", False: "vô hiệu"}
+
+
+# ---- rules: governed versions, decisions, what-if ----------------------------------------------
+
+# A governed rules version's state (``rules_versions.status``).
+RULES_VERSION_STATUS_LABEL_VI: dict[str, str] = {
+    "draft": "bản nháp",
+    "approved": "đã duyệt",
+    "published": "đã công bố",
+    "retired": "đã thu hồi",
+}
+
+# The rule kinds whose firing excludes a nominee: their outcome reads as an exclusion's.
+EXCLUSION_RULE_KINDS = frozenset({"disqualify", "hold"})
+
+
+def rule_outcome_label_vi(kind: str, outcome: str) -> str:
+    """What one rule of ``kind`` did (``fired``/``not_fired``/``skipped``), in words."""
+    labels = EXCLUSION_OUTCOME_LABEL_VI if kind in EXCLUSION_RULE_KINDS else RULE_OUTCOME_LABEL_VI
+    return labels.get(outcome, outcome)
+
+
+# How a nominee's result changes under a draft (what-if).
+WHATIF_CHANGE_LABEL_VI: dict[str, str] = {
+    "gain": "Được thêm",
+    "lose": "Mất",
+    "status": "Đổi kết quả",
+}
+
+# Which stored facts a what-if runs over.
+WHATIF_SOURCE_LABEL_VI: dict[str, str] = {
+    "evaluations": "lần xét tiêu chí gần nhất của mỗi hồ sơ",
+    "appraisal": "kết quả thẩm định của các đợt xét",
+}

@@ -259,3 +259,37 @@ WEBHOOK_SUBSCRIBERS = frozenset(
 def check_subscribe(actor: Actor) -> None:
     if actor.role not in WEBHOOK_SUBSCRIBERS:
         raise Refusal(RefusalCode.FORBIDDEN, "Vai trò này không đăng ký webhook.")
+
+
+# ---- rules: governed versions, re-evaluation, what-if ----------------------------------------
+# Rules administrators change the governed rules versions and re-evaluate nominations under
+# them; auditors read the versions and preview re-evaluations. What-if writes nothing but reads
+# every stored decision: rules administrators, auditors and the Director run it. (Who reads
+# decisions themselves is ``visible_units``/``can_read``; ``DECISION_EXPLORERS`` above.)
+RULES_READERS = frozenset({Role.RULES_ADMIN, Role.AUDITOR})
+RULES_ADMINS = frozenset({Role.RULES_ADMIN})
+WHATIF_RUNNERS = frozenset({Role.RULES_ADMIN, Role.AUDITOR, Role.DIRECTOR})
+
+
+def check_rules_read(actor: Actor) -> None:
+    if actor.role not in RULES_READERS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN, "Chỉ quản trị tiêu chí hoặc kiểm toán được xem các phiên bản."
+        )
+
+
+def check_rules_admin(actor: Actor) -> None:
+    if actor.role not in RULES_ADMINS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            "Chỉ quản trị tiêu chí được thay đổi các phiên bản bộ tiêu chí.",
+        )
+
+
+def check_whatif(actor: Actor) -> None:
+    if actor.role not in WHATIF_RUNNERS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được chạy thử bộ tiêu chí trên hồ sơ đã "
+            "lưu (chỉ quản trị tiêu chí, kiểm toán, Giám đốc).",
+        )

@@ -52,7 +52,7 @@ class Services:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    from thidua.app.rules_versions import db_engine
+                    from thidua.adapters.db.rules_versions import db_engine
 
                     self._engine = db_engine(self.uow)
         return self._engine

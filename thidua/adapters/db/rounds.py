@@ -4,7 +4,7 @@ documents' files; each change audited in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -63,12 +63,6 @@ class SqlRoundStore(SqlRoundItems):
             select(MovementRow).where(MovementRow.code == code)
         ).one_or_none()
         return MovementRecord(code=row.code, year=row.year, closes=row.closes) if row else None
-
-    def ruleset_in_force(self, on: date) -> tuple[str, str] | None:
-        from thidua.app.rules_versions import in_force  # transitional: RULES helper
-
-        window = in_force(self.session, on)  # transitional: RULES helper
-        return (window.ruleset_id, window.version) if window is not None else None
 
     def get(self, key: str) -> RoundRecord | None:
         row = self.session.scalars(select(RoundRow).where(RoundRow.key == key)).one_or_none()

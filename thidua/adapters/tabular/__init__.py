@@ -1,4 +1,5 @@
-"""Tabular I/O: lists of nominations read from and written to files (.xlsx, .csv, .jsonl).
+"""Tabular I/O: lists of nominations read from and written to files (.xlsx, .csv, .jsonl), and
+the what-if report as a spreadsheet (``whatif_xlsx``).
 
 ``readers`` turns a file into raw rows for the bulk use cases (``thidua.app.bulk``) to validate;
 ``layout`` is the flat column layout those files share; ``export`` writes nominations out.

@@ -167,10 +167,6 @@ class RoundStore(Protocol):
     # rounds
     def movement(self, code: str) -> MovementRecord | None: ...
 
-    def ruleset_in_force(self, on: date) -> tuple[str, str] | None:
-        """(ruleset id, version) of the one published version in force on ``on``, if any."""
-        ...
-
     def get(self, key: str) -> RoundRecord | None: ...
 
     def latest(self, movement: str, year: int) -> RoundRecord | None:

@@ -1,7 +1,7 @@
 """The unit of work the use cases run in, and the stores it gives them (the app's ports).
 
-A use case takes a ``UnitOfWork`` and opens one transaction with ``with uow.session() as tx:`` (or
-``await uow.run_session(fn)`` from async code: the transaction runs on a worker thread). ``tx`` gives
+A use case takes a ``UnitOfWork`` and opens one transaction with ``with uow() as tx:`` (or
+``await uow.run(fn)`` from async code: the transaction runs on a worker thread). ``tx`` gives
 each area's store; what a store does is declared in that area's ports module, and the database
 adapter (``thidua.adapters.db``) implements them. Leaving the block commits; an exception rolls
 everything back, audit entries included.

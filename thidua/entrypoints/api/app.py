@@ -13,7 +13,6 @@ from temporalio.client import Client
 from thidua import __version__
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.round_commands import Rounds
-from thidua.app.rules_versions import RulesVersionError
 from thidua.config import Settings
 from thidua.domain.refusals import Refusal
 from thidua.entrypoints.api.middleware import RequestContextMiddleware
@@ -89,7 +88,6 @@ def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = N
     app.add_exception_handler(Refusal, refusal_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
-    app.add_exception_handler(RulesVersionError, rules.rules_version_handler)
     app.add_middleware(
         RequestContextMiddleware,
         uow=uow,

@@ -18,6 +18,7 @@ from rules.engine import RulesEngine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.decisions import VersionResolver
 from thidua.app.lifecycle import Lifecycle
+from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.round_commands import Rounds
 from thidua.domain.roles import Actor
 from thidua.entrypoints.api.idempotency import update_id_for
@@ -69,6 +70,17 @@ def version_resolver(request: Request) -> VersionResolver:
     return VersionResolver(registry=services_of(request).shipped_rules)
 
 
+async def nomination_workflows(request: Request) -> NominationWorkflows:
+    """The nominations' workflows, over the app's Temporal client (once the app has started)."""
+    # Imported here, not at the top: while workflows and activities still import each other,
+    # a top-level import of the workflow gateway reorders mypy's import cycle and it can no
+    # longer type activities/consolidation.py.
+    from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
+
+    services = services_of(request)
+    return TemporalNominationWorkflows(await temporal_client(request), services.settings.temporal)
+
+
 async def update_id(request: Request) -> str | None:
     """The workflow update id of a POST carrying an ``Idempotency-Key`` (else none)."""
     return update_id_for(request)
@@ -82,3 +94,4 @@ TemporalDep = Annotated[Client, Depends(temporal_client)]
 EngineDep = Annotated[RulesEngine, Depends(rules_engine)]
 ResolverDep = Annotated[VersionResolver, Depends(version_resolver)]
 UpdateIdDep = Annotated[str | None, Depends(update_id)]
+NominationWorkflowsDep = Annotated[NominationWorkflows, Depends(nomination_workflows)]

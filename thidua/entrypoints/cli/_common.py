@@ -89,13 +89,21 @@ def echo_errors(lines: Iterable[str]) -> None:
 
 def refusal_message(refusal: Refusal, options: Collection[str] = ()) -> str:
     """The refusal's message after the input it names: the command's option when the field is
-    one of ``options`` (``--unit: …``), else the field path (``facts.year: …``)."""
-    if refusal.field is None:
-        return refusal.message
-    option = FIELD_OPTIONS.get(refusal.field)
-    where = option if option is not None and option in options else refusal.field
-    message = refusal.message.removeprefix(f"{refusal.field}: ")  # not said twice
-    return f"{where}: {message}"
+    one of ``options`` (``--unit: …``), else the field path (``facts.year: …``); then its
+    problem type when finer than its code (``[rules_second_admin_required]``)."""
+    message = refusal.message
+    if refusal.field is not None:
+        option = FIELD_OPTIONS.get(refusal.field)
+        where = option if option is not None and option in options else refusal.field
+        message = f"{where}: {message.removeprefix(f'{refusal.field}: ')}"  # not said twice
+    if refusal.problem != refusal.code.value:
+        message += f" [{refusal.problem}]"
+    return message
+
+
+def refusal_details(refusal: Refusal) -> list[str]:
+    """One line per fault a refusal lists (``  content: 3:1: …``: a rules file's issues)."""
+    return [f"  {e.field}: {e.message}" if e.field else f"  {e.message}" for e in refusal.errors]
 
 
 @contextmanager
@@ -116,7 +124,7 @@ def reported(
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         raise typer.Exit(0) from None
     except Refusal as refusal:
-        fail(refusal_message(refusal, options), refusal_exit)
+        fail(refusal_message(refusal, options), refusal_exit, details=refusal_details(refusal))
     except Exception as exc:
         _fail_known(exc, rules_file)
 
@@ -133,18 +141,9 @@ def _fail_known(exc: Exception, rules_file: str) -> NoReturn:
         fail(str(exc))
 
     from thidua.adapters.tabular import BulkFileError
-    from thidua.app.rules_versions import RulesVersionError
 
     if isinstance(exc, BulkFileError):
         fail(str(exc), 2)  # bad input: the message names the option or the file
-    if isinstance(exc, RulesVersionError):
-        fail(
-            f"{exc.message} [{exc.code}]",
-            details=(
-                f"  {e['field']}: {e.get('message', '')}" if e.get("field") else f"  {e}"
-                for e in exc.errors
-            ),
-        )
     fail(f"lỗi không mong đợi: {type(exc).__name__}: {exc}")
 
 
@@ -170,7 +169,7 @@ class Caller:
     @cached_property
     def engine(self) -> RulesEngine:
         """The rules engine over the database's versions, built once, on first use."""
-        from thidua.app.rules_versions import db_engine
+        from thidua.adapters.db.rules_versions import db_engine
 
         return db_engine(self.uow)
 

@@ -6,10 +6,12 @@ with the same authorization as the API. Messages are Vietnamese; errors never sh
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from thidua.domain.labels import KIND_LABEL_VI
 from thidua.entrypoints.cli._common import (
     JsonOpt,
     TokenOpt,
@@ -19,6 +21,9 @@ from thidua.entrypoints.cli._common import (
     reported,
     signed_in,
 )
+
+if TYPE_CHECKING:
+    from thidua.app.decisions import DecisionDetail
 
 app = typer.Typer(
     help="Tra cứu, xem giải thích và xét lại các quyết định (lần xét tiêu chí) đã lưu.",
@@ -74,8 +79,8 @@ def decisions_list(
         nomination=nomination,
     )
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        page = decisions.search_decisions(session, caller.actor, f, limit=limit, after_id=after)
+    with caller.uow() as tx:
+        page = decisions.search_decisions(tx, caller.actor, f, limit=limit, after_id=after)
     if as_json:
         typer.echo(page.model_dump_json(indent=2))
         return
@@ -115,13 +120,48 @@ def decisions_show(
     from thidua.app import decisions
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        detail = decisions.get_decision(session, caller.actor, decision_id)
+    with caller.uow() as tx:
+        detail = decisions.get_decision(tx, caller.actor, decision_id)
     if as_json:
         typer.echo(detail.model_dump_json(indent=2))
         return
-    for line in decisions.detail_lines_vi(detail):
+    for line in detail_lines_vi(detail):
         typer.echo(line)
+
+
+def detail_lines_vi(d: DecisionDetail) -> list[str]:
+    """The decision as text (Vietnamese)."""
+    lines = [
+        f"Quyết định #{d.id} – hồ sơ {d.nomination} ({KIND_LABEL_VI.get(d.kind, d.kind)} "
+        f"{d.nominee_name}, đơn vị {d.unit}, phong trào {d.movement} năm {d.year})",
+        f"  Lần xét: {d.phase}, lúc {d.evaluated_at.isoformat(timespec='seconds')}",
+        f"  Bộ tiêu chí: {d.ruleset.id}@{d.ruleset.version} (sha256 {d.ruleset.sha256[:12]}…)",
+        f"  Kết quả: {d.status_vi.upper()}",
+    ]
+    if d.titles:
+        lines.append("  Danh hiệu: " + ", ".join(d.titles))
+    if d.proposals:
+        lines.append("  Đề nghị lên tỉnh: " + ", ".join(d.proposals))
+    if d.withheld:
+        lines.append("  Tạm giữ lại: " + ", ".join(d.withheld))
+    lines.append(f"  Mã băm quyết định: {d.decision_hash}")
+    lines.append("  Dữ liệu xét (ảnh chụp):")
+    for k, v in d.facts.items():
+        lines.append(f"    {k}: {json.dumps(v, ensure_ascii=False)}")
+    lines.append("  Từng quy tắc:")
+    for r in d.rules:
+        mark = {"fired": "✓", "not_fired": "✗"}.get(r.outcome, "–")
+        note = " [chưa xác nhận]" if r.unconfirmed else ""
+        lines.append(f"  {mark} [{r.id}] {r.title_vi}: {r.outcome_vi}{note}")
+        lines.append(f"      {r.message_vi}")
+        for c in r.conditions:
+            ok = "đạt" if c.passed else "không đạt"
+            param = f" (tham số {c.param})" if c.param else ""
+            lines.append(
+                f"      - {c.label_vi}: thực tế {c.actual_vi}, yêu cầu {c.operator_vi} "
+                f"{c.expected_vi}{param} → {ok}"
+            )
+    return lines
 
 
 @app.command("reproduce")
@@ -147,17 +187,17 @@ def decisions_reproduce(
         fail("chỉ dùng một trong: số quyết định hoặc --all.", 2)
     caller = signed_in(token)
     if decision_id is not None:
-        with caller.uow.session() as session:
-            rep = decisions.reproduce_decision(session, caller.actor, decision_id, caller.engine)
+        with caller.uow() as tx:
+            rep = decisions.reproduce_decision(tx, caller.actor, decision_id, caller.engine)
         if as_json:
             typer.echo(rep.model_dump_json(indent=2))
         else:
             _print_reproduction(rep)
         raise typer.Exit(0 if rep.identical else 1)
     f = decisions.DecisionFilter(movement=movement, year=year)
-    with caller.uow.session() as session:
-        summary = decisions.reproduce_all(session, caller.actor, f, caller.engine)
-        rounds = decisions.reproduce_appraisals(session, caller.actor, f, caller.engine)
+    with caller.uow() as tx:
+        summary = decisions.reproduce_all(tx, caller.actor, f, caller.engine)
+        rounds = decisions.reproduce_appraisals(tx, caller.actor, f, caller.engine)
     if as_json:
         echo_json(
             {

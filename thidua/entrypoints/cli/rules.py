@@ -22,6 +22,7 @@ from rules.facts import parse_facts
 from rules.golden import load_golden, run_golden
 from rules.loader import load_ruleset
 from rules.registry import GOLDEN_SUFFIX, LoadedRuleset, RulesRegistry, golden_path_for
+from thidua.domain.labels import ELIGIBILITY_LABEL_VI, KIND_LABEL_VI
 from thidua.entrypoints.cli._common import echo_errors, echo_table, fail, reported
 
 HELP = "Bộ tiêu chí thi đua, khen thưởng (tệp YAML): kiểm tra, chạy ca kiểm thử, xét, so sánh."
@@ -29,12 +30,6 @@ app = typer.Typer(
     help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
 
-_STATUS_VI = {
-    "eligible": "ĐỦ ĐIỀU KIỆN",
-    "not_eligible": "KHÔNG ĐỦ ĐIỀU KIỆN",
-    "on_hold": "TẠM DỪNG XÉT",
-}
-_KIND_VI = {"individual": "cá nhân", "collective": "tập thể"}
 MAX_FACTS_BYTES = 50_000_000
 
 
@@ -191,9 +186,10 @@ def _read_facts(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _table(decision: Decision, lr: LoadedRuleset) -> list[str]:
-    kind = _KIND_VI[decision.kind]
+    kind = KIND_LABEL_VI[decision.kind]
+    status = ELIGIBILITY_LABEL_VI[decision.status.value].upper()
     lines = [
-        f"=== {decision.id} ({kind}, năm {decision.year}) — {_STATUS_VI[decision.status.value]}",
+        f"=== {decision.id} ({kind}, năm {decision.year}) — {status}",
         f"    Bộ tiêu chí: {lr.id} phiên bản {lr.version}",
     ]
     names = {c: t.name_vi for c, t in lr.titles.items()}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rules.registry import golden_path_for
+from thidua.domain.labels import RULES_VERSION_STATUS_LABEL_VI, WHATIF_SOURCE_LABEL_VI
 from thidua.entrypoints.cli._common import (
     JsonOpt,
     TokenOpt,
@@ -25,6 +26,9 @@ from thidua.entrypoints.cli._common import (
     signed_in,
     with_temporal,
 )
+
+if TYPE_CHECKING:
+    from thidua.app.whatif import WhatIfReport
 
 # Merged by the root into the ``thidua rules`` group (beside the file commands of ``rules``).
 app = typer.Typer()
@@ -55,8 +59,6 @@ def _day(text: str, option: str) -> dt.date:
 
 
 def _echo_view(view: Any, as_json: bool) -> None:
-    from thidua.app.rules_versions import STATUS_VI
-
     if as_json:
         typer.echo(view.model_dump_json(indent=2))
         return
@@ -68,7 +70,7 @@ def _echo_view(view: Any, as_json: bool) -> None:
     who += f", duyệt: {view.approved_by}" if view.approved_by else ""
     who += f", công bố: {view.published_by}" if view.published_by else ""
     typer.echo(
-        f"{view.ruleset_id}@{view.version} — {STATUS_VI.get(view.status, view.status)}{window} "
+        f"{view.ruleset_id}@{view.version} — {RULES_VERSION_STATUS_LABEL_VI.get(view.status, view.status)}{window} "
         f"({who}; sha256 {view.sha256[:12]}…)"
     )
 
@@ -113,7 +115,9 @@ def whatif(
     token: TokenOpt = None,
 ) -> None:
     """Chạy thử bản dự thảo trên mọi hồ sơ đã lưu: ai được thêm / mất danh hiệu nào, vì quy tắc nào."""
+    from thidua.adapters.tabular.whatif_xlsx import write_xlsx
     from thidua.app import whatif as wi
+    from thidua.domain.policy import check_whatif
 
     if output_format not in ("table", "json", "xlsx"):
         fail("--format phải là table, json hoặc xlsx.", 2)
@@ -126,16 +130,16 @@ def whatif(
     if output_format == "xlsx" and output is None:
         fail("--format xlsx cần --output TỆP.xlsx", 2)
     caller = signed_in(token)
-    wi.check_whatif(caller.actor)
-    with caller.uow.session() as session:
+    check_whatif(caller.actor)  # before the draft is read
+    with caller.uow() as tx:
         if draft is not None:
             d = wi.draft_from_file(draft)
         else:
             assert stored is not None
             rid, _, ver = stored.partition("@")
-            d = wi.draft_from_db(session, rid, ver)
+            d = wi.draft_from_db(tx, rid, ver)
         report = wi.run_whatif(
-            session,
+            tx,
             caller.actor,
             d,
             movement=movement,
@@ -145,7 +149,7 @@ def whatif(
         )
     if output_format == "xlsx":
         assert output is not None
-        wi.write_xlsx(report, output)
+        write_xlsx(report, output)
         typer.echo(
             f"Đã ghi {output}: {report.changed_nominations} hồ sơ thay đổi trên "
             f"{report.snapshots} hồ sơ."
@@ -154,13 +158,62 @@ def whatif(
     text = (
         json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2)
         if output_format == "json"
-        else "\n".join(wi.table_lines_vi(report))
+        else "\n".join(table_lines_vi(report))
     )
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
         typer.echo(f"Đã ghi {output}.")
     else:
         typer.echo(text)
+
+
+def table_lines_vi(report: WhatIfReport) -> list[str]:
+    """The report as a text table with its summary (Vietnamese)."""
+    from thidua.adapters.tabular.whatif_xlsx import HEADINGS_VI, cells
+
+    d = report.draft
+    scope = (f"phong trào {report.movement}" if report.movement else "mọi phong trào") + (
+        f", năm {report.year}" if report.year else ""
+    )
+    t = report.timings
+    lines = [
+        f"Chạy thử bộ tiêu chí {d['id']}@{d['version']} ({d['source']}) trên {scope}",
+        f"{report.snapshots} hồ sơ ({WHATIF_SOURCE_LABEL_VI[report.source]}); "
+        f"{report.changed_nominations} hồ sơ thay đổi: "
+        f"{report.losses} mất, {report.gains} được thêm, {report.status_changes} đổi kết quả.",
+    ]
+    if report.by_title:
+        lines.append("")
+        lines.append("Tổng hợp theo danh hiệu:")
+        for code, c in report.by_title.items():
+            lines.append(f"  {code} ({c.name_vi}): mất {c.lose}, được thêm {c.gain}")
+    if report.invalid:
+        lines.append("")
+        lines.append(f"{len(report.invalid)} hồ sơ có dữ liệu xét không hợp lệ (bỏ qua):")
+        for inv in report.invalid[:20]:
+            lines.append(f"  {inv.nomination}: {inv.error}")
+    if report.rows:
+        lines.append("")
+        rows = [cells(r) for r in report.rows]
+        widths = [
+            min(60, max(len(h), *(len(row[i]) for row in rows))) for i, h in enumerate(HEADINGS_VI)
+        ]
+
+        def line(row_cells: Sequence[str]) -> str:
+            return " | ".join(c.ljust(w) for c, w in zip(row_cells, widths, strict=True)).rstrip()
+
+        lines.append(line(HEADINGS_VI))
+        lines.append("-+-".join("-" * w for w in widths))
+        lines.extend(line(row) for row in rows)
+    else:
+        lines.append("")
+        lines.append("Không hồ sơ nào thay đổi kết quả.")
+    lines.append("")
+    lines.append(
+        f"Thời gian: đọc {t.load_s:.2f} s, xét {t.evaluate_s:.2f} s, giải thích {t.explain_s:.2f} s, "
+        f"tổng {t.total_s:.2f} s ({t.snapshots_per_s:,.0f} hồ sơ/s)."
+    )
+    return lines
 
 
 # ---- thidua rules reevaluate -------------------------------------------------------------------
@@ -182,23 +235,30 @@ def reevaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Xét lại các hồ sơ đang xử lý theo phiên bản mới: xem trước, hoặc thực hiện với --apply."""
+    from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
     from thidua.app import rules_versions as rv
+    from thidua.domain.policy import check_rules_admin
 
     caller = signed_in(token)
     req = rv.ReevaluationRequest(
         ruleset_id=ruleset, version=to, nominations=nomination or None, reason=reason
     )
     if apply:
-        rv.require_admin(caller.actor)
+        check_rules_admin(caller.actor)  # before connecting to Temporal
+        temporal = caller.settings.temporal
         plan = with_temporal(
             caller.settings,
             lambda client: rv.apply_reevaluation(
-                client, caller.uow, caller.engine, caller.actor, req
+                caller.uow,
+                TemporalNominationWorkflows(client, temporal),
+                caller.engine,
+                caller.actor,
+                req,
             ),
         )
     else:
-        with caller.uow.session() as session:
-            plan = rv.preview(session, caller.actor, caller.engine, req)
+        with caller.uow() as tx:
+            plan = rv.preview(tx, caller.actor, caller.engine, req)
     if as_json:
         typer.echo(plan.model_dump_json(indent=2))
         return
@@ -236,8 +296,8 @@ def versions_list(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        views = rv.list_versions(session, caller.actor, ruleset)
+    with caller.uow() as tx:
+        views = rv.list_versions(tx, caller.actor, ruleset)
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in views], ensure_ascii=False))
         return
@@ -258,8 +318,8 @@ def versions_show(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        detail = rv.show_version(session, caller.actor, ruleset_id, version)
+    with caller.uow() as tx:
+        detail = rv.show_version(tx, caller.actor, ruleset_id, version)
     _echo_view(detail, as_json)
     if not as_json:
         typer.echo(f"{detail.rules} quy tắc, {detail.golden_cases} ca kiểm thử")
@@ -288,8 +348,8 @@ def versions_upload(
     golden_text = _read_text(golden_file) if golden is not None or golden_file.exists() else None
     caller = signed_in(token)
     req = rv.UploadRequest(content=_read_text(file), golden=golden_text, notes=notes)
-    with caller.uow.session() as session:
-        detail = rv.upload(session, caller.actor, req)
+    with caller.uow() as tx:
+        detail = rv.upload(tx, caller.actor, req)
     _echo_view(detail, as_json)
     if not as_json:
         typer.echo(
@@ -312,8 +372,8 @@ def _transition(action: str) -> Callable[..., None]:
 
         caller = signed_in(token)
         fn = {"approve": rv.approve, "retire": rv.retire, "rollback": rv.rollback}[action]
-        with caller.uow.session() as session:
-            view = fn(session, caller.actor, ruleset_id, version)
+        with caller.uow() as tx:
+            view = fn(tx, caller.actor, ruleset_id, version)
         _echo_view(view, as_json)
 
     return command
@@ -353,8 +413,8 @@ def versions_publish(
         effective_to=_day(effective_to, "--effective-to") if effective_to else None,
     )
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        view = rv.publish(session, caller.actor, caller.engine, ruleset_id, version, req)
+    with caller.uow() as tx:
+        view = rv.publish(tx, caller.actor, caller.engine, ruleset_id, version, req)
     _echo_view(view, as_json)
 
 
@@ -372,8 +432,8 @@ def versions_diff(
     from thidua.app import rules_versions as rv
 
     caller = signed_in(token)
-    with caller.uow.session() as session:
-        report = rv.diff_version(session, caller.actor, ruleset_id, version, against)
+    with caller.uow() as tx:
+        report = rv.diff_version(tx, caller.actor, ruleset_id, version, against)
     typer.echo(f"So sánh {ruleset_id}@{report.from_version or '(không có)'} → {version}")
     if not report.changes:
         typer.echo("Không có thay đổi về nội dung.")

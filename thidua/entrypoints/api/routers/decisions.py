@@ -15,11 +15,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from rules.errors import RulesFileError
+from thidua.adapters.tabular.whatif_xlsx import write_xlsx
 from thidua.app import decisions, whatif
+from thidua.app.ports.uow import Tx
+from thidua.domain.policy import check_whatif
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.entrypoints.api import pagination
@@ -102,8 +104,8 @@ async def search(
         phase=phase,
     )
     after = pagination.decode(pagination.DECISIONS, cursor)
-    page = await uow.run_session(
-        lambda session: decisions.search_decisions(session, actor, f, limit=limit, after_id=after)
+    page = await uow.run(
+        lambda tx: decisions.search_decisions(tx, actor, f, limit=limit, after_id=after)
     )
     return DecisionListPage(
         items=page.items, next_cursor=pagination.next_cursor(pagination.DECISIONS, page.next_cursor)
@@ -115,9 +117,7 @@ async def show(
     decision_id: DecisionId, actor: ActorDep, uow: UowDep, resolver: ResolverDep
 ) -> decisions.DecisionDetail:
     """Một quyết định: dữ liệu xét, từng quy tắc, từng điều kiện với giá trị thực tế."""
-    return await uow.run_session(
-        lambda session: decisions.get_decision(session, actor, decision_id, resolver)
-    )
+    return await uow.run(lambda tx: decisions.get_decision(tx, actor, decision_id, resolver))
 
 
 @router.get("/v1/decisions/{decision_id}/reproduce")
@@ -129,8 +129,8 @@ async def reproduce(
     resolver: ResolverDep,
 ) -> decisions.Reproduction:
     """Xét lại dữ liệu đã lưu bằng đúng phiên bản đã lưu; so sánh mã băm kết quả."""
-    return await uow.run_session(
-        lambda session: decisions.reproduce_decision(session, actor, decision_id, engine, resolver)
+    return await uow.run(
+        lambda tx: decisions.reproduce_decision(tx, actor, decision_id, engine, resolver)
     )
 
 
@@ -138,8 +138,8 @@ async def reproduce(
 async def run(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> whatif.WhatIfReport:
     """Chạy thử bộ tiêu chí dự thảo trên mọi hồ sơ đã lưu (của một phong trào): ai được
     thêm, ai mất danh hiệu nào, vì quy tắc nào. Không ghi gì vào cơ sở dữ liệu."""
-    whatif.check_whatif(actor)
-    return await uow.run_session(lambda session: _whatif(session, actor, body))
+    check_whatif(actor)  # before the draft is read: a refused role learns nothing of it
+    return await uow.run(lambda tx: _whatif(tx, actor, body))
 
 
 @router.post(
@@ -150,8 +150,8 @@ async def run(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> whatif.WhatI
 )
 async def run_xlsx(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> FileResponse:
     """Như /v1/whatif, kết quả là tệp .xlsx (trang «Thay đổi» và «Tổng hợp»)."""
-    whatif.check_whatif(actor)
-    report = await uow.run_session(lambda session: _whatif(session, actor, body))
+    check_whatif(actor)
+    report = await uow.run(lambda tx: _whatif(tx, actor, body))
     path = await run_in_threadpool(_write_xlsx, report)
     return FileResponse(
         path,
@@ -161,14 +161,14 @@ async def run_xlsx(body: WhatIfRequest, actor: ActorDep, uow: UowDep) -> FileRes
     )
 
 
-def _whatif(session: Session, actor: Actor, body: WhatIfRequest) -> whatif.WhatIfReport:
-    draft = _draft(session, body)
+def _whatif(tx: Tx, actor: Actor, body: WhatIfRequest) -> whatif.WhatIfReport:
+    draft = _draft(tx, body)
     return whatif.run_whatif(
-        session, actor, draft, movement=body.movement, year=body.year, source=body.source
+        tx, actor, draft, movement=body.movement, year=body.year, source=body.source
     )
 
 
-def _draft(session: Session, body: WhatIfRequest) -> whatif.Draft:
+def _draft(tx: Tx, body: WhatIfRequest) -> whatif.Draft:
     stored = body.ruleset_id is not None or body.version is not None
     if (body.draft_yaml is None) == (not stored):
         raise Refusal(
@@ -183,7 +183,7 @@ def _draft(session: Session, body: WhatIfRequest) -> whatif.Draft:
                 raise Refusal(
                     RefusalCode.INVALID, "version: cần cả ruleset_id và version.", field="version"
                 )
-            return whatif.draft_from_db(session, body.ruleset_id, body.version)
+            return whatif.draft_from_db(tx, body.ruleset_id, body.version)
         return whatif.draft_from_text(body.draft_yaml, "draft_yaml")
     except RulesFileError as exc:
         shown = "; ".join(str(i) for i in exc.issues[:5])
@@ -198,5 +198,5 @@ def _draft(session: Session, body: WhatIfRequest) -> whatif.Draft:
 def _write_xlsx(report: whatif.WhatIfReport) -> FsPath:
     fd, name = tempfile.mkstemp(prefix="thidua-whatif-", suffix=".xlsx")
     os.close(fd)
-    whatif.write_xlsx(report, name)
+    write_xlsx(report, name)
     return FsPath(name)

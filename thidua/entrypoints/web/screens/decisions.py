@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from thidua.app import decisions
 from thidua.app.accounts.console import ConsoleSession
+from thidua.app.ports.uow import Tx
 from thidua.domain.labels import ELIGIBILITY_LABEL_VI
 from thidua.domain.refusals import Refusal
 from thidua.entrypoints.services import services_of
@@ -58,12 +58,12 @@ async def decision_search(request: Request) -> Response:
     f = _filter(q)
     after = int(q["after"]) if q.get("after", "").isdigit() else None
 
-    def _load(s: Session) -> tuple[decisions.DecisionPage, dict[str, str]]:
-        page = decisions.search_decisions(s, sess.actor, f, limit=PAGE, after_id=after)
+    def _load(tx: Tx) -> tuple[decisions.DecisionPage, dict[str, str]]:
+        page = decisions.search_decisions(tx, sess.actor, f, limit=PAGE, after_id=after)
         refs = [(d.ruleset.id, d.ruleset.version) for d in page.items]
         return page, title_names(services.engine, refs)
 
-    page, names = await services.uow.run_session(_load)
+    page, names = await services.uow.run(_load)
     params = {k: v for k, v in q.items() if k != "after" and v}
     return render(
         request,
@@ -87,7 +87,7 @@ async def decision_export(request: Request) -> Response:
     sess = await require(request)
     f = _filter(request.query_params)
 
-    def _csv(s: Session) -> str:
+    def _csv(tx: Tx) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(
@@ -96,7 +96,7 @@ async def decision_export(request: Request) -> Response:
         )  # fmt: skip
         after: int | None = None
         while True:
-            page = decisions.search_decisions(s, sess.actor, f, limit=500, after_id=after)
+            page = decisions.search_decisions(tx, sess.actor, f, limit=500, after_id=after)
             for d in page.items:
                 writer.writerow(
                     csv_cell(v) for v in
@@ -108,7 +108,7 @@ async def decision_export(request: Request) -> Response:
                 return out.getvalue()
             after = page.next_cursor
 
-    body = await services_of(request).uow.run_session(_csv)
+    body = await services_of(request).uow.run(_csv)
     return Response(
         "\ufeff" + body,
         media_type="text/csv; charset=utf-8",
@@ -125,13 +125,13 @@ async def decision_page(
 ) -> HTMLResponse:
     services = services_of(request)
 
-    def _load(s: Session) -> tuple[decisions.DecisionDetail, dict[str, str]]:
-        detail = decisions.get_decision(s, sess.actor, decision_id, resolver)
+    def _load(tx: Tx) -> tuple[decisions.DecisionDetail, dict[str, str]]:
+        detail = decisions.get_decision(tx, sess.actor, decision_id, resolver)
         ref = (detail.ruleset.id, detail.ruleset.version)
         return detail, title_names(services.engine, [ref])
 
     try:
-        detail, names = await services.uow.run_session(_load)
+        detail, names = await services.uow.run(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     return render(
@@ -143,7 +143,7 @@ async def decision_page(
 async def decision_show(request: Request, decision_id: str) -> Response:
     sess = await require(request)
     if not decision_id.isdigit():
-        return refused(request, sess, decisions.DecisionNotFound())
+        return refused(request, sess, decisions.not_found())
     # A resolver for this request only: a draft's content may be replaced between requests.
     return await decision_page(request, sess, int(decision_id), decisions.VersionResolver())
 
@@ -152,15 +152,15 @@ async def decision_show(request: Request, decision_id: str) -> Response:
 async def decision_reproduce(request: Request, decision_id: str) -> Response:
     sess = await require(request)
     if not decision_id.isdigit():
-        return refused(request, sess, decisions.DecisionNotFound())
+        return refused(request, sess, decisions.not_found())
     services = services_of(request)
     resolver = decisions.VersionResolver()
     try:
         await check_csrf(request, sess)
         # The stored version is passed to the engine explicitly: the process's engine serves.
-        result = await services.uow.run_session(
-            lambda s: decisions.reproduce_decision(
-                s, sess.actor, int(decision_id), services.engine, resolver
+        result = await services.uow.run(
+            lambda tx: decisions.reproduce_decision(
+                tx, sess.actor, int(decision_id), services.engine, resolver
             )
         )
     except Refusal as exc:

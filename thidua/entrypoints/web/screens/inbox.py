@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.orm import Session
 
-from thidua.adapters.db.uow import SqlTx
 from thidua.app import nominations, rounds
 from thidua.app import rules_versions as rv
 from thidua.app.ports.nominations import NominationFilter, NominationView
@@ -48,11 +46,9 @@ async def inbox(request: Request) -> Response:
     actor = sess.actor
     services = services_of(request)
 
-    waiting = await services.uow.run(lambda tx: _waiting(tx, actor))
-
-    def _load(s: Session) -> dict[str, Any]:
+    def _load(tx: Tx) -> dict[str, Any]:
+        waiting = _waiting(tx, actor)
         my_rounds = []
-        tx = SqlTx(s)  # transitional: NOMINATIONS helper (the inbox's reads in one tx)
         listed = rounds.list_rounds(tx, actor) if actor.role in policy.ROUND_READERS else []
         for r in listed:
             steps = [
@@ -64,7 +60,7 @@ async def inbox(request: Request) -> Response:
                 my_rounds.append({**r.model_dump(), "steps": steps})
         versions = []
         if actor.role is Role.RULES_ADMIN:
-            for v in rv.list_versions(s, actor):
+            for v in rv.list_versions(tx, actor):
                 if v.status == rv.DRAFT and v.author != actor.username:
                     versions.append((v, "cần anh/chị duyệt (quản trị thứ hai)"))
                 elif v.status == rv.APPROVED:
@@ -88,5 +84,5 @@ async def inbox(request: Request) -> Response:
             "title_names": title_names(services.engine, refs),
         }
 
-    data = await services.uow.run_session(_load)
+    data = await services.uow.run(_load)
     return render(request, "inbox.html", sess, **data)

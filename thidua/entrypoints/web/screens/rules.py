@@ -15,23 +15,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from rules.errors import RulesFileError
 from thidua.app import rules_versions as rv
 from thidua.app import whatif
 from thidua.app.accounts.console import ConsoleSession
+from thidua.app.ports.uow import Tx
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Role
+from thidua.entrypoints.http import status_of
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web.kit import PREFIX, check_csrf, refused, render, require
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-
-
-def _refusal(exc: rv.RulesVersionError) -> Refusal:
-    code = {403: RefusalCode.FORBIDDEN, 404: RefusalCode.NOT_FOUND, 422: RefusalCode.INVALID}
-    return Refusal(code.get(exc.status, RefusalCode.WRONG_STAGE), exc.message)
 
 
 def numbered(text: str, bad: set[int], context: int = 3) -> list[tuple[int, str, bool]]:
@@ -44,11 +40,9 @@ def numbered(text: str, bad: set[int], context: int = 3) -> list[tuple[int, str,
 async def rules_list(request: Request) -> Response:
     sess = await require(request)
     try:
-        items = await services_of(request).uow.run_session(
-            lambda s: rv.list_versions(s, sess.actor)
-        )
-    except rv.RulesVersionError as exc:
-        return refused(request, sess, _refusal(exc))
+        items = await services_of(request).uow.run(lambda tx: rv.list_versions(tx, sess.actor))
+    except Refusal as exc:
+        return refused(request, sess, exc)
     return render(request, "rules.html", sess, items=items)
 
 
@@ -98,11 +92,11 @@ async def rules_new(request: Request) -> Response:
     content = golden = ""
     if q.get("from_id") and q.get("from_version"):
         try:
-            base = await services_of(request).uow.run_session(
-                lambda s: rv.show_version(s, sess.actor, q["from_id"], q["from_version"])
+            base = await services_of(request).uow.run(
+                lambda tx: rv.show_version(tx, sess.actor, q["from_id"], q["from_version"])
             )
-        except rv.RulesVersionError as exc:
-            return refused(request, sess, _refusal(exc))
+        except Refusal as exc:
+            return refused(request, sess, exc)
         content, golden = base.content, base.golden or ""
     return _editor(
         request,
@@ -130,12 +124,10 @@ async def _save(
     try:
         body = rv.UploadRequest(content=content, golden=golden or None, notes=notes or None)
         if ruleset_id is None or version is None:
-            saved = await services_of(request).uow.run_session(
-                lambda s: rv.upload(s, sess.actor, body)
-            )
+            saved = await services_of(request).uow.run(lambda tx: rv.upload(tx, sess.actor, body))
         else:
-            saved = await services_of(request).uow.run_session(
-                lambda s: rv.replace_draft(s, sess.actor, ruleset_id, version, body)
+            saved = await services_of(request).uow.run(
+                lambda tx: rv.replace_draft(tx, sess.actor, ruleset_id, version, body)
             )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -144,10 +136,11 @@ async def _save(
             title=title, status=400,
             error=f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
         )  # fmt: skip
-    except rv.RulesVersionError as exc:
+    except Refusal as exc:
         return _editor(
             request, sess, action=action, content=content, golden=golden, notes=notes,
-            title=title, status=exc.status, error=exc.message, errors=exc.errors,
+            title=title, status=status_of(exc.code), error=exc.message,
+            errors=[e.as_dict() for e in exc.errors],
         )  # fmt: skip
     except RulesFileError as exc:  # pragma: no cover - the service wraps loader errors
         return _editor(
@@ -169,11 +162,11 @@ async def rules_create(request: Request) -> Response:
 async def rules_edit(request: Request, ruleset_id: str, version: str) -> Response:
     sess = await require(request)
     try:
-        d = await services_of(request).uow.run_session(
-            lambda s: rv.show_version(s, sess.actor, ruleset_id, version)
+        d = await services_of(request).uow.run(
+            lambda tx: rv.show_version(tx, sess.actor, ruleset_id, version)
         )
-    except rv.RulesVersionError as exc:
-        return refused(request, sess, _refusal(exc))
+    except Refusal as exc:
+        return refused(request, sess, exc)
     return _editor(
         request,
         sess,
@@ -200,14 +193,14 @@ async def version_page(
     error: str | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    def _load(s: Session) -> dict[str, Any]:
-        detail = rv.show_version(s, sess.actor, ruleset_id, version)
-        return {"v": detail, "diff": rv.diff_version(s, sess.actor, ruleset_id, version)}
+    def _load(tx: Tx) -> dict[str, Any]:
+        detail = rv.show_version(tx, sess.actor, ruleset_id, version)
+        return {"v": detail, "diff": rv.diff_version(tx, sess.actor, ruleset_id, version)}
 
     try:
-        data = await services_of(request).uow.run_session(_load)
-    except rv.RulesVersionError as exc:
-        return refused(request, sess, _refusal(exc))
+        data = await services_of(request).uow.run(_load)
+    except Refusal as exc:
+        return refused(request, sess, exc)
     return render(
         request,
         "rules_version.html",
@@ -233,21 +226,21 @@ async def rules_golden(request: Request, ruleset_id: str, version: str) -> Respo
     sess = await require(request)
     services = services_of(request)
 
-    def _load(s: Session) -> dict[str, Any]:
-        detail = rv.show_version(s, sess.actor, ruleset_id, version)
+    def _load(tx: Tx) -> dict[str, Any]:
+        detail = rv.show_version(tx, sess.actor, ruleset_id, version)
         out: dict[str, Any] = {"v": detail}
         try:
-            out["golden"] = rv.run_tests(s, sess.actor, services.engine, ruleset_id, version)
-        except rv.RulesVersionError as exc:
-            if exc.status in (403, 404):
+            out["golden"] = rv.run_tests(tx, sess.actor, services.engine, ruleset_id, version)
+        except Refusal as exc:
+            if exc.code in (RefusalCode.FORBIDDEN, RefusalCode.NOT_FOUND):
                 raise
             out["golden_error"] = exc.message
         return out
 
     try:
-        data = await services.uow.run_session(_load)
-    except rv.RulesVersionError as exc:
-        return refused(request, sess, _refusal(exc))
+        data = await services.uow.run(_load)
+    except Refusal as exc:
+        return refused(request, sess, exc)
     return render(request, "rules_golden.html", sess, **data)
 
 
@@ -256,15 +249,13 @@ async def rules_whatif(request: Request, ruleset_id: str, version: str) -> Respo
     """Who gains or loses what under this version, over every stored decision, and why."""
     sess = await require(request)
 
-    def _load(s: Session) -> dict[str, Any]:
-        detail = rv.show_version(s, sess.actor, ruleset_id, version)
-        draft = whatif.draft_from_db(s, ruleset_id, version)
-        return {"v": detail, "whatif": whatif.run_whatif(s, sess.actor, draft)}
+    def _load(tx: Tx) -> dict[str, Any]:
+        detail = rv.show_version(tx, sess.actor, ruleset_id, version)
+        draft = whatif.draft_from_db(tx, ruleset_id, version)
+        return {"v": detail, "whatif": whatif.run_whatif(tx, sess.actor, draft)}
 
     try:
-        data = await services_of(request).uow.run_session(_load)
-    except rv.RulesVersionError as exc:
-        return refused(request, sess, _refusal(exc))
+        data = await services_of(request).uow.run(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     except RulesFileError as exc:
@@ -277,13 +268,16 @@ async def rules_approve(request: Request, ruleset_id: str, version: str) -> Resp
     sess = await require(request)
     try:
         await check_csrf(request, sess)
-        await services_of(request).uow.run_session(
-            lambda s: rv.approve(s, sess.actor, ruleset_id, version)
-        )
     except Refusal as exc:
         return refused(request, sess, exc)
-    except rv.RulesVersionError as exc:
-        return await version_page(request, sess, ruleset_id, version, exc.status, exc.message)
+    try:
+        await services_of(request).uow.run(
+            lambda tx: rv.approve(tx, sess.actor, ruleset_id, version)
+        )
+    except Refusal as exc:
+        return await version_page(
+            request, sess, ruleset_id, version, status_of(exc.code), exc.message
+        )
     return RedirectResponse(f"{PREFIX}/rules/{quote(ruleset_id)}/{quote(version)}?ok=approved", 303)
 
 
@@ -308,11 +302,13 @@ async def rules_publish(request: Request, ruleset_id: str, version: str) -> Resp
         )  # fmt: skip
     services = services_of(request)
     try:
-        await services.uow.run_session(
-            lambda s: rv.publish(s, sess.actor, services.engine, ruleset_id, version, body)
+        await services.uow.run(
+            lambda tx: rv.publish(tx, sess.actor, services.engine, ruleset_id, version, body)
         )
-    except rv.RulesVersionError as exc:
-        return await version_page(request, sess, ruleset_id, version, exc.status, exc.message, form)
+    except Refusal as exc:
+        return await version_page(
+            request, sess, ruleset_id, version, status_of(exc.code), exc.message, form
+        )
     return RedirectResponse(
         f"{PREFIX}/rules/{quote(ruleset_id)}/{quote(version)}?ok=published", 303
     )

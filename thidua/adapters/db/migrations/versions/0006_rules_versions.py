@@ -56,7 +56,7 @@ def upgrade() -> None:
 
 def _seed(table: sa.Table) -> None:
     """Insert the shipped rulesets as published versions (the table was just created: empty)."""
-    from thidua.app.rules_versions import shipped_seed_rows
+    from thidua.adapters.db.rules_versions import shipped_seed_rows
 
     now = datetime.now(UTC)
     rows = [{**row, "created_at": now, "updated_at": now} for row in shipped_seed_rows(now)]
