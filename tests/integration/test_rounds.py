@@ -17,7 +17,7 @@ from tests.support.db import SeededDb
 from tests.support.settings import fast_settings
 from thidua.adapters.db.models import AuditEntryRow, MovementRow, NominationRow, StaffRow, UnitRow
 from thidua.app import rounds
-from thidua.app.auth import authenticate
+from thidua.app.accounts.authentication import authenticate
 from thidua.app.consolidation import Consolidation
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -39,8 +39,8 @@ CLOSES_AT = datetime(2024, 12, 20, 10, 0, tzinfo=UTC)
 
 
 def actor(db: SeededDb, username: str) -> Actor:
-    with db.uow.session() as session:
-        found = authenticate(session, db.token(username))
+    with db.uow() as tx:
+        found = authenticate(tx, db.token(username))
     assert found is not None
     return found
 
