@@ -22,10 +22,12 @@ from activities.nomination import NominationActivities
 from activities.webhooks import WebhookActivities
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
+from thidua.adapters.documents import FileDocumentRenderer
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
 from thidua.adapters.webhooks import HttpxWebhookSender
 from thidua.app.consolidation import Consolidation, IssueDocuments
+from thidua.app.documents import issue_round_documents
 from thidua.app.ports.uow import Tx
 from thidua.app.recording import NominationRecording
 from thidua.app.webhooks import WebhookDeliveries
@@ -120,16 +122,11 @@ def build_worker(
 
 def round_documents_issuer(documents_dir: Path, engine: Any) -> IssueDocuments:
     """How the Director's decision issues the round's documents (in its transaction)."""
+    renderer = FileDocumentRenderer(documents_dir)
 
     def issue(tx: Tx, round_key: str, issued_on: date) -> None:
-        from thidua.app import round_documents  # transitional: DOCUMENTS helper
-
-        round_documents.generate_round_documents(  # transitional: DOCUMENTS helper
-            tx.session,  # type: ignore[attr-defined]  # transitional: DOCUMENTS helper
-            round_key,
-            documents_dir,
-            engine.registry,
-            issued_on=issued_on,
+        issue_round_documents(
+            tx, round_key, registry=engine.registry, renderer=renderer, issued_on=issued_on
         )
 
     return issue

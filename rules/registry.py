@@ -10,7 +10,6 @@ are published and their windows on each choice, and loads each version's content
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -98,19 +97,6 @@ class LoadedRuleset:
 
     def in_force(self, on: dt.date) -> bool:
         return _within(on, self.effective_from, self.effective_to)
-
-    def award_amount(self, title: str) -> int | None:
-        """Award in VND: coefficient × base salary rounded up to 10,000 (None if no coefficient)."""
-        t = self.ruleset.titles.get(title)
-        params = self.ruleset.params
-        if t is None or t.award_coefficient_param is None or "base_salary_vnd" not in params:
-            return None
-        coef = params[t.award_coefficient_param].value
-        base = params["base_salary_vnd"].value
-        if not isinstance(coef, int | float) or not isinstance(base, int | float):
-            return None
-        amount = round(float(coef) * float(base))
-        return int(math.ceil(amount / 10_000) * 10_000)
 
 
 class RulesRegistry:

@@ -25,9 +25,11 @@ from thidua.adapters.db.models import (
     RoundRow,
     UnitRow,
 )
-from thidua.adapters.documents import find_soffice
-from thidua.app.round_documents import DOCUMENT_KINDS, generate_round_documents
+from thidua.adapters.documents import FileDocumentRenderer, find_soffice
+from thidua.app.documents import issue_round_documents
 from thidua.app.sample_data import MOVEMENT, STAFF
+from thidua.domain.documents.wording import DOCUMENT_KINDS
+from thidua.domain.refusals import Refusal, RefusalCode
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ISSUED = date(2024, 12, 26)
@@ -285,11 +287,17 @@ def generate(
     db: SeededDb, key: str, out: Path, registry: RulesRegistry, **kw: Any
 ) -> list[dict[str, Any]]:
     kw.setdefault("with_pdf", False)
-    with db.uow.session() as session:
-        rows = generate_round_documents(session, key, out, registry, issued_on=ISSUED, **kw)
+    with db.uow() as tx:
+        rows = issue_round_documents(
+            tx,
+            key,
+            registry=registry,
+            renderer=FileDocumentRenderer(out),
+            issued_on=ISSUED,
+            **kw,
+        )
         return [
             {
-                "id": r.id,
                 "kind": r.kind,
                 "number": r.number,
                 "files": dict(r.files),
@@ -522,10 +530,16 @@ def test_round_without_council_meeting_has_report_only(
 
 
 def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
-    from thidua.app.round_documents import RoundNotFound
-
-    with pytest.raises(RoundNotFound), db.uow.session() as session:
-        generate_round_documents(session, "nope", tmp_path, registry, issued_on=ISSUED)
+    with pytest.raises(Refusal) as refused, db.uow() as tx:
+        issue_round_documents(
+            tx,
+            "nope",
+            registry=registry,
+            renderer=FileDocumentRenderer(tmp_path / "documents"),
+            issued_on=ISSUED,
+        )
+    assert refused.value.code is RefusalCode.NOT_FOUND
+    assert not (tmp_path / "documents").exists()
 
 
 @pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")

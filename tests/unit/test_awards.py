@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from rules.registry import RulesRegistry
 from thidua.domain.money import (
     BASE_SALARY_2024,
     COEFFICIENTS,
@@ -15,6 +16,7 @@ from thidua.domain.money import (
     coefficient_for,
     format_vnd,
     number_to_words_vi,
+    title_award_amount,
 )
 
 
@@ -24,6 +26,23 @@ from thidua.domain.money import (
 )
 def test_title_amounts_2024(code: str, expected: int) -> None:
     assert award_amount(COEFFICIENTS[code], BASE_SALARY_2024) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("CSTDCS", 2_340_000),
+        ("LDTT", 710_000),  # 702,000 rounded up
+        ("TTLDXS", 3_510_000),
+        ("TTLDTT", 1_880_000),  # 1,872,000 rounded up
+        ("GIAY_KHEN", None),  # no coefficient in the ruleset
+        ("NO_SUCH_TITLE", None),
+    ],
+)
+def test_title_award_amount_from_the_shipped_ruleset(code: str, expected: int | None) -> None:
+    """The ruleset's coefficient parameter × its base salary, rounded up to 10,000."""
+    ruleset = RulesRegistry.from_directory().get("ntm-2024", "1")
+    assert title_award_amount(ruleset, code) == expected
 
 
 @pytest.mark.parametrize(

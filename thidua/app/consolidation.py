@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from rules.engine import RulesEngine
@@ -23,6 +24,7 @@ from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
+from thidua.domain.money import title_award_amount
 from thidua.domain.nominations import (
     EvaluationSummary,
     HoldNominationInput,
@@ -221,7 +223,7 @@ class Consolidation:
             raise _invalid("reject", f"không có trong danh sách: {', '.join(unknown)}.")
         decisions: list[ItemDecision] = []
         for item in items:
-            decisions.append(_decide_item(item, rejections, lr.award_amount, out))
+            decisions.append(_decide_item(item, rejections, partial(title_award_amount, lr), out))
         tx.rounds.decide_items(
             data.round_key,
             decisions,

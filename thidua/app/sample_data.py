@@ -17,7 +17,6 @@ from typing import Literal
 
 __all__ = [
     "ACCOUNTS",
-    "DEPARTMENT_NAME",
     "DEPARTMENT_SHORT",
     "MOVEMENT",
     "PROVINCE",
@@ -93,7 +92,6 @@ class SampleMovement:
     description: str
 
 
-DEPARTMENT_NAME = "Sở Lao động – Thương binh và Xã hội tỉnh Bình Phước"
 DEPARTMENT_SHORT = "SLĐTBXH"
 PROVINCE = "Bình Phước"
 

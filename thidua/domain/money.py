@@ -12,7 +12,10 @@ its coefficient is not given in domain.md. ``FORM_COEFFICIENTS`` holds it as a s
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from rules.registry import LoadedRuleset
 
 __all__ = [
     "BASE_SALARY_2024",
@@ -25,6 +28,7 @@ __all__ = [
     "coefficient_for",
     "format_vnd",
     "number_to_words_vi",
+    "title_award_amount",
 ]
 
 #: Base salary (mức lương cơ sở) from 1 July 2024, in VND.
@@ -75,6 +79,21 @@ def award_amount(coefficient: Decimal, base_salary: int) -> int:
         raise ValueError("coefficient and base salary must not be negative")
     steps = (coef * base_salary / ROUNDING_STEP).to_integral_value(rounding=ROUND_CEILING)
     return int(steps) * ROUNDING_STEP
+
+
+def title_award_amount(ruleset: LoadedRuleset, code: str) -> int | None:
+    """The award of title ``code`` under ``ruleset``: its coefficient parameter × the ruleset's
+    ``base_salary_vnd``, rounded up as :func:`award_amount` (None when either is missing)."""
+    title = ruleset.titles.get(code)
+    if title is None or title.award_coefficient_param is None:
+        return None
+    coef = ruleset.params.get(title.award_coefficient_param)
+    base = ruleset.params.get("base_salary_vnd")
+    if not isinstance(coef, int | float) or not isinstance(base, int | float):
+        return None
+    if isinstance(coef, bool) or isinstance(base, bool):
+        return None
+    return award_amount(Decimal(str(coef)), int(base))
 
 
 def format_vnd(n: int) -> str:

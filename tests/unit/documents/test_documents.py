@@ -17,14 +17,6 @@ from docx import Document
 from docx.shared import Mm
 
 from thidua.adapters.documents import (
-    AnyDoc,
-    CouncilMinutesDoc,
-    CouncilVote,
-    DecisionDoc,
-    ReportDoc,
-    ReportUnitStats,
-    Signer,
-    SubmissionDoc,
     decision_title,
     find_soffice,
     render_docx,
@@ -37,7 +29,17 @@ from thidua.adapters.documents import (
     sample_report,
     sample_submission,
 )
-from thidua.adapters.documents.layout import date_line, date_long_vi, number_symbol, percent_vi
+from thidua.domain.documents.models import (
+    AnyDoc,
+    CouncilMinutesDoc,
+    CouncilVote,
+    DecisionDoc,
+    ReportDoc,
+    ReportUnitStats,
+    Signer,
+    SubmissionDoc,
+)
+from thidua.domain.documents.text import date_line, date_long_vi, number_symbol, percent_vi
 from thidua.domain.money import format_vnd
 
 SAMPLES: dict[str, Callable[[], AnyDoc]] = {
@@ -345,7 +347,7 @@ def test_group_without_amounts_has_no_zero_subtotal(tmp_path: Path) -> None:
     import importlib
 
     lay = importlib.import_module("thidua.adapters.documents.layout")
-    from thidua.adapters.documents.models import AwardLine
+    from thidua.domain.documents.models import AwardLine
 
     base = sample_decision()
     awards = [

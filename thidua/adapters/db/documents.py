@@ -1,12 +1,259 @@
-"""The documents store over SQLAlchemy (filled in as the area moves behind its ports)."""
+"""The documents store over SQLAlchemy: a round's snapshot for its documents, and the documents
+issued (each new one audited as ``document.issued`` in the same transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from thidua.adapters.db import audit
+from thidua.adapters.db.models import (
+    AwardItemRow,
+    CouncilMeetingRow,
+    DocumentRow,
+    NominationRow,
+    RoundRow,
+    StaffRow,
+    UnitRow,
+    UserRow,
+)
+from thidua.app.ports.documents import Files
+from thidua.domain.documents.snapshot import (
+    AwardItemRecord,
+    CouncilMeetingRecord,
+    IssuedDocument,
+    MovementRecord,
+    NominationRecord,
+    PersonRecord,
+    RoundSnapshot,
+    StaffRecord,
+    UnitRecord,
+)
+from thidua.domain.documents.wording import DIRECTOR_POSITION, DIRECTOR_UNIT
 
 
 class SqlDocumentStore:
-    """Implements ``thidua.app.ports.documents``."""
+    """Implements ``thidua.app.ports.documents.DocumentStore``."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    # ------------------------------------------------------------------ the round's snapshot
+
+    def round_snapshot(self, round_key: str) -> RoundSnapshot | None:
+        s = self.session
+        row = s.scalars(select(RoundRow).where(RoundRow.key == round_key)).one_or_none()
+        if row is None:
+            return None
+        items = list(
+            s.scalars(
+                select(AwardItemRow)
+                .where(AwardItemRow.round_id == row.id)
+                .order_by(AwardItemRow.rank, AwardItemRow.id)
+            )
+        )
+        results = _appraisal_results(row)
+        # The round's nominations: gathered into it, holding one of its items, or appraised in it.
+        appraised = [str(r["key"]) for r in results if isinstance(r.get("key"), str)]
+        item_ids = {i.nomination_id for i in items}
+        condition = NominationRow.round_id == row.id
+        if item_ids:
+            condition = condition | NominationRow.id.in_(item_ids)
+        if appraised:
+            condition = condition | NominationRow.key.in_(appraised)
+        nominations = list(
+            s.scalars(select(NominationRow).where(condition).order_by(NominationRow.id))
+        )
+        meeting = s.scalars(
+            select(CouncilMeetingRow).where(CouncilMeetingRow.round_id == row.id)
+        ).first()
+        units = {u.id: _unit(u) for u in s.scalars(select(UnitRow).order_by(UnitRow.id))}
+        staff_rows = list(s.scalars(select(StaffRow).order_by(StaffRow.id)))
+        staff = {st.id: _staff(st, units) for st in staff_rows}
+        noms = {n.id: _nomination(n, units) for n in nominations}
+        for item in items:  # an item's nomination is always among the round's
+            noms.setdefault(item.nomination_id, _nomination(item.nomination, units))
+        movement = row.movement
+        return RoundSnapshot(
+            key=row.key,
+            year=row.year,
+            workflow_id=row.workflow_id,
+            ruleset_id=row.ruleset_id,
+            ruleset_version=row.ruleset_version,
+            movement=MovementRecord(
+                name=movement.name,
+                year=movement.year,
+                plan_number=movement.plan_number,
+                plan_date=movement.plan_date,
+            ),
+            appraisal_results=tuple(results),
+            items=tuple(_item(i, noms[i.nomination_id]) for i in items),
+            nominations=tuple(noms[n.id] for n in nominations),
+            meeting=_meeting(meeting) if meeting is not None else None,
+            units=tuple(units.values()),
+            staff=tuple(staff.values()),
+            director=self._director(staff),
+            secretary=self._secretary(meeting, staff),
+        )
+
+    def _director(self, staff: Mapping[int, StaffRecord]) -> PersonRecord | None:
+        """The Director's staff record, else the first user with the Director's role."""
+        director = self.session.scalars(
+            select(StaffRow.id)
+            .join(UnitRow, StaffRow.unit_id == UnitRow.id)
+            .where(UnitRow.code == DIRECTOR_UNIT, StaffRow.position == DIRECTOR_POSITION)
+            .order_by(StaffRow.id)
+        ).first()
+        if director is not None:
+            return PersonRecord(staff[director].full_name, staff[director])
+        user = self.session.scalars(
+            select(UserRow).where(UserRow.role == "director").order_by(UserRow.id)
+        ).first()
+        return PersonRecord(user.display_name) if user is not None else None
+
+    def _secretary(
+        self, meeting: CouncilMeetingRow | None, staff: Mapping[int, StaffRecord]
+    ) -> PersonRecord | None:
+        """The active council secretary, else the user who recorded the meeting."""
+        s = self.session
+        user = s.scalars(
+            select(UserRow)
+            .where(UserRow.role == "council_secretary", UserRow.active.is_(True))
+            .order_by(UserRow.id)
+        ).first()
+        if user is None and meeting is not None:
+            user = s.scalars(select(UserRow).where(UserRow.username == meeting.recorded_by)).first()
+        if user is None:
+            return None
+        return PersonRecord(
+            user.display_name, staff.get(user.staff_id) if user.staff_id is not None else None
+        )
+
+    # ------------------------------------------------------------------ issued documents
+
+    def issued(self, round_key: str) -> dict[str, IssuedDocument]:
+        rows = self.session.scalars(
+            select(DocumentRow).join(RoundRow).where(RoundRow.key == round_key)
+        )
+        return {d.kind: _issued(round_key, d) for d in rows}
+
+    def numbers_of_kind(self, kind: str) -> tuple[int, set[str]]:
+        s = self.session
+        count = s.scalar(
+            select(func.count()).select_from(DocumentRow).where(DocumentRow.kind == kind)
+        )
+        taken = set(s.scalars(select(DocumentRow.number).where(DocumentRow.kind == kind)))
+        return int(count or 0), taken
+
+    def add(
+        self, round_key: str, kind: str, number: str, files: Files, sha256: str
+    ) -> IssuedDocument:
+        rnd = self.session.scalars(select(RoundRow).where(RoundRow.key == round_key)).one()
+        row = DocumentRow(
+            round_id=rnd.id,
+            kind=kind,
+            number=number,
+            files=dict(files),
+            sha256=sha256,
+            created_at=datetime.now(UTC),
+        )
+        self.session.add(row)
+        self.session.flush()
+        audit.record(
+            self.session,
+            action="document.issued",
+            object_type="document",
+            object_id=f"{round_key}/{kind}",
+            actor=None,
+            after={"kind": kind, "number": number, "sha256": sha256},
+            workflow_id=rnd.workflow_id,
+        )
+        return _issued(round_key, row)
+
+    def set_files(
+        self, round_key: str, kind: str, files: Files, sha256: str | None
+    ) -> IssuedDocument:
+        row = self.session.scalars(
+            select(DocumentRow)
+            .join(RoundRow)
+            .where(RoundRow.key == round_key, DocumentRow.kind == kind)
+        ).one()
+        if dict(files) != (row.files or {}):
+            row.files = dict(files)
+        if sha256 is not None:
+            row.sha256 = sha256
+        self.session.flush()
+        return _issued(round_key, row)
+
+
+def _appraisal_results(row: RoundRow) -> list[Mapping[str, Any]]:
+    appraisal = row.appraisal or {}
+    results = appraisal.get("results") if isinstance(appraisal, Mapping) else None
+    if not isinstance(results, list):
+        return []
+    return [dict(r) for r in results if isinstance(r, Mapping)]
+
+
+def _unit(u: UnitRow) -> UnitRecord:
+    return UnitRecord(id=u.id, code=u.code, name=u.name, kind=u.kind)
+
+
+def _staff(s: StaffRow, units: Mapping[int, UnitRecord]) -> StaffRecord:
+    return StaffRecord(
+        code=s.code,
+        full_name=s.full_name,
+        gender=s.gender,
+        position=s.position,
+        unit=units[s.unit_id],
+    )
+
+
+def _nomination(n: NominationRow, units: Mapping[int, UnitRecord]) -> NominationRecord:
+    return NominationRecord(
+        id=n.id,
+        key=n.key,
+        kind=n.kind,
+        unit=units[n.unit_id],
+        nominee_code=n.nominee_code,
+        nominee_name=n.nominee_name,
+        facts=dict(n.facts or {}),
+    )
+
+
+def _item(i: AwardItemRow, nomination: NominationRecord) -> AwardItemRecord:
+    return AwardItemRecord(
+        id=i.id,
+        rank=i.rank,
+        code=i.code,
+        level=i.level,
+        council_status=i.council_status,
+        director_status=i.director_status,
+        province_status=i.province_status,
+        revoked=i.revoked_at is not None,
+        amount_vnd=i.amount_vnd,
+        tally=dict(i.tally) if isinstance(i.tally, Mapping) else {},
+        nomination=nomination,
+    )
+
+
+def _meeting(m: CouncilMeetingRow) -> CouncilMeetingRecord:
+    return CouncilMeetingRecord(
+        held_on=m.held_on,
+        members=tuple(x for x in m.members or [] if isinstance(x, Mapping)),
+        ballots=tuple(x for x in m.ballots or [] if isinstance(x, Mapping)),
+    )
+
+
+def _issued(round_key: str, d: DocumentRow) -> IssuedDocument:
+    files = d.files or {}
+    return IssuedDocument(
+        round_key=round_key,
+        kind=d.kind,
+        number=d.number,
+        files={fmt: (str(files[fmt]) if files.get(fmt) else None) for fmt in files},
+        sha256=d.sha256,
+    )

@@ -1,25 +1,16 @@
-"""Official Vietnamese administrative documents (Decree 30/2020/NĐ-CP format).
+"""Official Vietnamese administrative documents (Decree 30/2020/NĐ-CP format) as files.
 
-Models (pydantic, pure data) -> :func:`layout` (format-neutral blocks) -> renderers:
-:func:`render_docx` (python-docx), :func:`render_html` (self-contained HTML with print CSS)
-and :func:`render_pdf` (LibreOffice, optional).
+The models are the domain's (``thidua.domain.documents``); here :func:`layout` turns one into
+format-neutral blocks and the renderers write them: :func:`render_docx` (python-docx),
+:func:`render_html` (self-contained HTML with print CSS) and :func:`render_pdf` (LibreOffice,
+optional). :class:`FileDocumentRenderer` writes a round's files; ``samples`` builds realistic
+documents from the sample data (tests and previews).
 """
 
 from __future__ import annotations
 
-from .layout import AnyDoc, decision_title, layout
-from .models import (
-    Agency,
-    AwardLine,
-    CouncilMinutesDoc,
-    CouncilVote,
-    DecisionDoc,
-    ProposalLine,
-    ReportDoc,
-    ReportUnitStats,
-    Signer,
-    SubmissionDoc,
-)
+from .files import FileDocumentRenderer
+from .layout import decision_title, layout
 from .pdf import find_soffice, render_pdf
 from .render_docx import render_docx
 from .render_html import render_html
@@ -33,17 +24,7 @@ from .samples import (
 )
 
 __all__ = [
-    "Agency",
-    "AnyDoc",
-    "AwardLine",
-    "CouncilMinutesDoc",
-    "CouncilVote",
-    "DecisionDoc",
-    "ProposalLine",
-    "ReportDoc",
-    "ReportUnitStats",
-    "Signer",
-    "SubmissionDoc",
+    "FileDocumentRenderer",
     "decision_title",
     "find_soffice",
     "layout",

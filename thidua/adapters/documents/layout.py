@@ -6,223 +6,48 @@ renderers only map blocks to their format, so both outputs carry the same conten
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Literal
 
-from thidua.domain.money import amount_in_words_vi, format_vnd
-
-from .models import (
+from thidua.domain.documents.models import (
     FORM_CODES,
     TITLE_SHORT_VI,
-    Agency,
+    AnyDoc,
     AwardLine,
     CouncilMinutesDoc,
     DecisionDoc,
     ReportDoc,
-    Signer,
     SubmissionDoc,
 )
+from thidua.domain.documents.text import (
+    award_phrase,
+    count_vi,
+    date_long_vi,
+    date_short_vi,
+    number_symbol,
+    percent_vi,
+    threshold_vi,
+    who_vi,
+)
+from thidua.domain.money import amount_in_words_vi, format_vnd
 
-__all__ = [
-    "Block",
-    "Cell",
-    "Closing",
-    "Column",
-    "DualSignature",
-    "Header",
-    "PageBreak",
-    "Para",
-    "Rule",
-    "Run",
-    "Table",
-    "award_phrase",
-    "count_vi",
-    "date_line",
-    "date_long_vi",
-    "decision_title",
-    "layout",
-    "number_symbol",
-    "percent_vi",
-    "threshold_vi",
-    "wrap_name",
-]
+from .blocks import (
+    TEXT_WIDTH_MM,
+    Block,
+    Cell,
+    Closing,
+    Column,
+    DualSignature,
+    PageBreak,
+    Rule,
+    Table,
+    centre,
+    header,
+    heading,
+    lead,
+    p,
+)
 
-Align = Literal["left", "center", "right", "justify"]
-
-BODY_PT = 14.0
-HEADER_PT = 13.0
-TABLE_PT = 12.0
-#: Usable text width on A4 with 30 mm left and 15 mm right margins.
-TEXT_WIDTH_MM = 165.0
-
-
-@dataclass(frozen=True)
-class Run:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    underline: bool = False
-
-
-@dataclass(frozen=True)
-class Para:
-    runs: tuple[Run, ...]
-    align: Align = "justify"
-    first_indent: bool = False
-    size: float = BODY_PT
-    space_before: float = 0.0
-    space_after: float = 6.0
-    keep_with_next: bool = False
-
-    @property
-    def text(self) -> str:
-        return "".join(r.text for r in self.runs)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A short centred horizontal rule (under an abstract)."""
-
-    width_mm: float = 40.0
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    pass
-
-
-@dataclass(frozen=True)
-class Header:
-    """The Decree 30 header: agency (left) and national motto (right), number and date."""
-
-    parent: str
-    name: str
-    number_line: str
-    motto: str
-    slogan: str
-    place_date: str
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width_mm: float
-    align: Align = "left"
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    align: Align | None = None
-    """None: the column's alignment."""
-    span: int = 1
-
-
-@dataclass(frozen=True)
-class Table:
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    size: float = TABLE_PT
-
-
-@dataclass(frozen=True)
-class Closing:
-    """Bottom of the document: "Nơi nhận:" (left) and the signature block (right)."""
-
-    recipients: tuple[str, ...]
-    signer: Signer
-
-
-@dataclass(frozen=True)
-class DualSignature:
-    """Two signature blocks side by side (minutes: secretary left, chair right)."""
-
-    left: Signer
-    right: Signer
-    recipients: tuple[str, ...] = field(default=())
-
-
-Block = Para | Rule | PageBreak | Header | Table | Closing | DualSignature
-
-MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-SLOGAN = "Độc lập - Tự do - Hạnh phúc"
-
-
-# ----------------------------------------------------------------------------- text helpers
-
-
-def wrap_name(name: str, width: int = 26) -> list[str]:
-    """Greedy word wrap of an agency name for the header ("… THƯƠNG BINH" / "VÀ XÃ HỘI")."""
-    lines: list[str] = []
-    for raw in name.split("\n"):
-        current = ""
-        for word in raw.split():
-            candidate = f"{current} {word}".strip()
-            if current and len(candidate) > width:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-        if current:
-            lines.append(current)
-    return lines
-
-
-def date_long_vi(d: dt.date) -> str:
-    """ "ngày 05 tháng 01 năm 2024": day < 10 and months 1–2 get a leading zero (Decree 30)."""
-    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
-    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
-
-
-def date_line(place: str, d: dt.date) -> str:
-    return f"{place}, {date_long_vi(d)}"
-
-
-def date_short_vi(d: dt.date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
-def number_symbol(number: str, kind: str, agency: Agency) -> str:
-    """ "Số: 125/QĐ-SLĐTBXH"; a full symbol is kept; an empty number leaves a blank (draft)."""
-    if "/" in number:
-        return f"Số: {number}"
-    if not number.strip():
-        return f"Số:        /{kind}-{agency.short}"
-    return f"Số: {number.strip()}/{kind}-{agency.short}"
-
-
-def count_vi(n: int) -> str:
-    """Counts in running text are written with two digits: 03, 12."""
-    return f"{n:02d}"
-
-
-def percent_vi(value: Decimal) -> str:
-    """A ratio as a Vietnamese percentage with a decimal comma: 0.9091 -> "90,9%"."""
-    pct = (value * 100).quantize(Decimal("0.1"))
-    text = f"{pct:f}".replace(".", ",")
-    if text.endswith(",0"):
-        text = text[:-2]
-    return f"{text}%"
-
-
-def threshold_vi(threshold: Decimal) -> str:
-    """ "từ 80% trở lên"; a threshold of exactly 50% means a majority: "trên 50%"."""
-    if threshold == Decimal("0.5"):
-        return "trên 50%"
-    return f"từ {percent_vi(threshold)} trở lên"
-
-
-def award_phrase(code: str, title_vi: str) -> str:
-    """ "danh hiệu “Lao động tiên tiến”" for a title; the form's name for a form."""
-    if code in FORM_CODES:
-        return title_vi
-    bare = title_vi.removeprefix("danh hiệu ").strip('“”"')
-    return f"danh hiệu “{bare}”"
+__all__ = ["decision_title", "layout"]
 
 
 def _group(lines: Sequence[AwardLine]) -> list[tuple[str, str, list[int]]]:
@@ -235,13 +60,7 @@ def _group(lines: Sequence[AwardLine]) -> list[tuple[str, str, list[int]]]:
 
 def _who(lines: Sequence[AwardLine]) -> str:
     people = sum(1 for a in lines if not a.is_collective)
-    teams = len(lines) - people
-    parts = []
-    if people:
-        parts.append(f"{count_vi(people)} cá nhân")
-    if teams:
-        parts.append(f"{count_vi(teams)} tập thể")
-    return ", ".join(parts)
+    return who_vi(people, len(lines) - people)
 
 
 def decision_title(doc: DecisionDoc) -> str:
@@ -281,60 +100,6 @@ def _bases(lines: Sequence[str]) -> list[str]:
 def _ref(symbol: str) -> str:
     """ "Số: 125/QĐ-SLĐTBXH" -> "số 125/QĐ-SLĐTBXH" (for "Kèm theo Quyết định số …")."""
     return f"số {symbol.removeprefix('Số: ').strip()}"
-
-
-# ----------------------------------------------------------------------------- block helpers
-
-
-def p(
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    align: Align = "justify",
-    indent: bool = True,
-    size: float = BODY_PT,
-    before: float = 0.0,
-    after: float = 6.0,
-    keep: bool = False,
-) -> Para:
-    return Para(
-        (Run(text, bold=bold, italic=italic),),
-        align=align,
-        first_indent=indent and align == "justify",
-        size=size,
-        space_before=before,
-        space_after=after,
-        keep_with_next=keep,
-    )
-
-
-def lead(label: str, text: str, *, keep: bool = False) -> Para:
-    """A paragraph beginning with a bold label ("Điều 1. …")."""
-    return Para((Run(label, bold=True), Run(text)), first_indent=True, keep_with_next=keep)
-
-
-def centre(text: str, *, bold: bool = False, italic: bool = False, size: float = BODY_PT) -> Para:
-    return p(text, bold=bold, italic=italic, align="center", indent=False, size=size, after=0)
-
-
-def header(agency: Agency, number_line: str, d: dt.date) -> Header:
-    return Header(
-        parent=agency.parent,
-        name=agency.name,
-        number_line=number_line,
-        motto=MOTTO,
-        slogan=SLOGAN,
-        place_date=date_line(agency.place, d),
-    )
-
-
-def heading(kind: str, abstract: str) -> list[Block]:
-    return [
-        p(kind, bold=True, align="center", indent=False, before=18, after=0, keep=True),
-        p(abstract, bold=True, align="center", indent=False, after=0, keep=True),
-        Rule(),
-    ]
 
 
 # ----------------------------------------------------------------------------- decision
@@ -750,8 +515,6 @@ _LEGEND = {
     "GIAY_KHEN": "Giấy khen của Giám đốc Sở",
     "BANG_KHEN_UBND_TINH": "Bằng khen của Chủ tịch UBND tỉnh",
 }
-
-AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc
 
 
 def layout(doc: AnyDoc) -> list[Block]:

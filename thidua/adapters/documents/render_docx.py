@@ -12,10 +12,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from .layout import (
+from thidua.domain.documents.models import AnyDoc, Signer
+
+from .blocks import (
     HEADER_PT,
     TEXT_WIDTH_MM,
-    AnyDoc,
     Block,
     Closing,
     DualSignature,
@@ -25,10 +26,9 @@ from .layout import (
     Rule,
     Run,
     Table,
-    layout,
     wrap_name,
 )
-from .models import Signer
+from .layout import layout
 
 __all__ = ["FONT", "MARGINS_MM", "render_docx", "render_docx_blocks"]
 

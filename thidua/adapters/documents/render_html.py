@@ -5,9 +5,17 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from .layout import (
-    TEXT_WIDTH_MM,
+from thidua.domain.documents.models import (
     AnyDoc,
+    CouncilMinutesDoc,
+    DecisionDoc,
+    ReportDoc,
+    Signer,
+    SubmissionDoc,
+)
+
+from .blocks import (
+    TEXT_WIDTH_MM,
     Block,
     Closing,
     DualSignature,
@@ -16,10 +24,9 @@ from .layout import (
     Para,
     Rule,
     Table,
-    layout,
     wrap_name,
 )
-from .models import CouncilMinutesDoc, DecisionDoc, ReportDoc, Signer, SubmissionDoc
+from .layout import layout
 
 __all__ = ["render_html", "render_html_blocks", "render_html_string"]
 

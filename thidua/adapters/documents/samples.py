@@ -7,13 +7,13 @@ cited without a number on purpose: the sample does not invent a real provincial 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
+from rules.registry import RulesRegistry
 from thidua.app.sample_data import DEPARTMENT_SHORT, MOVEMENT, PROVINCE, STAFF, UNITS
-from thidua.domain.money import BASE_SALARY_2024, coefficient_for
-
-from .layout import date_long_vi
-from .models import (
+from thidua.domain.documents import document_title
+from thidua.domain.documents.models import (
     Agency,
     AwardLine,
     CouncilMinutesDoc,
@@ -25,9 +25,10 @@ from .models import (
     Signer,
     SubmissionDoc,
 )
+from thidua.domain.documents.text import date_long_vi
+from thidua.domain.money import BASE_SALARY_2024, coefficient_for
 
 __all__ = [
-    "TITLE_VI",
     "sample_agency",
     "sample_decision",
     "sample_minutes",
@@ -36,14 +37,13 @@ __all__ = [
     "sample_submission",
 ]
 
-TITLE_VI = {
-    "LDTT": "Lao động tiên tiến",
-    "CSTDCS": "Chiến sĩ thi đua cơ sở",
-    "TTLDTT": "Tập thể lao động tiên tiến",
-    "TTLDXS": "Tập thể lao động xuất sắc",
-    "GIAY_KHEN": "Giấy khen của Giám đốc Sở",
-    "BANG_KHEN_UBND_TINH": "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh",
-}
+
+@functools.cache
+def _title_vi(code: str) -> str:
+    """A title's name as documents print it, from the shipped ruleset in force for the sample."""
+    ruleset = RulesRegistry.from_directory().in_force(_COUNCIL_DATE)
+    return document_title(ruleset.titles[code].name_vi)
+
 
 _UNITS = {u.code: u for u in UNITS}
 _STAFF = {s.full_name: s for s in STAFF}
@@ -76,7 +76,7 @@ def _person(name: str, code: str) -> AwardLine:
         position=staff.position,
         unit=_UNITS[staff.unit_code].name,
         title_code=code,
-        title_vi=TITLE_VI[code],
+        title_vi=_title_vi(code),
         coefficient=coefficient_for(code),
     )
 
@@ -89,7 +89,7 @@ def _collective(unit_code: str, code: str) -> AwardLine:
         position=None,
         unit=f"{kind} Sở",
         title_code=code,
-        title_vi=TITLE_VI[code],
+        title_vi=_title_vi(code),
         coefficient=coefficient_for(code, collective=True),
         is_collective=True,
     )
@@ -271,7 +271,7 @@ def sample_minutes() -> CouncilMinutesDoc:
             nominee=nominee,
             unit=_UNITS[unit].name,
             title_code=code,
-            title_vi=TITLE_VI[code],
+            title_vi=_title_vi(code),
             in_favour=yes,
             against=no,
             abstain=blank,

@@ -19,6 +19,7 @@ __all__ = [
     "FORM_CODES",
     "TITLE_SHORT_VI",
     "Agency",
+    "AnyDoc",
     "AwardLine",
     "CouncilMinutesDoc",
     "CouncilVote",
@@ -284,3 +285,7 @@ class ReportDoc(_Doc):
         for row in self.stats_by_unit:
             codes |= set(row.granted)
         return sorted(codes, key=lambda c: (order.index(c) if c in order else len(order), c))
+
+
+#: Any document the product issues.
+AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc

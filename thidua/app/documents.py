@@ -1,0 +1,93 @@
+"""Issuing a round's official documents: number, build, render and record each one once.
+
+Generation is idempotent: a document already issued keeps its number and files; only missing
+files are written again (with the current data and ``issued_on``). The Director's decision runs
+this in its transaction (``thidua.app.consolidation``), so a crash leaves no half-issued set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rules.registry import LoadedRuleset, RulesRegistry
+from thidua.app.ports.documents import DocumentRenderer
+from thidua.app.ports.uow import Tx
+from thidua.domain.documents import build_document
+from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
+from thidua.domain.documents.wording import DOCUMENT_KINDS, next_number
+from thidua.domain.refusals import Refusal, RefusalCode
+
+__all__ = ["issue_round_documents"]
+
+
+def issue_round_documents(
+    tx: Tx,
+    round_key: str,
+    *,
+    registry: RulesRegistry,
+    renderer: DocumentRenderer,
+    issued_on: date,
+    with_pdf: bool = True,
+) -> list[IssuedDocument]:
+    """Issue (or keep) the round's documents; returns them in ``DOCUMENT_KINDS`` order.
+
+    The decision (submission) is left out when no Director-level award (province-level proposal)
+    is approved; the minutes when the council has not met. ``with_pdf=False`` skips the PDF (it
+    is also skipped when the renderer cannot write one; ``files["pdf"]`` is then None). Refuses
+    an unknown round (``not_found``); raises ``rules.registry.UnknownRuleset`` when the round's
+    ruleset is not registered and ``LookupError`` when nobody can sign for the Director.
+    """
+    store = tx.documents
+    snapshot = store.round_snapshot(round_key)
+    if snapshot is None:
+        raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đợt xét «{round_key}».")
+    ruleset = registry.get(snapshot.ruleset_id, snapshot.ruleset_version)
+    existing = store.issued(round_key)
+    numbers = {kind: d.number for kind, d in existing.items()}
+    out: list[IssuedDocument] = []
+    for kind in DOCUMENT_KINDS:
+        issued = existing.get(kind)
+        if issued is not None:
+            out.append(
+                _complete(tx, renderer, issued, snapshot, ruleset, issued_on, numbers, with_pdf)
+            )
+            continue
+        count, taken = store.numbers_of_kind(kind)
+        number = next_number(kind, count, taken)
+        doc = build_document(snapshot, ruleset, kind, number, issued_on, numbers)
+        if doc is None:
+            continue
+        files = renderer.write(doc, round_key, kind, {}, with_pdf=with_pdf)
+        docx = files.get("docx")
+        if docx is None:
+            raise RuntimeError(f"{kind}: the Word file was not rendered")
+        out.append(store.add(round_key, kind, number, files, renderer.sha256(docx)))
+        numbers[kind] = number
+    return out
+
+
+def _complete(
+    tx: Tx,
+    renderer: DocumentRenderer,
+    issued: IssuedDocument,
+    snapshot: RoundSnapshot,
+    ruleset: LoadedRuleset,
+    issued_on: date,
+    numbers: dict[str, str],
+    with_pdf: bool,
+) -> IssuedDocument:
+    """An issued document with its missing files written again (same number)."""
+    files = dict(issued.files)
+    has_docx = renderer.exists(files.get("docx"))
+    complete = has_docx and renderer.exists(files.get("html"))
+    if complete and (not with_pdf or renderer.exists(files.get("pdf"))):
+        return issued
+    doc = None
+    if not complete:
+        doc = build_document(snapshot, ruleset, issued.kind, issued.number, issued_on, numbers)
+    new_files = renderer.write(doc, issued.round_key, issued.kind, files, with_pdf=with_pdf)
+    docx = new_files.get("docx")
+    sha = renderer.sha256(docx) if not has_docx and docx and renderer.exists(docx) else None
+    if new_files == files and sha is None:
+        return issued
+    return tx.documents.set_files(issued.round_key, issued.kind, new_files, sha)

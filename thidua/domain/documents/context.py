@@ -1,0 +1,269 @@
+"""The round as the document builders read it, and the phrases they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Any
+
+from rules.registry import LoadedRuleset
+from thidua.domain.documents.models import (
+    AwardLine,
+    Signer,
+)
+from thidua.domain.documents.snapshot import (
+    AwardItemRecord,
+    CouncilMeetingRecord,
+    MovementRecord,
+    NominationRecord,
+    PersonRecord,
+    RoundSnapshot,
+    StaffRecord,
+    UnitRecord,
+)
+from thidua.domain.documents.text import award_phrase, who_vi
+from thidua.domain.documents.wording import (
+    AGENCY,
+    CODE_ORDER,
+    DIRECTOR_POSITION,
+    DIRECTOR_UNIT,
+)
+from thidua.domain.money import BASE_SALARY_2024, title_award_amount
+
+
+@dataclass
+class RoundContext:
+    """The round as the builders read it."""
+
+    snapshot: RoundSnapshot
+    ruleset: LoadedRuleset
+    director: PersonRecord
+    numbers: dict[str, str]
+    """Numbers of this round's documents issued so far."""
+
+    @property
+    def year(self) -> int:
+        return self.snapshot.year
+
+    @property
+    def movement(self) -> MovementRecord:
+        return self.snapshot.movement
+
+    @property
+    def items(self) -> tuple[AwardItemRecord, ...]:
+        return self.snapshot.items
+
+    @property
+    def nominations(self) -> tuple[NominationRecord, ...]:
+        return self.snapshot.nominations
+
+    @property
+    def meeting(self) -> CouncilMeetingRecord | None:
+        return self.snapshot.meeting
+
+    @property
+    def units(self) -> tuple[UnitRecord, ...]:
+        return self.snapshot.units
+
+    @property
+    def director_name(self) -> str:
+        return self.director.name
+
+    @cached_property
+    def staff_by_code(self) -> dict[str, StaffRecord]:
+        return {s.code: s for s in self.snapshot.staff}
+
+    @cached_property
+    def staff_by_name(self) -> dict[str, StaffRecord]:
+        by_name: dict[str, StaffRecord] = {}
+        for s in self.snapshot.staff:
+            by_name.setdefault(s.full_name, s)
+        return by_name
+
+    @property
+    def base_salary(self) -> int:
+        value = self.ruleset.params.get("base_salary_vnd")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+        return BASE_SALARY_2024
+
+    def director_signer(self) -> Signer:
+        return Signer(position=AGENCY.head_title, name=self.director_name)
+
+
+def signing_director(snapshot: RoundSnapshot) -> PersonRecord:
+    if snapshot.director is None:
+        raise LookupError(
+            f"Không tìm thấy Giám đốc Sở (cán bộ đơn vị {DIRECTOR_UNIT} có chức vụ "
+            f"«{DIRECTOR_POSITION}») để ký văn bản."
+        )
+    return snapshot.director
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def int_of(value: object, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    return default
+
+
+def decimal_of(value: object) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def document_title(name_vi: str) -> str:
+    """A title's name as documents print it, from the ruleset's ``name_vi``.
+
+    "danh hiệu Lao động tiên tiến" -> "Lao động tiên tiến"; a form's qualifier in brackets is left
+    out ("Giấy khen của Giám đốc Sở (phong trào …)" -> "Giấy khen của Giám đốc Sở"): the decision
+    names the movement in its own words.
+    """
+    name = name_vi.removeprefix("danh hiệu ").strip()
+    if name.endswith(")") and " (" in name:
+        name = name[: name.rindex(" (")].strip()
+    return name[:1].upper() + name[1:]
+
+
+def title_vi(ctx: RoundContext, code: str) -> str:
+    title = ctx.ruleset.titles.get(code)
+    return document_title(title.name_vi) if title is not None else code
+
+
+def _code_key(code: str) -> int:
+    return CODE_ORDER.index(code) if code in CODE_ORDER else len(CODE_ORDER)
+
+
+def sorted_items(items: Iterable[AwardItemRecord]) -> list[AwardItemRecord]:
+    return sorted(
+        items,
+        key=lambda i: (
+            _code_key(i.code),
+            i.code,
+            i.nomination.kind == "collective",
+            i.rank,
+            i.id,
+        ),
+    )
+
+
+def _honorific(staff: StaffRecord | None) -> str:
+    if staff is None:
+        return ""
+    return "Bà" if staff.gender == "nu" else "Ông"
+
+
+def _staff_role(staff: StaffRecord) -> str:
+    """ "Giám đốc Sở", "Trưởng phòng Giáo dục nghề nghiệp", "Viên chức, Trung tâm …"."""
+    unit = staff.unit
+    position = staff.position
+    if unit.code == DIRECTOR_UNIT or position in (
+        "Chánh Văn phòng",
+        "Phó Chánh Văn phòng",
+        "Chánh Thanh tra",
+        "Phó Chánh Thanh tra",
+    ):
+        return f"{position} Sở"
+    if unit.kind == "phong" and position in ("Trưởng phòng", "Phó Trưởng phòng"):
+        return f"{position} {unit.name.removeprefix('Phòng ').strip()}"
+    return f"{position}, {unit.name}"
+
+
+def person(staff: StaffRecord | None, name: str, role: str | None = None) -> str:
+    """ "Ông Trương Minh Khôi – Giám đốc Sở, Chủ tịch Hội đồng"."""
+    parts = [p for p in (_staff_role(staff) if staff else None, role) if p]
+    who = f"{_honorific(staff)} {name}".strip()
+    return f"{who} – {', '.join(parts)}" if parts else who
+
+
+def _collective_unit_label(unit: UnitRecord) -> str:
+    kind = "Phòng chuyên môn" if unit.kind == "phong" else "Đơn vị sự nghiệp trực thuộc"
+    return f"{kind} Sở"
+
+
+def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
+    nomination = item.nomination
+    code = item.code
+    title = ctx.ruleset.titles.get(code)
+    coef: Decimal | None = None
+    if title is not None and title.award_coefficient_param:
+        coef = decimal_of(ctx.ruleset.params.get(title.award_coefficient_param))
+    amount = (
+        item.amount_vnd if item.amount_vnd is not None else title_award_amount(ctx.ruleset, code)
+    )
+    if nomination.kind == "collective":
+        return AwardLine(
+            name=nomination.unit.name,
+            position=None,
+            unit=_collective_unit_label(nomination.unit),
+            title_code=code,
+            title_vi=title_vi(ctx, code),
+            coefficient=coef,
+            amount=amount,
+            is_collective=True,
+        )
+    staff = ctx.staff_by_code.get(nomination.nominee_code)
+    return AwardLine(
+        name=nomination.nominee_name,
+        position=staff.position if staff else None,
+        unit=nomination.unit.name,
+        title_code=code,
+        title_vi=title_vi(ctx, code),
+        coefficient=coef,
+        amount=amount,
+        is_collective=False,
+    )
+
+
+def plan_reference(movement: MovementRecord) -> str:
+    return (
+        f"Kế hoạch số {movement.plan_number} ngày {movement.plan_date:%d/%m/%Y} của "
+        f"{AGENCY.full_name} về phát động phong trào thi đua “{movement.name}” năm {movement.year}"
+    )
+
+
+def _who(items: Sequence[AwardItemRecord]) -> str:
+    people = sum(1 for i in items if i.nomination.kind != "collective")
+    return who_vi(people, len(items) - people)
+
+
+def grouped_phrases(ctx: RoundContext, items: Sequence[AwardItemRecord]) -> list[str]:
+    groups: dict[str, list[AwardItemRecord]] = {}
+    for item in sorted_items(items):
+        groups.setdefault(item.code, []).append(item)
+    return [
+        f"{award_phrase(code, title_vi(ctx, code))} cho {_who(group)}"
+        for code, group in groups.items()
+    ]
+
+
+def approved(ctx: RoundContext, level: str) -> list[AwardItemRecord]:
+    return sorted_items(
+        i
+        for i in ctx.items
+        if i.level == level and i.director_status == "approved" and not i.revoked
+    )
+
+
+def movement_assessments(facts: Mapping[str, Any]) -> dict[str, str]:
+    movement = facts.get("movement")
+    if not isinstance(movement, Mapping):
+        return {}
+    return {k: str(v) for k, v in movement.items() if isinstance(v, str)}
