@@ -90,7 +90,7 @@ class NominationActivities:
             "criteria evaluated" if data.record else "criteria tried (not recorded)",
             nomination=data.nomination_id,
             phase=data.phase,
-            status=summary.status,
+            status=summary.status.value,
             ruleset=f"{summary.ruleset.id}@{summary.ruleset.version}",
         )
         return summary

@@ -86,7 +86,6 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
-    rules_dir: Path | None = None
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     load_sample_data: bool = True

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.nomination import NominationActivities
+    from rules.decision import DecisionStatus
     from thidua.domain import policy
     from thidua.domain.nominations import (
         Action,
@@ -57,7 +58,7 @@ def _refuse(refusal: Refusal) -> ApplicationError:
 
 def _still_held(evaluation: EvaluationSummary) -> bool:
     """The criteria hold the nominee (under review): the nomination stays on hold."""
-    return evaluation.status == "on_hold"
+    return evaluation.status == DecisionStatus.ON_HOLD
 
 
 def _still_under_review() -> ApplicationError:
@@ -267,7 +268,7 @@ class NominationWorkflow:
                 non_retryable=True,
             )
         evaluation = input.evaluation or self._evaluation
-        if needs_eligible and (evaluation is None or evaluation.status != "eligible"):
+        if needs_eligible and (evaluation is None or evaluation.status != DecisionStatus.ELIGIBLE):
             raise ApplicationError(
                 "Hồ sơ không đạt tiêu chuẩn theo bộ tiêu chí, không thể chuyển tiếp; "
                 "hãy trả lại hoặc không phê duyệt.",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rules.canonical import Encoding, sha256_hex
+from rules.decision import RulesetRef
 from rules.engine import RulesEngine
 from rules.errors import EngineDisagreement, FactsError
 from rules.explain import Formatter
@@ -36,7 +37,6 @@ from thidua.app.evaluation_views import (
     DecisionSummary,
     Reproduction,
     ReproductionSummary,
-    RulesetRefView,
     RuleView,
 )
 from thidua.app.ports.evaluations import DecisionFilter, StoredDecision
@@ -57,7 +57,6 @@ __all__ = [
     "Reproduction",
     "ReproductionSummary",
     "RuleView",
-    "RulesetRefView",
     "VersionResolver",
     "decision_hash",
     "diff_paths",
@@ -192,8 +191,8 @@ def _summary(d: StoredDecision) -> dict[str, Any]:
     }
 
 
-def _ref(d: StoredDecision) -> RulesetRefView:
-    return RulesetRefView(id=d.ruleset_id, version=d.ruleset_version, sha256=d.ruleset_sha256)
+def _ref(d: StoredDecision) -> RulesetRef:
+    return RulesetRef(id=d.ruleset_id, version=d.ruleset_version, sha256=d.ruleset_sha256)
 
 
 def search_decisions(
@@ -355,7 +354,7 @@ def _reproduce(
     tx: Tx,
     stored: dict[str, Any],
     facts: dict[str, Any],
-    ref: RulesetRefView,
+    ref: RulesetRef,
     encoding: Encoding,
     engine: RulesEngine,
     resolver: VersionResolver,
@@ -479,7 +478,7 @@ def reproduce_appraisals(
                 tx,
                 stored,
                 item.get("facts_used") or {},
-                RulesetRefView(**stored["ruleset"]),
+                RulesetRef(**stored["ruleset"]),
                 Encoding.JCS,
                 engine,
                 resolver,

@@ -11,17 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from rules.decision import RulesetRef
+
 Change = Literal["gain", "lose", "status"]
 Source = Literal["evaluations", "appraisal"]
 
 
 # ---- the decision explorer ---------------------------------------------------------------------
-
-
-class RulesetRefView(BaseModel):
-    id: str
-    version: str
-    sha256: str
 
 
 class DecisionSummary(BaseModel):
@@ -34,7 +30,7 @@ class DecisionSummary(BaseModel):
     nominee_code: str
     nominee_name: str
     phase: str
-    ruleset: RulesetRefView
+    ruleset: RulesetRef
     status: str
     status_vi: str
     titles: list[str]
@@ -88,7 +84,7 @@ class Reproduction(BaseModel):
     source: Literal["evaluation", "appraisal"] = "evaluation"
     round: str | None = Field(default=None, description="Đợt xét (quyết định khi thẩm định đợt)")
     nomination: str
-    ruleset: RulesetRefView
+    ruleset: RulesetRef
     identical: bool
     stored_hash: str
     reproduced_hash: str | None

@@ -34,17 +34,7 @@ ExportFormat = Literal["jsonl", "csv"]
 # An entry record's fields after ``record``, in the CSV's column order.
 RECORD_FIELDS = (
     "id",
-    "seq",
-    "at",
-    "action",
-    "object_type",
-    "object_id",
-    "actor",
-    "actor_role",
-    "workflow_id",
-    "run_id",
-    "before",
-    "after",
+    *(f for f in HASHED_FIELDS if f != "v"),
     "prev_hash",
     "entry_hash",
     "v",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rules.catalogue import KIND_VI
+from rules.model import OP_SYMBOLS
 from thidua.domain.nominations import Stage
 from thidua.domain.roles import Role
 from thidua.domain.rounds import RoundStage
@@ -106,19 +108,14 @@ DOCUMENT_KIND_LABEL_VI: dict[str, str] = {
     "submission": "Tờ trình đề nghị tỉnh khen thưởng",
 }
 
-# An individual or a collective nominee.
-KIND_LABEL_VI: dict[str, str] = {"individual": "cá nhân", "collective": "tập thể"}
+# An individual or a collective nominee (the rules' own words, keyed by any stored string).
+KIND_LABEL_VI: dict[str, str] = {kind: label for kind, label in KIND_VI.items()}
 
-# A condition's comparison, as read in a rule's explanation.
+# A condition's comparison, as read in a rule's explanation: the rules' symbols, but membership
+# in words (an official reads "thuộc", not "∈").
+_MEMBERSHIP_VI = {"in": "thuộc", "not_in": "không thuộc"}
 OPERATOR_LABEL_VI: dict[str, str] = {
-    "eq": "=",
-    "ne": "≠",
-    "lt": "<",
-    "lte": "≤",
-    "gt": ">",
-    "gte": "≥",
-    "in": "thuộc",
-    "not_in": "không thuộc",
+    op: _MEMBERSHIP_VI.get(op, sym) for op, sym in OP_SYMBOLS.items()
 }
 
 # What one rule did in an evaluation. A rule that grants or proposes is met or not; a rule that

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.decision import DecisionStatus
+from rules.decision import RulesetRef as RulesetRef  # the payloads' name for it, re-exported
 from thidua.domain.roles import Actor, Role
 
 
@@ -74,12 +76,6 @@ class Dossier(BaseModel):
     evidence: list[str] = Field(default_factory=list, max_length=50, description="Minh chứng")
 
 
-class RulesetRef(BaseModel):
-    id: str
-    version: str
-    sha256: str
-
-
 class NominationWorkflowInput(BaseModel):
     nomination_id: str
     unit_code: str
@@ -140,7 +136,7 @@ class StepRecord(BaseModel):
 class EvaluationSummary(BaseModel):
     """What the rules engine decided, as kept in workflow history and in our database."""
 
-    status: str
+    status: DecisionStatus
     titles: list[str] = Field(default_factory=list)
     proposals: list[str] = Field(default_factory=list)
     ruleset: RulesetRef

@@ -10,6 +10,7 @@ from sqlalchemy import Select, String, bindparam, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from rules.decision import RulesetRef
 from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     EvaluationRow,
@@ -30,7 +31,6 @@ from thidua.app.ports.nominations import (
     NominationFilter,
     NominationRef,
     NominationView,
-    RulesetView,
     StaffInfo,
     StepView,
     SubmissionLookup,
@@ -53,7 +53,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def _view(row: NominationRow) -> dict[str, Any]:
     ruleset = (
-        RulesetView(id=row.ruleset_id, version=row.ruleset_version, sha256=row.ruleset_sha256)
+        RulesetRef(id=row.ruleset_id, version=row.ruleset_version, sha256=row.ruleset_sha256)
         if row.ruleset_id and row.ruleset_version and row.ruleset_sha256
         else None
     )

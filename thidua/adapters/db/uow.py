@@ -2,7 +2,9 @@
 
 ``SqlUnitOfWork`` implements the use cases' ``thidua.app.ports.uow.UnitOfWork``: ``with uow() as
 tx`` gives a ``SqlTx`` whose stores share one session (so a change and its audit entry commit
-together). Adapters and tests may also open a raw session with ``uow.session()``.
+together). Adapters that keep their own tables outside the use cases' stores (the API's
+idempotency store, the rules registry's source of versions) and tests open a raw session with
+``uow.session()`` or, from async code, ``uow.run_session(fn)``.
 """
 
 from __future__ import annotations
@@ -114,7 +116,8 @@ class SqlUnitOfWork:
         return await anyio.to_thread.run_sync(_in_transaction)
 
     async def run_session(self, fn: Callable[[Session], T]) -> T:
-        """Like ``run`` with a raw session (transitional: for code not yet behind the ports)."""
+        """Like ``run`` with a raw session, for adapters that query their own tables (the
+        idempotency store) from async code."""
 
         def _in_transaction() -> T:
             with self.session() as session:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from rules.canonical import Encoding
+from rules.decision import RulesetRef
 from thidua.domain.nominations import (
     HoldNominationInput,
     NominationStatus,
@@ -39,12 +40,6 @@ class StepView(BaseModel):
     at: datetime
 
 
-class RulesetView(BaseModel):
-    id: str
-    version: str
-    sha256: str
-
-
 class NominationView(BaseModel):
     id: str
     workflow_id: str
@@ -60,7 +55,7 @@ class NominationView(BaseModel):
     status: str | None
     titles: list[str]
     proposals: list[str]
-    ruleset: RulesetView | None
+    ruleset: RulesetRef | None
     submitted_by: str
     created_at: datetime
     updated_at: datetime

@@ -7,19 +7,13 @@ refusals are not remembered, so the client may retry them with the same key.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from thidua.adapters.db.models import IdempotencyRow
-from thidua.adapters.db.uow import SqlUnitOfWork
+from thidua.adapters.db.idempotency import RememberedAnswer, SqlIdempotencyStore
 from thidua.entrypoints.api.problems import problem
 
 HEADER = "idempotency-key"
@@ -48,22 +42,10 @@ def update_id_for(request: Request) -> str | None:
     return f"idem:{principal[:32]}:{key}"
 
 
-def _find(session: Session, principal: str, key: str) -> IdempotencyRow | None:
-    return session.scalars(
-        select(IdempotencyRow).where(
-            IdempotencyRow.principal == principal, IdempotencyRow.key == key
-        )
-    ).one_or_none()
-
-
-async def _store(uow: SqlUnitOfWork, row: IdempotencyRow) -> None:
-    # A concurrent retry may have stored it first: theirs is the first answer.
-    with contextlib.suppress(IntegrityError):
-        await uow.run_session(lambda session: session.add(row))
-
-
 async def idempotent(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]], uow: SqlUnitOfWork
+    request: Request,
+    call_next: Callable[[Request], Awaitable[Response]],
+    store: SqlIdempotencyStore,
 ) -> Response:
     """Middleware body: replay, refuse a reused key, or run and remember the answer."""
     key = request.headers.get(HEADER)
@@ -79,7 +61,7 @@ async def idempotent(
         )
     body = await request.body()
     digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
-    found = await uow.run_session(lambda session: _find(session, principal, key))
+    found = await store.find(principal, key)
     if found is not None:
         if found.body_sha256 != digest:
             return problem(
@@ -98,18 +80,16 @@ async def idempotent(
     chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
     content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
     if response.status_code < 500 and response.status_code not in NOT_REMEMBERED:
-        await _store(
-            uow,
-            IdempotencyRow(
-                principal=principal,
-                key=key,
-                method=request.method,
-                path=request.url.path[:500],
+        await store.remember(
+            principal,
+            key,
+            request.method,
+            request.url.path,
+            RememberedAnswer(
                 body_sha256=digest,
                 status_code=response.status_code,
                 content_type=response.headers.get("content-type", "application/json"),
                 response_body=content.decode("utf-8", errors="replace"),
-                created_at=datetime.now(UTC),
             ),
         )
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}

@@ -18,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from thidua.adapters.db.idempotency import SqlIdempotencyStore
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.entrypoints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from thidua.entrypoints.api.idempotency import idempotent
@@ -44,8 +45,10 @@ class RequestContextMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_batch_body_bytes = max_batch_body_bytes
 
+        store = SqlIdempotencyStore(uow)
+
         async def _dispatch(request: Request, call_next: Any) -> Any:
-            return await idempotent(request, call_next, uow)
+            return await idempotent(request, call_next, store)
 
         # Keyed POSTs only: the answer has to be buffered to be stored.
         self._keyed = BaseHTTPMiddleware(app, dispatch=_dispatch)

@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thidua.domain.labels import (
-    EXCLUSION_OUTCOME_LABEL_VI,
+    EXCLUSION_RULE_KINDS,
     KIND_LABEL_VI,
     OPERATOR_LABEL_VI,
-    RULE_OUTCOME_LABEL_VI,
+    rule_outcome_label_vi,
 )
-
-EXCLUSION_KINDS = frozenset({"disqualify", "hold"})  # "fired" means the exclusion applies
 
 
 @dataclass
@@ -116,7 +114,8 @@ def explain(
                 )
             )
         outcome = str(rule.get("outcome", ""))
-        exclusion = str(rule.get("kind", "")) in EXCLUSION_KINDS
+        kind = str(rule.get("kind", ""))
+        exclusion = kind in EXCLUSION_RULE_KINDS  # "fired" means the exclusion applies
         verdict = (
             "neutral"
             if outcome not in ("fired", "not_fired")
@@ -127,9 +126,7 @@ def explain(
                 id=str(rule.get("id", "")),
                 title=str(rule.get("title_vi") or rule.get("id", "")),
                 outcome=outcome,
-                outcome_vi=(EXCLUSION_OUTCOME_LABEL_VI if exclusion else RULE_OUTCOME_LABEL_VI).get(
-                    outcome, outcome
-                ),
+                outcome_vi=rule_outcome_label_vi(kind, outcome),
                 message=str(rule.get("message_vi") or ""),
                 legal_basis=str(rule.get("legal_basis") or ""),
                 unconfirmed=bool(rule.get("unconfirmed")),
