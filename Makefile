@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -59,4 +60,4 @@ histories: $(STAMP)
 	$(BIN)/python -m tests.workflows.record_webhook_histories
 
 clean:
-	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var out .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
