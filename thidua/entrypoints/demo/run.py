@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from thidua.domain.labels import APPRAISAL_OUTCOME_LABEL_VI
 from thidua.entrypoints.demo.client import Api, DemoError, parallel
 from thidua.entrypoints.demo.scenario import (
     MOVEMENT,
@@ -220,7 +221,11 @@ def _run(
     counts = view.get("counts") or {}
     step(
         "Văn phòng Sở đóng đợt xét và thẩm định: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if not k.startswith("council"))
+        + ", ".join(
+            f"{APPRAISAL_OUTCOME_LABEL_VI.get(k, k)} {v}"
+            for k, v in sorted(counts.items())
+            if not k.startswith("council")
+        )
         + "."
     )
     for flag in view.get("flags") or []:
