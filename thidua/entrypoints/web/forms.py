@@ -4,14 +4,20 @@ so the page shown again can point at it (and keep what was typed)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from thidua.app.accounts.console import ConsoleSession
 from thidua.app.lifecycle import ResubmitRequest
 from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
+from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.rounds import RoundDecision
-from thidua.entrypoints.web.kit import VN_TIME
+from thidua.entrypoints.http import status_of
+from thidua.entrypoints.web.kit import VN_TIME, check_csrf, refused, require
 
 
 class FormError(Exception):
@@ -21,6 +27,36 @@ class FormError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+#: Shows the object's page again: (session, status, error message, the form as typed, the field
+#: in error or None).
+ShowAgain = Callable[[ConsoleSession, int, str, dict[str, str], str | None], Awaitable[Response]]
+
+
+async def post_form(
+    request: Request,
+    act: Callable[[ConsoleSession, dict[str, str]], Awaitable[str]],
+    show_again: ShowAgain,
+) -> Response:
+    """A console form's POST: the session and its CSRF token, then ``act``, which does the work
+    and returns where to go next (303). A field that cannot be read (``FormError``) or a refusal
+    shows the page again with the message and what was typed; an object the user may not see,
+    and a bad CSRF token, are the refusal page."""
+    sess = await require(request)
+    try:
+        form = await check_csrf(request, sess)
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    try:
+        target = await act(sess, form)
+    except FormError as exc:
+        return await show_again(sess, 400, exc.message, form, exc.field)
+    except Refusal as exc:
+        if exc.code is RefusalCode.NOT_FOUND:
+            return refused(request, sess, exc)
+        return await show_again(sess, status_of(exc.code), exc.message, form, None)
+    return RedirectResponse(target, 303)
 
 
 def _int(form: dict[str, str], name: str, label: str) -> int:

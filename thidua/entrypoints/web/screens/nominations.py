@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from thidua.app import nominations
@@ -21,13 +21,11 @@ from thidua.domain.labels import REVIEW_CHOICE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
-from thidua.entrypoints.http import status_of
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web import explain
-from thidua.entrypoints.web.forms import FormError, resubmit_request
+from thidua.entrypoints.web.forms import FormError, ShowAgain, post_form, resubmit_request
 from thidua.entrypoints.web.kit import (
     PREFIX,
-    check_csrf,
     names_of,
     now,
     refused,
@@ -154,53 +152,45 @@ async def nomination(request: Request, key: str) -> Response:
     return await nomination_page(request, sess, key)
 
 
+def _nomination_again(request: Request, key: str) -> ShowAgain:
+    async def show(
+        sess: ConsoleSession, status: int, error: str, form: dict[str, str], at: str | None
+    ) -> Response:
+        return await nomination_page(request, sess, key, status, error, form, at)
+
+    return show
+
+
 @router.post("/nominations/{key}/act")
 async def nomination_act(request: Request, key: str) -> Response:
-    sess = await require(request)
-    try:
-        form = await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    action = form.get("action", "")
-    reason = form.get("reason", "").strip() or None
-    lifecycle, _rounds = services_of(request).commands()
-    try:
-        if action in {d.value for d in ReviewDecision}:
-            await lifecycle.review(
-                sess.actor, key, ReviewRequest(decision=ReviewDecision(action), reason=reason)
-            )
-        elif action == "hold":
-            await lifecycle.hold(sess.actor, key, HoldRequest(reason=reason or ""))
-        elif action == "resume":
-            await lifecycle.resume(sess.actor, key, ResumeRequest(reason=reason))
-        else:
-            raise Refusal(RefusalCode.INVALID, "action: thao tác không hợp lệ.")
-    except ValidationError:
-        return await nomination_page(
-            request, sess, key, 400, "Lý do: bắt buộc, tối đa 2000 ký tự.", form
-        )
-    except Refusal as exc:
-        if exc.code is RefusalCode.NOT_FOUND:
-            return refused(request, sess, exc)
-        return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
-    return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok={action}", 303)
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        action = form.get("action", "")
+        reason = form.get("reason", "").strip() or None
+        lifecycle, _rounds = services_of(request).commands()
+        try:
+            if action in {d.value for d in ReviewDecision}:
+                body = ReviewRequest(decision=ReviewDecision(action), reason=reason)
+                await lifecycle.review(sess.actor, key, body)
+            elif action == "hold":
+                await lifecycle.hold(sess.actor, key, HoldRequest(reason=reason or ""))
+            elif action == "resume":
+                await lifecycle.resume(sess.actor, key, ResumeRequest(reason=reason))
+            else:
+                raise Refusal(RefusalCode.INVALID, "action: thao tác không hợp lệ.")
+        except ValidationError:
+            raise FormError("reason", "Lý do: bắt buộc, tối đa 2000 ký tự.") from None
+        return f"{PREFIX}/nominations/{quote(key)}?ok={action}"
+
+    return await post_form(request, act, _nomination_again(request, key))
 
 
 @router.post("/nominations/{key}/resubmit")
 async def nomination_resubmit(request: Request, key: str) -> Response:
     """The unit officer sends a returned nomination back, corrected and supplemented."""
-    sess = await require(request)
-    try:
-        form = await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    lifecycle, _rounds = services_of(request).commands()
-    try:
+
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        lifecycle, _rounds = services_of(request).commands()
         await lifecycle.resubmit(sess.actor, key, resubmit_request(form))
-    except FormError as exc:
-        return await nomination_page(request, sess, key, 400, exc.message, form, exc.field)
-    except Refusal as exc:
-        if exc.code is RefusalCode.NOT_FOUND:
-            return refused(request, sess, exc)
-        return await nomination_page(request, sess, key, status_of(exc.code), exc.message, form)
-    return RedirectResponse(f"{PREFIX}/nominations/{quote(key)}?ok=resubmit", 303)
+        return f"{PREFIX}/nominations/{quote(key)}?ok=resubmit"
+
+    return await post_form(request, act, _nomination_again(request, key))

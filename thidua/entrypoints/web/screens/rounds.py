@@ -22,9 +22,11 @@ from thidua.entrypoints.http import status_of
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web.forms import (
     FormError,
+    ShowAgain,
     council_request,
     decision_request,
     open_round_request,
+    post_form,
 )
 from thidua.entrypoints.web.kit import (
     PREFIX,
@@ -153,52 +155,48 @@ async def round_detail(request: Request, key: str) -> Response:
     return await round_page(request, sess, key)
 
 
+def _round_again(request: Request, key: str) -> ShowAgain:
+    async def show(
+        sess: ConsoleSession, status: int, error: str, form: dict[str, str], at: str | None
+    ) -> Response:
+        return await round_page(request, sess, key, status, error, form, at)
+
+    return show
+
+
+def _round_url(key: str, ok: str) -> str:
+    return f"{PREFIX}/rounds/{quote(key)}?ok={ok}"
+
+
 @router.post("/rounds/{key}/close")
 async def round_close(request: Request, key: str) -> Response:
-    sess = await require(request)
-    try:
-        await check_csrf(request, sess)
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
         _lifecycle, commands = services_of(request).commands()
         await commands.close(sess.actor, key)
-    except Refusal as exc:
-        return await round_page(request, sess, key, status_of(exc.code), exc.message)
-    return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok=closed", 303)
+        return _round_url(key, "closed")
+
+    return await post_form(request, act, _round_again(request, key))
 
 
 @router.post("/rounds/{key}/council")
 async def round_council(request: Request, key: str) -> Response:
-    sess = await require(request)
-    try:
-        form = await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    _lifecycle, commands = services_of(request).commands()
-    try:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        _lifecycle, commands = services_of(request).commands()
         await commands.council(sess.actor, key, council_request(form))
-    except FormError as exc:
-        return await round_page(request, sess, key, 400, exc.message, form, exc.field)
-    except Refusal as exc:
-        return await round_page(request, sess, key, status_of(exc.code), exc.message, form)
-    return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok=council", 303)
+        return _round_url(key, "council")
+
+    return await post_form(request, act, _round_again(request, key))
 
 
 @router.post("/rounds/{key}/decision")
 async def round_decision(request: Request, key: str) -> Response:
-    sess = await require(request)
-    try:
-        form = await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    _lifecycle, commands = services_of(request).commands()
-    try:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        _lifecycle, commands = services_of(request).commands()
         body = decision_request(form)
         await commands.decide(sess.actor, key, body)
-    except FormError as exc:
-        return await round_page(request, sess, key, 400, exc.message, form, exc.field)
-    except Refusal as exc:
-        return await round_page(request, sess, key, status_of(exc.code), exc.message, form)
-    ok = "decided" if body.action.value == "approve" else "returned_round"
-    return RedirectResponse(f"{PREFIX}/rounds/{quote(key)}?ok={ok}", 303)
+        return _round_url(key, "decided" if body.action.value == "approve" else "returned_round")
+
+    return await post_form(request, act, _round_again(request, key))
 
 
 @router.get("/rounds/{key}/documents/{kind}")
