@@ -13,6 +13,7 @@ from decimal import Decimal
 from rules.registry import RulesRegistry
 from thidua.app.sample_data import DEPARTMENT_SHORT, MOVEMENT, PROVINCE, STAFF, UNITS
 from thidua.domain.documents import document_title
+from thidua.domain.documents.context import collective_unit_label
 from thidua.domain.documents.models import (
     Agency,
     AwardLine,
@@ -83,11 +84,10 @@ def _person(name: str, code: str) -> AwardLine:
 
 def _collective(unit_code: str, code: str) -> AwardLine:
     unit = _UNITS[unit_code]
-    kind = "Phòng chuyên môn" if unit.kind == "phong" else "Đơn vị sự nghiệp trực thuộc"
     return AwardLine(
         name=unit.name,
         position=None,
-        unit=f"{kind} Sở",
+        unit=collective_unit_label(unit.kind),
         title_code=code,
         title_vi=_title_vi(code),
         coefficient=coefficient_for(code, collective=True),

@@ -193,8 +193,10 @@ def person(staff: StaffRecord | None, name: str, role: str | None = None) -> str
     return f"{who} – {', '.join(parts)}" if parts else who
 
 
-def _collective_unit_label(unit: UnitRecord) -> str:
-    kind = "Phòng chuyên môn" if unit.kind == "phong" else "Đơn vị sự nghiệp trực thuộc"
+def collective_unit_label(unit_kind: str) -> str:
+    """Where a collective stands in the award lists: "Phòng chuyên môn Sở" for a division, else
+    "Đơn vị sự nghiệp trực thuộc Sở"."""
+    kind = "Phòng chuyên môn" if unit_kind == "phong" else "Đơn vị sự nghiệp trực thuộc"
     return f"{kind} Sở"
 
 
@@ -212,7 +214,7 @@ def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
         return AwardLine(
             name=nomination.unit.name,
             position=None,
-            unit=_collective_unit_label(nomination.unit),
+            unit=collective_unit_label(nomination.unit.kind),
             title_code=code,
             title_vi=title_vi(ctx, code),
             coefficient=coef,
