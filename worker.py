@@ -24,6 +24,7 @@ from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.documents import FileDocumentRenderer
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
+from thidua.adapters.temporal.log_context import activity_context
 from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
 from thidua.adapters.webhooks import HttpxWebhookSender
 from thidua.app.consolidation import Consolidation, IssueDocuments
@@ -168,7 +169,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 def main() -> None:
     """Run until SIGINT/SIGTERM, then finish in-flight tasks and shut down cleanly."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, context=[activity_context])
 
     async def _main() -> None:
         stop = asyncio.Event()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from structlog.typing import Processor
 
 _SECRET_KEYS = {"token", "api_key", "password", "authorization", "secret"}
 
@@ -18,28 +20,21 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
-def _temporal_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """Add the workflow and activity identity to lines logged inside an activity."""
-    from temporalio import activity
+def configure_logging(
+    level: str = "INFO", fmt: str = "auto", *, context: Sequence[Processor] = ()
+) -> None:
+    """Route structlog and stdlib logging through one formatter (JSON when not a terminal).
 
-    if activity.in_activity():
-        info = activity.info()
-        event_dict.setdefault("workflow_id", info.workflow_id)
-        event_dict.setdefault("workflow_run_id", info.workflow_run_id)
-        event_dict.setdefault("activity", info.activity_type)
-        event_dict.setdefault("attempt", info.attempt)
-    return event_dict
-
-
-def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
-    """Route structlog and stdlib logging through one formatter (JSON when not a terminal)."""
+    ``context``: processors that add the process's own context to every line (the worker adds
+    the Temporal workflow and activity, ``thidua.adapters.temporal.log_context``).
+    """
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _temporal_context,
+        *context,
         _redact,
     ]
     renderer: Any = (
