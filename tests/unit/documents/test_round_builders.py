@@ -49,7 +49,6 @@ def snapshot(*, director: PersonRecord | None, approved: bool = True) -> RoundSn
     return RoundSnapshot(
         key="r-1",
         year=2024,
-        workflow_id="wf-r-1",
         ruleset_id="ntm-2024",
         ruleset_version="1",
         movement=MovementRecord(

@@ -81,7 +81,6 @@ class SqlDocumentStore:
         return RoundSnapshot(
             key=row.key,
             year=row.year,
-            workflow_id=row.workflow_id,
             ruleset_id=row.ruleset_id,
             ruleset_version=row.ruleset_version,
             movement=MovementRecord(

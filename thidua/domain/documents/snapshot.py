@@ -99,7 +99,6 @@ class RoundSnapshot:
 
     key: str
     year: int
-    workflow_id: str
     ruleset_id: str
     ruleset_version: str
     movement: MovementRecord
