@@ -346,7 +346,7 @@ def test_group_without_amounts_has_no_zero_subtotal(tmp_path: Path) -> None:
     """A form with no set amount (e.g. GIAY_KHEN without a coefficient) shows no '0' subtotal."""
     import importlib
 
-    lay = importlib.import_module("thidua.adapters.documents.layout")
+    lay = importlib.import_module("thidua.adapters.documents.decision")
     from thidua.domain.documents.models import AwardLine
 
     base = sample_decision()

@@ -6,11 +6,12 @@ Both renderers (Word and HTML) map exactly these blocks to their format.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from thidua.domain.documents.models import Agency, Signer
-from thidua.domain.documents.text import date_line
+from thidua.domain.documents.models import Agency, AwardLine, Signer
+from thidua.domain.documents.text import date_line, who_vi
 
 Align = Literal["left", "center", "right", "justify"]
 
@@ -184,3 +185,34 @@ def heading(kind: str, abstract: str) -> list[Block]:
         p(abstract, bold=True, align="center", indent=False, after=0, keep=True),
         Rule(),
     ]
+
+
+# ---- award lists (the decision's and the submission's) ----------------------------------------
+
+
+def group_awards(lines: Sequence[AwardLine]) -> list[tuple[str, str, list[int]]]:
+    """Group line indices by title code, in order of first appearance."""
+    groups: dict[str, tuple[str, list[int]]] = {}
+    for i, line in enumerate(lines):
+        groups.setdefault(line.title_code, (line.title_vi, []))[1].append(i)
+    return [(code, vi, idx) for code, (vi, idx) in groups.items()]
+
+
+def who(lines: Sequence[AwardLine]) -> str:
+    people = sum(1 for a in lines if not a.is_collective)
+    return who_vi(people, len(lines) - people)
+
+
+def roman(n: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    out = ""
+    for value, letters in numerals:
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def ref_line(symbol: str) -> str:
+    """ "Số: 125/QĐ-SLĐTBXH" -> "số 125/QĐ-SLĐTBXH" (for "Kèm theo Quyết định số …")."""
+    return f"số {symbol.removeprefix('Số: ').strip()}"

@@ -2,7 +2,8 @@
 
 ``models`` (pydantic document models) and ``text`` (wording conventions) are the vocabulary;
 ``snapshot`` is what a round's documents are built from; ``wording`` the fixed wording (agency,
-legal bases, recipients, numbering); ``decision``, ``minutes`` and ``report`` the builders.
+legal bases, recipients, numbering); ``decision``, ``submission``, ``minutes`` and ``report``
+the builders, one module per document.
 Laying them out and rendering Word, HTML and PDF files is the adapters' work
 (``thidua.adapters.documents``); numbering and recording them, the use case's
 (``thidua.app.documents``).
@@ -15,11 +16,12 @@ from datetime import date
 
 from rules.registry import LoadedRuleset
 from thidua.domain.documents.context import RoundContext, document_title, signing_director
-from thidua.domain.documents.decision import achievements_summary, build_decision, build_submission
+from thidua.domain.documents.decision import build_decision
 from thidua.domain.documents.minutes import build_minutes
 from thidua.domain.documents.models import AnyDoc
 from thidua.domain.documents.report import build_report
 from thidua.domain.documents.snapshot import RoundSnapshot
+from thidua.domain.documents.submission import achievements_summary, build_submission
 
 __all__ = ["achievements_summary", "build_document", "document_title"]
 

@@ -1,0 +1,185 @@
+"""The layout of the Director's decision (Quyết định) and its annexed list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from thidua.domain.documents.models import (
+    FORM_CODES,
+    DecisionDoc,
+)
+from thidua.domain.documents.text import (
+    award_phrase,
+    date_long_vi,
+    number_symbol,
+)
+from thidua.domain.money import amount_in_words_vi, format_vnd
+
+from .blocks import (
+    Block,
+    Cell,
+    Closing,
+    Column,
+    PageBreak,
+    Rule,
+    Table,
+    centre,
+    group_awards,
+    header,
+    heading,
+    lead,
+    p,
+    ref_line,
+    roman,
+    who,
+)
+
+
+def decision_title(doc: DecisionDoc) -> str:
+    if doc.title:
+        return doc.title
+    codes = list(dict.fromkeys(a.title_code for a in doc.awards))
+    if codes == ["GIAY_KHEN"]:
+        return (
+            "Về việc tặng Giấy khen cho các tập thể, cá nhân có thành tích xuất sắc "
+            f"trong phong trào thi đua “{doc.movement_name}” năm {doc.year}"
+        )
+    if len(codes) == 1:
+        return f"Về việc tặng {award_phrase(codes[0], doc.awards[0].title_vi)} năm {doc.year}"
+    if any(c in FORM_CODES for c in codes):
+        return f"Về việc tặng danh hiệu thi đua và Giấy khen năm {doc.year}"
+    return f"Về việc tặng danh hiệu thi đua năm {doc.year}"
+
+
+def _bases(lines: Sequence[str]) -> list[str]:
+    """Each basis on its own line ending in ";", the last one in "."."""
+    cleaned = [line.strip().rstrip(";.,").strip() for line in lines if line.strip()]
+    if not cleaned:
+        return []
+    return [f"{line};" for line in cleaned[:-1]] + [f"{cleaned[-1]}."]
+
+
+# ----------------------------------------------------------------------------- decision
+
+
+def _decision_annex_table(doc: DecisionDoc) -> Table:
+    columns = (
+        Column("STT", 11, "center"),
+        Column("Họ và tên / Tập thể", 44),
+        Column("Chức vụ", 30),
+        Column("Đơn vị", 42),
+        Column("Hệ số", 14, "center"),
+        Column("Số tiền (đồng)", 24, "right"),
+    )
+    amounts = doc.amounts()
+    rows: list[tuple[Cell, ...]] = []
+    groups = group_awards(doc.awards)
+    for g, (code, title_vi, idx) in enumerate(groups, start=1):
+        lines = [doc.awards[i] for i in idx]
+        label = f"{roman(g)}. {award_phrase(code, title_vi).upper()} ({who(lines)})"
+        rows.append((Cell(label, bold=True, align="left", span=len(columns)),))
+        subtotal = 0
+        for n, i in enumerate(idx, start=1):
+            line, amount = doc.awards[i], amounts[i]
+            subtotal += amount or 0
+            coef = line.coefficient
+            rows.append(
+                (
+                    Cell(str(n)),
+                    Cell(line.name),
+                    Cell(line.position or ""),
+                    Cell(line.unit),
+                    Cell(f"{coef:f}".replace(".", ",") if coef is not None else ""),
+                    Cell(format_vnd(amount) if amount is not None else ""),
+                )
+            )
+        if len(groups) > 1:
+            priced = any(amounts[i] is not None for i in idx)
+            rows.append(
+                (
+                    Cell("Cộng", italic=True, bold=True, align="center", span=5),
+                    # A form without a set amount (no coefficient) shows no subtotal, not "0".
+                    Cell(format_vnd(subtotal) if priced else "", bold=True, italic=True),
+                )
+            )
+    rows.append(
+        (
+            Cell("TỔNG CỘNG", bold=True, align="center", span=5),
+            Cell(format_vnd(doc.total_amount()), bold=True),
+        )
+    )
+    return Table(columns, tuple(rows))
+
+
+def decision_blocks(doc: DecisionDoc) -> list[Block]:
+    agency = doc.agency
+    symbol = number_symbol(doc.number, "QĐ", agency)
+    issuer = f"{agency.head_title} {agency.name}"
+    title = decision_title(doc)
+    total = doc.total_amount()
+    blocks: list[Block] = [header(agency, symbol, doc.date), *heading("QUYẾT ĐỊNH", title)]
+    blocks.append(p(issuer, bold=True, align="center", indent=False, before=6, after=6))
+    blocks += [p(line, italic=True) for line in _bases(doc.legal_bases)]
+    blocks.append(p("QUYẾT ĐỊNH:", bold=True, align="center", indent=False, before=6, keep=True))
+
+    parts = [
+        f"tặng {award_phrase(code, vi)} cho {who([doc.awards[i] for i in idx])}"
+        for code, vi, idx in group_awards(doc.awards)
+    ]
+    article1 = "; ".join(parts)
+    article1 = article1[:1].upper() + article1[1:]
+    blocks.append(
+        lead(
+            "Điều 1. ",
+            f"{article1} đã có thành tích trong phong trào thi đua “{doc.movement_name}” "
+            f"năm {doc.year} (có danh sách kèm theo).",
+        )
+    )
+    blocks.append(
+        lead(
+            "Điều 2. ",
+            "Các cá nhân, tập thể có tên tại Điều 1 được kèm theo mức tiền thưởng theo quy định "
+            "tại Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi "
+            "tiết thi hành một số điều của Luật Thi đua, khen thưởng (mức lương cơ sở "
+            f"{format_vnd(doc.base_salary)} đồng). Tổng số tiền thưởng: {format_vnd(total)} đồng "
+            f"(Bằng chữ: {amount_in_words_vi(total)}). Nguồn kinh phí: "
+            f"{doc.funding_source.rstrip('.')}.",
+        )
+    )
+    blocks.append(
+        lead(
+            "Điều 3. ",
+            "Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng Sở, Trưởng các phòng "
+            "chuyên môn, nghiệp vụ, Thủ trưởng các đơn vị trực thuộc Sở và các cá nhân, tập thể "
+            "có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.",
+            keep=True,
+        )
+    )
+    blocks.append(Closing(tuple(doc.recipients), doc.signer))
+
+    # Annex on a new page.
+    of_whom = f"của {agency.head_title.capitalize()} {agency.full_name}"
+    blocks += [
+        PageBreak(),
+        centre("DANH SÁCH", bold=True),
+        centre(
+            "Cá nhân, tập thể được khen thưởng trong phong trào thi đua "
+            f"“{doc.movement_name}” năm {doc.year}",
+            bold=True,
+        ),
+        centre(
+            f"(Kèm theo Quyết định {ref_line(symbol)} {date_long_vi(doc.date)} {of_whom})",
+            italic=True,
+        ),
+        Rule(),
+        p("", after=0),
+        _decision_annex_table(doc),
+        p(
+            f"(Bằng chữ: {amount_in_words_vi(total)})",
+            italic=True,
+            align="left",
+            indent=False,
+            before=6,
+        ),
+    ]
+    return blocks
