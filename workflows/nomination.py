@@ -12,10 +12,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.nomination import NominationActivities
-    from rules.decision import DecisionStatus
     from thidua.domain import policy
     from thidua.domain.nominations import (
         Action,
+        DecisionStatus,
         EvaluateCriteriaInput,
         EvaluationSummary,
         HoldNominationInput,

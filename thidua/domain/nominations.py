@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.decision import DecisionStatus
-from rules.decision import RulesetRef as RulesetRef  # the payloads' name for it, re-exported
+# The payloads' vocabulary from the rules engine, re-exported for the workflows and use cases.
+from rules.decision import DecisionStatus as DecisionStatus
+from rules.decision import RulesetRef as RulesetRef
 from thidua.domain.roles import Actor, Role
 
 
