@@ -162,3 +162,70 @@ def test_a_forbidden_import_breaks_its_contract(
     sections = _broken_sections(broken_report)
     assert name in sections, f"no explanation for {name!r} in:\n{broken_report}"
     assert chain in sections[name], f"{chain!r} not reported under {name!r}:\n{sections[name]}"
+
+
+def _import_cycles(packages: tuple[str, ...]) -> list[list[str]]:
+    """The import circles among the modules of ``packages`` (strongly connected components of
+    more than one module in grimp's graph, which also counts imports inside functions)."""
+    import grimp
+
+    graph = grimp.build_graph(*packages, cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(start: str) -> None:  # Tarjan, iterative (the graph is deep)
+        work = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            module, children = work[-1]
+            child = next((c for c in children if c in graph.modules), None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    imported = sorted(graph.find_modules_directly_imported_by(child))
+                    work.append((child, iter(imported)))
+                elif child in on_stack:
+                    low[module] = min(low[module], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[module])
+            if low[module] == index[module]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == module:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_import_circle_among_our_modules() -> None:
+    assert _import_cycles(PACKAGES) == []
+
+
+def test_an_import_circle_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: two modules importing each other are reported."""
+    package = tmp_path / "circle_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from circle_probe import b\n")
+    (package / "b.py").write_text("def f() -> None:\n    from circle_probe import a\n")
+    (package / "c.py").write_text("from circle_probe import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _import_cycles(("circle_probe",)) == [["circle_probe.a", "circle_probe.b"]]
