@@ -1,5 +1,8 @@
 """The hash-chained audit log on SQLite and PostgreSQL: chaining, refusal by the database, tamper
-detection by ``verify`` (after the protection is dropped as a superuser would), concurrency."""
+detection by ``verify`` (after the protection is dropped as a superuser would), concurrency.
+
+One module (a little over 500 lines): the cases share the two databases' fixtures and the
+superuser steps that drop and restore the protection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The round's official documents generated from the database (report, minutes, decision, submission)."""
+"""The round's official documents generated from the database (report, minutes, decision, submission).
+
+One module (over 500 lines) because every test reads the same sample round built below, with its
+votes, approvals and numbering; the pure builders are tested in tests/unit/documents."""
 
 from __future__ import annotations
 

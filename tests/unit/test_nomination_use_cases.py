@@ -1,5 +1,8 @@
 """The nomination use cases (thidua.app.lifecycle, nominations, recording, bulk) over fakes of
-their ports: an in-memory store and scripted workflows, no database and no Temporal."""
+their ports: an in-memory store and scripted workflows, no database and no Temporal.
+
+One module (a little over 500 lines): the fakes of the ports are defined once here for all the
+nomination use cases."""
 
 from __future__ import annotations
 

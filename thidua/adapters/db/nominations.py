@@ -1,5 +1,8 @@
 """The nominations store over SQLAlchemy: our records of each nomination, its steps, evaluations
-and alerts (each change audited in the same transaction), its views and the event feed."""
+and alerts (each change audited in the same transaction), its views and the event feed.
+
+One piece (a little over 500 lines): it is the one implementation of the ``NominationStore``
+port, and its reads and writes share the row mapping and the visibility filter."""
 
 from __future__ import annotations
 
