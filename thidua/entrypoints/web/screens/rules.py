@@ -25,6 +25,7 @@ from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Role
 from thidua.entrypoints.http import status_of
 from thidua.entrypoints.services import services_of
+from thidua.entrypoints.web.forms import FormError, ShowAgain, post_form
 from thidua.entrypoints.web.kit import PREFIX, check_csrf, refused, render, require
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -263,52 +264,48 @@ async def rules_whatif(request: Request, ruleset_id: str, version: str) -> Respo
     return render(request, "rules_whatif.html", sess, **data)
 
 
+def _version_again(request: Request, ruleset_id: str, version: str) -> ShowAgain:
+    async def show(
+        sess: ConsoleSession, status: int, error: str, form: dict[str, str], at: str | None
+    ) -> Response:
+        return await version_page(request, sess, ruleset_id, version, status, error, form)
+
+    return show
+
+
+def _version_url(ruleset_id: str, version: str, ok: str) -> str:
+    return f"{PREFIX}/rules/{quote(ruleset_id)}/{quote(version)}?ok={ok}"
+
+
 @router.post("/rules/{ruleset_id}/{version}/approve")
 async def rules_approve(request: Request, ruleset_id: str, version: str) -> Response:
-    sess = await require(request)
-    try:
-        await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    try:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
         await services_of(request).uow.run(
             lambda tx: rv.approve(tx, sess.actor, ruleset_id, version)
         )
-    except Refusal as exc:
-        return await version_page(
-            request, sess, ruleset_id, version, status_of(exc.code), exc.message
-        )
-    return RedirectResponse(f"{PREFIX}/rules/{quote(ruleset_id)}/{quote(version)}?ok=approved", 303)
+        return _version_url(ruleset_id, version, "approved")
+
+    return await post_form(request, act, _version_again(request, ruleset_id, version))
 
 
 @router.post("/rules/{ruleset_id}/{version}/publish")
 async def rules_publish(request: Request, ruleset_id: str, version: str) -> Response:
-    sess = await require(request)
-    try:
-        form = await check_csrf(request, sess)
-    except Refusal as exc:
-        return refused(request, sess, exc)
-    try:
-        body = rv.PublishRequest.model_validate(
-            {
-                "effective_from": form.get("effective_from", ""),
-                "effective_to": form.get("effective_to") or None,
-            }
-        )
-    except ValidationError:
-        return await version_page(
-            request, sess, ruleset_id, version, 400,
-            "Ngày hiệu lực: chưa nhập hoặc không đúng dạng ngày.", form,
-        )  # fmt: skip
-    services = services_of(request)
-    try:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        try:
+            body = rv.PublishRequest.model_validate(
+                {
+                    "effective_from": form.get("effective_from", ""),
+                    "effective_to": form.get("effective_to") or None,
+                }
+            )
+        except ValidationError:
+            raise FormError(
+                "effective_from", "Ngày hiệu lực: chưa nhập hoặc không đúng dạng ngày."
+            ) from None
+        services = services_of(request)
         await services.uow.run(
             lambda tx: rv.publish(tx, sess.actor, services.engine, ruleset_id, version, body)
         )
-    except Refusal as exc:
-        return await version_page(
-            request, sess, ruleset_id, version, status_of(exc.code), exc.message, form
-        )
-    return RedirectResponse(
-        f"{PREFIX}/rules/{quote(ruleset_id)}/{quote(version)}?ok=published", 303
-    )
+        return _version_url(ruleset_id, version, "published")
+
+    return await post_form(request, act, _version_again(request, ruleset_id, version))
