@@ -407,25 +407,23 @@ class TestThousandRowImport:
         """Acceptance: a 1,000-row .xlsx with 20 bad rows → 980 accepted, 20 reported; again → 0 new."""
         import concurrent.futures
 
-        from sqlalchemy import select
-
-        from thidua.adapters.db.models import StaffRow, UnitRow
+        from thidua.app.ports.org import NewStaff
         from worker import build_worker
 
-        with seeded_sqlite.uow.session() as session:
-            unit_id = session.scalars(select(UnitRow.id).where(UnitRow.code == "LDVL")).one()
-            for i in range(1000):
-                gender = "nu" if i % 2 else "nam"
-                session.add(
-                    StaffRow(
+        with seeded_sqlite.uow() as tx:
+            tx.org.add_staff(
+                [
+                    NewStaff(
                         code=f"X{i:04d}",
                         full_name=f"Cán bộ {i:04d}",
-                        gender=gender,
+                        gender="nu" if i % 2 else "nam",
                         position="Chuyên viên",
                         birth_year=1990,
-                        unit_id=unit_id,
+                        unit="LDVL",
                     )
-                )
+                    for i in range(1000)
+                ]
+            )
         bad: dict[int, str] = {}
         rows: list[list[Any]] = []
         for i in range(1000):

@@ -15,14 +15,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from tests.support.nominations import MOVEMENT, YEAR, eligible_facts
-from thidua.adapters.db.models import StaffRow, UnitRow
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.lifecycle import NominationSubmission, ResubmitRequest, ReviewRequest
+from thidua.app.ports.org import NewStaff
 from thidua.config import Settings
 from thidua.domain.nominations import NominationStatus, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -38,21 +37,22 @@ def add_staff(
 ) -> list[tuple[str, str]]:
     """Add ``count`` staff ``<prefix>00001...`` spread over units; return (code, unit) pairs."""
     out: list[tuple[str, str]] = []
-    with uow.session() as session:
-        units = {u.code: u.id for u in session.scalars(select(UnitRow))}
-        for i in range(count):
-            code, unit = f"{prefix}{i + 1:05d}", spread[i % len(spread)]
-            session.add(
-                StaffRow(
-                    code=code,
-                    full_name=f"Cán bộ thử {prefix} {i + 1}",
-                    gender="nu" if i % 2 else "nam",
-                    position="Chuyên viên",
-                    birth_year=1975 + i % 25,
-                    unit_id=units[unit],
-                )
+    new: list[NewStaff] = []
+    for i in range(count):
+        code, unit = f"{prefix}{i + 1:05d}", spread[i % len(spread)]
+        new.append(
+            NewStaff(
+                code=code,
+                full_name=f"Cán bộ thử {prefix} {i + 1}",
+                gender="nu" if i % 2 else "nam",
+                position="Chuyên viên",
+                birth_year=1975 + i % 25,
+                unit=unit,
             )
-            out.append((code, unit))
+        )
+        out.append((code, unit))
+    with uow() as tx:
+        tx.org.add_staff(new)
     return out
 
 

@@ -35,7 +35,7 @@ class TestSampleData:
     def test_unit_kind_counts(self) -> None:
         """There is one leadership unit, seven divisions and three public service units."""
         kinds = Counter(u.kind for u in UNITS)
-        assert kinds == Counter({"leadership": 1, "phong": 7, "don_vi_su_nghiep": 3})
+        assert kinds == Counter({"leadership": 1, "division": 7, "public_service_unit": 3})
 
     def test_staff_count(self) -> None:
         """There are between 55 and 65 staff members."""

@@ -17,6 +17,7 @@ from typing import Literal
 
 __all__ = [
     "ACCOUNTS",
+    "AGENCY_CODE",
     "DEPARTMENT_SHORT",
     "MOVEMENT",
     "PROVINCE",
@@ -31,7 +32,7 @@ __all__ = [
     "UnitKind",
 ]
 
-UnitKind = Literal["leadership", "phong", "don_vi_su_nghiep"]
+UnitKind = Literal["leadership", "division", "public_service_unit"]
 Gender = Literal["nam", "nu"]
 AccountRole = Literal[
     "unit_officer",
@@ -92,21 +93,22 @@ class SampleMovement:
     description: str
 
 
+AGENCY_CODE = "SLDTBXH-BP"
 DEPARTMENT_SHORT = "SLĐTBXH"
 PROVINCE = "Bình Phước"
 
 UNITS: tuple[SampleUnit, ...] = (
     SampleUnit("BGD", "Ban Giám đốc", "leadership", "BGĐ"),
-    SampleUnit("VP", "Văn phòng Sở", "phong", "VP"),
-    SampleUnit("TTRA", "Thanh tra Sở", "phong", "TTr"),
-    SampleUnit("LDVL", "Phòng Lao động – Việc làm – An toàn lao động", "phong", "LĐ-VL-ATLĐ"),
-    SampleUnit("GDNN", "Phòng Giáo dục nghề nghiệp", "phong", "GDNN"),
-    SampleUnit("NCC", "Phòng Người có công", "phong", "NCC"),
-    SampleUnit("BTXH", "Phòng Bảo trợ xã hội", "phong", "BTXH"),
-    SampleUnit("TEBDG", "Phòng Trẻ em – Bình đẳng giới", "phong", "TE-BĐG"),
-    SampleUnit("TTDVVL", "Trung tâm Dịch vụ việc làm", "don_vi_su_nghiep", "TTDVVL"),
-    SampleUnit("TTCTXH", "Trung tâm Công tác xã hội", "don_vi_su_nghiep", "TTCTXH"),
-    SampleUnit("CSCN", "Cơ sở cai nghiện ma túy tỉnh", "don_vi_su_nghiep", "CSCNMT"),
+    SampleUnit("VP", "Văn phòng Sở", "division", "VP"),
+    SampleUnit("TTRA", "Thanh tra Sở", "division", "TTr"),
+    SampleUnit("LDVL", "Phòng Lao động – Việc làm – An toàn lao động", "division", "LĐ-VL-ATLĐ"),
+    SampleUnit("GDNN", "Phòng Giáo dục nghề nghiệp", "division", "GDNN"),
+    SampleUnit("NCC", "Phòng Người có công", "division", "NCC"),
+    SampleUnit("BTXH", "Phòng Bảo trợ xã hội", "division", "BTXH"),
+    SampleUnit("TEBDG", "Phòng Trẻ em – Bình đẳng giới", "division", "TE-BĐG"),
+    SampleUnit("TTDVVL", "Trung tâm Dịch vụ việc làm", "public_service_unit", "TTDVVL"),
+    SampleUnit("TTCTXH", "Trung tâm Công tác xã hội", "public_service_unit", "TTCTXH"),
+    SampleUnit("CSCN", "Cơ sở cai nghiện ma túy tỉnh", "public_service_unit", "CSCNMT"),
 )
 
 # The first staff member listed for each non-leadership unit is that unit's head.

@@ -38,6 +38,7 @@ def load_sample_data(tx: Tx) -> list[SampleAccountToken]:
     """Insert the sample Department (only into an empty database) and issue sample tokens."""
     if has_data(tx):
         return []
+    tx.agency.ensure_agency(sample_data.AGENCY_CODE)
     tx.org.add_units([NewUnit(u.code, u.name, u.short, u.kind) for u in sample_data.UNITS])
     tx.org.add_staff(
         [

@@ -36,6 +36,7 @@ ROLE_LABEL_VI: dict[Role, str] = {
     Role.RULES_ADMIN: "quản trị tiêu chí",
     Role.AUDITOR: "kiểm toán",
     Role.PIPELINE: "tài khoản tích hợp",
+    Role.ADMIN: "quản trị hệ thống",
 }
 
 

@@ -16,6 +16,7 @@ class Role(StrEnum):
     RULES_ADMIN = "rules_admin"
     AUDITOR = "auditor"
     PIPELINE = "pipeline"
+    ADMIN = "admin"  # the agency's profile, organisation and accounts
 
 
 # Roles that see only their own unit's (or granted units') objects.

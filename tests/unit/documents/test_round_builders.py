@@ -20,7 +20,7 @@ from thidua.domain.documents.snapshot import (
 from thidua.domain.documents.wording import next_number
 
 RULESET = RulesRegistry.from_directory().get("ntm-2024", "1")
-UNIT = UnitRecord(id=1, code="LDVL", name="Phòng Lao động – Việc làm", kind="phong")
+UNIT = UnitRecord(id=1, code="LDVL", name="Phòng Lao động – Việc làm", kind="division")
 NOMINATION = NominationRecord(
     id=7,
     key="n-7",

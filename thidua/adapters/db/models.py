@@ -37,27 +37,115 @@ class Base(DeclarativeBase):
     }
 
 
+class AgencyRow(Base):
+    """The root of every organisational record: one agency (cơ quan) using the deployment.
+
+    Its identity on documents is dated data: ``AgencyProfileRow`` versions, never this row.
+    """
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+
+class AgencyProfileRow(Base):
+    """One version of an agency's profile (names, place, symbol, signers, bases, recipients).
+
+    Versions are never edited: a reorganisation or a correction is a new version. The profile in
+    force on a date is the one with the latest ``effective_from`` on or before it (the highest
+    ``version`` among equal dates).
+    """
+
+    __tablename__ = "agency_profiles"
+    __table_args__ = (UniqueConstraint("agency_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    profile: Mapped[dict[str, Any]]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class UnitRow(Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
-    short: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
+    short: Mapped[str] = mapped_column(String(64))  # the abbreviation (``abbreviation`` column)
+    kind: Mapped[str] = mapped_column(String(32))  # leadership | division | public_service_unit
 
 
 class StaffRow(Base):
+    """A staff member. ``unit_id``/``position`` mirror the assignment open today (or the last
+    one): ``StaffAssignmentRow`` is the dated record, which rosters on a date read."""
+
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
     gender: Mapped[str] = mapped_column(String(8))
     position: Mapped[str] = mapped_column(String(128))
-    birth_year: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(64))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    joined: Mapped[date | None] = mapped_column(Date)
+    left: Mapped[date | None] = mapped_column("left_on", Date)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     unit: Mapped[UnitRow] = relationship()
+
+
+class StaffAssignmentRow(Base):
+    """A staff member in a unit from ``valid_from`` to ``valid_to`` (inclusive; open if None)."""
+
+    __tablename__ = "staff_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[str] = mapped_column(String(128))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    unit: Mapped[UnitRow] = relationship()
+
+
+class CouncilMemberRow(Base):
+    """A member of the agency's emulation and commendation council for one year."""
+
+    __tablename__ = "council_members"
+    __table_args__ = (UniqueConstraint("agency_id", "year", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))  # chair | vice_chair | member | secretary
+
+
+class StaffRatingRow(Base):
+    """The annual ratings register: one staff member's rating and record for one year."""
+
+    __tablename__ = "staff_ratings"
+    __table_args__ = (UniqueConstraint("staff_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    rating: Mapped[str] = mapped_column(String(8))
+    months_worked: Mapped[int] = mapped_column(Integer)
+    maternity_months: Mapped[int] = mapped_column(Integer)
+    discipline: Mapped[str] = mapped_column(String(32))
+    discipline_until: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
 
 
 class UserRow(Base):
@@ -100,10 +188,19 @@ class ApiTokenRow(Base):
 
 
 class MovementRow(Base):
+    """An emulation movement: the year's review of annual titles or a thematic movement.
+
+    ``contents``: [{code, text}] (a thematic plan's contents); ``awards``: the title and form
+    codes it may grant; ``phases``: [{phase, starts, ends}] with phase one of registration,
+    interim_review, final_review (ISO dates).
+    """
+
     __tablename__ = "movements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="thematic")
     name: Mapped[str] = mapped_column(Text)
     year: Mapped[int] = mapped_column(Integer)
     plan_number: Mapped[str] = mapped_column(String(64))
@@ -111,6 +208,27 @@ class MovementRow(Base):
     opens: Mapped[date] = mapped_column(Date)
     closes: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)
+    contents: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
+    awards: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
+    phases: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=list)
+
+
+class RegistrationRow(Base):
+    """An emulation registration (đăng ký thi đua): a unit or a staff member registers for the
+    titles it aims at in a movement, at the start of the year."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("movement_id", "subject_kind", "subject_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))  # individual | collective
+    subject_code: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    titles: Mapped[list[Any]]
+    registered_by: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime]
+    unit: Mapped[UnitRow] = relationship()
 
 
 class NominationRow(Base):

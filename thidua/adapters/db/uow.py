@@ -19,12 +19,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from thidua.adapters.db.accounts import SqlAccountStore
+from thidua.adapters.db.agency import SqlAgencyStore
 from thidua.adapters.db.audit import SqlAuditStore
 from thidua.adapters.db.dashboard import SqlDashboardQueries
 from thidua.adapters.db.documents import SqlDocumentStore
 from thidua.adapters.db.evaluations import SqlEvaluationStore
+from thidua.adapters.db.movements import SqlMovementStore
 from thidua.adapters.db.nominations import SqlNominationStore
 from thidua.adapters.db.org import SqlOrgStore
+from thidua.adapters.db.roster import SqlRosterQueries
 from thidua.adapters.db.rounds import SqlRoundStore
 from thidua.adapters.db.rules_versions import SqlRulesVersionStore
 from thidua.adapters.db.webhooks import SqlWebhookStore
@@ -74,6 +77,18 @@ class SqlTx:
     @cached_property
     def org(self) -> SqlOrgStore:
         return SqlOrgStore(self.session)
+
+    @cached_property
+    def agency(self) -> SqlAgencyStore:
+        return SqlAgencyStore(self.session)
+
+    @cached_property
+    def movements(self) -> SqlMovementStore:
+        return SqlMovementStore(self.session)
+
+    @cached_property
+    def roster(self) -> SqlRosterQueries:
+        return SqlRosterQueries(self.session)
 
     @cached_property
     def dashboard(self) -> SqlDashboardQueries:

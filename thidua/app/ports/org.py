@@ -13,7 +13,7 @@ class NewUnit:
     code: str
     name: str
     short: str
-    kind: str  # leadership | phong | don_vi_su_nghiep
+    kind: str  # leadership | division | public_service_unit
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,10 @@ class NewStaff:
     full_name: str
     gender: str  # nam | nu
     position: str
-    birth_year: int
+    birth_year: int | None
     unit: str  # the unit's code
+    joined: date | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True)

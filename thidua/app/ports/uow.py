@@ -14,12 +14,15 @@ from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
 
 from thidua.app.ports.accounts import AccountStore
+from thidua.app.ports.agency import AgencyStore
 from thidua.app.ports.audit import AuditStore
 from thidua.app.ports.dashboard import DashboardQueries
 from thidua.app.ports.documents import DocumentStore
 from thidua.app.ports.evaluations import EvaluationStore
+from thidua.app.ports.movements import MovementStore
 from thidua.app.ports.nominations import NominationStore
 from thidua.app.ports.org import OrgStore
+from thidua.app.ports.roster import RosterQueries
 from thidua.app.ports.rounds import RoundStore
 from thidua.app.ports.rules_versions import RulesVersionStore
 from thidua.app.ports.webhooks import WebhookStore
@@ -48,6 +51,12 @@ class Tx(Protocol):
     def webhooks(self) -> WebhookStore: ...
     @property
     def org(self) -> OrgStore: ...
+    @property
+    def agency(self) -> AgencyStore: ...
+    @property
+    def movements(self) -> MovementStore: ...
+    @property
+    def roster(self) -> RosterQueries: ...
     @property
     def dashboard(self) -> DashboardQueries: ...
 

@@ -181,7 +181,7 @@ def _staff_role(staff: StaffRecord) -> str:
         "Phó Chánh Thanh tra",
     ):
         return f"{position} Sở"
-    if unit.kind == "phong" and position in ("Trưởng phòng", "Phó Trưởng phòng"):
+    if unit.kind == "division" and position in ("Trưởng phòng", "Phó Trưởng phòng"):
         return f"{position} {unit.name.removeprefix('Phòng ').strip()}"
     return f"{position}, {unit.name}"
 
@@ -196,7 +196,7 @@ def person(staff: StaffRecord | None, name: str, role: str | None = None) -> str
 def collective_unit_label(unit_kind: str) -> str:
     """Where a collective stands in the award lists: "Phòng chuyên môn Sở" for a division, else
     "Đơn vị sự nghiệp trực thuộc Sở"."""
-    kind = "Phòng chuyên môn" if unit_kind == "phong" else "Đơn vị sự nghiệp trực thuộc"
+    kind = "Phòng chuyên môn" if unit_kind == "division" else "Đơn vị sự nghiệp trực thuộc"
     return f"{kind} Sở"
 
 

@@ -30,7 +30,7 @@ class UnitRecord:
     id: int
     code: str
     name: str
-    kind: str  # "leadership", "phong", ...
+    kind: str  # leadership | division | public_service_unit
 
 
 @dataclass(frozen=True)

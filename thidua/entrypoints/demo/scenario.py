@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thidua.app.sample_data import STAFF, UNITS, SampleStaff
+from thidua.domain.org import FACTS_UNIT_TYPE, UnitKind
 
 MOVEMENT = "NTM-2024"
 YEAR = 2024
@@ -193,7 +194,7 @@ def build_plans(rng: random.Random | None = None) -> list[Plan]:
             "id": code,
             "year": YEAR,
             "rating": rating,
-            "unit_type": unit.kind,
+            "unit_type": FACTS_UNIT_TYPE[UnitKind(unit.kind)],
             "members_total": len(members),
             "members_ldtt": ldtt,
             "members_cstdcs": cstdcs,
