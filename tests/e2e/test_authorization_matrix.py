@@ -12,11 +12,12 @@ OFFICER, OFFICER_FOREIGN = "canbo.ldvl", "canbo.gdnn"
 HEAD, HEAD_FOREIGN = "truongphong.ldvl", "truongphong.gdnn"
 PIPELINE = "pipeline.ldvl"
 DEPARTMENT = ["vanphong", "thuky.hoidong", "giamdoc", "quantri.quydinh1", "kiemtoan"]
-EVERYONE = [OFFICER, OFFICER_FOREIGN, HEAD, HEAD_FOREIGN, PIPELINE, *DEPARTMENT]
+ADMIN = "quantri.hethong"  # the agency's data and accounts: no unit, so no nomination
+EVERYONE = [OFFICER, OFFICER_FOREIGN, HEAD, HEAD_FOREIGN, PIPELINE, *DEPARTMENT, ADMIN]
 
 
 def expected_read(user: str) -> int:
-    return 404 if user in (OFFICER_FOREIGN, HEAD_FOREIGN) else 200
+    return 404 if user in (OFFICER_FOREIGN, HEAD_FOREIGN, ADMIN) else 200
 
 
 # Expected answers on a nomination of LDVL that waits in unit review.
@@ -32,6 +33,7 @@ MUTATIONS: dict[str, dict[str, int]] = {
         "giamdoc": 403,
         "quantri.quydinh1": 403,
         "kiemtoan": 403,
+        ADMIN: 404,
     },
     "resubmit": {
         OFFICER: 409,
@@ -44,6 +46,7 @@ MUTATIONS: dict[str, dict[str, int]] = {
         "giamdoc": 403,
         "quantri.quydinh1": 403,
         "kiemtoan": 403,
+        ADMIN: 404,
     },
     "hold": {
         OFFICER: 403,
@@ -53,6 +56,7 @@ MUTATIONS: dict[str, dict[str, int]] = {
         "thuky.hoidong": 403,
         "quantri.quydinh1": 403,
         "kiemtoan": 403,
+        ADMIN: 404,
     },
     "resume": {
         OFFICER: 403,
@@ -65,6 +69,7 @@ MUTATIONS: dict[str, dict[str, int]] = {
         "giamdoc": 409,
         "quantri.quydinh1": 403,
         "kiemtoan": 403,
+        ADMIN: 404,
     },
 }
 SUBMIT = {
@@ -76,6 +81,7 @@ SUBMIT = {
     "giamdoc": 403,
     "quantri.quydinh1": 403,
     "kiemtoan": 403,
+    ADMIN: 403,
 }
 ROUND_READERS = {"vanphong", "thuky.hoidong", "giamdoc", "quantri.quydinh1", "kiemtoan"}
 

@@ -270,7 +270,17 @@ class TestCanRead:
         assert policy.can_read(granted, UNIT) and policy.can_read(granted, OTHER_UNIT)
         policy.require_visible(granted, UNIT)
 
-    @pytest.mark.parametrize("role", [r for r in Role if r not in UNIT_SCOPED])
+    def test_admin_reads_no_nomination(self) -> None:
+        """The admin manages the agency's data and accounts: no unit's nomination is visible."""
+        assert not policy.can_read(actor(Role.ADMIN), UNIT)
+        assert policy.visible_units(actor(Role.ADMIN)) == ()
+        assert (
+            refusal_code(policy.require_visible, actor(Role.ADMIN), UNIT) is RefusalCode.NOT_FOUND
+        )
+
+    @pytest.mark.parametrize(
+        "role", [r for r in Role if r not in UNIT_SCOPED and r is not Role.ADMIN]
+    )
     def test_department_roles_read_every_unit(self, role: Role) -> None:
         """Office, secretary, Director, rules admin and auditor read every unit, even unitless."""
         assert policy.can_read(actor(role), UNIT)

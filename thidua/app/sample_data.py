@@ -43,6 +43,7 @@ AccountRole = Literal[
     "rules_admin",
     "auditor",
     "pipeline",
+    "admin",
 ]
 
 
@@ -215,6 +216,7 @@ ACCOUNTS: tuple[SampleAccount, ...] = (
     SampleAccount("quantri.quydinh1", "Quản trị quy định 1", "rules_admin", None, None),
     SampleAccount("quantri.quydinh2", "Quản trị quy định 2", "rules_admin", None, None),
     SampleAccount("kiemtoan", "Lý Minh Trí", "auditor", "TTRA", "NV014"),
+    SampleAccount("quantri.hethong", "Quản trị hệ thống", "admin", None, None),
     SampleAccount(
         "pipeline.ldvl", "Tiếp nhận tự động – Phòng LĐ-VL-ATLĐ", "pipeline", "LDVL", None
     ),

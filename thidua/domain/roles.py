@@ -19,8 +19,9 @@ class Role(StrEnum):
     ADMIN = "admin"  # the agency's profile, organisation and accounts
 
 
-# Roles that see only their own unit's (or granted units') objects.
-UNIT_SCOPED_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.PIPELINE})
+# Roles that see only their own unit's (or granted units') nominations, decisions and events.
+# The admin administers the agency's data and accounts and has no unit: it sees no nomination.
+UNIT_SCOPED_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.PIPELINE, Role.ADMIN})
 
 
 class Actor(BaseModel):

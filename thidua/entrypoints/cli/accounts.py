@@ -95,7 +95,7 @@ def users_create(
         typer.Option(
             "--role",
             help="Vai trò: unit_officer, unit_head, office, council_secretary, director, "
-            "rules_admin, auditor, pipeline.",
+            "rules_admin, auditor, pipeline, admin.",
         ),
     ],
     unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị của tài khoản.")] = None,
