@@ -30,6 +30,7 @@ __all__ = [
     "profile_in_force",
     "profile_sha256",
     "set_profile",
+    "set_profile_as_operator",
     "set_profile_yaml",
     "show",
 ]
@@ -140,9 +141,15 @@ def set_profile_yaml(tx: Tx, actor: Actor, text: str) -> SetProfileResult:
     return _set(tx, parse_profile_yaml(text), actor.username, actor.role.value)
 
 
+def set_profile_as_operator(tx: Tx, text: str, operator: str) -> SetProfileResult:
+    """``set_profile_yaml`` as the local operator (a command run on the server without a token,
+    the sample seed, onboarding before any account exists): no role check, audited under
+    ``operator``."""
+    return _set(tx, parse_profile_yaml(text), operator, None)
+
+
 def load_profile_file(tx: Tx, path: Path, actor_name: str) -> SetProfileResult:
-    """Set the profile from a YAML file as an operator step (the sample seed, onboarding):
-    no role check, audited under ``actor_name``."""
+    """Set the profile from a YAML file as an operator step (the sample seed, onboarding)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -151,7 +158,7 @@ def load_profile_file(tx: Tx, path: Path, actor_name: str) -> SetProfileResult:
             f"Không đọc được tệp hồ sơ cơ quan {path}: {exc}.",
             problem="agency_profile_invalid",
         ) from None
-    return _set(tx, parse_profile_yaml(text), actor_name, None)
+    return set_profile_as_operator(tx, text, actor_name)
 
 
 def profile_in_force(tx: Tx, day: dt.date) -> StoredProfile:
@@ -168,13 +175,11 @@ def profile_in_force(tx: Tx, day: dt.date) -> StoredProfile:
     return stored
 
 
-def show(tx: Tx, actor: Actor, day: dt.date) -> ProfileVersionView:
-    """The profile in force on ``day`` (any signed-in role)."""
-    del actor  # every signed-in role reads the profile (documents print it)
+def show(tx: Tx, day: dt.date) -> ProfileVersionView:
+    """The profile in force on ``day``. Every signed-in role reads it (documents print it)."""
     return _view(profile_in_force(tx, day))
 
 
-def history(tx: Tx, actor: Actor) -> list[ProfileVersionView]:
-    """Every version, newest first (any signed-in role)."""
-    del actor
+def history(tx: Tx) -> list[ProfileVersionView]:
+    """Every version, newest first. Every signed-in role reads them."""
     return [_view(s) for s in tx.agency.profiles()]
