@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from rules.registry import RulesRegistry
 from tests.integration.test_round_documents import docx_text, make_round1
+from tests.support.agency import reorganised_profile, sample_profile
 from tests.support.db import SeededDb
 from thidua.adapters.db.models import AgencyProfileRow, AgencyRow, DocumentRow
 from thidua.adapters.documents import FileDocumentRenderer
@@ -20,7 +20,6 @@ from thidua.app import agency
 from thidua.app.documents import issue_round_documents
 from thidua.app.ports.audit import AuditFilter
 from thidua.app.sample_data import MOVEMENT
-from thidua.app.seed import SAMPLE_DATASET
 from thidua.domain.audit import Entry
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
@@ -30,37 +29,11 @@ OFFICE = Actor(username="vanphong", role=Role.OFFICE)
 
 
 def sample() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((SAMPLE_DATASET / "agency.yaml").read_text("utf-8"))
-    return data
+    return sample_profile()
 
 
 def reorganised() -> dict[str, Any]:
-    """The same agency after the 1 July 2025 reorganisation (fictitious values)."""
-    data = sample()
-    data.update(
-        governing_body="UBND TỈNH ĐỒNG NAI",
-        name="SỞ NỘI VỤ",
-        name_in_text="Sở Nội vụ",
-        place="Đồng Nai",
-        symbol="SNV",
-        competence_basis=[
-            "Căn cứ Quyết định quy định chức năng, nhiệm vụ của Sở Nội vụ tỉnh Đồng Nai"
-        ],
-        emulation_regulation=["Căn cứ Quy chế công tác thi đua, khen thưởng tỉnh Đồng Nai"],
-        province_board="Ban Thi đua – Khen thưởng tỉnh Đồng Nai",
-        recipients={
-            "decision": [
-                "Như Điều 3;",
-                "Ban Thi đua – Khen thưởng tỉnh Đồng Nai;",
-                "Lưu: VT, SNV.",
-            ],
-            "submission": ["Như trên;", "Lưu: VT, SNV."],
-            "report": ["UBND tỉnh Đồng Nai;", "Lưu: VT, SNV."],
-            "minutes": [],
-        },
-        effective_from=dt.date(2025, 7, 1),
-    )
-    return data
+    return reorganised_profile()
 
 
 def audit_entries(db: SeededDb) -> list[Entry]:
