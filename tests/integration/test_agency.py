@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from rules.registry import RulesRegistry
@@ -193,3 +194,33 @@ class TestDocumentsTakeTheProfileInForce:
         assert "thidua agency set" in caught.value.message
         with seeded.uow.session() as s:
             assert s.scalar(select(func.count()).select_from(DocumentRow)) == 0
+
+
+class TestFromNothing:
+    def test_the_first_profile_creates_the_agency(self, db_url: str, tmp_path: Path) -> None:
+        """On an empty database the first `set` creates the agency from `code`, version 1."""
+        from thidua.adapters.db.migrate import upgrade
+        from thidua.adapters.db.session import make_engine
+        from thidua.adapters.db.uow import SqlUnitOfWork
+
+        upgrade(db_url)
+        engine = make_engine(db_url)
+        try:
+            uow = SqlUnitOfWork(engine)
+            path = tmp_path / "agency.yaml"
+            path.write_text(
+                yaml.safe_dump(json_data(reorganised()), allow_unicode=True), encoding="utf-8"
+            )
+            with uow() as tx:
+                assert tx.agency.agency_code() is None
+                result = agency.load_profile_file(tx, path, "os:operator")
+            assert result.created and result.version.version == 1
+            with uow() as tx:
+                assert tx.agency.agency_code() == "SLDTBXH-BP"
+                assert agency.show(tx, dt.date(2025, 7, 1)).created_by == "os:operator"
+        finally:
+            engine.dispose()
+
+
+def json_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "effective_from": data["effective_from"].isoformat()}

@@ -254,3 +254,11 @@ class TestDocumentsFromTheProfile:
                 {},
                 _profile(head_title="Chánh Văn phòng"),
             )
+
+
+class TestSampleDataset:
+    def test_the_sample_profile_serves_the_sample_agency(self) -> None:
+        """The file's code is the sample Department's agency code."""
+        from thidua.app.sample_data import AGENCY_CODE
+
+        assert parse_profile_yaml(SAMPLE.read_text("utf-8")).code == AGENCY_CODE

@@ -100,8 +100,8 @@ def _collective(unit_code: str, code: str) -> AwardLine:
 
 def _plan_ref() -> str:
     return (
-        f"Kế hoạch số {MOVEMENT.plan_number} ngày {_PLAN_DATE:%d/%m/%Y} của Sở Lao động – "
-        f"Thương binh và Xã hội về phát động phong trào thi đua “{MOVEMENT.name}” năm "
+        f"Kế hoạch số {MOVEMENT.plan_number} ngày {_PLAN_DATE:%d/%m/%Y} của "
+        f"{sample_profile().text_name} về phát động phong trào thi đua “{MOVEMENT.name}” năm "
         f"{MOVEMENT.year}"
     )
 
@@ -290,7 +290,7 @@ def sample_minutes() -> CouncilMinutesDoc:
         agency=sample_agency(),
         number="05/BB-HĐTĐKT",
         date=_COUNCIL_DATE,
-        place_room="Phòng họp tầng 3, trụ sở Sở Lao động – Thương binh và Xã hội",
+        place_room=f"Phòng họp tầng 3, trụ sở {sample_profile().text_name}",
         start_time="08 giờ 00 phút",
         chair=f"Ông {chair} – Giám đốc Sở, Chủ tịch Hội đồng",
         secretary="Ông Hoàng Văn Dũng – Phó Chánh Văn phòng Sở, Thư ký Hội đồng",
