@@ -105,5 +105,5 @@ def _stored(row: AgencyProfileRow) -> StoredProfile:
         profile=AgencyProfile.model_validate(row.profile),
         sha256=row.sha256,
         created_by=row.created_by,
-        created_at=row.created_at,
+        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
     )

@@ -35,7 +35,16 @@ async def history(actor: ActorDep, uow: UowDep) -> list[agency.ProfileVersionVie
     return await uow.run(agency.history)
 
 
-@router.post("/profiles", status_code=201)
+@router.post(
+    "/profiles",
+    status_code=201,
+    responses={
+        200: {
+            "model": agency.SetProfileResult,
+            "description": "Giống hệt phiên bản đang có hiệu lực từ cùng ngày: không tạo gì.",
+        }
+    },
+)
 async def set_profile(
     body: Annotated[
         dict[str, Any],
