@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 from rules.registry import LoadedRuleset, RulesRegistry
+from thidua.app.agency import profile_in_force
 from thidua.app.ports.documents import DocumentRenderer
 from thidua.app.ports.uow import Tx
-from thidua.domain.documents import build_document
+from thidua.domain.documents import build_document, document_date
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
 from thidua.domain.documents.wording import DOCUMENT_KINDS, next_number
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -35,7 +36,9 @@ def issue_round_documents(
     is approved; the minutes when the council has not met. ``with_pdf=False`` skips the PDF (it
     is also skipped when the renderer cannot write one; ``files["pdf"]`` is then None). Refuses
     an unknown round (``not_found``); raises ``rules.registry.UnknownRuleset`` when the round's
-    ruleset is not registered and ``LookupError`` when nobody can sign for the Director.
+    ruleset is not registered and ``LookupError`` when nobody can sign for the head. Each
+    document takes the agency profile in force on its date; none in force refuses
+    (``not_found``) naming the date.
     """
     store = tx.documents
     snapshot = store.round_snapshot(round_key)
@@ -52,9 +55,10 @@ def issue_round_documents(
                 _complete(tx, renderer, issued, snapshot, ruleset, issued_on, numbers, with_pdf)
             )
             continue
+        profile = profile_in_force(tx, document_date(snapshot, kind, issued_on)).profile
         count, taken = store.numbers_of_kind(kind)
-        number = next_number(kind, count, taken)
-        doc = build_document(snapshot, ruleset, kind, number, issued_on, numbers)
+        number = next_number(kind, count, taken, profile.symbol)
+        doc = build_document(snapshot, ruleset, kind, number, issued_on, numbers, profile)
         if doc is None:
             continue
         files = renderer.write(doc, round_key, kind, {}, with_pdf=with_pdf)
@@ -84,7 +88,10 @@ def _complete(
         return issued
     doc = None
     if not complete:
-        doc = build_document(snapshot, ruleset, issued.kind, issued.number, issued_on, numbers)
+        profile = profile_in_force(tx, document_date(snapshot, issued.kind, issued_on)).profile
+        doc = build_document(
+            snapshot, ruleset, issued.kind, issued.number, issued_on, numbers, profile
+        )
     new_files = renderer.write(doc, issued.round_key, issued.kind, files, with_pdf=with_pdf)
     docx = new_files.get("docx")
     sha = renderer.sha256(docx) if not has_docx and docx and renderer.exists(docx) else None

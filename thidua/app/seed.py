@@ -9,16 +9,21 @@ only copy of the tokens and passwords) for the local operator.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from thidua.app import sample_data
 from thidua.app.accounts.console import set_password
 from thidua.app.accounts.tokens import issue_token
+from thidua.app.agency import load_profile_file
 from thidua.app.ports.accounts import NewAccount
 from thidua.app.ports.org import NewMovement, NewStaff, NewUnit
 from thidua.app.ports.uow import Tx
 from thidua.domain.roles import Role
+
+#: The sample Department's data set (files loaded by the same use cases as any agency's).
+SAMPLE_DATASET = Path(__file__).resolve().parents[1] / "datasets" / "sample"
 
 
 class SampleAccountToken(BaseModel):
@@ -38,7 +43,7 @@ def load_sample_data(tx: Tx) -> list[SampleAccountToken]:
     """Insert the sample Department (only into an empty database) and issue sample tokens."""
     if has_data(tx):
         return []
-    tx.agency.ensure_agency(sample_data.AGENCY_CODE)
+    load_profile_file(tx, SAMPLE_DATASET / "agency.yaml", "system")
     tx.org.add_units([NewUnit(u.code, u.name, u.short, u.kind) for u in sample_data.UNITS])
     tx.org.add_staff(
         [

@@ -293,3 +293,18 @@ def check_whatif(actor: Actor) -> None:
             f"Vai trò {ROLE_LABEL_VI[actor.role]} không được chạy thử bộ tiêu chí trên hồ sơ đã "
             "lưu (chỉ quản trị tiêu chí, kiểm toán, Giám đốc).",
         )
+
+
+# ---- the agency's profile --------------------------------------------------------------------
+# The system administrator sets the agency's profile (a new dated version); every signed-in role
+# reads the profile, which every document prints anyway.
+AGENCY_ADMINS = frozenset({Role.ADMIN})
+
+
+def check_agency_admin(actor: Actor) -> None:
+    if actor.role not in AGENCY_ADMINS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Chỉ {ROLE_LABEL_VI[Role.ADMIN]} được đặt hồ sơ cơ quan, không phải "
+            f"{ROLE_LABEL_VI[actor.role]}.",
+        )

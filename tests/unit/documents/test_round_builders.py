@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+import thidua
 from rules.registry import RulesRegistry
+from thidua.domain.agency import parse_profile_yaml
 from thidua.domain.documents import achievements_summary, build_document, document_title
 from thidua.domain.documents.models import DecisionDoc, ReportDoc
 from thidua.domain.documents.snapshot import (
@@ -20,6 +23,9 @@ from thidua.domain.documents.snapshot import (
 from thidua.domain.documents.wording import next_number
 
 RULESET = RulesRegistry.from_directory().get("ntm-2024", "1")
+PROFILE = parse_profile_yaml(
+    (Path(thidua.__file__).parent / "datasets" / "sample" / "agency.yaml").read_text("utf-8")
+)
 UNIT = UnitRecord(id=1, code="LDVL", name="Phòng Lao động – Việc làm", kind="division")
 NOMINATION = NominationRecord(
     id=7,
@@ -88,6 +94,7 @@ def test_decision_pays_the_rulesets_amount_and_is_signed_by_the_director() -> No
         "101/QĐ-SLĐTBXH",
         dt.date(2024, 12, 26),
         {},
+        PROFILE,
     )
     assert isinstance(doc, DecisionDoc)
     assert [(a.name, a.title_vi, a.amount) for a in doc.awards] == [
@@ -99,19 +106,21 @@ def test_decision_pays_the_rulesets_amount_and_is_signed_by_the_director() -> No
 def test_no_decision_without_an_approved_award_but_a_report() -> None:
     snap = snapshot(director=PersonRecord("Trương Minh Khôi"), approved=False)
     on = dt.date(2024, 12, 26)
-    assert build_document(snap, RULESET, "decision", "101", on, {}) is None
-    assert build_document(snap, RULESET, "minutes", "101", on, {}) is None  # no meeting
-    assert isinstance(build_document(snap, RULESET, "report", "101", on, {}), ReportDoc)
+    assert build_document(snap, RULESET, "decision", "101", on, {}, PROFILE) is None
+    assert build_document(snap, RULESET, "minutes", "101", on, {}, PROFILE) is None  # no meeting
+    assert isinstance(build_document(snap, RULESET, "report", "101", on, {}, PROFILE), ReportDoc)
 
 
 def test_nobody_to_sign_is_an_error() -> None:
     with pytest.raises(LookupError, match="Giám đốc"):
-        build_document(snapshot(director=None), RULESET, "report", "101", dt.date(2024, 12, 26), {})
+        build_document(
+            snapshot(director=None), RULESET, "report", "101", dt.date(2024, 12, 26), {}, PROFILE
+        )
 
 
 def test_numbers_continue_per_kind_and_skip_a_taken_one() -> None:
-    assert next_number("decision", 0, set()) == "101/QĐ-SLĐTBXH"
-    assert next_number("report", 2, {"103/BC-SLĐTBXH"}) == "104/BC-SLĐTBXH"
+    assert next_number("decision", 0, set(), "SLĐTBXH") == "101/QĐ-SLĐTBXH"
+    assert next_number("report", 2, {"103/BC-SLĐTBXH"}, "SLĐTBXH") == "104/BC-SLĐTBXH"
 
 
 def test_achievements_name_past_titles_as_the_ruleset_does() -> None:

@@ -33,7 +33,6 @@ from thidua.domain.documents.snapshot import (
     StaffRecord,
     UnitRecord,
 )
-from thidua.domain.documents.wording import DIRECTOR_POSITION, DIRECTOR_UNIT
 
 
 class SqlDocumentStore:
@@ -100,19 +99,18 @@ class SqlDocumentStore:
         )
 
     def _director(self, staff: Mapping[int, StaffRecord]) -> PersonRecord | None:
-        """The Director's staff record, else the first user with the Director's role."""
-        director = self.session.scalars(
-            select(StaffRow.id)
-            .join(UnitRow, StaffRow.unit_id == UnitRow.id)
-            .where(UnitRow.code == DIRECTOR_UNIT, StaffRow.position == DIRECTOR_POSITION)
-            .order_by(StaffRow.id)
-        ).first()
-        if director is not None:
-            return PersonRecord(staff[director].full_name, staff[director])
+        """The first active user with the Director's role (with their staff record when linked):
+        who signs when no staff member holds the profile's head title."""
         user = self.session.scalars(
-            select(UserRow).where(UserRow.role == "director").order_by(UserRow.id)
+            select(UserRow)
+            .where(UserRow.role == "director", UserRow.active.is_(True))
+            .order_by(UserRow.id)
         ).first()
-        return PersonRecord(user.display_name) if user is not None else None
+        if user is None:
+            return None
+        return PersonRecord(
+            user.display_name, staff.get(user.staff_id) if user.staff_id is not None else None
+        )
 
     def _secretary(
         self, meeting: CouncilMeetingRow | None, staff: Mapping[int, StaffRecord]

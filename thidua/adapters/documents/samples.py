@@ -11,9 +11,11 @@ import functools
 from decimal import Decimal
 
 from rules.registry import RulesRegistry
-from thidua.app.sample_data import DEPARTMENT_SHORT, MOVEMENT, PROVINCE, STAFF, UNITS
+from thidua.app.sample_data import MOVEMENT, STAFF, UNITS
+from thidua.app.seed import SAMPLE_DATASET
+from thidua.domain.agency import AgencyProfile, parse_profile_yaml
 from thidua.domain.documents import document_title
-from thidua.domain.documents.context import collective_unit_label
+from thidua.domain.documents.context import collective_unit_label, document_agency
 from thidua.domain.documents.models import (
     Agency,
     AwardLine,
@@ -57,13 +59,14 @@ def _director_name() -> str:
     return next(s.full_name for s in STAFF if s.position == "Giám đốc")
 
 
+@functools.cache
+def sample_profile() -> AgencyProfile:
+    """The sample Department's agency profile (``datasets/sample/agency.yaml``)."""
+    return parse_profile_yaml((SAMPLE_DATASET / "agency.yaml").read_text(encoding="utf-8"))
+
+
 def sample_agency() -> Agency:
-    return Agency(
-        parent=f"UBND TỈNH {PROVINCE.upper()}",
-        name="SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI",
-        short=DEPARTMENT_SHORT,
-        place=PROVINCE,
-    )
+    return document_agency(sample_profile())
 
 
 def _director() -> Signer:
@@ -97,8 +100,8 @@ def _collective(unit_code: str, code: str) -> AwardLine:
 
 def _plan_ref() -> str:
     return (
-        f"Kế hoạch số {MOVEMENT.plan_number} ngày {_PLAN_DATE:%d/%m/%Y} của Sở Lao động – "
-        f"Thương binh và Xã hội về phát động phong trào thi đua “{MOVEMENT.name}” năm "
+        f"Kế hoạch số {MOVEMENT.plan_number} ngày {_PLAN_DATE:%d/%m/%Y} của "
+        f"{sample_profile().text_name} về phát động phong trào thi đua “{MOVEMENT.name}” năm "
         f"{MOVEMENT.year}"
     )
 
@@ -108,8 +111,7 @@ def _decision_bases() -> list[str]:
         "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022",
         "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định "
         "chi tiết thi hành một số điều của Luật Thi đua, khen thưởng",
-        f"Căn cứ Quyết định của Ủy ban nhân dân tỉnh {PROVINCE} quy định chức năng, nhiệm vụ, "
-        "quyền hạn và cơ cấu tổ chức của Sở Lao động – Thương binh và Xã hội",
+        *sample_profile().competence_basis,
         f"Căn cứ {_plan_ref()}",
         "Theo đề nghị của Hội đồng Thi đua – Khen thưởng Sở tại Biên bản họp "
         f"{date_long_vi(_COUNCIL_DATE)} và của Chánh Văn phòng Sở",
@@ -209,6 +211,7 @@ def sample_submission() -> SubmissionDoc:
         council_meeting_date=_COUNCIL_DATE,
         recipients=["Như trên;", "GĐ, các PGĐ Sở;", "Lưu: VT, VP."],
         signer=_director(),
+        addressee=sample_profile().board,
         legal_bases=[
             "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;",
             "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy "
@@ -287,7 +290,7 @@ def sample_minutes() -> CouncilMinutesDoc:
         agency=sample_agency(),
         number="05/BB-HĐTĐKT",
         date=_COUNCIL_DATE,
-        place_room="Phòng họp tầng 3, trụ sở Sở Lao động – Thương binh và Xã hội",
+        place_room=f"Phòng họp tầng 3, trụ sở {sample_profile().text_name}",
         start_time="08 giờ 00 phút",
         chair=f"Ông {chair} – Giám đốc Sở, Chủ tịch Hội đồng",
         secretary="Ông Hoàng Văn Dũng – Phó Chánh Văn phòng Sở, Thư ký Hội đồng",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from rules.registry import LoadedRuleset
+from thidua.domain.agency import AgencyProfile
 from thidua.domain.documents.context import RoundContext, document_title, signing_director
 from thidua.domain.documents.decision import build_decision
 from thidua.domain.documents.minutes import build_minutes
@@ -23,7 +24,14 @@ from thidua.domain.documents.report import build_report
 from thidua.domain.documents.snapshot import RoundSnapshot
 from thidua.domain.documents.submission import achievements_summary, build_submission
 
-__all__ = ["achievements_summary", "build_document", "document_title"]
+__all__ = ["achievements_summary", "build_document", "document_date", "document_title"]
+
+
+def document_date(snapshot: RoundSnapshot, kind: str, issued_on: date) -> date:
+    """The date a document bears (the minutes: the meeting's), so the profile in force on it."""
+    if kind == "minutes" and snapshot.meeting is not None:
+        return snapshot.meeting.held_on
+    return issued_on
 
 
 def build_document(
@@ -33,13 +41,16 @@ def build_document(
     number: str,
     issued_on: date,
     numbers: Mapping[str, str],
+    profile: AgencyProfile,
 ) -> AnyDoc | None:
     """The document ``kind`` of the round numbered ``number`` (None when the round has none).
 
     ``numbers`` holds the numbers of the round's documents issued so far (the decision cites the
-    minutes'). Raises ``LookupError`` when nobody can sign for the Director.
+    minutes'); ``profile`` is the agency's profile in force on the document's date
+    (``document_date``). Raises ``LookupError`` when nobody can sign for the head.
     """
-    ctx = RoundContext(snapshot, ruleset, signing_director(snapshot), dict(numbers))
+    director = signing_director(snapshot, profile)
+    ctx = RoundContext(snapshot, ruleset, profile, director, dict(numbers))
     if kind == "report":
         return build_report(ctx, number, issued_on)
     if kind == "minutes":

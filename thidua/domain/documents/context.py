@@ -9,7 +9,9 @@ from functools import cached_property
 from typing import Any
 
 from rules.registry import LoadedRuleset
+from thidua.domain.agency import AgencyProfile
 from thidua.domain.documents.models import (
+    Agency,
     AwardLine,
     Signer,
 )
@@ -24,12 +26,7 @@ from thidua.domain.documents.snapshot import (
     UnitRecord,
 )
 from thidua.domain.documents.text import award_phrase, who_vi
-from thidua.domain.documents.wording import (
-    AGENCY,
-    CODE_ORDER,
-    DIRECTOR_POSITION,
-    DIRECTOR_UNIT,
-)
+from thidua.domain.documents.wording import CODE_ORDER
 from thidua.domain.money import BASE_SALARY_2024, title_award_amount
 
 
@@ -39,9 +36,17 @@ class RoundContext:
 
     snapshot: RoundSnapshot
     ruleset: LoadedRuleset
+    profile: AgencyProfile
+    """The agency's profile in force on the document's date."""
     director: PersonRecord
+    """Who signs: the head, or the deputy signing for the head ("KT.")."""
     numbers: dict[str, str]
     """Numbers of this round's documents issued so far."""
+
+    @cached_property
+    def agency(self) -> Agency:
+        """The agency as the document's header and running text print it."""
+        return document_agency(self.profile)
 
     @property
     def year(self) -> int:
@@ -90,14 +95,41 @@ class RoundContext:
         return BASE_SALARY_2024
 
     def director_signer(self) -> Signer:
-        return Signer(position=AGENCY.head_title, name=self.director_name)
+        """The head's signature block, or "KT. <HEAD>" over the deputy's when a deputy signs."""
+        head = self.profile.head_title.upper()
+        staff = self.director.staff
+        if staff is not None and staff.position == self.profile.deputy_title:
+            return Signer(
+                position=self.profile.deputy_title.upper(),
+                name=self.director_name,
+                on_behalf=f"KT. {head}",
+            )
+        return Signer(position=head, name=self.director_name)
 
 
-def signing_director(snapshot: RoundSnapshot) -> PersonRecord:
+def document_agency(profile: AgencyProfile) -> Agency:
+    """The document header's agency from the profile in force."""
+    return Agency(
+        parent=profile.governing_body,
+        name=profile.name,
+        short=profile.symbol,
+        place=profile.place,
+        head_title=profile.head_title.upper(),
+        full_name=profile.text_name,
+    )
+
+
+def signing_director(snapshot: RoundSnapshot, profile: AgencyProfile) -> PersonRecord:
+    """Who signs for the agency: the staff member of the leadership unit whose position is the
+    profile's head title, else the account holding the Director's role (``snapshot.director``);
+    LookupError when there is neither."""
+    for staff in snapshot.staff:
+        if staff.unit.kind == "leadership" and staff.position == profile.head_title:
+            return PersonRecord(staff.full_name, staff)
     if snapshot.director is None:
         raise LookupError(
-            f"Không tìm thấy Giám đốc Sở (cán bộ đơn vị {DIRECTOR_UNIT} có chức vụ "
-            f"«{DIRECTOR_POSITION}») để ký văn bản."
+            f"Không tìm thấy {profile.head_title} (cán bộ đơn vị lãnh đạo có chức vụ "
+            f"«{profile.head_title}») để ký văn bản."
         )
     return snapshot.director
 
@@ -174,7 +206,7 @@ def _staff_role(staff: StaffRecord) -> str:
     """ "Giám đốc Sở", "Trưởng phòng Giáo dục nghề nghiệp", "Viên chức, Trung tâm …"."""
     unit = staff.unit
     position = staff.position
-    if unit.code == DIRECTOR_UNIT or position in (
+    if unit.kind == "leadership" or position in (
         "Chánh Văn phòng",
         "Phó Chánh Văn phòng",
         "Chánh Thanh tra",
@@ -234,10 +266,10 @@ def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
     )
 
 
-def plan_reference(movement: MovementRecord) -> str:
+def plan_reference(ctx: RoundContext, movement: MovementRecord) -> str:
     return (
         f"Kế hoạch số {movement.plan_number} ngày {movement.plan_date:%d/%m/%Y} của "
-        f"{AGENCY.full_name} về phát động phong trào thi đua “{movement.name}” năm {movement.year}"
+        f"{ctx.agency.full_name} về phát động phong trào thi đua “{movement.name}” năm {movement.year}"
     )
 
 

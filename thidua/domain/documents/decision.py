@@ -14,12 +14,7 @@ from thidua.domain.documents.models import (
     DecisionDoc,
 )
 from thidua.domain.documents.text import date_long_vi
-from thidua.domain.documents.wording import (
-    AGENCY,
-    DECISION_RECIPIENTS,
-    DECREE,
-    LAW,
-)
+from thidua.domain.documents.wording import DECREE, LAW
 
 
 def build_decision(ctx: RoundContext, number: str, issued_on: date) -> DecisionDoc | None:
@@ -35,15 +30,22 @@ def build_decision(ctx: RoundContext, number: str, issued_on: date) -> DecisionD
         council += f" tại cuộc họp {date_long_vi(ctx.meeting.held_on)}"
     council += " và của Chánh Văn phòng Sở"
     return DecisionDoc(
-        agency=AGENCY,
+        agency=ctx.agency,
         number=number,
         date=issued_on,
         movement_name=movement.name,
         year=ctx.year,
-        legal_bases=[LAW, DECREE, f"Căn cứ {plan_reference(movement)}", council],
+        legal_bases=[
+            *ctx.profile.competence_basis,
+            LAW,
+            DECREE,
+            *ctx.profile.emulation_regulation,
+            f"Căn cứ {plan_reference(ctx, movement)}",
+            council,
+        ],
         awards=[award_line(ctx, i) for i in items],
         base_salary=ctx.base_salary,
-        recipients=list(DECISION_RECIPIENTS),
+        recipients=list(ctx.profile.recipients.decision),
         signer=ctx.director_signer(),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {ctx.year}",
     )

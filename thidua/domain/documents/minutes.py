@@ -26,9 +26,6 @@ from thidua.domain.documents.snapshot import (
     CouncilMeetingRecord,
 )
 from thidua.domain.documents.text import count_vi
-from thidua.domain.documents.wording import (
-    AGENCY,
-)
 
 _UNKNOWN_TIME = "…… giờ …… phút"
 
@@ -95,7 +92,9 @@ def _minutes_conclusion(ctx: RoundContext, voted: list[tuple[AwardItemRecord, Co
     sentences: list[str] = []
     proposals: list[str] = []
     if director:
-        proposals.append("đề nghị Giám đốc Sở tặng " + "; ".join(grouped_phrases(ctx, director)))
+        proposals.append(
+            f"đề nghị {ctx.profile.head_title} Sở tặng " + "; ".join(grouped_phrases(ctx, director))
+        )
     if province:
         proposals.append(
             "đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng "
@@ -116,7 +115,8 @@ def _minutes_conclusion(ctx: RoundContext, voted: list[tuple[AwardItemRecord, Co
         )
     if passed:
         sentences.append(
-            "Giao Văn phòng Sở hoàn thiện hồ sơ, trình Giám đốc Sở ban hành quyết định khen "
+            f"Giao Văn phòng Sở hoàn thiện hồ sơ, trình {ctx.profile.head_title} Sở ban hành "
+            "quyết định khen "
             "thưởng và tờ trình đề nghị cấp trên khen thưởng theo quy định."
         )
     return " ".join(sentences)
@@ -166,12 +166,12 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
     secretary_staff = secretary.staff if secretary is not None else None
     chair = person(ctx.director.staff, ctx.director_name, "Chủ tịch Hội đồng")
     if ctx.director.staff is None:
-        chair = f"{ctx.director_name} – Giám đốc Sở, Chủ tịch Hội đồng"
+        chair = f"{ctx.director_name} – {ctx.profile.head_title} Sở, Chủ tịch Hội đồng"
     return CouncilMinutesDoc(
-        agency=AGENCY,
+        agency=ctx.agency,
         number=number,
         date=meeting.held_on,
-        place_room=f"trụ sở {AGENCY.full_name}",
+        place_room=f"trụ sở {ctx.agency.full_name}",
         start_time=_UNKNOWN_TIME,
         chair=chair,
         secretary=person(secretary_staff, secretary_name, "Thư ký Hội đồng")
@@ -181,6 +181,7 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
         present=present,
         absent=absent,
         votes=[v for _, v in voted],
+        recipients=list(ctx.profile.recipients.minutes),
         conclusion=_minutes_conclusion(ctx, voted),
         signer_chair=Signer(position="CHỦ TỊCH HỘI ĐỒNG", name=ctx.director_name),
         signer_secretary=Signer(position="THƯ KÝ", name=secretary_name or "……"),

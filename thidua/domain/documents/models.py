@@ -59,9 +59,9 @@ class Agency(_Model):
     name: str = Field(examples=["SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI"])
     short: str = Field(examples=["SLĐTBXH"])
     place: str = Field(examples=["Bình Phước"])
-    head_title: str = "GIÁM ĐỐC"
+    head_title: str = Field(examples=["GIÁM ĐỐC"])
     """The head's position, upper case (used in "GIÁM ĐỐC SỞ …" of a decision)."""
-    full_name: str = "Sở Lao động – Thương binh và Xã hội"
+    full_name: str = Field(examples=["Sở Lao động – Thương binh và Xã hội"])
     """The agency's name in normal case, as used in running text."""
 
 
@@ -143,7 +143,8 @@ class SubmissionDoc(_Doc):
     council_meeting_date: dt.date
     recipients: list[str]
     signer: Signer
-    addressee: str = "Ban Thi đua – Khen thưởng tỉnh Bình Phước"
+    addressee: str = Field(examples=["Ban Thi đua – Khen thưởng tỉnh Bình Phước"])
+    """The province's emulation board (the agency profile's ``province_board``)."""
     legal_bases: list[str] = Field(default_factory=list)
     plan_number: str | None = None
     plan_date: dt.date | None = None

@@ -18,11 +18,7 @@ from thidua.domain.documents.snapshot import (
     NominationRecord,
 )
 from thidua.domain.documents.text import count_vi
-from thidua.domain.documents.wording import (
-    AGENCY,
-    MOVEMENT_CONTENTS,
-    REPORT_RECIPIENTS,
-)
+from thidua.domain.documents.wording import MOVEMENT_CONTENTS
 
 # ----------------------------------------------------------------------------- report
 
@@ -85,7 +81,7 @@ def build_report(ctx: RoundContext, number: str, issued_on: date) -> ReportDoc:
         1 for i in ctx.items if i.council_status == "not_recommended"
     )
     return ReportDoc(
-        agency=AGENCY,
+        agency=ctx.agency,
         number=number,
         date=issued_on,
         movement_name=movement.name,
@@ -98,6 +94,6 @@ def build_report(ctx: RoundContext, number: str, issued_on: date) -> ReportDoc:
         on_hold=outcomes["on_hold"],
         not_eligible=outcomes["not_eligible"],
         not_recommended=not_recommended,
-        recipients=list(REPORT_RECIPIENTS),
+        recipients=list(ctx.profile.recipients.report),
         signer=ctx.director_signer(),
     )

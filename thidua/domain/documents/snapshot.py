@@ -109,7 +109,8 @@ class RoundSnapshot:
     units: tuple[UnitRecord, ...]
     staff: tuple[StaffRecord, ...]
     director: PersonRecord | None
-    """The Director who signs (None: nobody to sign, the documents cannot be issued)."""
+    """The account holding the Director's role: who signs when no staff member of the leadership
+    holds the profile's head title (None: nobody else to sign)."""
     secretary: PersonRecord | None
 
 

@@ -20,13 +20,7 @@ from thidua.domain.documents.models import (
     SubmissionDoc,
 )
 from thidua.domain.documents.text import count_vi
-from thidua.domain.documents.wording import (
-    AGENCY,
-    DECREE,
-    LAW,
-    RATING_VI,
-    SUBMISSION_RECIPIENTS,
-)
+from thidua.domain.documents.wording import DECREE, LAW, RATING_VI
 
 
 def _contents_phrase(numbers: list[str]) -> str:
@@ -101,16 +95,17 @@ def build_submission(ctx: RoundContext, number: str, issued_on: date) -> Submiss
     minutes = ctx.numbers.get("minutes")
     minutes_ref = f"số {minutes} " if minutes else ""
     return SubmissionDoc(
-        agency=AGENCY,
+        agency=ctx.agency,
         number=number,
         date=issued_on,
         movement_name=movement.name,
         year=ctx.year,
         proposals=proposals,
         council_meeting_date=meeting_date,
-        recipients=list(SUBMISSION_RECIPIENTS),
+        recipients=list(ctx.profile.recipients.submission),
         signer=ctx.director_signer(),
-        legal_bases=[f"{LAW};", f"{DECREE};"],
+        legal_bases=[f"{LAW};", f"{DECREE};", *(f"{b};" for b in ctx.profile.emulation_regulation)],
+        addressee=ctx.profile.board,
         plan_number=movement.plan_number,
         plan_date=movement.plan_date,
         attachments=[

@@ -1,70 +1,44 @@
-"""The fixed wording of a round's documents: kinds, symbols, the agency, legal bases, recipients.
+"""The fixed wording of a round's documents: kinds, symbols' prefixes, the law and the decree.
 
-These are the sample Department's values, written here as they were in the 2024 round. They are
-the law and the agency, so they are to become dated data (the agency profile and the ruleset's
-legal bases); until then every document of every round uses them.
+Everything agency-specific (names, place, the symbol in document numbers, signers' titles, the
+head's competence, the province's regulation, recipients) is the agency profile in force on the
+document's date (``thidua.domain.agency``). The minutes' symbol and the law and decree stay here
+until the ruleset carries its legal bases.
 """
 
 from __future__ import annotations
 
-from thidua.domain.documents.models import Agency
-
 __all__ = [
-    "AGENCY",
     "CODE_ORDER",
-    "DECISION_RECIPIENTS",
     "DECREE",
-    "DIRECTOR_POSITION",
-    "DIRECTOR_UNIT",
     "DOCUMENT_KINDS",
-    "DOCUMENT_SYMBOLS",
     "LAW",
+    "MINUTES_SYMBOL",
     "MOVEMENT_CONTENTS",
     "NUMBER_OFFSET",
     "RATING_VI",
-    "REPORT_RECIPIENTS",
-    "SUBMISSION_RECIPIENTS",
+    "SYMBOL_PREFIXES",
+    "document_symbol",
     "next_number",
 ]
 
 #: Kinds in generation order (the minutes come before the decision, which cites their number).
 DOCUMENT_KINDS: tuple[str, ...] = ("report", "minutes", "decision", "submission")
 
-#: The symbol after the number ("101/QĐ-SLĐTBXH").
-DOCUMENT_SYMBOLS: dict[str, str] = {
-    "report": "BC-SLĐTBXH",
-    "minutes": "BB-HĐTĐKT",
-    "decision": "QĐ-SLĐTBXH",
-    "submission": "TTr-SLĐTBXH",
-}
+#: The kind's part of the symbol, before the agency's ("101/QĐ-SLĐTBXH").
+SYMBOL_PREFIXES: dict[str, str] = {"report": "BC", "decision": "QĐ", "submission": "TTr"}
+
+#: The council's minutes carry the council's symbol, not the agency's.
+MINUTES_SYMBOL = "BB-HĐTĐKT"
 
 #: Numbers of a kind start at NUMBER_OFFSET + 1 (101, 102, ...).
 NUMBER_OFFSET = 100
-
-AGENCY = Agency(
-    parent="UBND TỈNH BÌNH PHƯỚC",
-    name="SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI",
-    short="SLĐTBXH",
-    place="Bình Phước",
-)
-
-DIRECTOR_UNIT = "BGD"
-DIRECTOR_POSITION = "Giám đốc"
 
 LAW = "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022"
 DECREE = (
     "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi "
     "tiết thi hành một số điều của Luật Thi đua, khen thưởng"
 )
-
-DECISION_RECIPIENTS = ["Như Điều 3;", "Ban Thi đua – Khen thưởng tỉnh;", "Lưu: VT, VP."]
-SUBMISSION_RECIPIENTS = ["Như trên;", "GĐ, các PGĐ Sở;", "Lưu: VT, VP."]
-REPORT_RECIPIENTS = [
-    "Ban Thi đua – Khen thưởng tỉnh;",
-    "GĐ, các PGĐ Sở;",
-    "Các phòng, đơn vị thuộc Sở;",
-    "Lưu: VT, VP.",
-]
 
 #: Order of title groups in lists: the higher title first, titles before forms.
 CODE_ORDER: tuple[str, ...] = (
@@ -109,9 +83,16 @@ MOVEMENT_CONTENTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def next_number(kind: str, issued_so_far: int, taken: set[str]) -> str:
+def document_symbol(kind: str, agency_symbol: str) -> str:
+    """ "QĐ-SLĐTBXH": the kind's prefix and the agency's symbol (the minutes: the council's)."""
+    if kind == "minutes":
+        return MINUTES_SYMBOL
+    return f"{SYMBOL_PREFIXES[kind]}-{agency_symbol}"
+
+
+def next_number(kind: str, issued_so_far: int, taken: set[str], agency_symbol: str) -> str:
     """ "101/QĐ-SLĐTBXH": the documents of that kind so far + 1 + the offset, skipping a taken one."""
-    symbol = DOCUMENT_SYMBOLS[kind]
+    symbol = document_symbol(kind, agency_symbol)
     n = NUMBER_OFFSET + 1 + issued_so_far
     while f"{n}/{symbol}" in taken:
         n += 1

@@ -19,6 +19,7 @@ from thidua.entrypoints.api.middleware import RequestContextMiddleware
 from thidua.entrypoints.api.openapi_errors import add_problem_responses
 from thidua.entrypoints.api.problems import http_handler, refusal_handler, validation_handler
 from thidua.entrypoints.api.routers import (
+    agency,
     audit,
     bulk,
     decisions,
@@ -37,6 +38,7 @@ from thidua.entrypoints.web import mount_console
 
 # Route order is match order (and the OpenAPI document's path order): keep it.
 ROUTERS = (
+    agency.router,
     bulk.router,
     audit.router,
     decisions.router,

@@ -17,6 +17,7 @@ import typer
 
 from thidua.entrypoints.cli import (
     accounts,
+    agency,
     audit,
     db,
     decisions,
@@ -36,6 +37,7 @@ app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(rounds.app, name="rounds")
 app.add_typer(audit.app, name="audit")
 app.add_typer(decisions.app, name="decisions")
+app.add_typer(agency.app, name="agency")
 rules_app = typer.Typer(help=rules.HELP, no_args_is_help=True)
 rules_app.add_typer(rules.app)  # check, test, evaluate, diff: on files
 rules_app.add_typer(rules_versions.app)  # whatif, reevaluate, versions: in the database

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from thidua.entrypoints.services import Services
 from thidua.entrypoints.web import kit
 from thidua.entrypoints.web.screens import (
+    agency,
     audit,
     dashboard,
     decisions,
@@ -29,7 +30,7 @@ from thidua.entrypoints.web.screens import (
     signin,
 )
 
-SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules)
+SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, agency)
 
 
 def mount_console(app: FastAPI) -> None:

@@ -62,6 +62,8 @@ FLASH_VI = {
     "saved": "Đã lưu bản nháp bộ tiêu chí.",
     "approved": "Đã duyệt phiên bản (quản trị tiêu chí thứ hai).",
     "published": "Đã công bố phiên bản bộ tiêu chí.",
+    "profile_set": "Đã lưu phiên bản mới của hồ sơ cơ quan.",
+    "profile_same": "Hồ sơ giống hệt phiên bản đang có hiệu lực từ cùng ngày: không tạo phiên bản mới.",
 }
 
 
@@ -192,6 +194,7 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
     if actor.role in (Role.RULES_ADMIN, Role.AUDITOR):
         items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
     items.append((f"{PREFIX}/dashboard", "Tổng quan"))
+    items.append((f"{PREFIX}/agency", "Cơ quan"))
     return items
 
 
