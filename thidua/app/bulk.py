@@ -19,8 +19,8 @@ from rules.errors import FactsError
 from rules.facts import parse_facts
 from thidua.app.lifecycle import Lifecycle, NominationSubmission, submitted_dict
 from thidua.app.nominations import resolve_submission
-from thidua.app.roster import facts_message_vi, prefill_submission
 from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RowError
+from thidua.app.roster import facts_message_vi, prefill_submission
 from thidua.domain import policy
 from thidua.domain.nominations import nomination_key
 from thidua.domain.refusals import Refusal, RefusalCode, field_path

@@ -19,10 +19,10 @@ from typing import Any
 
 from rules.engine import RulesEngine
 from thidua.app import rounds
-from thidua.app.roster import roster_basis
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.app.roster import roster_basis
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
 from thidua.domain.money import title_award_amount

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, Rating
 from thidua.app import rounds
 from thidua.app.nominations import get_nomination, resolve_submission, visible_ref
-from thidua.app.roster import prefill_submission
 from thidua.app.ports.nominations import NewNomination, NominationDetail, NominationWorkflows
 from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.app.roster import prefill_submission
 from thidua.domain import policy
 from thidua.domain.nominations import (
     Dossier,

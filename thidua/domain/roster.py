@@ -39,7 +39,11 @@ REGISTER_FIELDS_VI: dict[str, str] = {
 }
 
 #: The facts contract's defaults of the register fields (rules/facts.py IndividualFacts).
-_CONTRACT_DEFAULTS: dict[str, Any] = {"months_worked": 12, "maternity_months": 0, "discipline": "none"}
+_CONTRACT_DEFAULTS: dict[str, Any] = {
+    "months_worked": 12,
+    "maternity_months": 0,
+    "discipline": "none",
+}
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,7 @@ def members_by_unit(basis: RosterBasis, rule: str) -> dict[str, list[RosterMembe
         if served:
             unit = max(served, key=lambda u: served[u])  # most days, then the later assignment
         out.setdefault(unit, []).append(
-            RosterMember(m.staff_code, m.full_name, m.gender, unit)
-            if unit != m.unit_code
-            else m
+            RosterMember(m.staff_code, m.full_name, m.gender, unit) if unit != m.unit_code else m
         )
     return out
 

@@ -22,7 +22,9 @@ class RosterQueries(Protocol):
         """Every assignment overlapping ``year`` (for the ``longest_service`` transfer rule)."""
         ...
 
-    def register(self, year: int, staff_codes: Collection[str] | None = None) -> list[RegisterEntry]:
+    def register(
+        self, year: int, staff_codes: Collection[str] | None = None
+    ) -> list[RegisterEntry]:
         """The ratings register's rows of ``year`` (of ``staff_codes`` when given)."""
         ...
 

@@ -117,7 +117,9 @@ def roster_collective_facts(
         htnv += rating in _HTNV_OR_BETTER
     out["members_ldtt"] = ldtt + outside
     out["members_cstdcs"] = cstdcs
-    out["members_disciplined"] = max(as_int(submitted.get("members_disciplined", 0)) or 0, disciplined)
+    out["members_disciplined"] = max(
+        as_int(submitted.get("members_disciplined", 0)) or 0, disciplined
+    )
     out["members_htnv_or_better"] = htnv
     out["female_members"] = sum(1 for m in roster if m.gender == "nu")
     basis = {

@@ -215,7 +215,9 @@ def _from_roster(
         submitted, on_roster, nominees, register, ldtt
     )
     unregistered = [
-        m.staff_code for m in on_roster if m.staff_code not in register and m.staff_code not in nominees
+        m.staff_code
+        for m in on_roster
+        if m.staff_code not in register and m.staff_code not in nominees
     ]
     basis_vi = roster_basis_vi(len(on_roster), roster.year, unregistered)
     extra = collective_flags(list(nominees.values()), changes, computed, basis_vi)
