@@ -174,3 +174,19 @@ async def close_round(db: SeededDb, engine: RulesEngine) -> dict[str, dict[str, 
 def flag(result: dict[str, Any], code: str) -> str | None:
     """The message of ``result``'s flag ``code`` (None without one)."""
     return next((f["message_vi"] for f in result["flags"] if f["code"] == code), None)
+
+
+class EmptyRoster:
+    """``RosterQueries`` of a deployment with no roster or register yet (for unit-test fakes)."""
+
+    def roster_on(self, on: date, unit_code: str | None = None) -> list[Any]:
+        return []
+
+    def assignments_in(self, year: int) -> list[Any]:
+        return []
+
+    def register(self, year: int, staff_codes: Any = None) -> list[Any]:
+        return []
+
+    def final_review_start(self, movement_code: str) -> date | None:
+        return None
