@@ -5,7 +5,7 @@ engine)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,10 +28,19 @@ from tests.support.roster import (
 )
 from tests.support.settings import fast_settings
 from thidua.adapters.db.models import MovementRow, StaffRow
+from thidua.adapters.tabular import read_file
+from thidua.app import bulk
 from thidua.app.accounts import console as console_auth
-from thidua.app.lifecycle import NominationSubmission
+from thidua.app.lifecycle import Lifecycle, NominationSubmission
 from thidua.app.roster import prefill_submission
+from thidua.domain.nominations import (
+    NominationStatus,
+    NominationWorkflowInput,
+    Stage,
+    StageDeadlines,
+)
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.app import create_app
 
 PASSWORD = "mat-khau-rat-dai-1"
@@ -317,3 +326,80 @@ class TestTheOfficeSeesTheFlags:
         assert page.status_code == 200
         assert 'data-flag="facts_differ_from_register"' in page.text
         assert "xếp loại: hồ sơ HTXSNV, sổ xếp loại HTTNV" in page.text
+
+
+class RecordingWorkflows:
+    """Nomination workflows that only note what they were started with."""
+
+    def __init__(self) -> None:
+        self.started: list[NominationWorkflowInput] = []
+
+    def workflow_id(self, nomination_key: str) -> str:
+        return f"nomination-{nomination_key}"
+
+    async def exists(self, workflow_id: str) -> bool:
+        return False
+
+    async def start(self, input: NominationWorkflowInput) -> NominationStatus:
+        self.started.append(input)
+        return NominationStatus(
+            nomination_id=input.nomination_id,
+            stage=Stage.SUBMITTED,
+            stage_entered_at=datetime.now(UTC),
+            deadline=None,
+            evaluation=None,
+            steps=[],
+        )
+
+
+DEADLINES = StageDeadlines(
+    unit_review=timedelta(days=10),
+    office_review=timedelta(days=10),
+    director_review=timedelta(days=10),
+    returned=timedelta(days=10),
+    reminder_every=timedelta(days=3),
+)
+
+
+class TestSubmissionPaths:
+    async def test_a_submission_with_only_id_and_year_is_started_with_the_register_facts(
+        self, seeded: SeededDb
+    ) -> None:
+        """Lifecycle.submit (API, CLI): the stored and started facts carry the register's row."""
+        rate(seeded, add_unit(seeded, "TT", 1), "HTXSNV", months_worked=11)
+        workflows = RecordingWorkflows()
+        lifecycle = Lifecycle(seeded.uow, workflows, DEADLINES)  # type: ignore[arg-type]
+        body = NominationSubmission.model_validate(
+            {
+                "movement": "NTM-2024",
+                "unit": "TT",
+                "facts": {"kind": "individual", "id": "TT01", "year": YEAR, "discipline": "none"},
+            }
+        )
+        detail = await lifecycle.submit(
+            Actor(username="canbo.tt", role=Role.PIPELINE, units=("TT",)), body
+        )
+        (started,) = workflows.started
+        assert (started.facts["rating"], started.facts["months_worked"]) == ("HTXSNV", 11)
+        assert detail.facts["rating"] == "HTXSNV" and detail.facts["maternity_months"] == 0
+
+    async def test_a_file_row_without_rating_is_filled_or_refused_on_its_column(
+        self, seeded: SeededDb, tmp_path: Path
+    ) -> None:
+        """Bulk dry run: TT01 (in the register) passes; TT02 (not in it) is an error on rating."""
+        codes = add_unit(seeded, "TT", 2)
+        rate(seeded, codes[:1], "HTTNV")
+        path = tmp_path / "a.csv"
+        path.write_text(
+            "movement,unit,kind,id,year\nNTM-2024,TT,individual,TT01,2024\n"
+            "NTM-2024,TT,individual,TT02,2024\n",
+            encoding="utf-8",
+        )
+        parsed = bulk.validate_file(read_file(path))
+        assert parsed.errors == [] and len(parsed.items) == 2
+        lifecycle = Lifecycle(seeded.uow, RecordingWorkflows(), DEADLINES)  # type: ignore[arg-type]
+        officer = Actor(username="canbo.tt", role=Role.UNIT_OFFICER, units=("TT",))
+        report = await bulk.import_items(lifecycle, officer, parsed, dry_run=True)
+        assert report.accepted == 1
+        assert [(e.row, e.column) for e in report.errors] == [(3, "rating")]
+        assert "sổ xếp loại năm 2024 chưa có dòng của «TT02»" in report.errors[0].message

@@ -19,7 +19,9 @@ from rules.errors import FactsError
 from rules.facts import parse_facts
 from thidua.app.lifecycle import Lifecycle, NominationSubmission, submitted_dict
 from thidua.app.nominations import resolve_submission
+from thidua.app.ports.nominations import SubmissionTarget
 from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RowError
+from thidua.app.ports.uow import Tx
 from thidua.app.roster import facts_message_vi, prefill_submission
 from thidua.domain import policy
 from thidua.domain.nominations import nomination_key
@@ -248,7 +250,7 @@ async def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> O
     body = item.submission
     raw = submitted_dict(body.facts)
 
-    def _resolve(tx: Any) -> Any:
+    def _resolve(tx: Tx) -> SubmissionTarget:
         target = resolve_submission(tx, body.movement, body.unit, raw, item.key)
         prefill_submission(tx, body.movement, body.unit, raw)
         return target

@@ -10,7 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, Rating
 from thidua.app import rounds
 from thidua.app.nominations import get_nomination, resolve_submission, visible_ref
-from thidua.app.ports.nominations import NewNomination, NominationDetail, NominationWorkflows
+from thidua.app.ports.nominations import (
+    NewNomination,
+    NominationDetail,
+    NominationWorkflows,
+    SubmissionTarget,
+)
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.app.roster import prefill_submission
 from thidua.domain import policy
@@ -129,7 +134,7 @@ class Lifecycle:
         key = nomination_key(body.movement, raw["year"], raw["id"])
         workflow_id = self.workflows.workflow_id(key)
 
-        def _resolve(tx: Tx) -> tuple[Any, dict[str, Any]]:
+        def _resolve(tx: Tx) -> tuple[SubmissionTarget, dict[str, Any]]:
             target = resolve_submission(tx, body.movement, body.unit, raw, key)
             return target, prefill_submission(tx, body.movement, body.unit, raw)
 
