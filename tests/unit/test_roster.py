@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from rules.engine import RulesEngine
-from rules.registry import RulesRegistry
+from rules.registry import DEFAULT_DIRECTORY, RulesRegistry
+from thidua.app.rules_versions.store import parse_content
 from thidua.domain.appraisal import Candidate, Dossier, Outcome, appraise, recompute_after_vote
+from thidua.domain.refusals import Refusal
 from thidua.domain.roster import (
     Assignment,
     RegisterEntry,
@@ -211,3 +213,25 @@ class TestRuleFiveFromTheRoster:
         assert c.facts_used["members_ldtt"] == 6 and c.facts_used["members_total"] == 10
         assert "TTLDTT" not in c.titles
         assert any(x.code == "lost_by_member_vote" for x in c.flags)
+
+
+class TestRosterRuleInARulesFile:
+    def test_an_unknown_roster_rule_is_refused_at_upload_naming_its_line(self) -> None:
+        """A rules text declaring roster_rule: first_unit is invalid, with the line; a known one loads."""
+        text = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
+
+        def declaring(value: str) -> str:
+            param = (
+                "parameters:\n  roster_rule:\n    type: string\n    value: " + value + "\n"
+                "    description_vi: Quy tắc điều chuyển.\n    description_en: Transfer rule.\n"
+            )
+            return text.replace("parameters:\n", param, 1)
+
+        assert parse_content(declaring("longest_service")).params["roster_rule"].value == (
+            "longest_service"
+        )
+        with pytest.raises(Refusal) as info:
+            parse_content(declaring("first_unit"))
+        assert "roster_rule" in info.value.message and "longest_service" in info.value.message
+        line = declaring("first_unit").splitlines().index("  roster_rule:") + 1
+        assert [(e.field, e.line) for e in info.value.errors] == [("content", line)]
