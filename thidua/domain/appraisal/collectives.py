@@ -23,6 +23,9 @@ _COLLECTIVE_FIELDS: tuple[str, ...] = (
     "members_htnv_or_better",
 )
 
+#: How many members missing from the register a flag names (the count is always given).
+_NAMED_AT_MOST = 20
+
 #: The ratings of HTNV or better (hoàn thành nhiệm vụ trở lên).
 _HTNV_OR_BETTER: frozenset[str] = frozenset({"HTXSNV", "HTTNV", "HTNV"})
 
@@ -148,9 +151,12 @@ def roster_basis_vi(members: int, year: int, unregistered: Sequence[str]) -> str
     """How a collective's facts were computed from its roster, for the Office."""
     text = f"Số liệu tập thể được tính từ danh sách {members} thành viên và sổ xếp loại năm {year}"
     if unregistered:
+        shown = ", ".join(unregistered[:_NAMED_AT_MOST])
+        if len(unregistered) > _NAMED_AT_MOST:
+            shown += ", …"
         text += (
             f" ({len(unregistered)} thành viên chưa có trong sổ xếp loại, không được tính đạt "
-            f"Lao động tiên tiến: {', '.join(unregistered)})"
+            f"Lao động tiên tiến: {shown})"
         )
     return text
 
