@@ -142,7 +142,8 @@ class TestParsing:
         assert "trùng với dòng 2" in by[(5, "id")]
 
     def test_collective_rows_and_consistency_errors(self, tmp_path: Path) -> None:
-        """Collective columns; counts that exceed members_total are reported on their column."""
+        """Collective columns; counts that exceed members_total are reported on their column; an
+        empty members_total is left for the roster to fill at submission."""
         header = ["movement", "unit", "kind", "id", "year", "rating", "members_total"]
         header += ["members_ldtt", "members_cstdcs", "guidance_on_time", "months_worked"]
         rows = [
@@ -152,23 +153,20 @@ class TestParsing:
             ["NTM-2024", "BTXH", "collective", "BTXH", 2024, "HTXSNV", None, 0, 0, None, None],
         ]
         parsed = parse_file(write_xlsx(tmp_path / "c.xlsx", header, rows))
-        assert [i.row for i in parsed.items] == [2]
-        assert errors_of(parsed) == {
-            (3, "members_ldtt"),
-            (4, "months_worked"),
-            (5, "members_total"),
-        }
+        assert [i.row for i in parsed.items] == [2, 5]
+        assert errors_of(parsed) == {(3, "members_ldtt"), (4, "months_worked")}
 
     def test_csv_with_bom_and_semicolons(self, tmp_path: Path) -> None:
-        """Excel's CSV: UTF-8 with BOM, ; separators; an unknown header is reported on row 1."""
+        """Excel's CSV: UTF-8 with BOM, ; separators; an unknown header is reported on row 1; an
+        empty rating is left for the register to fill at submission."""
         text = "movement;unit;kind;id;year;rating;ghi chú\n"
         text += "NTM-2024;LDVL;individual;NV018;2024;HTXSNV;tốt\n"
         text += "NTM-2024;LDVL;individual;NV019;2024;;\n"
         path = tmp_path / "a.csv"
         path.write_bytes(text.encode("utf-8-sig"))
         parsed = parse_file(path)
-        assert [i.row for i in parsed.items] == [2]
-        assert errors_of(parsed) == {(1, "ghi_chú"), (3, "rating")}
+        assert [i.row for i in parsed.items] == [2, 3]
+        assert errors_of(parsed) == {(1, "ghi_chú")}
         assert parsed.items[0].submission.facts.id == "NV018"
 
     def test_jsonl_nested_and_flat_lines(self, tmp_path: Path) -> None:
@@ -272,8 +270,7 @@ class TestImport:
         assert errors_of(report) == {
             (12, "rating"),
             (22, "id"),
-            (32, "members_total"),  # required for a collective
-            (32, "months_worked"),  # individuals only
+            (32, "months_worked"),  # individuals only (members_total: the roster fills it)
         }
         assert len(report.created_ids) == 60
         assert _count(seeded) == 60

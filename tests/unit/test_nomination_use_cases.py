@@ -18,6 +18,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.nomination import NominationActivities
 from rules.canonical import Encoding
+from tests.support.roster import EmptyRoster
 from thidua.app import bulk, nominations
 from thidua.app.lifecycle import (
     HoldRequest,
@@ -152,6 +153,7 @@ class FakeNominationStore:
 @dataclass
 class FakeTx:
     nominations: FakeNominationStore
+    roster: EmptyRoster = field(default_factory=EmptyRoster)
 
 
 class FakeUow:

@@ -17,6 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.consolidation import ConsolidationActivities
 from rules.engine import RulesEngine
 from rules.registry import RulesRegistry, VersionWindow
+from tests.support.roster import EmptyRoster
 from thidua.app.consolidation import Consolidation, NominationNotMoved
 from thidua.app.ports.rounds import (
     AwardItemView,
@@ -135,6 +136,7 @@ class FakeTx:
     def __init__(self, store: FakeRoundStore) -> None:
         self.rounds = store
         self.rules_versions = FakeRulesVersions(store)
+        self.roster = EmptyRoster()
 
 
 class FakeUow:

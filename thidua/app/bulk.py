@@ -17,9 +17,12 @@ from pydantic import ValidationError
 
 from rules.errors import FactsError
 from rules.facts import parse_facts
-from thidua.app.lifecycle import Lifecycle, NominationSubmission
+from thidua.app.lifecycle import Lifecycle, NominationSubmission, submitted_dict
 from thidua.app.nominations import resolve_submission
+from thidua.app.ports.nominations import SubmissionTarget
 from thidua.app.ports.tabular import WHOLE_ROW, RawFile, RowError
+from thidua.app.ports.uow import Tx
+from thidua.app.roster import facts_message_vi, prefill_submission
 from thidua.domain import policy
 from thidua.domain.nominations import nomination_key
 from thidua.domain.refusals import Refusal, RefusalCode, field_path
@@ -118,26 +121,7 @@ def vi_message(err: Any) -> str:
     return str(err.get("msg", "không hợp lệ"))
 
 
-def _facts_msg(msg: str) -> str:
-    """A facts consistency error of the rules package (English), in Vietnamese."""
-    m = re.match(r"year (\d+) is listed twice", msg)
-    if m:
-        return f"năm {m.group(1)} bị lặp lại"
-    m = re.match(r"history year must be before (\d+)", msg)
-    if m:
-        return f"năm trong lịch sử phải trước {m.group(1)}"
-    m = re.match(r"initiative (.+) is listed twice", msg)
-    if m:
-        return f"sáng kiến {m.group(1)} bị lặp lại"
-    m = re.match(r"must not be after (\d+)", msg)
-    if m:
-        return f"năm sáng kiến không được sau {m.group(1)}"
-    m = re.match(r"must not exceed members_total \((\d+)\)", msg)
-    if m:
-        return f"không được vượt quá members_total ({m.group(1)})"
-    if msg.startswith("must not exceed members_ldtt"):
-        return "không được vượt quá members_ldtt (CSTĐCS phải là LĐTT)"
-    return msg
+_facts_msg = facts_message_vi
 
 
 # ---- where a problem is: the flat column, or the field path ----------------------------------
@@ -189,8 +173,13 @@ def validate_raw(row: int, raw: Any, *, flat: bool) -> tuple[BulkItem | None, li
             seen.add(col)
             errors.append(RowError(row, col, vi_message(err)))
         return None, errors
+    sent = submitted_dict(submission.facts)
     try:
-        parse_facts(submission.facts)
+        # what the register or the roster fills is checked at submission (prefill_submission)
+        if sent.get("rating") is not None and (
+            sent["kind"] == "individual" or sent.get("members_total") is not None
+        ):
+            parse_facts(submission.facts.model_dump(mode="json"))
     except FactsError as exc:
         return None, [
             RowError(
@@ -259,12 +248,16 @@ class Outcome:
 async def _check_target(lifecycle: Lifecycle, actor: Actor, item: BulkItem) -> Outcome:
     """Dry run: the same checks ``submit`` makes before it starts a workflow, changing nothing."""
     body = item.submission
-    facts = body.facts.model_dump(mode="json")
+    raw = submitted_dict(body.facts)
+
+    def _resolve(tx: Tx) -> SubmissionTarget:
+        target = resolve_submission(tx, body.movement, body.unit, raw, item.key)
+        prefill_submission(tx, body.movement, body.unit, raw)
+        return target
+
     try:
         policy.check_submit(actor, body.unit)
-        target = await lifecycle.uow.run(
-            lambda tx: resolve_submission(tx, body.movement, body.unit, facts, item.key)
-        )
+        target = await lifecycle.uow.run(_resolve)
     except Refusal as refusal:
         return _refused(item, refusal)
     if target.existing_stage is not None:

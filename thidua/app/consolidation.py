@@ -22,6 +22,7 @@ from thidua.app import rounds
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.app.roster import roster_basis
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
 from thidua.domain.money import title_award_amount
@@ -118,6 +119,8 @@ class Consolidation:
             records = tx.rounds.gather_candidates(data.round_key, data.step.at)
             members = tx.rounds.members_total_by_unit()
             past = tx.rounds.past_initiative_uses(data.round_key)
+            # rule 5 from the whole roster, on the review date (the final review, else closing)
+            roster = roster_basis(tx, rnd.movement, rnd.year, data.step.at.date())
         candidates = [
             Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
         ]
@@ -127,6 +130,7 @@ class Consolidation:
             ruleset=(rnd.ruleset_id, rnd.ruleset_version),
             past_uses=past,
             members_total=members,
+            roster=roster,
         )
         dumped = result.model_dump(mode="json")
         levels = {

@@ -3,15 +3,21 @@ the requests they take, shared by the API, the console and the CLI."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.facts import Facts
+from rules.facts import CollectiveFacts, Facts, IndividualFacts, Rating
 from thidua.app import rounds
 from thidua.app.nominations import get_nomination, resolve_submission, visible_ref
-from thidua.app.ports.nominations import NewNomination, NominationDetail, NominationWorkflows
+from thidua.app.ports.nominations import (
+    NewNomination,
+    NominationDetail,
+    NominationWorkflows,
+    SubmissionTarget,
+)
 from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.app.roster import prefill_submission
 from thidua.domain import policy
 from thidua.domain.nominations import (
     Dossier,
@@ -33,14 +39,46 @@ from thidua.logging import get_logger
 log = get_logger(__name__)
 
 
+class SubmittedIndividualFacts(IndividualFacts):
+    """An individual's facts as submitted: an absent rating, months_worked, maternity_months or
+    discipline is taken from the ratings register's row of (staff, year) before validation."""
+
+    rating: Rating | None = Field(  # type: ignore[assignment]
+        default=None, description="Xếp loại; để trống thì lấy từ sổ xếp loại của năm"
+    )
+
+
+class SubmittedCollectiveFacts(CollectiveFacts):
+    """A collective's facts as submitted: an absent members_total is the unit's roster size."""
+
+    members_total: int | None = Field(  # type: ignore[assignment]
+        default=None,
+        ge=0,
+        le=100_000,
+        strict=True,
+        description="Tổng số thành viên; để trống thì lấy từ danh sách cán bộ của đơn vị",
+    )
+
+
+SubmittedFacts = Annotated[
+    SubmittedIndividualFacts | SubmittedCollectiveFacts, Field(discriminator="kind")
+]
+
+
+def submitted_dict(facts: BaseModel) -> dict[str, Any]:
+    """The facts as sent, without the contract's defaults (so the register can fill them)."""
+    return facts.model_dump(mode="json", exclude_unset=True)
+
+
 class NominationSubmission(BaseModel):
-    """A nomination as a unit (or its pipeline) submits it."""
+    """A nomination as a unit (or its pipeline) submits it. Facts the register or the roster
+    holds may be left out (``thidua.app.roster.prefill_submission``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     movement: str = Field(min_length=1, max_length=32, description="Mã phong trào, ví dụ NTM-2024")
     unit: str = Field(min_length=1, max_length=32, description="Mã đơn vị đề nghị, ví dụ LDVL")
-    facts: Facts
+    facts: SubmittedFacts
     dossier: Dossier | None = None
 
 
@@ -92,12 +130,15 @@ class Lifecycle:
 
     async def submit(self, actor: Actor, body: NominationSubmission) -> NominationDetail:
         policy.check_submit(actor, body.unit)
-        facts = _facts_dict(body.facts)
-        key = nomination_key(body.movement, facts["year"], facts["id"])
+        raw = submitted_dict(body.facts)
+        key = nomination_key(body.movement, raw["year"], raw["id"])
         workflow_id = self.workflows.workflow_id(key)
-        target = await self.uow.run(
-            lambda tx: resolve_submission(tx, body.movement, body.unit, facts, key)
-        )
+
+        def _resolve(tx: Tx) -> tuple[SubmissionTarget, dict[str, Any]]:
+            target = resolve_submission(tx, body.movement, body.unit, raw, key)
+            return target, prefill_submission(tx, body.movement, body.unit, raw)
+
+        target, facts = await self.uow.run(_resolve)
         if target.existing_stage is not None and await self.workflows.exists(workflow_id):
             raise Refusal(
                 RefusalCode.DUPLICATE,

@@ -139,6 +139,7 @@ COLLECTIVE_FIELD_LABEL_VI: dict[str, str] = {
     "members_cstdcs": "số thành viên đạt Chiến sĩ thi đua cơ sở",
     "members_disciplined": "số thành viên bị kỷ luật từ cảnh cáo trở lên",
     "members_htnv_or_better": "số thành viên xếp loại hoàn thành nhiệm vụ trở lên",
+    "female_members": "số thành viên nữ",
 }
 
 # ---- accounts and the audit log -------------------------------------------------------------

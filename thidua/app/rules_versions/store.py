@@ -19,6 +19,7 @@ from thidua.app.ports.rules_versions import RulesVersion
 from thidua.app.ports.uow import Tx
 from thidua.domain.labels import RULES_VERSION_STATUS_LABEL_VI
 from thidua.domain.refusals import FieldError, Refusal, RefusalCode
+from thidua.domain.roster import roster_rule
 
 MAX_TEXT_BYTES = 1_000_000
 RULES_INVALID = "rules_invalid"
@@ -72,9 +73,21 @@ def parse_content(content: str, name: str = "content") -> Ruleset:
             problem=RULES_INVALID,
         )
     try:
-        return load_ruleset(name, content)
+        rs = load_ruleset(name, content)
+        _check_roster_rule(name, content, rs)
     except RulesFileError as exc:
         raise invalid("content", exc) from None
+    return rs
+
+
+def _check_roster_rule(name: str, content: str, rs: Ruleset) -> None:
+    """The consolidation's transfer rule (param ``roster_rule``) must be one it knows."""
+    try:
+        roster_rule({k: p.value for k, p in rs.params.items()})
+    except ValueError as exc:
+        lines = content.splitlines()
+        line = next((i for i, t in enumerate(lines, 1) if t.strip().startswith("roster_rule:")), 1)
+        raise RulesFileError([Issue(name, line, 1, str(exc), "type")]) from None
 
 
 def parse_golden(text: str, rs: Ruleset) -> GoldenFile:

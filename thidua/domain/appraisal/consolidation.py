@@ -7,9 +7,16 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from rules.decision import DecisionStatus
 from rules.engine import RulesEngine
+from rules.errors import FactsError
 from thidua.domain.appraisal.candidates import assess
-from thidua.domain.appraisal.collectives import collective_facts, collective_flags
+from thidua.domain.appraisal.collectives import (
+    collective_facts,
+    collective_flags,
+    roster_basis_vi,
+    roster_collective_facts,
+)
 from thidua.domain.appraisal.initiatives import apply_initiative_rules
 from thidua.domain.appraisal.models import (
     Appraisal,
@@ -19,6 +26,14 @@ from thidua.domain.appraisal.models import (
     PastInitiativeUse,
 )
 from thidua.domain.appraisal.ranking import assemble
+from thidua.domain.roster import (
+    RegisterEntry,
+    RosterBasis,
+    RosterMember,
+    members_by_unit,
+    register_differences,
+    roster_rule,
+)
 
 _EMPTY_TOTALS: Mapping[str, int] = MappingProxyType({})
 
@@ -30,6 +45,7 @@ def appraise(
     ruleset: tuple[str, str],
     past_uses: Sequence[PastInitiativeUse] = (),
     members_total: Mapping[str, int] = _EMPTY_TOTALS,
+    roster: RosterBasis | None = None,
 ) -> Appraisal:
     """Appraise every nomination of a round together (the Office's consolidation).
 
@@ -58,18 +74,45 @@ def appraise(
        → RECOMMENDED with the decision's titles and proposals; not_eligible → NOT_ELIGIBLE with a
        reason from the failed rules' `message_vi` (the disqualifying rules if any fired, else
        every grant/propose rule that did not fire).
-    5. **Collectives after individuals**: the members of a collective are the individual
-       candidates of this round with the same `unit`. Recomputed: `members_total` =
-       `members_total[unit]` if given, else the submitted value; `members_ldtt` / `members_cstdcs`
-       = members RECOMMENDED with LDTT / CSTDCS — so staff who were not nominated, and members
-       returned, on hold or not eligible, count as NOT holding the title; `members_disciplined`
-       = max(submitted, members disciplined with a warning (cảnh cáo) or worse);
-       `members_htnv_or_better` = min(submitted, members_total − members rated KHTNV). The values
-       are kept in `facts_used`; flag `collective_facts_computed` lists "before → after" for what
-       changed; flag `members_pending` names members returned or on hold (the collective's
-       outcome may change once they are settled); flag `members_exceed_total` when more
-       individuals of the unit are nominated than its members_total (the facts are then
-       inconsistent and the collective is RETURNED with `invalid_facts`). Then rules 1, 2 and 4 apply to the collective.
+    5. **Collectives after individuals**, counted from the **whole roster** when the register
+       has rows for the collective (Law 06/2022 art. 27: the share of the collective's
+       individuals reaching LĐTT), else from the round's nominees.
+
+       *From the roster* (`roster` given, and at least one member of the unit has a row in
+       `roster.register`): the members are the unit's staff on `roster.review_date` under the
+       ruleset's transfer rule (param `roster_rule`: `review_date`, the default, or
+       `longest_service`; see ``thidua.domain.roster``). `members_total` = their number;
+       `female_members` = the women among them; a member nominated in this round counts by
+       their outcome (RECOMMENDED with LDTT / CSTDCS); a member not nominated who has a register
+       row counts for LDTT when the same engine and ruleset grant LDTT on facts built from that
+       row alone (kind, id, year, rating, months_worked, maternity_months, discipline), never
+       for CSTDCS (it needs initiatives the register does not hold); a member with no row counts
+       as not holding LDTT. `members_htnv_or_better` = members rated HTNV or better (round facts,
+       else the register); `members_disciplined` = max(submitted, members disciplined with a
+       warning or worse). Flag `collective_facts_computed` says "tính từ danh sách N thành viên
+       và sổ xếp loại năm Y", names members missing from the register, and lists "before →
+       after"; `member_basis` keeps what the council's vote recounts from.
+
+       *From the nominees* (no register rows for the unit, or no `roster`): the members are
+       the individual candidates of this round with the same `unit`. Recomputed: `members_total`
+       = `members_total[unit]` if given, else the submitted value; `members_ldtt` /
+       `members_cstdcs` = members RECOMMENDED with LDTT / CSTDCS — so staff who were not
+       nominated, and members returned, on hold or not eligible, count as NOT holding the title;
+       `members_disciplined` = max(submitted, members disciplined with a warning (cảnh cáo) or
+       worse); `members_htnv_or_better` = min(submitted, members_total − members rated KHTNV).
+       Flag `collective_facts_computed` lists "before → after" for what changed; flag
+       `members_exceed_total` when more individuals of the unit are nominated than its
+       members_total (the facts are then inconsistent and the collective is RETURNED with
+       `invalid_facts`).
+
+       Either way the values are kept in `facts_used`; flag `members_pending` names members
+       returned or on hold (the collective's outcome may change once they are settled). Then
+       rules 1, 2 and 4 apply to the collective.
+
+       **Register check**: an individual whose facts disagree with the register's row of
+       (staff, year) gets flag `facts_differ_from_register` naming each field with both values
+       ("xếp loại: hồ sơ HTXSNV, sổ xếp loại HTTNV"); the submitted facts are still the ones
+       evaluated.
     6. **Ordering** (tie-break, Decree 98 art. 4): `by_title[code]` lists the RECOMMENDED holders
        of each title/proposal (every code of `ruleset`, in its order, possibly empty): women
        first, and collectives whose `female_members / members_total` ≥
@@ -96,16 +139,87 @@ def appraise(
         facts[c.key] = f
     flags: dict[str, list[Flag]] = {c.key: [] for c in candidates}
     round_flags = apply_initiative_rules(candidates, facts, past_uses, flags)
+    register = roster.entries() if roster is not None else {}
+    for c in candidates:
+        entry = register.get(str(c.facts.get("id"))) if c.kind == "individual" else None
+        if entry is not None:
+            diffs = register_differences(c.facts, entry)
+            if diffs:
+                flags[c.key].append(
+                    Flag(
+                        code="facts_differ_from_register",
+                        message_vi=f"Thông tin hồ sơ khác sổ xếp loại năm {entry.year}: "
+                        + "; ".join(diffs),
+                        related=[c.key],
+                    )
+                )
 
     results: dict[str, CandidateResult] = {}
     individuals = [c for c in candidates if c.kind == "individual"]
     for c in individuals:
         results[c.key] = assess(c, facts[c.key], flags[c.key], engine, ruleset)
+    units = members_by_unit(roster, roster_rule(lr.params)) if roster is not None else {}
+    by_staff = {str(facts[c.key].get("id")): results[c.key] for c in individuals}
     for c in candidates:
         if c.kind != "collective":
+            continue
+        on_roster = units.get(c.unit, [])
+        if any(m.staff_code in register for m in on_roster):
+            assert roster is not None
+            results[c.key] = _from_roster(
+                c, facts[c.key], flags[c.key], on_roster, by_staff, roster, engine, ruleset
+            )
             continue
         members = [results[m.key] for m in individuals if m.unit == c.unit]
         computed, changes = collective_facts(facts[c.key], members, members_total.get(c.unit))
         extra = collective_flags(members, changes, computed)
         results[c.key] = assess(c, computed, [*flags[c.key], *extra], engine, ruleset)
     return assemble((results[c.key] for c in candidates), lr, round_flags)
+
+
+def _register_ldtt(
+    entries: Sequence[RegisterEntry], engine: RulesEngine, ref: tuple[str, str]
+) -> set[str]:
+    """The staff codes whose register row alone qualifies for LDTT under ``ref``."""
+    out: set[str] = set()
+    for e in entries:
+        try:
+            d = engine.evaluate(e.facts(), ruleset_id=ref[0], version=ref[1])
+        except FactsError:
+            continue  # a register row the contract rejects qualifies for nothing
+        if d.status == DecisionStatus.ELIGIBLE and "LDTT" in d.titles:
+            out.add(e.staff_code)
+    return out
+
+
+def _from_roster(
+    c: Candidate,
+    submitted: dict[str, Any],
+    flags: list[Flag],
+    on_roster: Sequence[RosterMember],
+    by_staff: Mapping[str, CandidateResult],
+    roster: RosterBasis,
+    engine: RulesEngine,
+    ruleset: tuple[str, str],
+) -> CandidateResult:
+    """Rule 5 from the whole roster, then rules 1, 2 and 4 for the collective."""
+    register = roster.entries()
+    nominees = {m.staff_code: by_staff[m.staff_code] for m in on_roster if m.staff_code in by_staff}
+    outside = [
+        register[m.staff_code]
+        for m in on_roster
+        if m.staff_code not in nominees and m.staff_code in register
+    ]
+    ldtt = _register_ldtt(outside, engine, c.pinned or ruleset)
+    computed, changes, basis = roster_collective_facts(
+        submitted, on_roster, nominees, register, ldtt
+    )
+    unregistered = [
+        m.staff_code
+        for m in on_roster
+        if m.staff_code not in register and m.staff_code not in nominees
+    ]
+    basis_vi = roster_basis_vi(len(on_roster), roster.year, unregistered)
+    extra = collective_flags(list(nominees.values()), changes, computed, basis_vi)
+    result = assess(c, computed, [*flags, *extra], engine, ruleset)
+    return result.model_copy(update={"member_basis": basis})

@@ -76,6 +76,11 @@ class CandidateResult(BaseModel):
     flags: list[Flag]
     rank: int
     """0-based index in the consolidated ordering (see :func:`appraise`, rule 6)."""
+    member_basis: dict[str, Any] | None = None
+    """A collective counted from its whole roster (rule 5): ``members`` (roster size),
+    ``register_ldtt`` (members not nominated whom the register qualifies for LDTT) and
+    ``nominees`` (keys of the members nominated in the round); the council's vote recounts from
+    it. None when counted from the round's nominees only."""
 
 
 class Appraisal(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from rules.engine import RulesEngine
 from rules.registry import LoadedRuleset
 from thidua.domain.appraisal.candidates import evaluate
-from thidua.domain.appraisal.collectives import collective_facts
+from thidua.domain.appraisal.collectives import collective_facts, recount_after_vote
 from thidua.domain.appraisal.models import Appraisal, CandidateResult, Flag, Outcome, label
 from thidua.domain.appraisal.ranking import assemble
 
@@ -117,7 +117,9 @@ def recompute_after_vote(
        decision, else `ruleset`); held and returned collectives only get their facts refreshed.
        Any code a RECOMMENDED collective had and no longer has is reported with flag
        `lost_by_member_vote` naming the members whose titles failed (on the collective and in
-       `Appraisal.flags`). Then the collective's own failed votes are applied as in step 1.
+       `Appraisal.flags`). A collective counted from its whole roster (`member_basis`) is
+       recounted from its nominated members' passed titles plus the members the register
+       qualified for LDTT. Then the collective's own failed votes are applied as in step 1.
     3. The lists and ranks are rebuilt (rule 6 of :func:`appraise`).
     """
     lr = engine.resolve(ruleset_id=ruleset[0], version=ruleset[1])
@@ -135,8 +137,13 @@ def recompute_after_vote(
     for r in appraisal.results:
         if r.kind != "collective":
             continue
-        members = [m for m in individuals if m.unit == r.unit]
-        computed, changes = collective_facts(r.facts_used, members, None)
+        if r.member_basis is not None:  # counted from the whole roster (appraise, rule 5)
+            nominated = set(r.member_basis.get("nominees", []))
+            members = [m for m in individuals if m.key in nominated]
+            computed, changes = recount_after_vote(r.facts_used, members, r.member_basis)
+        else:
+            members = [m for m in individuals if m.unit == r.unit]
+            computed, changes = collective_facts(r.facts_used, members, None)
         if not changes:
             new = r
         else:
