@@ -26,6 +26,7 @@ from thidua.entrypoints.api.routers import (
     health,
     me,
     nominations,
+    org,
     rounds,
     rules,
 )
@@ -46,6 +47,7 @@ ROUTERS = (
     nominations.router,
     events.router,
     rounds.router,
+    org.router,
 )
 
 
