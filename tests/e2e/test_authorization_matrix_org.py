@@ -83,7 +83,9 @@ class TestWrites:
 
     async def test_admin_changes_the_organisation(self, api: Api) -> None:
         """The administrator's correction, transfer and import succeed."""
-        assert (await api.call(ADMIN, "PATCH", "/v1/staff/NV020", {"position": "CV"})).status_code == 200
+        assert (
+            await api.call(ADMIN, "PATCH", "/v1/staff/NV020", {"position": "CV"})
+        ).status_code == 200
         r = await api.call(
             ADMIN, "POST", "/v1/staff/NV020/transfers", {"unit": "VP", "valid_from": "2026-07-01"}
         )
@@ -116,7 +118,9 @@ class TestRatingsWrites:
     @pytest.mark.parametrize("user", EVERYONE)
     async def test_import_ratings_by_role_and_unit(self, api: Api, user: str) -> None:
         """A file with a foreign unit's staff is refused row by row to unit roles."""
-        header = b"year,staff_code,rating,months_worked,maternity_months,discipline,discipline_until\n"
+        header = (
+            b"year,staff_code,rating,months_worked,maternity_months,discipline,discipline_until\n"
+        )
         data = header + b"2026,NV020,HTNV,12,0,none,\n2026,NV026,HTNV,12,0,none,\n"
         r = await api.call(
             user, "POST", "/v1/ratings:import", files={"file": ("r.csv", data, "text/csv")}

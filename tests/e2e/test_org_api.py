@@ -28,8 +28,12 @@ class TestOrgApi:
         )
         assert r.status_code == 201, r.text
         assert [a["unit"] for a in r.json()["assignments"]] == ["LDVL", "GDNN"]
-        june = await api.call("vanphong", "GET", "/v1/staff", params={"unit": "LDVL", "on": "2026-06-30"})
-        dec = await api.call("vanphong", "GET", "/v1/staff", params={"unit": "LDVL", "on": "2026-12-31"})
+        june = await api.call(
+            "vanphong", "GET", "/v1/staff", params={"unit": "LDVL", "on": "2026-06-30"}
+        )
+        dec = await api.call(
+            "vanphong", "GET", "/v1/staff", params={"unit": "LDVL", "on": "2026-12-31"}
+        )
         assert "NV020" in {s["code"] for s in june.json()}
         assert "NV020" not in {s["code"] for s in dec.json()}
 
@@ -71,14 +75,15 @@ class TestOrgApi:
 
     async def test_ratings_register(self, api: Api) -> None:
         """PUT a rating, then the unit's register for the year shows it."""
-        r = await api.call(
-            "canbo.ldvl", "PUT", "/v1/ratings/2026/NV020", {"rating": "HTXSNV"}
-        )
+        r = await api.call("canbo.ldvl", "PUT", "/v1/ratings/2026/NV020", {"rating": "HTXSNV"})
         assert r.status_code == 200, r.text
         reg = await api.call("truongphong.ldvl", "GET", "/v1/ratings", params={"year": 2026})
         line = next(x for x in reg.json() if x["staff_code"] == "NV020")
         assert line["rating"]["rating"] == "HTXSNV" and {x["unit"] for x in reg.json()} == {"LDVL"}
         bad = await api.call(
-            "canbo.ldvl", "PUT", "/v1/ratings/2026/NV020", {"rating": "HTNV", "discipline": "canh_cao"}
+            "canbo.ldvl",
+            "PUT",
+            "/v1/ratings/2026/NV020",
+            {"rating": "HTNV", "discipline": "canh_cao"},
         )
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "discipline_until"

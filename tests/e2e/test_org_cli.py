@@ -96,7 +96,9 @@ class TestOrgCli:
         f = tmp_path / "x.csv"
         f.write_text("ma,ten\n1,2\n", encoding="utf-8")
         out = run(empty_url, "org", "import", str(f))
-        assert out.returncode == 2 and "units thiếu cột code, name, kind, abbreviation" in out.stderr
+        assert (
+            out.returncode == 2 and "units thiếu cột code, name, kind, abbreviation" in out.stderr
+        )
 
 
 class TestRatingsCli:
@@ -117,5 +119,7 @@ class TestRatingsCli:
         exported = tmp_path / "out.csv"
         run(seeded_sqlite.url, "ratings", "export", str(exported), "--year", "2026", token=token)
         assert "2026,NV020,HTXSNV" in exported.read_text(encoding="utf-8-sig")
-        refused = run(seeded_sqlite.url, "ratings", "import", str(f), token=seeded_sqlite.token("giamdoc"))
+        refused = run(
+            seeded_sqlite.url, "ratings", "import", str(f), token=seeded_sqlite.token("giamdoc")
+        )
         assert refused.returncode == 2 and "không được ghi sổ xếp loại" in refused.stderr

@@ -35,8 +35,14 @@ UNITS = table(
 STAFF = table(
     "staff",
     {"code": "A1", "full_name": "Nguyễn An", "gender": "nam", "unit": "VP", "position": "CV"},
-    {"code": "A2", "full_name": "Trần Bình", "gender": "nu", "unit": "VP", "position": "CV",
-     "joined": "2020-01-01"},
+    {
+        "code": "A2",
+        "full_name": "Trần Bình",
+        "gender": "nu",
+        "unit": "VP",
+        "position": "CV",
+        "joined": "2020-01-01",
+    },
     {"code": "A3", "full_name": "Lê Chi", "gender": "nu", "unit": "TCCB", "position": "TP"},
 )
 
@@ -80,7 +86,13 @@ class TestImportOrg:
         """Two bad cells in a file: both reported with sheet, row, column; nothing written."""
         bad = table(
             "staff",
-            {"code": "A1", "full_name": "Nguyễn An", "gender": "nam", "unit": "VP", "position": "CV"},
+            {
+                "code": "A1",
+                "full_name": "Nguyễn An",
+                "gender": "nam",
+                "unit": "VP",
+                "position": "CV",
+            },
             {"code": "A2", "full_name": "Trần Bình", "gender": "x", "unit": "ZZ", "position": "CV"},
         )
         with pytest.raises(Refusal) as caught:
@@ -118,8 +130,14 @@ class TestTransfers:
         _import(uow, UNITS, STAFF)
         moved = table(
             "staff",
-            {"code": "A1", "full_name": "Nguyễn An", "gender": "nam", "unit": "TCCB",
-             "position": "CV", "unit_from": "2026-07-01"},
+            {
+                "code": "A1",
+                "full_name": "Nguyễn An",
+                "gender": "nam",
+                "unit": "TCCB",
+                "position": "CV",
+                "unit_from": "2026-07-01",
+            },
         )
         summary = _import(uow, moved, effective=date(2026, 12, 31))
         assert summary.sheets["staff"].transferred == 1
@@ -145,7 +163,9 @@ class TestTransfers:
             detail = org.correct_staff(tx, ADMIN, "A2", {"left": "2026-03-31"})
         assert detail.assignments[-1].valid_to == date(2026, 3, 31)
         with uow() as tx:
-            assert "A2" not in {s.code for _, s in org.list_staff(tx, ADMIN, "VP", date(2026, 4, 1))}
+            assert "A2" not in {
+                s.code for _, s in org.list_staff(tx, ADMIN, "VP", date(2026, 4, 1))
+            }
 
 
 class TestExportRoundTrip:
@@ -185,7 +205,9 @@ class TestRatings:
         """A discipline without discipline_until is a row error naming that column."""
         office = Actor(username="vanphong", role=Role.OFFICE)
         with pytest.raises(Refusal) as caught, seeded.uow() as tx:
-            org.import_ratings(tx, office, table("ratings", _rating("NV020", discipline="canh_cao")))
+            org.import_ratings(
+                tx, office, table("ratings", _rating("NV020", discipline="canh_cao"))
+            )
         assert caught.value.errors[0].message.startswith(
             "sheet ratings, dòng 2, cột discipline_until:"
         )
@@ -202,9 +224,12 @@ class TestRatings:
         ]
         with seeded.uow() as tx:
             assert tx.org.rating("NV020", 2026) is None
-            assert org.import_ratings(tx, officer, table("ratings", _rating("NV020"))).sheets[
-                "ratings"
-            ].created == 1
+            assert (
+                org.import_ratings(tx, officer, table("ratings", _rating("NV020")))
+                .sheets["ratings"]
+                .created
+                == 1
+            )
 
     def test_unit_role_reads_only_own_staff(self, seeded: SeededDb) -> None:
         """Another unit's staff member is not found for a unit head."""

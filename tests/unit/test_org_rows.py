@@ -40,10 +40,23 @@ class TestStaffRows:
         org._staff(
             _rows(
                 "staff",
-                {"code": "A", "full_name": "An", "gender": "nam", "unit": "VP", "position": "CV",
-                 "joined": "01/02/2020"},
-                {"code": "B", "full_name": "Bình", "gender": "nu", "unit": "VP", "position": "CV",
-                 "joined": "2020-01-01", "left": "2019-01-01"},
+                {
+                    "code": "A",
+                    "full_name": "An",
+                    "gender": "nam",
+                    "unit": "VP",
+                    "position": "CV",
+                    "joined": "01/02/2020",
+                },
+                {
+                    "code": "B",
+                    "full_name": "Bình",
+                    "gender": "nu",
+                    "unit": "VP",
+                    "position": "CV",
+                    "joined": "2020-01-01",
+                    "left": "2019-01-01",
+                },
             ),
             lambda code: code == "VP",
             errors,
@@ -75,13 +88,14 @@ def _staff(unit: str, left: date | None = None) -> StaffRecord:
     return StaffRecord("A", "An", "nam", unit, "CV", None, left)
 
 
-class TestPlanAssignments:
-    OLD = [Assignment("VP", "CV", date(2020, 1, 1), None)]
+OLD = (Assignment("VP", "CV", date(2020, 1, 1), None),)
 
+
+class TestPlanAssignments:
     def test_transfer_closes_the_day_before(self) -> None:
         """A unit change from 1 July ends the old assignment on 30 June."""
         planned, moved = org.plan_assignments(
-            self.OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 12, 31)
+            OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 12, 31)
         )
         assert moved and planned == [
             Assignment("VP", "CV", date(2020, 1, 1), date(2026, 6, 30)),
@@ -91,13 +105,13 @@ class TestPlanAssignments:
     def test_transfer_before_current_start_is_refused(self) -> None:
         """A transfer dated before the current assignment began names unit_from."""
         with pytest.raises(org._Bad) as caught:
-            org.plan_assignments(self.OLD, _staff("TC"), _staff("VP"), date(2019, 1, 1), date.today())
+            org.plan_assignments(OLD, _staff("TC"), _staff("VP"), date(2019, 1, 1), date.today())
         assert caught.value.column == "unit_from"
 
     def test_in_force_picks_the_assignment_of_the_day(self) -> None:
         """On 30 June the old unit, on 1 July the new one."""
         planned, _ = org.plan_assignments(
-            self.OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 7, 1)
+            OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 7, 1)
         )
         assert org.in_force(planned, date(2026, 6, 30)).unit == "VP"
         assert org.in_force(planned, date(2026, 7, 1)).unit == "TC"

@@ -50,7 +50,9 @@ class TestCsvKind:
 
     def test_table_of_another_command_is_refused(self) -> None:
         """An org import given a ratings CSV says which table it is."""
-        data = b"year,staff_code,rating,months_worked,maternity_months,discipline,discipline_until\n"
+        data = (
+            b"year,staff_code,rating,months_worked,maternity_months,discipline,discipline_until\n"
+        )
         with pytest.raises(OrgFileError, match="là bảng ratings"):
             read_csv_table(data, accept=["units", "staff", "council"])
 
@@ -61,7 +63,11 @@ class TestXlsx:
         data = _xlsx(
             {
                 "ghi chú": [["x"]],
-                "staff": [STAFF_HEADER.split(","), [], ["A1", "An", "nam", "VP", "CV", date(2020, 1, 2)]],
+                "staff": [
+                    STAFF_HEADER.split(","),
+                    [],
+                    ["A1", "An", "nam", "VP", "CV", date(2020, 1, 2)],
+                ],
             }
         )
         tables = read_tables(data, ".xlsx", ["units", "staff"])
@@ -89,7 +95,14 @@ class TestXlsx:
 class TestFormulaInjection:
     def test_xlsx_writes_formula_like_text_as_text(self) -> None:
         """A name starting with '=' is a text cell, and reads back as written."""
-        rows = [{"code": "X", "name": "=HYPERLINK(\"http://x\")", "kind": "division", "abbreviation": "@X"}]
+        rows = [
+            {
+                "code": "X",
+                "name": '=HYPERLINK("http://x")',
+                "kind": "division",
+                "abbreviation": "@X",
+            }
+        ]
         wb = load_workbook(io.BytesIO(write_xlsx({"units": rows})))
         cell = wb["units"]["B2"]
         assert cell.data_type == "s" and cell.value == rows[0]["name"]

@@ -222,7 +222,9 @@ def _units(table: Table, errors: list[CellError]) -> list[UnitRecord]:
     return out
 
 
-def _staff(table: Table, unit_exists: Callable[[str], bool], errors: list[CellError]) -> list[_StaffIn]:
+def _staff(
+    table: Table, unit_exists: Callable[[str], bool], errors: list[CellError]
+) -> list[_StaffIn]:
     out: list[_StaffIn] = []
     seen: dict[Any, int] = {}
     for tr in table.rows:
@@ -348,9 +350,13 @@ def plan_assignments(
                 f"ngày nghỉ {staff.left} trước ngày bắt đầu phân công hiện tại {last.valid_from}",
             )
         out[-1] = replace(last, valid_to=staff.left)
-    elif staff.left is None and before is not None and before.left is not None:
-        if last.valid_to == before.left:
-            out[-1] = replace(last, valid_to=None)
+    elif (
+        staff.left is None
+        and before is not None
+        and before.left is not None
+        and last.valid_to == before.left
+    ):
+        out[-1] = replace(last, valid_to=None)
     return out, transferred
 
 
@@ -512,9 +518,7 @@ def import_ratings(tx: Tx, actor: Actor, table: Table, *, dry_run: bool = False)
     return ImportSummary(dry_run, {"ratings": counts})
 
 
-def _staff_problem(
-    tx: Tx, code: str, scope: Sequence[str] | None, year: int | None
-) -> str | None:
+def _staff_problem(tx: Tx, code: str, scope: Sequence[str] | None, year: int | None) -> str | None:
     """Why ``code`` cannot be rated by a caller seeing ``scope`` (None: fine). A unit role is
     told only that the staff member is not in its units, whether or not they exist."""
     staff = tx.org.staff_member(code)
@@ -760,9 +764,7 @@ def transfer_staff(
         raise Refusal(RefusalCode.INVALID, f"không có đơn vị mã «{unit}»", field="unit")
     latest = _latest(tx, before)
     if latest.unit == unit:
-        raise Refusal(
-            RefusalCode.INVALID, f"nhân sự đang thuộc đơn vị «{unit}»", field="unit"
-        )
+        raise Refusal(RefusalCode.INVALID, f"nhân sự đang thuộc đơn vị «{unit}»", field="unit")
     staff = replace(latest, unit=unit, position=(position or "").strip() or latest.position)
     return _save_single(tx, actor, before, staff, valid_from, today, "org.staff_transferred")
 
@@ -814,7 +816,10 @@ def set_rating(
     """Set one staff member's rating for ``year`` (the ``ratings`` columns, as in a file)."""
     policy.check_ratings_write(actor)
     _require_agency(tx)
-    cells = {k: (None if v is None or str(v).strip() == "" else str(v).strip()) for k, v in values.items()}
+    cells = {
+        k: (None if v is None or str(v).strip() == "" else str(v).strip())
+        for k, v in values.items()
+    }
     cells.update({"year": str(year), "staff_code": code})
     problem = _staff_problem(tx, code, policy.visible_units(actor), year)
     if problem is not None:

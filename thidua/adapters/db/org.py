@@ -121,7 +121,8 @@ class SqlOrgStore:
 
     def units(self) -> list[UnitRecord]:
         return [
-            self._unit_record(r) for r in self.session.scalars(select(UnitRow).order_by(UnitRow.code))
+            self._unit_record(r)
+            for r in self.session.scalars(select(UnitRow).order_by(UnitRow.code))
         ]
 
     def unit(self, code: str) -> UnitRecord | None:

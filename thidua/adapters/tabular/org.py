@@ -25,7 +25,9 @@ from thidua.app.org_tables import (
 SUFFIXES = (".xlsx", ".csv")
 
 
-def read_tables(data: bytes, suffix: str, accept: Sequence[str], name: str = "tệp") -> dict[str, Table]:
+def read_tables(
+    data: bytes, suffix: str, accept: Sequence[str], name: str = "tệp"
+) -> dict[str, Table]:
     """The tables among ``accept`` in a file's bytes (``suffix``: ``.xlsx`` or ``.csv``)."""
     suffix = suffix.lower()
     if suffix == ".csv":

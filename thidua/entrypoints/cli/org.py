@@ -39,7 +39,9 @@ org_app = typer.Typer(
     help="Tổ chức: đơn vị, nhân sự, Hội đồng thi đua (nhập/xuất .xlsx, .csv).",
     no_args_is_help=True,
 )
-ratings_app = typer.Typer(help="Sổ xếp loại hằng năm của nhân sự (nhập/xuất).", no_args_is_help=True)
+ratings_app = typer.Typer(
+    help="Sổ xếp loại hằng năm của nhân sự (nhập/xuất).", no_args_is_help=True
+)
 
 _LABELS = (
     ("created", "tạo mới"),
@@ -158,7 +160,9 @@ def org_import(
 
 TableOpt = Annotated[
     str | None,
-    typer.Option("--table", help="Bảng ghi ra tệp .csv (units, staff, council); mặc định theo tên tệp."),
+    typer.Option(
+        "--table", help="Bảng ghi ra tệp .csv (units, staff, council); mặc định theo tên tệp."
+    ),
 ]
 
 

@@ -141,7 +141,9 @@ def _detail(d: org.StaffDetail) -> StaffDetailOut:
     return StaffDetailOut(
         **_staff(d.staff).model_dump(),
         assignments=[
-            AssignmentOut(unit=a.unit, position=a.position, valid_from=a.valid_from, valid_to=a.valid_to)
+            AssignmentOut(
+                unit=a.unit, position=a.position, valid_from=a.valid_from, valid_to=a.valid_to
+            )
             for a in d.assignments
         ],
     )
@@ -189,7 +191,7 @@ async def list_staff(
     actor: ActorDep,
     uow: UowDep,
     unit: str | None = Query(default=None, max_length=32),
-    on: date | None = Query(default=None, description="Danh sách của đơn vị vào ngày này"),
+    on: Annotated[date | None, Query(description="Danh sách của đơn vị vào ngày này")] = None,
 ) -> list[StaffOut]:
     """Nhân sự của một đơn vị (vào ngày ``on``, theo các quyết định phân công)."""
     rows = await uow.run(lambda tx: org.list_staff(tx, actor, unit, on))
@@ -261,9 +263,11 @@ async def put_rating(
 async def import_org(
     actor: ActorDep,
     uow: UowDep,
-    file: Annotated[UploadFile, File(description="Tệp .xlsx (sheet units, staff, council) hoặc .csv")],
+    file: Annotated[
+        UploadFile, File(description="Tệp .xlsx (sheet units, staff, council) hoặc .csv")
+    ],
     dry_run: bool = Query(default=False),
-    effective: date | None = Query(default=None),
+    effective: Annotated[date | None, Query()] = None,
 ) -> ImportOut:
     """Nhập đơn vị, nhân sự, Hội đồng (quản trị hệ thống). Một dòng sai thì không nhập gì: 422
     kèm mọi lỗi (sheet, dòng, cột)."""
