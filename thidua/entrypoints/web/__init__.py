@@ -24,12 +24,13 @@ from thidua.entrypoints.web.screens import (
     decisions,
     inbox,
     nominations,
+    org,
     rounds,
     rules,
     signin,
 )
 
-SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules)
+SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, org)
 
 
 def mount_console(app: FastAPI) -> None:
