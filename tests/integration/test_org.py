@@ -240,3 +240,75 @@ class TestRatings:
                 org.get_staff(tx, head, "NV026")
             assert caught.value.code is RefusalCode.NOT_FOUND
             assert {u.code for u in org.list_units(tx, head)} == {"LDVL"}
+
+
+class TestCouncil:
+    def test_council_rows_are_upserted_and_validated(self, uow: SqlUnitOfWork) -> None:
+        """Council members are set per year; an unknown staff code or role is a row error."""
+        _import(uow, UNITS, STAFF)
+        council = table(
+            "council",
+            {"year": "2026", "staff_code": "A3", "role": "chair"},
+            {"year": "2026", "staff_code": "A1", "role": "secretary"},
+        )
+        assert _import(uow, council).sheets["council"].created == 2
+        changed = table("council", {"year": "2026", "staff_code": "A1", "role": "member"})
+        assert _import(uow, changed).sheets["council"].updated == 1
+        bad = table(
+            "council",
+            {"year": "2026", "staff_code": "ZZ", "role": "member"},
+            {"year": "2026", "staff_code": "A2", "role": "boss"},
+        )
+        with pytest.raises(Refusal) as caught:
+            _import(uow, bad)
+        assert [(e.line, e.field) for e in caught.value.errors] == [
+            (2, "council.staff_code"),
+            (3, "council.role"),
+        ]
+        with uow() as tx:
+            assert {(c.staff_code, c.role) for c in tx.org.council(2026)} == {
+                ("A3", "chair"),
+                ("A1", "member"),
+            }
+
+
+class TestRegister:
+    def test_a_staff_member_moved_mid_year_is_in_both_units_registers(
+        self, uow: SqlUnitOfWork
+    ) -> None:
+        """Transferred on 1 July: listed under VP and TCCB for 2026, only TCCB for 2027."""
+        _import(uow, UNITS, STAFF)
+        with uow() as tx:
+            org.transfer_staff(tx, ADMIN, "A1", "TCCB", date(2026, 7, 1))
+            org.import_ratings(tx, ADMIN, table("ratings", _rating("A1")))
+        with uow() as tx:
+            lines = [
+                (r.unit, r.rating is not None)
+                for r in org.register(tx, ADMIN, 2026)
+                if r.staff_code == "A1"
+            ]
+            later = [r.unit for r in org.register(tx, ADMIN, 2027) if r.staff_code == "A1"]
+            exported = org.ratings_rows(tx, ADMIN, 2026)
+        assert lines == [("TCCB", True), ("VP", True)]
+        assert later == ["TCCB"]
+        assert [r["staff_code"] for r in exported] == ["A1"]
+
+
+class TestSampleDataSet:
+    def test_sample_files_load_the_sample_department(self, uow: SqlUnitOfWork) -> None:
+        """units.csv and staff.csv give the sample_data module's units and staff."""
+        from thidua.app import sample_data
+
+        with uow() as tx:
+            org.load_org_files(tx, org.SAMPLE_ORG_FILES, "seed")
+        with uow() as tx:
+            units = {(u.code, u.name, u.kind, u.abbreviation) for u in tx.org.units()}
+            staff = {
+                (s.code, s.full_name, s.gender, s.unit, s.position, s.birth_year)
+                for s in tx.org.all_staff()
+            }
+        assert units == {(u.code, u.name, u.kind, u.short) for u in sample_data.UNITS}
+        assert staff == {
+            (s.code, s.full_name, s.gender, s.unit_code, s.position, s.birth_year)
+            for s in sample_data.STAFF
+        }

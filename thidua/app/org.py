@@ -588,10 +588,12 @@ def export_org(tx: Tx, actor: Actor) -> dict[str, list[dict[str, str]]]:
 def ratings_rows(tx: Tx, actor: Actor, year: int, unit: str | None = None) -> list[dict[str, str]]:
     """The ``ratings`` table of ``year`` (of ``unit``'s roster; what the caller may read)."""
     out = []
-    for line in register(tx, actor, year, unit):
-        if line.rating is None:
-            continue
-        r = line.rating
+    rated = {
+        line.rating.staff_code: line.rating
+        for line in register(tx, actor, year, unit)
+        if line.rating
+    }
+    for r in sorted(rated.values(), key=lambda x: x.staff_code):
         out.append(
             {
                 "year": str(r.year),
@@ -795,10 +797,15 @@ def _save_single(
 
 
 def register(tx: Tx, actor: Actor, year: int, unit: str | None = None) -> list[RegisterRow]:
-    """Each staff member on the roster of ``unit`` (every visible unit if None) on 31 December
-    of ``year``, with their rating for the year (None if not yet rated)."""
-    roster = list_staff(tx, actor, unit, date(year, 12, 31))
-    ratings = {r.staff_code: r for r in tx.org.ratings(year, [s.code for _, s in roster])}
+    """Each staff member assigned to ``unit`` (every visible unit if None) on any day of
+    ``year``, with their rating for the year (None if not yet rated). A staff member moved
+    during the year is listed under each unit they belonged to."""
+    scope = policy.org_scope(actor)
+    if unit is not None:
+        get_unit(tx, actor, unit)  # not found when foreign
+    units: Sequence[str] | None = [unit] if unit is not None else scope
+    roster = tx.org.roster_during(units, date(year, 1, 1), date(year, 12, 31))
+    ratings = {r.staff_code: r for r in tx.org.ratings(year, sorted({s.code for _, s in roster}))}
     return [RegisterRow(u, s.code, s.full_name, ratings.get(s.code)) for u, s in roster]
 
 

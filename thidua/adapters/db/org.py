@@ -220,6 +220,28 @@ class SqlOrgStore:
         rows = self.session.execute(query.order_by(UnitRow.code, StaffRow.code))
         return [(unit, self._staff_record(row)) for unit, row in rows]
 
+    def roster_during(
+        self, units: Sequence[str] | None, start: date, end: date
+    ) -> list[tuple[str, StaffRecord]]:
+        query = (
+            select(UnitRow.code, StaffRow)
+            .join(StaffAssignmentRow, StaffAssignmentRow.staff_id == StaffRow.id)
+            .join(UnitRow, UnitRow.id == StaffAssignmentRow.unit_id)
+            .where(
+                StaffAssignmentRow.valid_from <= end,
+                or_(StaffAssignmentRow.valid_to.is_(None), StaffAssignmentRow.valid_to >= start),
+            )
+        )
+        if units is not None:
+            query = query.where(UnitRow.code.in_(list(units)))
+        seen: set[tuple[str, str]] = set()
+        out: list[tuple[str, StaffRecord]] = []
+        for unit, row in self.session.execute(query.order_by(UnitRow.code, StaffRow.code)):
+            if (unit, row.code) not in seen:
+                seen.add((unit, row.code))
+                out.append((unit, self._staff_record(row)))
+        return out
+
     def save_staff(
         self,
         staff: StaffRecord,

@@ -131,6 +131,13 @@ class OrgRecords(Protocol):
         None) on ``on`` (their current unit when None), by unit then code."""
         ...
 
+    def roster_during(
+        self, units: Sequence[str] | None, start: date, end: date
+    ) -> list[tuple[str, StaffRecord]]:
+        """(unit, staff) of every assignment to one of ``units`` (all if None) overlapping
+        ``start``..``end``, once per unit and staff member, by unit then code."""
+        ...
+
     def save_staff(
         self,
         staff: StaffRecord,

@@ -232,7 +232,7 @@ async def list_ratings(
     year: int = Query(ge=1945, le=2100),
     unit: str | None = Query(default=None, max_length=32),
 ) -> list[RegisterLine]:
-    """Sổ xếp loại của năm: nhân sự của đơn vị vào 31/12 và xếp loại (nếu đã có)."""
+    """Sổ xếp loại của năm: nhân sự thuộc đơn vị trong năm và xếp loại (nếu đã có)."""
     rows = await uow.run(lambda tx: org.register(tx, actor, year, unit))
     return [
         RegisterLine(
