@@ -12,7 +12,7 @@ from tests.support.db import SeededDb
 from thidua.adapters.db.migrate import upgrade
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
-from thidua.app import org
+from thidua.app import org, ratings
 from thidua.app.org_tables import Table, TableRow
 from thidua.app.ports.audit import AuditFilter
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -192,9 +192,9 @@ class TestRatings:
         """A second import of a staff member's year updates the same record."""
         office = Actor(username="vanphong", role=Role.OFFICE)
         with seeded.uow() as tx:
-            first = org.import_ratings(tx, office, table("ratings", _rating("NV020")))
+            first = ratings.import_ratings(tx, office, table("ratings", _rating("NV020")))
         with seeded.uow() as tx:
-            second = org.import_ratings(
+            second = ratings.import_ratings(
                 tx, office, table("ratings", _rating("NV020", "HTTNV", months_worked="10"))
             )
             rec = tx.org.rating("NV020", 2026)
@@ -205,7 +205,7 @@ class TestRatings:
         """A discipline without discipline_until is a row error naming that column."""
         office = Actor(username="vanphong", role=Role.OFFICE)
         with pytest.raises(Refusal) as caught, seeded.uow() as tx:
-            org.import_ratings(
+            ratings.import_ratings(
                 tx, office, table("ratings", _rating("NV020", discipline="canh_cao"))
             )
         assert caught.value.errors[0].message.startswith(
@@ -217,15 +217,15 @@ class TestRatings:
         officer = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
         rows = table("ratings", _rating("NV020"), _rating("NV026"), _rating("NV999"))
         with pytest.raises(Refusal) as caught, seeded.uow() as tx:
-            org.import_ratings(tx, officer, rows)
+            ratings.import_ratings(tx, officer, rows)
         messages = [e.message for e in caught.value.errors]
         assert messages == [
-            f"sheet ratings, dòng {n}, cột staff_code: {org.NOT_YOURS}" for n in (3, 4)
+            f"sheet ratings, dòng {n}, cột staff_code: {ratings.NOT_YOURS}" for n in (3, 4)
         ]
         with seeded.uow() as tx:
             assert tx.org.rating("NV020", 2026) is None
             assert (
-                org.import_ratings(tx, officer, table("ratings", _rating("NV020")))
+                ratings.import_ratings(tx, officer, table("ratings", _rating("NV020")))
                 .sheets["ratings"]
                 .created
                 == 1
@@ -280,15 +280,15 @@ class TestRegister:
         _import(uow, UNITS, STAFF)
         with uow() as tx:
             org.transfer_staff(tx, ADMIN, "A1", "TCCB", date(2026, 7, 1))
-            org.import_ratings(tx, ADMIN, table("ratings", _rating("A1")))
+            ratings.import_ratings(tx, ADMIN, table("ratings", _rating("A1")))
         with uow() as tx:
             lines = [
                 (r.unit, r.rating is not None)
-                for r in org.register(tx, ADMIN, 2026)
+                for r in ratings.register(tx, ADMIN, 2026)
                 if r.staff_code == "A1"
             ]
-            later = [r.unit for r in org.register(tx, ADMIN, 2027) if r.staff_code == "A1"]
-            exported = org.ratings_rows(tx, ADMIN, 2026)
+            later = [r.unit for r in ratings.register(tx, ADMIN, 2027) if r.staff_code == "A1"]
+            exported = ratings.ratings_rows(tx, ADMIN, 2026)
         assert lines == [("TCCB", True), ("VP", True)]
         assert later == ["TCCB"]
         assert [r["staff_code"] for r in exported] == ["A1"]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from thidua.app import org
+from thidua.app import org_rows
 from thidua.app.org_tables import CellError, Table, TableRow
 from thidua.app.ports.org import Assignment, StaffRecord
 
@@ -19,7 +19,7 @@ class TestUnitRows:
     def test_each_bad_cell_is_named(self) -> None:
         """Bad code, unknown kind, missing abbreviation, duplicate code: all four reported."""
         errors: list[CellError] = []
-        org._units(
+        org_rows.parse_units(
             _rows(
                 "units",
                 {"code": "V P", "name": "x", "kind": "phong", "abbreviation": None},  # type: ignore[dict-item]
@@ -37,7 +37,7 @@ class TestStaffRows:
     def test_dates_and_order(self) -> None:
         """A date not in ISO form, and left before joined, are named by column."""
         errors: list[CellError] = []
-        org._staff(
+        org_rows.parse_staff(
             _rows(
                 "staff",
                 {
@@ -80,7 +80,9 @@ class TestRatingRows:
         """Each kind of bad rating cell is reported on its column."""
         row = {"year": "2026", "staff_code": "A", "rating": "HTNV", **cells}
         errors: list[CellError] = []
-        assert org.parse_rating(org._Row("ratings", TableRow(5, row), errors)) is None  # type: ignore[arg-type]
+        assert (
+            org_rows.parse_rating(org_rows.RowReader("ratings", TableRow(5, row), errors)) is None
+        )  # type: ignore[arg-type]
         assert [(e.sheet, e.row, e.column) for e in errors] == [("ratings", 5, column)]
 
 
@@ -94,7 +96,7 @@ OLD = (Assignment("VP", "CV", date(2020, 1, 1), None),)
 class TestPlanAssignments:
     def test_transfer_closes_the_day_before(self) -> None:
         """A unit change from 1 July ends the old assignment on 30 June."""
-        planned, moved = org.plan_assignments(
+        planned, moved = org_rows.plan_assignments(
             OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 12, 31)
         )
         assert moved and planned == [
@@ -104,14 +106,16 @@ class TestPlanAssignments:
 
     def test_transfer_before_current_start_is_refused(self) -> None:
         """A transfer dated before the current assignment began names unit_from."""
-        with pytest.raises(org._Bad) as caught:
-            org.plan_assignments(OLD, _staff("TC"), _staff("VP"), date(2019, 1, 1), date.today())
+        with pytest.raises(org_rows.Bad) as caught:
+            org_rows.plan_assignments(
+                OLD, _staff("TC"), _staff("VP"), date(2019, 1, 1), date.today()
+            )
         assert caught.value.column == "unit_from"
 
     def test_in_force_picks_the_assignment_of_the_day(self) -> None:
         """On 30 June the old unit, on 1 July the new one."""
-        planned, _ = org.plan_assignments(
+        planned, _ = org_rows.plan_assignments(
             OLD, _staff("TC"), _staff("VP"), date(2026, 7, 1), date(2026, 7, 1)
         )
-        assert org.in_force(planned, date(2026, 6, 30)).unit == "VP"
-        assert org.in_force(planned, date(2026, 7, 1)).unit == "TC"
+        assert org_rows.in_force(planned, date(2026, 6, 30)).unit == "VP"
+        assert org_rows.in_force(planned, date(2026, 7, 1)).unit == "TC"

@@ -192,12 +192,13 @@ def ratings_import(
     file: FileArg, dry_run: DryRunOpt = False, token: TokenOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Nhập sổ xếp loại (sheet ratings; .csv: bảng ratings). Một dòng sai thì không nhập gì."""
-    from thidua.app import org
+    from thidua.app import ratings
     from thidua.app.org_tables import RATINGS_TABLES
 
     tables = _read(file, RATINGS_TABLES)
     summary = _as(
-        token, lambda tx, actor: org.import_ratings(tx, actor, tables["ratings"], dry_run=dry_run)
+        token,
+        lambda tx, actor: ratings.import_ratings(tx, actor, tables["ratings"], dry_run=dry_run),
     )
     _print_summary(summary, as_json)
 
@@ -210,8 +211,8 @@ def ratings_export(
     token: TokenOpt = None,
 ) -> None:
     """Xuất sổ xếp loại của một năm (cùng các cột như khi nhập)."""
-    from thidua.app import org
+    from thidua.app import ratings
 
-    rows = _as(token, lambda tx, actor: org.ratings_rows(tx, actor, year, unit))
+    rows = _as(token, lambda tx, actor: ratings.ratings_rows(tx, actor, year, unit))
     _write(file, {"ratings": rows}, "ratings")
     typer.echo(f"Đã ghi {file} ({len(rows)} dòng).")

@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from thidua.adapters.tabular.org import read_tables
-from thidua.app import org
+from thidua.app import org, ratings
 from thidua.app.org_tables import ORG_TABLES, RATINGS_TABLES, OrgFileError, Table
 from thidua.app.ports.org import RatingRecord, StaffRecord, UnitRecord
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -233,7 +233,7 @@ async def list_ratings(
     unit: str | None = Query(default=None, max_length=32),
 ) -> list[RegisterLine]:
     """Sổ xếp loại của năm: nhân sự thuộc đơn vị trong năm và xếp loại (nếu đã có)."""
-    rows = await uow.run(lambda tx: org.register(tx, actor, year, unit))
+    rows = await uow.run(lambda tx: ratings.register(tx, actor, year, unit))
     return [
         RegisterLine(
             unit=r.unit,
@@ -255,7 +255,7 @@ async def put_rating(
 ) -> RatingOut:
     """Ghi xếp loại một năm của một nhân sự."""
     values: dict[str, object] = body.model_dump()
-    rec = await uow.run(lambda tx: org.set_rating(tx, actor, year, staff_code, values))
+    rec = await uow.run(lambda tx: ratings.set_rating(tx, actor, year, staff_code, values))
     return _rating(rec)
 
 
@@ -288,6 +288,6 @@ async def import_ratings(
     """Nhập sổ xếp loại. Một dòng sai thì không nhập gì: 422 kèm mọi lỗi (sheet, dòng, cột)."""
     tables = await _tables(file, RATINGS_TABLES)
     summary = await uow.run(
-        lambda tx: org.import_ratings(tx, actor, tables["ratings"], dry_run=dry_run)
+        lambda tx: ratings.import_ratings(tx, actor, tables["ratings"], dry_run=dry_run)
     )
     return _summary(summary)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
 from thidua.adapters.tabular.org import read_tables
-from thidua.app import org
+from thidua.app import org, ratings
 from thidua.app.org_tables import RATINGS_TABLES, OrgFileError
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
@@ -201,7 +201,7 @@ async def _ratings_page(
     sess = await require(request)
 
     def _load(tx: Tx) -> tuple[Any, Any]:
-        return org.list_units(tx, sess.actor), org.register(tx, sess.actor, year, unit)
+        return org.list_units(tx, sess.actor), ratings.register(tx, sess.actor, year, unit)
 
     try:
         units, lines = await services_of(request).uow.run(_load)
@@ -255,7 +255,7 @@ async def ratings_upload(request: Request) -> Response:
             data, PurePath(upload.filename).suffix, RATINGS_TABLES, upload.filename
         )
         summary = await services_of(request).uow.run(
-            lambda tx: org.import_ratings(tx, sess.actor, tables["ratings"], dry_run=dry_run)
+            lambda tx: ratings.import_ratings(tx, sess.actor, tables["ratings"], dry_run=dry_run)
         )
     except OrgFileError as exc:
         return await _ratings_page(request, year, unit, 422, str(exc))
