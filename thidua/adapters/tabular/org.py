@@ -121,8 +121,8 @@ def kind_for_csv(path: Path, kinds: Sequence[str], table: str | None) -> str:
     kind = table or path.stem.lower()
     if kind not in kinds:
         raise OrgFileError(
-            f"{path}: tệp .csv chỉ chứa một bảng: đặt tên tệp theo bảng ({', '.join(kinds)}.csv) "
-            "hoặc dùng --table."
+            f"{path}: tệp .csv chỉ chứa một bảng: đặt tên tệp theo bảng "
+            f"({', '.join(f'{k}.csv' for k in kinds)}) hoặc dùng --table."
         )
     return kind
 

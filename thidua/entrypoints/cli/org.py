@@ -93,7 +93,11 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
     head = "Chạy thử (không ghi gì)" if summary.dry_run else "Đã nhập"
     typer.echo(f"{head}:")
     for sheet, counts in summary.sheets.items():
-        parts = ", ".join(f"{label} {getattr(counts, key)}" for key, label in _LABELS)
+        parts = ", ".join(
+            f"{label} {getattr(counts, key)}"
+            for key, label in _LABELS
+            if key != "transferred" or sheet == "staff"
+        )
         typer.echo(f"  {sheet}: {parts}")
 
 
