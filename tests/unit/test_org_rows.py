@@ -119,3 +119,21 @@ class TestPlanAssignments:
         )
         assert org_rows.in_force(planned, date(2026, 6, 30)).unit == "VP"
         assert org_rows.in_force(planned, date(2026, 7, 1)).unit == "TC"
+
+
+class TestTextCells:
+    def test_too_long_and_control_characters_are_row_errors(self) -> None:
+        """A name longer than its column, or with a NUL byte, is named by column."""
+        errors: list[CellError] = []
+        org_rows.parse_units(
+            _rows(
+                "units",
+                {"code": "A", "name": "x" * 256, "kind": "division", "abbreviation": "A"},
+                {"code": "B", "name": "b", "kind": "division", "abbreviation": "B\x00"},
+            ),
+            errors,
+        )
+        assert [str(e) for e in errors] == [
+            "sheet units, dòng 2, cột name: dài quá 255 ký tự (256)",
+            "sheet units, dòng 3, cột abbreviation: chứa ký tự điều khiển không hợp lệ",
+        ]

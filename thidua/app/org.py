@@ -28,6 +28,7 @@ from thidua.app.org_rows import (
     parse_staff,
     parse_units,
     plan_assignments,
+    text_problem,
 )
 from thidua.app.org_tables import (
     COLUMNS,
@@ -323,6 +324,8 @@ def update_unit(tx: Tx, actor: Actor, code: str, changes: Mapping[str, str | Non
             raise Refusal(RefusalCode.INVALID, f"loại đơn vị chỉ nhận: {allowed}", field="kind")
         if not value.strip():
             raise Refusal(RefusalCode.INVALID, f"{key} không được để trống", field=key)
+        if problem := text_problem(key, value.strip()):
+            raise Refusal(RefusalCode.INVALID, f"{key}: {problem}", field=key)
         values[key] = value.strip()
     after = UnitRecord(code, values["name"], values["kind"], values["abbreviation"])
     if after != before:
@@ -377,6 +380,8 @@ def correct_staff(
         if key not in STAFF_FIELDS:
             raise Refusal(RefusalCode.INVALID, f"không sửa được trường {key}", field=key)
         text = (value or "").strip()
+        if problem := text_problem(key, text):
+            raise Refusal(RefusalCode.INVALID, f"{key}: {problem}", field=key)
         if key in ("full_name", "position") and not text:
             raise Refusal(RefusalCode.INVALID, f"{key} không được để trống", field=key)
         if key == "gender" and text not in GENDERS:
@@ -417,7 +422,10 @@ def transfer_staff(
     latest = _latest(tx, before)
     if latest.unit == unit:
         raise Refusal(RefusalCode.INVALID, f"nhân sự đang thuộc đơn vị «{unit}»", field="unit")
-    staff = replace(latest, unit=unit, position=(position or "").strip() or latest.position)
+    new_position = (position or "").strip() or latest.position
+    if problem := text_problem("position", new_position):
+        raise Refusal(RefusalCode.INVALID, f"position: {problem}", field="position")
+    staff = replace(latest, unit=unit, position=new_position)
     return _save_single(tx, actor, before, staff, valid_from, today, "org.staff_transferred")
 
 

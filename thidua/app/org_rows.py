@@ -37,6 +37,30 @@ class Bad(Exception):
         self.message = message
 
 
+#: The longest text each column holds (the database's column sizes).
+MAX_LENGTH = {
+    "name": 255,
+    "full_name": 255,
+    "abbreviation": 64,
+    "position": 128,
+    "category": 64,
+    "code": 32,
+    "unit": 32,
+    "staff_code": 32,
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problem(column: str, value: str) -> str | None:
+    """Why ``value`` cannot be stored in ``column`` (too long, control characters), or None."""
+    if _CONTROL.search(value):
+        return "chứa ký tự điều khiển không hợp lệ"
+    limit = MAX_LENGTH.get(column)
+    if limit is not None and len(value) > limit:
+        return f"dài quá {limit} ký tự ({len(value)})"
+    return None
+
+
 class RowReader:
     """Reads one table row's cells, collecting each bad cell as a CellError."""
 
@@ -52,6 +76,9 @@ class RowReader:
         value = self.row.get(column)
         if value is None and required:
             self.error(column, f"thiếu {what or column} (bắt buộc)")
+        if value is not None and (problem := text_problem(column, value)):
+            self.error(column, problem)
+            return None
         return value
 
     def code(self, column: str, what: str) -> str | None:
