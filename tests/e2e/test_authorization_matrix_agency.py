@@ -12,7 +12,7 @@ from tests.support.api import Api
 from tests.support.db import SeededDb
 from thidua.app.sample_data import ACCOUNTS
 
-EVERYONE = [a.username for a in ACCOUNTS]
+EVERYONE = [a.username for a in ACCOUNTS if a.username != ADMIN_USER]
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from tests.support.db import SeededDb
 from tests.support.settings import fast_settings
 from thidua.app.accounts.tokens import issue_token
 from thidua.app.accounts.users import create_user
-from thidua.app.seed import SAMPLE_DATASET, SampleAccountToken
+from thidua.app.sample_data import SAMPLE_DATASET
+from thidua.app.seed import SampleAccountToken
 
 ADMIN_USER = "quantri.hethong"
 
@@ -56,9 +57,11 @@ def reorganised_profile() -> dict[str, Any]:
 
 
 def add_admin(db: SeededDb, username: str = ADMIN_USER) -> str:
-    """Create a system administrator account with a token (kept in ``db.tokens``)."""
+    """A system administrator account (the sample one, or a new one) with a fresh token (kept in
+    ``db.tokens``)."""
     with db.uow() as tx:
-        create_user(tx, username, "admin", display_name="Quản trị hệ thống", by="test")
+        if tx.accounts.account(username) is None:
+            create_user(tx, username, "admin", display_name="Quản trị hệ thống", by="test")
         token, _ = issue_token(tx, username, by="test")
     db.tokens[username] = SampleAccountToken(
         username=username, display_name="Quản trị hệ thống", role="admin", unit=None, token=token

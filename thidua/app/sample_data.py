@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "DEPARTMENT_SHORT",
     "MOVEMENT",
     "PROVINCE",
+    "SAMPLE_DATASET",
     "STAFF",
     "UNITS",
     "AccountRole",
@@ -93,6 +95,9 @@ class SampleMovement:
     closes: date
     description: str
 
+
+#: The sample Department as files, loaded by the same use cases as any agency's data set.
+SAMPLE_DATASET = Path(__file__).resolve().parents[1] / "datasets" / "sample"
 
 AGENCY_CODE = "SLDTBXH-BP"
 DEPARTMENT_SHORT = "SLĐTBXH"

@@ -9,7 +9,6 @@ only copy of the tokens and passwords) for the local operator.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -17,13 +16,12 @@ from thidua.app import sample_data
 from thidua.app.accounts.console import set_password
 from thidua.app.accounts.tokens import issue_token
 from thidua.app.agency import load_profile_file
+from thidua.app.org import SAMPLE_ORG_FILES, load_org_files
 from thidua.app.ports.accounts import NewAccount
-from thidua.app.ports.org import NewMovement, NewStaff, NewUnit
+from thidua.app.ports.org import NewMovement
 from thidua.app.ports.uow import Tx
+from thidua.app.sample_data import SAMPLE_DATASET
 from thidua.domain.roles import Role
-
-#: The sample Department's data set (files loaded by the same use cases as any agency's).
-SAMPLE_DATASET = Path(__file__).resolve().parents[1] / "datasets" / "sample"
 
 
 class SampleAccountToken(BaseModel):
@@ -44,13 +42,7 @@ def load_sample_data(tx: Tx) -> list[SampleAccountToken]:
     if has_data(tx):
         return []
     load_profile_file(tx, SAMPLE_DATASET / "agency.yaml", "system")
-    tx.org.add_units([NewUnit(u.code, u.name, u.short, u.kind) for u in sample_data.UNITS])
-    tx.org.add_staff(
-        [
-            NewStaff(s.code, s.full_name, s.gender, s.position, s.birth_year, s.unit_code)
-            for s in sample_data.STAFF
-        ]
-    )
+    load_org_files(tx, SAMPLE_ORG_FILES, "system")
     m = sample_data.MOVEMENT
     tx.org.add_movement(
         NewMovement(

@@ -308,3 +308,60 @@ def check_agency_admin(actor: Actor) -> None:
             f"Chỉ {ROLE_LABEL_VI[Role.ADMIN]} được đặt hồ sơ cơ quan, không phải "
             f"{ROLE_LABEL_VI[actor.role]}.",
         )
+
+
+# ---- organisation and the ratings register ---------------------------------------------------
+# The administrator keeps the organisation (units, staff, council); the Department's roles read
+# it all, unit roles their own units only (another unit's staff member is "not found"). The
+# ratings register is written by the Office and the administrator for everyone, and by unit
+# officers and heads for their own units' staff.
+ORG_ADMINS = frozenset({Role.ADMIN})
+ORG_READERS = frozenset(
+    {
+        Role.OFFICE,
+        Role.DIRECTOR,
+        Role.COUNCIL_SECRETARY,
+        Role.AUDITOR,
+        Role.ADMIN,
+        Role.UNIT_OFFICER,
+        Role.UNIT_HEAD,
+    }
+)
+RATINGS_WRITERS = frozenset({Role.OFFICE, Role.ADMIN, Role.UNIT_OFFICER, Role.UNIT_HEAD})
+
+
+def check_org_admin(actor: Actor) -> None:
+    if actor.role not in ORG_ADMINS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được thay đổi tổ chức, nhân sự "
+            "(chỉ quản trị hệ thống).",
+        )
+
+
+def check_org_read(actor: Actor) -> None:
+    if actor.role not in ORG_READERS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không xem được tổ chức, nhân sự và xếp loại.",
+        )
+
+
+def check_ratings_write(actor: Actor) -> None:
+    if actor.role not in RATINGS_WRITERS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được ghi sổ xếp loại hằng năm.",
+        )
+
+
+def org_units(actor: Actor) -> tuple[str, ...] | None:
+    """The units whose organisation and ratings records ``actor`` may touch (None: all). The
+    admin sees no nomination but administers the whole organisation."""
+    return None if actor.role is Role.ADMIN else visible_units(actor)
+
+
+def org_scope(actor: Actor) -> tuple[str, ...] | None:
+    """The units whose organisation records ``actor`` reads (None: all); refuses other roles."""
+    check_org_read(actor)
+    return org_units(actor)

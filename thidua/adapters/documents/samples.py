@@ -11,8 +11,7 @@ import functools
 from decimal import Decimal
 
 from rules.registry import RulesRegistry
-from thidua.app.sample_data import MOVEMENT, STAFF, UNITS
-from thidua.app.seed import SAMPLE_DATASET
+from thidua.app.sample_data import MOVEMENT, SAMPLE_DATASET, STAFF, UNITS
 from thidua.domain.agency import AgencyProfile, parse_profile_yaml
 from thidua.domain.documents import document_title
 from thidua.domain.documents.context import collective_unit_label, document_agency

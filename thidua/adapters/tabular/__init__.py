@@ -3,6 +3,8 @@ the what-if report as a spreadsheet (``whatif_xlsx``).
 
 ``readers`` turns a file into raw rows for the bulk use cases (``thidua.app.bulk``) to validate;
 ``layout`` is the flat column layout those files share; ``export`` writes nominations out.
+``org`` reads and writes the organisation's tables (units, staff, council, ratings) as .xlsx
+sheets or one-table .csv files.
 """
 
 from thidua.adapters.tabular.export import EXPORT_HEADER, export_rows

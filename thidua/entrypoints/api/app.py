@@ -27,6 +27,7 @@ from thidua.entrypoints.api.routers import (
     health,
     me,
     nominations,
+    org,
     rounds,
     rules,
 )
@@ -48,6 +49,7 @@ ROUTERS = (
     nominations.router,
     events.router,
     rounds.router,
+    org.router,
 )
 
 

@@ -22,6 +22,7 @@ from thidua.entrypoints.cli import (
     db,
     decisions,
     nominations,
+    org,
     rounds,
     rules,
     rules_versions,
@@ -38,6 +39,8 @@ app.add_typer(rounds.app, name="rounds")
 app.add_typer(audit.app, name="audit")
 app.add_typer(decisions.app, name="decisions")
 app.add_typer(agency.app, name="agency")
+app.add_typer(org.org_app, name="org")
+app.add_typer(org.ratings_app, name="ratings")
 rules_app = typer.Typer(help=rules.HELP, no_args_is_help=True)
 rules_app.add_typer(rules.app)  # check, test, evaluate, diff: on files
 rules_app.add_typer(rules_versions.app)  # whatif, reevaluate, versions: in the database

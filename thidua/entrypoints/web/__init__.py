@@ -25,12 +25,13 @@ from thidua.entrypoints.web.screens import (
     decisions,
     inbox,
     nominations,
+    org,
     rounds,
     rules,
     signin,
 )
 
-SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, agency)
+SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, agency, org)
 
 
 def mount_console(app: FastAPI) -> None:

@@ -193,6 +193,8 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
         items.append((f"{PREFIX}/audit", "Nhật ký"))
     if actor.role in (Role.RULES_ADMIN, Role.AUDITOR):
         items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
+    if actor.role in policy.ORG_READERS:
+        items.append((f"{PREFIX}/units", "Tổ chức"))
     items.append((f"{PREFIX}/dashboard", "Tổng quan"))
     items.append((f"{PREFIX}/agency", "Cơ quan"))
     return items
