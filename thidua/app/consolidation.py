@@ -23,6 +23,7 @@ from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
+from thidua.domain.appraisal.registrations import flag_unregistered
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
 from thidua.domain.money import title_award_amount
 from thidua.domain.nominations import (
@@ -118,6 +119,7 @@ class Consolidation:
             records = tx.rounds.gather_candidates(data.round_key, data.step.at)
             members = tx.rounds.members_total_by_unit()
             past = tx.rounds.past_initiative_uses(data.round_key)
+            book = tx.movements.registration_book(rnd.movement, rnd.year)
         candidates = [
             Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
         ]
@@ -128,6 +130,8 @@ class Consolidation:
             past_uses=past,
             members_total=members,
         )
+        titles = self._engine.registry.get(rnd.ruleset_id, rnd.ruleset_version).titles
+        result = flag_unregistered(result, book, {c: t.name_vi for c, t in titles.items()})
         dumped = result.model_dump(mode="json")
         levels = {
             code: award_level(code)
