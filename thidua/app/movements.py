@@ -155,7 +155,9 @@ def create_movement(tx: Tx, actor: Actor, spec: MovementSpec) -> MovementResult:
         )
     notes = _check_awards(tx, spec)
     created = tx.movements.add(spec)
-    tx.movements.record("movement.created", "movement", spec.code, actor, None, _audit_state(created))
+    tx.movements.record(
+        "movement.created", "movement", spec.code, actor, None, _audit_state(created)
+    )
     return MovementResult(movement=created, notes=notes)
 
 
@@ -166,13 +168,18 @@ def update_movement(tx: Tx, actor: Actor, spec: MovementSpec) -> MovementResult:
     after = tx.movements.replace(spec)
     if _audit_state(before) != _audit_state(after):
         tx.movements.record(
-            "movement.updated", "movement", spec.code, actor, _audit_state(before), _audit_state(after)
+            "movement.updated",
+            "movement",
+            spec.code,
+            actor,
+            _audit_state(before),
+            _audit_state(after),
         )
     return MovementResult(movement=after, notes=notes)
 
 
 def list_movements(tx: Tx, actor: Actor) -> list[MovementView]:
-    return tx.movements.list()
+    return tx.movements.all()
 
 
 def show_movement(tx: Tx, actor: Actor, code: str) -> MovementDetail:
@@ -223,8 +230,10 @@ def _prepare(
     """Check one registration (refusals name the field: unit, staff, titles, movement)."""
     if staff:
         person = tx.movements.staff(staff)
-        if person is None or (unit and person.unit != unit) or not policy.can_read(
-            actor, person.unit
+        if (
+            person is None
+            or (unit and person.unit != unit)
+            or not policy.can_read(actor, person.unit)
         ):
             where = f" trong đơn vị {unit}" if unit else ""
             raise Refusal(
@@ -349,9 +358,7 @@ _FIELD_COLUMN = {"movement": "movement", "unit": "unit", "staff": "code", "title
 
 def _row_error(row: int, column: str, message: str) -> FieldError:
     col = COLUMNS.index(column) + 1 if column in COLUMNS else None
-    return FieldError(
-        SHEET, f"dòng {row}, cột {column}: {message}", line=row, column=col
-    )
+    return FieldError(SHEET, f"dòng {row}, cột {column}: {message}", line=row, column=col)
 
 
 def import_registrations(
@@ -393,7 +400,9 @@ def import_registrations(
             errors.append(_row_error(row, "kind", "phải là individual hoặc collective."))
             continue
         if kind == "collective" and unit and unit != code:
-            errors.append(_row_error(row, "unit", f"tập thể {code}: cột unit phải trống hoặc {code}."))
+            errors.append(
+                _row_error(row, "unit", f"tập thể {code}: cột unit phải trống hoặc {code}.")
+            )
             continue
         if m_code not in movements:
             movements[m_code] = tx.movements.get(m_code)

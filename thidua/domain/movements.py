@@ -11,6 +11,7 @@ at fault (``phases[1].ends``), every fault in ``errors``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from enum import StrEnum
 from typing import Any, Self
@@ -106,8 +107,11 @@ class MovementSpec(_Strict):
         errors: list[tuple[str, str]] = []
         if self.opens > self.closes:
             errors.append(
-                ("closes", f"ngày kết thúc ({vi_date(self.closes)}) trước ngày bắt đầu "
-                 f"({vi_date(self.opens)})")
+                (
+                    "closes",
+                    f"ngày kết thúc ({vi_date(self.closes)}) trước ngày bắt đầu "
+                    f"({vi_date(self.opens)})",
+                )
             )
         if self.kind is MovementKind.THEMATIC and not self.contents:
             errors.append(("contents", "phong trào theo chuyên đề cần ít nhất một nội dung"))
@@ -142,14 +146,14 @@ class MovementSpec(_Strict):
                         )
                     )
         ordered = [(ph, placed[ph]) for ph in PHASE_ORDER if ph in placed]
-        for (prev, pi), (nxt, ni) in zip(ordered, ordered[1:], strict=False):
-            a, b = self.phases[pi], self.phases[ni]
-            if b.starts <= a.ends:
+        for (prev, pi), (nxt, ni) in itertools.pairwise(ordered):
+            earlier, later = self.phases[pi], self.phases[ni]
+            if later.starts <= earlier.ends:
                 errors.append(
                     (
                         f"phases[{ni}].starts",
                         f"giai đoạn «{nxt.value}» phải bắt đầu sau khi giai đoạn «{prev.value}» "
-                        f"kết thúc ({vi_date(a.ends)})",
+                        f"kết thúc ({vi_date(earlier.ends)})",
                     )
                 )
         if errors:

@@ -81,7 +81,7 @@ class SqlMovementStore:
         row = self._row(code)
         return movement_view(row) if row else None
 
-    def list(self) -> list[MovementView]:
+    def all(self) -> list[MovementView]:
         rows = self.session.scalars(
             select(MovementRow).order_by(MovementRow.year.desc(), MovementRow.code)
         ).all()
@@ -128,9 +128,7 @@ class SqlMovementStore:
             late=is_late(list(movement.phases or []), row.registered_at),
         )
 
-    def _registration_row(
-        self, movement_id: int, kind: str, code: str
-    ) -> RegistrationRow | None:
+    def _registration_row(self, movement_id: int, kind: str, code: str) -> RegistrationRow | None:
         return self.session.scalars(
             select(RegistrationRow).where(
                 RegistrationRow.movement_id == movement_id,
@@ -146,9 +144,7 @@ class SqlMovementStore:
         row = self._registration_row(m.id, kind, code)
         return self._view(m, row) if row else None
 
-    def registrations(
-        self, movement: str, units: tuple[str, ...] | None
-    ) -> list[RegistrationView]:
+    def registrations(self, movement: str, units: tuple[str, ...] | None) -> list[RegistrationView]:
         m = self._row(movement)
         if m is None:
             return []

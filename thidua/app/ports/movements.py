@@ -71,7 +71,7 @@ class MovementStore(Protocol):
 
     def get(self, code: str) -> MovementView | None: ...
 
-    def list(self) -> list[MovementView]: ...
+    def all(self) -> list[MovementView]: ...
 
     def add(self, spec: MovementSpec) -> MovementView:
         """Store a new movement under the deployment's agency."""
@@ -91,9 +91,7 @@ class MovementStore(Protocol):
 
     def registration(self, movement: str, kind: str, code: str) -> RegistrationView | None: ...
 
-    def registrations(
-        self, movement: str, units: tuple[str, ...] | None
-    ) -> list[RegistrationView]:
+    def registrations(self, movement: str, units: tuple[str, ...] | None) -> list[RegistrationView]:
         """The movement's registrations (of ``units`` only unless None), by unit and subject."""
         ...
 

@@ -25,6 +25,7 @@ from thidua.entrypoints.api.routers import (
     events,
     health,
     me,
+    movements,
     nominations,
     rounds,
     rules,
@@ -46,6 +47,7 @@ ROUTERS = (
     nominations.router,
     events.router,
     rounds.router,
+    movements.router,
 )
 
 

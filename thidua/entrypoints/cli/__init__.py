@@ -20,6 +20,7 @@ from thidua.entrypoints.cli import (
     audit,
     db,
     decisions,
+    movements,
     nominations,
     rounds,
     rules,
@@ -36,6 +37,8 @@ app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(rounds.app, name="rounds")
 app.add_typer(audit.app, name="audit")
 app.add_typer(decisions.app, name="decisions")
+app.add_typer(movements.movements_app, name="movements")
+app.add_typer(movements.registrations_app, name="registrations")
 rules_app = typer.Typer(help=rules.HELP, no_args_is_help=True)
 rules_app.add_typer(rules.app)  # check, test, evaluate, diff: on files
 rules_app.add_typer(rules_versions.app)  # whatif, reevaluate, versions: in the database
