@@ -23,13 +23,14 @@ from thidua.entrypoints.web.screens import (
     dashboard,
     decisions,
     inbox,
+    movements,
     nominations,
     rounds,
     rules,
     signin,
 )
 
-SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules)
+SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, movements)
 
 
 def mount_console(app: FastAPI) -> None:

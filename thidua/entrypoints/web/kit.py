@@ -62,6 +62,8 @@ FLASH_VI = {
     "saved": "Đã lưu bản nháp bộ tiêu chí.",
     "approved": "Đã duyệt phiên bản (quản trị tiêu chí thứ hai).",
     "published": "Đã công bố phiên bản bộ tiêu chí.",
+    "registered": "Đã đăng ký thi đua.",
+    "registered_late": "Đã ghi nhận đăng ký thi đua muộn (ngoài thời gian đăng ký).",
 }
 
 
@@ -191,6 +193,7 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
         items.append((f"{PREFIX}/audit", "Nhật ký"))
     if actor.role in (Role.RULES_ADMIN, Role.AUDITOR):
         items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
+    items.append((f"{PREFIX}/movements", "Phong trào"))
     items.append((f"{PREFIX}/dashboard", "Tổng quan"))
     return items
 
