@@ -60,6 +60,10 @@ def read_registrations_xlsx(data: bytes) -> list[Row]:
             if any(v is not None for v in cells.values()):
                 rows.append((number, cells))
         return rows
+    except BulkFileError:
+        raise
+    except Exception as exc:  # a damaged workbook fails while its rows are read
+        raise BulkFileError(f"không đọc được trang «{SHEET}» của tệp Excel: {exc}") from None
     finally:
         wb.close()
 
