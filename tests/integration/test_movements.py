@@ -98,7 +98,7 @@ class TestCreateAndUpdate:
         """Created by the Office: stored with its phases, audited ``movement.created``."""
         result = create(seeded)
         assert result.notes == []  # the 2024 ruleset knows every award
-        assert [p["phase"] for p in result.movement.phases] == ["registration", "final_review"]
+        assert [p.phase for p in result.movement.phases] == ["registration", "final_review"]
         (entry,) = audits(seeded, "movement.created")
         assert entry.object_id == "TD-2024" and entry.actor == "vanphong"
         assert entry.after is not None and entry.after["awards"] == ["LDTT", "CSTDCS", "TTLDTT"]
@@ -157,7 +157,7 @@ class TestCreateAndUpdate:
         """load_movements_file gives NTM-2024 its contents and awards (an audited update)."""
         with seeded.uow() as tx:
             (view,) = movements.load_movements_file(tx, SAMPLE, "system")
-        assert [c["code"] for c in view.contents] == ["c1", "c2", "c3", "c4"]
+        assert [c.code for c in view.contents] == ["c1", "c2", "c3", "c4"]
         assert view.awards[:2] == ["LDTT", "CSTDCS"] and view.phases == []
         assert [e.actor for e in audits(seeded, "movement.updated")] == ["system"]
 

@@ -21,24 +21,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from rules.loader import load_ruleset
 from rules.model import Title
 from thidua.app.ports.movements import MovementView, NewRegistration, RegistrationView
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
-from thidua.domain.movements import (
-    MovementSpec,
-    local_day,
-    registration_window,
-    vi_date,
-)
-from thidua.domain.movements import (
-    parse_movements_yaml as parse_movements_yaml,
-)
+from thidua.domain.movements import MovementSpec, local_day, parse_movements_yaml, vi_date
 from thidua.domain.refusals import FieldError, Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
 
@@ -63,9 +55,13 @@ class MovementDetail(BaseModel):
 class RegistrationRequest(BaseModel):
     """Register a unit (no ``staff``) or one of its staff members for titles of a movement."""
 
-    unit: str
-    staff: str | None = None
-    titles: list[str]
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field(max_length=32, description="Mã đơn vị")
+    staff: str | None = Field(default=None, max_length=32, description="Mã cán bộ (cá nhân)")
+    titles: list[Annotated[str, Field(max_length=40)]] = Field(
+        max_length=20, description="Các mã danh hiệu, hình thức của phong trào"
+    )
 
 
 class ImportReport(BaseModel):
@@ -267,13 +263,13 @@ def _prepare(
                 field="titles",
             )
     late = False
-    window = registration_window(movement.phases)
-    if window is not None and not window[0] <= local_day(at) <= window[1]:
+    window = movement.registration()
+    if window is not None and not window.starts <= local_day(at) <= window.ends:
         if actor.role is not Role.OFFICE:
             raise Refusal(
                 RefusalCode.WRONG_STAGE,
                 f"Ngoài thời gian đăng ký thi đua của phong trào {movement.code} (từ "
-                f"{vi_date(window[0])} đến {vi_date(window[1])}); Văn phòng Sở có thể ghi nhận "
+                f"{vi_date(window.starts)} đến {vi_date(window.ends)}); Văn phòng Sở có thể ghi nhận "
                 "đăng ký muộn.",
                 field="movement",
                 problem="registration_closed",

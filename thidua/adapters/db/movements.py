@@ -12,8 +12,10 @@ from thidua.adapters.db import audit
 from thidua.adapters.db.agency import agency_id
 from thidua.adapters.db.models import MovementRow, RegistrationRow, StaffRow, UnitRow
 from thidua.app.ports.movements import (
+    ContentView,
     MovementView,
     NewRegistration,
+    PhaseView,
     RegistrationView,
     StaffBrief,
 )
@@ -29,10 +31,17 @@ from thidua.domain.movements import (
 from thidua.domain.roles import Actor
 
 
-def _phases(row: MovementRow) -> list[dict[str, Any]]:
+def _phases(row: MovementRow) -> list[PhaseView]:
     stored = {p["phase"]: p for p in (row.phases or [])}
     return [
-        {**stored[p.value], "label": PHASE_LABEL_VI[p]} for p in PHASE_ORDER if p.value in stored
+        PhaseView(
+            phase=p.value,
+            label=PHASE_LABEL_VI[p],
+            starts=stored[p.value]["starts"],
+            ends=stored[p.value]["ends"],
+        )
+        for p in PHASE_ORDER
+        if p.value in stored
     ]
 
 
@@ -48,7 +57,7 @@ def movement_view(row: MovementRow) -> MovementView:
         opens=row.opens,
         closes=row.closes,
         description=row.description,
-        contents=list(row.contents or []),
+        contents=[ContentView.model_validate(c) for c in row.contents or []],
         awards=list(row.awards or []),
         phases=_phases(row),
     )

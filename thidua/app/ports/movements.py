@@ -14,6 +14,22 @@ from thidua.domain.movements import MovementSpec
 from thidua.domain.roles import Actor
 
 
+class ContentView(BaseModel):
+    """One content of a thematic movement (nội dung thi đua)."""
+
+    code: str
+    text: str
+
+
+class PhaseView(BaseModel):
+    """A phase of the movement: registration, interim review or final review."""
+
+    phase: str
+    label: str
+    starts: date
+    ends: date
+
+
 class MovementView(BaseModel):
     """A movement as stored: its plan, dates, contents, awards and phases."""
 
@@ -27,10 +43,13 @@ class MovementView(BaseModel):
     opens: date
     closes: date
     description: str
-    contents: list[dict[str, str]]
+    contents: list[ContentView]
     awards: list[str]
-    phases: list[dict[str, Any]]
-    """[{phase, label, starts, ends}] in the order registration, interim, final review."""
+    phases: list[PhaseView]
+    """In the order registration, interim review, final review."""
+
+    def registration(self) -> PhaseView | None:
+        return next((p for p in self.phases if p.phase == "registration"), None)
 
 
 class RegistrationView(BaseModel):

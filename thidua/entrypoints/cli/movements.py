@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from thidua.entrypoints.cli._common import (
     JsonOpt,
@@ -14,6 +15,7 @@ from thidua.entrypoints.cli._common import (
     echo_json,
     echo_table,
     fail,
+    field_errors,
     reported,
     signed_in,
 )
@@ -38,17 +40,22 @@ def _read(path: Path) -> str:
         fail(f"{path}: tệp phải mã hoá UTF-8 ({exc}).", 2)
 
 
+def _window(m: MovementView) -> str:
+    reg = m.registration()
+    return f"{reg.starts:%d/%m/%Y} – {reg.ends:%d/%m/%Y}" if reg else "-"
+
+
 def _print_movement(m: MovementView) -> None:
     typer.echo(f"Phong trào: {m.code} — {m.name}")
     typer.echo(f"Loại:       {m.kind_label} ({m.kind}); năm {m.year}")
     typer.echo(f"Kế hoạch:   số {m.plan_number} ngày {m.plan_date:%d/%m/%Y}")
     typer.echo(f"Thời gian:  {m.opens:%d/%m/%Y} – {m.closes:%d/%m/%Y}")
     for p in m.phases:
-        typer.echo(f"  Giai đoạn {p['label']} ({p['phase']}): {p['starts']} – {p['ends']}")
+        typer.echo(f"  Giai đoạn {p.label} ({p.phase}): {p.starts:%d/%m/%Y} – {p.ends:%d/%m/%Y}")
     if not m.phases:
         typer.echo("  Không có giai đoạn đăng ký thi đua.")
     for c in m.contents:
-        typer.echo(f"  Nội dung {c['code']}: {c['text']}")
+        typer.echo(f"  Nội dung {c.code}: {c.text}")
     typer.echo(f"Khen thưởng: {', '.join(m.awards)}")
 
 
@@ -136,14 +143,7 @@ def movements_list(token: TokenOpt = None, as_json: JsonOpt = False) -> None:
                 str(m.year),
                 m.kind,
                 m.plan_number,
-                next(
-                    (
-                        f"{p['starts']} – {p['ends']}"
-                        for p in m.phases
-                        if p["phase"] == "registration"
-                    ),
-                    "-",
-                ),
+                _window(m),
                 m.name,
             ]
             for m in items
@@ -183,7 +183,10 @@ def registrations_add(
     """Đăng ký thi đua cho đơn vị (tập thể) hoặc một cán bộ của đơn vị (cá nhân)."""
     from thidua.app import movements
 
-    body = movements.RegistrationRequest(unit=unit, staff=staff, titles=titles.split(","))
+    try:
+        body = movements.RegistrationRequest(unit=unit, staff=staff, titles=titles.split(","))
+    except ValidationError as exc:
+        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
     caller = signed_in(token)
     with caller.uow() as tx:
         view = movements.register(tx, caller.actor, movement, body)
