@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.integration.test_rounds import (
     AcceptingNominationWorkflows,
@@ -21,7 +21,7 @@ from tests.integration.test_rounds import (
 )
 from tests.support.db import SeededDb
 from thidua.adapters.db.migrate import upgrade
-from thidua.adapters.db.models import AuditEntryRow, RegistrationRow
+from thidua.adapters.db.models import AuditEntryRow, RegistrationRow, StaffRow
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app import movements
@@ -218,6 +218,16 @@ class TestRegistrations:
         assert r.field == "titles" and "TD-2024" in r.message
         r = refusal(lambda: register(seeded, "canbo.ldvl", "LDVL", ["LDTT"]))
         assert r.field == "titles" and "tập thể" in r.message
+
+    def test_a_staff_member_who_left_is_not_registered(self, seeded: SeededDb) -> None:
+        """Staff who left before the registration: refused at ``staff`` with the date."""
+        create(seeded)
+        with seeded.uow.session() as session:
+            session.execute(
+                update(StaffRow).where(StaffRow.code == "NV020").values(left=date(2023, 12, 31))
+            )
+        r = refusal(lambda: register(seeded, "canbo.ldvl", "LDVL", ["LDTT"], staff="NV020"))
+        assert (r.code, r.field) == (RefusalCode.INVALID, "staff") and "31/12/2023" in r.message
 
     def test_outside_the_phase_units_are_refused_and_the_office_records_late(
         self, seeded: SeededDb

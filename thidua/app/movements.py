@@ -235,6 +235,12 @@ def _prepare(
             raise Refusal(
                 RefusalCode.NOT_FOUND, f"Không tìm thấy cán bộ {staff}{where}.", field="staff"
             )
+        if person.left is not None and person.left < local_day(at):
+            raise Refusal(
+                RefusalCode.INVALID,
+                f"Cán bộ {staff} đã nghỉ việc từ {vi_date(person.left)}: không đăng ký thi đua.",
+                field="staff",
+            )
         unit = person.unit
     if not unit:
         raise Refusal(RefusalCode.INVALID, "thiếu mã đơn vị.", field="unit")

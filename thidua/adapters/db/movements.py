@@ -116,7 +116,7 @@ class SqlMovementStore:
 
     def staff(self, code: str) -> StaffBrief | None:
         row = self.session.scalars(select(StaffRow).where(StaffRow.code == code)).first()
-        return StaffBrief(row.code, row.full_name, row.unit.code) if row else None
+        return StaffBrief(row.code, row.full_name, row.unit.code, row.left) if row else None
 
     def _view(self, movement: MovementRow, row: RegistrationRow) -> RegistrationView:
         if row.subject_kind == "individual":

@@ -83,6 +83,7 @@ class StaffBrief:
     code: str
     full_name: str
     unit: str
+    left: date | None = None
 
 
 class MovementStore(Protocol):
