@@ -21,7 +21,6 @@ from thidua.entrypoints.api.deps import ActorDep, UowDep
 
 router = APIRouter(tags=["movements"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_BYTES = 5_000_000
 
 Code = Annotated[
@@ -96,7 +95,10 @@ async def register(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "Tệp .xlsx (trang «registrations»), gửi nguyên dạng nhị phân",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
 )
