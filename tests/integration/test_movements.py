@@ -269,6 +269,13 @@ class TestImport:
             )
         assert (report.rows, report.created, report.replaced) == (2, 2, 0)
         assert report.registrations[1].titles == ["LDTT", "CSTDCS"]
+        with seeded.uow() as tx:  # the same file again: nothing changes, nothing audited
+            again = movements.import_registrations(
+                tx, actor(seeded, "canbo.ldvl"), rows(*GOOD), at=DURING
+            )
+        assert (again.created, again.replaced, again.unchanged) == (0, 0, 2)
+        assert len(audits(seeded, "registration.created")) == 2
+        assert audits(seeded, "registration.replaced") == []
 
     def test_one_bad_row_imports_nothing_and_names_sheet_row_and_column(
         self, seeded: SeededDb

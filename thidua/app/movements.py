@@ -69,6 +69,7 @@ class ImportReport(BaseModel):
     rows: int
     created: int
     replaced: int
+    unchanged: int
     late: int
     registrations: list[RegistrationView]
 
@@ -307,9 +308,13 @@ def _reg_state(v: RegistrationView | None) -> dict[str, Any] | None:
     }
 
 
-def _store(tx: Tx, actor: Actor, p: _Prepared) -> tuple[RegistrationView, bool]:
+def _store(tx: Tx, actor: Actor, p: _Prepared) -> tuple[RegistrationView, str]:
+    """Write one checked registration: ``created``, ``replaced``, or ``unchanged`` (the same
+    unit and titles again: nothing written, nothing audited)."""
     n = p.new
     before = tx.movements.registration(n.movement, n.subject_kind, n.subject_code)
+    if before is not None and (before.unit, before.titles) == (n.unit, list(n.titles)):
+        return before, "unchanged"
     after = tx.movements.put_registration(n)
     state = {**(_reg_state(after) or {}), "late": p.late}
     tx.movements.record(
@@ -320,7 +325,7 @@ def _store(tx: Tx, actor: Actor, p: _Prepared) -> tuple[RegistrationView, bool]:
         _reg_state(before),
         state,
     )
-    return after, before is None
+    return after, "replaced" if before else "created"
 
 
 def register(
@@ -344,7 +349,7 @@ def register(
         at or _now(),
         known_awards(tx, movement.year),
     )
-    view, _created = _store(tx, actor, prepared)
+    view, _status = _store(tx, actor, prepared)
     return view
 
 
@@ -447,19 +452,18 @@ def import_registrations(
     late = sum(1 for p in prepared if p.late)
     if dry_run:
         return ImportReport(
-            dry_run=True, rows=len(prepared), created=0, replaced=0, late=late, registrations=[]
+            dry_run=True,
+            rows=len(prepared),
+            created=0,
+            replaced=0,
+            unchanged=0,
+            late=late,
+            registrations=[],
         )
-    created = 0
+    counts = {"created": 0, "replaced": 0, "unchanged": 0}
     views = []
     for p in prepared:
-        view, was_new = _store(tx, actor, p)
-        created += was_new
+        view, status = _store(tx, actor, p)
+        counts[status] += 1
         views.append(view)
-    return ImportReport(
-        dry_run=False,
-        rows=len(prepared),
-        created=created,
-        replaced=len(prepared) - created,
-        late=late,
-        registrations=views,
-    )
+    return ImportReport(dry_run=False, rows=len(prepared), late=late, registrations=views, **counts)

@@ -254,5 +254,5 @@ def registrations_import(
     else:
         typer.echo(
             f"Đã nhập {report.rows} dòng: {report.created} đăng ký mới, {report.replaced} thay "
-            f"danh hiệu{late}."
+            f"danh hiệu, {report.unchanged} không đổi{late}."
         )
