@@ -19,6 +19,7 @@ from rules.engine import RulesEngine
 from rules.registry import RulesRegistry, VersionWindow
 from tests.support.roster import EmptyRoster
 from thidua.app.consolidation import Consolidation, NominationNotMoved
+from thidua.app.ports.movements import RegistrationBook
 from thidua.app.ports.rounds import (
     AwardItemView,
     CandidateRecord,
@@ -132,11 +133,19 @@ class FakeRulesVersions:
         return [VersionWindow(ruleset_id, version, "0" * 64, REVIEW_DATE, REVIEW_DATE)]
 
 
+class NoRegistrations:
+    """The movements store of a movement without a registration phase."""
+
+    def registration_book(self, movement: str, year: int) -> RegistrationBook:
+        return RegistrationBook(movement, year, has_phase=False)
+
+
 class FakeTx:
     def __init__(self, store: FakeRoundStore) -> None:
         self.rounds = store
         self.rules_versions = FakeRulesVersions(store)
         self.roster = EmptyRoster()
+        self.movements = NoRegistrations()
 
 
 class FakeUow:

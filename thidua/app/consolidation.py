@@ -24,6 +24,7 @@ from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.app.roster import roster_basis
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
+from thidua.domain.appraisal.registrations import flag_unregistered
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
 from thidua.domain.money import title_award_amount
 from thidua.domain.nominations import (
@@ -121,6 +122,7 @@ class Consolidation:
             past = tx.rounds.past_initiative_uses(data.round_key)
             # rule 5 from the whole roster, on the review date (the final review, else closing)
             roster = roster_basis(tx, rnd.movement, rnd.year, data.step.at.date())
+            book = tx.movements.registration_book(rnd.movement, rnd.year)
         candidates = [
             Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
         ]
@@ -132,6 +134,8 @@ class Consolidation:
             members_total=members,
             roster=roster,
         )
+        titles = self._engine.registry.get(rnd.ruleset_id, rnd.ruleset_version).titles
+        result = flag_unregistered(result, book, {c: t.name_vi for c, t in titles.items()})
         dumped = result.model_dump(mode="json")
         levels = {
             code: award_level(code)

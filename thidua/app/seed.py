@@ -1,6 +1,8 @@
 """First-start sample data: the Department, its staff, sample accounts and the 2024 movement.
 
-``load_sample_data`` loads ``thidua.app.sample_data`` into an empty database and issues a token
+``load_sample_data`` loads the sample data set (``thidua/datasets/sample/``: the agency's
+profile, units, staff and movement, through the same use cases as any agency's files) and the
+sample accounts of ``thidua.app.sample_data`` into an empty database and issues a token
 per sample account (audited ``token.created``, by the system); ``assign_demo_passwords`` gives
 the console's sample accounts a random demo password. ``thidua up`` keeps what they return (the
 only copy of the tokens and passwords) for the local operator.
@@ -16,9 +18,9 @@ from thidua.app import sample_data
 from thidua.app.accounts.console import set_password
 from thidua.app.accounts.tokens import issue_token
 from thidua.app.agency import load_profile_file
+from thidua.app.movements import load_movements_file
 from thidua.app.org import SAMPLE_ORG_FILES, load_org_files
 from thidua.app.ports.accounts import NewAccount
-from thidua.app.ports.org import NewMovement
 from thidua.app.ports.uow import Tx
 from thidua.app.sample_data import SAMPLE_DATASET
 from thidua.domain.roles import Role
@@ -43,12 +45,7 @@ def load_sample_data(tx: Tx) -> list[SampleAccountToken]:
         return []
     load_profile_file(tx, SAMPLE_DATASET / "agency.yaml", "system")
     load_org_files(tx, SAMPLE_ORG_FILES, "system")
-    m = sample_data.MOVEMENT
-    tx.org.add_movement(
-        NewMovement(
-            m.code, m.name, m.year, m.plan_number, m.plan_date, m.opens, m.closes, m.description
-        )
-    )
+    load_movements_file(tx, SAMPLE_DATASET / "movements.yaml", "system")
     accounts = tx.accounts.seed_accounts(
         [
             NewAccount(

@@ -365,3 +365,31 @@ def org_scope(actor: Actor) -> tuple[str, ...] | None:
     """The units whose organisation records ``actor`` reads (None: all); refuses other roles."""
     check_org_read(actor)
     return org_units(actor)
+
+
+# ---- movements and registrations -------------------------------------------------------------
+# The Office (and administrators) create and update movements; every signed-in role reads them.
+# Units register for titles (đăng ký thi đua): unit roles for their own units only (another unit
+# is "not found"), the Office for any unit (also late, outside the registration phase).
+MOVEMENT_ADMINS = frozenset({Role.OFFICE, Role.ADMIN})
+REGISTRARS = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.PIPELINE, Role.OFFICE})
+
+
+def check_movement_admin(actor: Actor) -> None:
+    if actor.role not in MOVEMENT_ADMINS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không được tạo hoặc sửa phong trào thi đua "
+            "(chỉ Văn phòng Sở, quản trị hệ thống).",
+        )
+
+
+def check_register(actor: Actor, unit_code: str | None) -> None:
+    """Who may register for titles; with ``unit_code``, for that unit."""
+    if actor.role not in REGISTRARS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không đăng ký thi đua.",
+        )
+    if unit_code is not None and not can_read(actor, unit_code):
+        raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đơn vị {unit_code}.", field="unit")

@@ -87,6 +87,7 @@ class SqlDocumentStore:
                 year=movement.year,
                 plan_number=movement.plan_number,
                 plan_date=movement.plan_date,
+                contents=tuple((str(c["code"]), str(c["text"])) for c in (movement.contents or [])),
             ),
             appraisal_results=tuple(results),
             items=tuple(_item(i, noms[i.nomination_id]) for i in items),

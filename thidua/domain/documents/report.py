@@ -18,7 +18,6 @@ from thidua.domain.documents.snapshot import (
     NominationRecord,
 )
 from thidua.domain.documents.text import count_vi
-from thidua.domain.documents.wording import MOVEMENT_CONTENTS
 
 # ----------------------------------------------------------------------------- report
 
@@ -29,20 +28,29 @@ def _granted(item: AwardItemRecord) -> bool:
     return item.level != "province" or item.province_status == "approved"
 
 
+_WORDS = {1: "một", 2: "hai", 3: "ba", 4: "bốn", 5: "năm", 6: "sáu", 7: "bảy", 8: "tám", 9: "chín"}
+
+
 def _results_text(ctx: RoundContext) -> list[str]:
     noms = ctx.nominations
     people = sum(1 for n in noms if n.kind != "collective")
     teams = len(noms) - people
-    paragraphs = [
+    contents = ctx.movement.contents
+    sent = (
         f"Các phòng, đơn vị thuộc Sở đã gửi {count_vi(len(noms))} hồ sơ đề nghị khen thưởng "
-        f"({count_vi(people)} cá nhân, {count_vi(teams)} tập thể). Kết quả đánh giá bốn nội dung "
-        "thi đua của Kế hoạch theo hồ sơ đề nghị như sau:"
+        f"({count_vi(people)} cá nhân, {count_vi(teams)} tập thể)."
+    )
+    if not contents:  # an annual review: no plan contents to assess
+        return [sent]
+    paragraphs = [
+        f"{sent} Kết quả đánh giá {_WORDS.get(len(contents), str(len(contents)))} nội dung thi đua của Kế hoạch theo "
+        "hồ sơ đề nghị như sau:"
     ]
     assessments = [movement_assessments(n.facts) for n in noms]
-    for index, (key, label) in enumerate(MOVEMENT_CONTENTS, start=1):
+    for index, (key, label) in enumerate(contents, start=1):
         counts = Counter(a.get(key, "") for a in assessments)
         text = (
-            f"{index}. {label.format(year=ctx.year)}: {count_vi(counts['xuat_sac'])} trường hợp "
+            f"{index}. {label}: {count_vi(counts['xuat_sac'])} trường hợp "
             f"được đánh giá xuất sắc, {count_vi(counts['tot'])} trường hợp được đánh giá tốt"
         )
         if counts["dat"]:

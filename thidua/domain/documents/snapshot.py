@@ -91,6 +91,9 @@ class MovementRecord:
     year: int
     plan_number: str
     plan_date: dt.date
+    #: The plan's contents (code, text), each assessed for every nominee; none for an annual
+    #: review.
+    contents: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ __all__ = [
     "DOCUMENT_KINDS",
     "LAW",
     "MINUTES_SYMBOL",
-    "MOVEMENT_CONTENTS",
     "NUMBER_OFFSET",
     "RATING_VI",
     "SYMBOL_PREFIXES",
@@ -56,31 +55,6 @@ RATING_VI: dict[str, str] = {
     "HTNV": "Hoàn thành nhiệm vụ",
     "KHTNV": "Không hoàn thành nhiệm vụ",
 }
-
-#: The plan's four contents (Kế hoạch phát động phong trào), short labels for the report.
-MOVEMENT_CONTENTS: tuple[tuple[str, str], ...] = (
-    (
-        "c1",
-        "Thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới, gắn với Cuộc vận động "
-        "“Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh” và phong trào “Cả nước chung "
-        "tay vì người nghèo – Không để ai bị bỏ lại phía sau”",
-    ),
-    (
-        "c2",
-        "Hoàn thành và vượt các chỉ tiêu nhiệm vụ chính trị năm {year}, trọng tâm là giảm nghèo, "
-        "giáo dục nghề nghiệp, lao động và việc làm",
-    ),
-    (
-        "c3",
-        "Thực hiện tốt các chính sách an sinh xã hội; sáng kiến, mô hình hay, cách làm mới giúp "
-        "đẩy nhanh xây dựng nông thôn mới",
-    ),
-    (
-        "c4",
-        "Tuyên truyền, vận động cán bộ, doanh nghiệp và người dân đóng góp nguồn lực, tạo đồng "
-        "thuận xã hội",
-    ),
-)
 
 
 def document_symbol(kind: str, agency_symbol: str) -> str:

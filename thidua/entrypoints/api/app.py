@@ -26,6 +26,7 @@ from thidua.entrypoints.api.routers import (
     events,
     health,
     me,
+    movements,
     nominations,
     org,
     rounds,
@@ -50,6 +51,7 @@ ROUTERS = (
     events.router,
     rounds.router,
     org.router,
+    movements.router,
 )
 
 

@@ -21,6 +21,7 @@ from thidua.entrypoints.cli import (
     audit,
     db,
     decisions,
+    movements,
     nominations,
     org,
     rounds,
@@ -41,6 +42,8 @@ app.add_typer(decisions.app, name="decisions")
 app.add_typer(agency.app, name="agency")
 app.add_typer(org.org_app, name="org")
 app.add_typer(org.ratings_app, name="ratings")
+app.add_typer(movements.movements_app, name="movements")
+app.add_typer(movements.registrations_app, name="registrations")
 rules_app = typer.Typer(help=rules.HELP, no_args_is_help=True)
 rules_app.add_typer(rules.app)  # check, test, evaluate, diff: on files
 rules_app.add_typer(rules_versions.app)  # whatif, reevaluate, versions: in the database

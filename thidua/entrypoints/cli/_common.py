@@ -55,6 +55,8 @@ FIELD_OPTIONS: dict[str, str] = {
     "unit": "--unit",
     "stage": "--stage",
     "movement": "--movement",
+    "staff": "--staff",
+    "titles": "--titles",
     "year": "--year",
     "reason": "--reason",
     "role": "--role",

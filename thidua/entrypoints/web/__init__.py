@@ -24,6 +24,7 @@ from thidua.entrypoints.web.screens import (
     dashboard,
     decisions,
     inbox,
+    movements,
     nominations,
     org,
     rounds,
@@ -31,7 +32,19 @@ from thidua.entrypoints.web.screens import (
     signin,
 )
 
-SCREENS = (signin, inbox, nominations, rounds, dashboard, decisions, audit, rules, agency, org)
+SCREENS = (
+    signin,
+    inbox,
+    nominations,
+    rounds,
+    dashboard,
+    decisions,
+    audit,
+    rules,
+    agency,
+    org,
+    movements,
+)
 
 
 def mount_console(app: FastAPI) -> None:

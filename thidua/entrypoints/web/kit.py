@@ -64,6 +64,8 @@ FLASH_VI = {
     "published": "Đã công bố phiên bản bộ tiêu chí.",
     "profile_set": "Đã lưu phiên bản mới của hồ sơ cơ quan.",
     "profile_same": "Hồ sơ giống hệt phiên bản đang có hiệu lực từ cùng ngày: không tạo phiên bản mới.",
+    "registered": "Đã đăng ký thi đua.",
+    "registered_late": "Đã ghi nhận đăng ký thi đua muộn (ngoài thời gian đăng ký).",
 }
 
 
@@ -195,6 +197,7 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
         items.append((f"{PREFIX}/rules", "Bộ tiêu chí"))
     if actor.role in policy.ORG_READERS:
         items.append((f"{PREFIX}/units", "Tổ chức"))
+    items.append((f"{PREFIX}/movements", "Phong trào"))
     items.append((f"{PREFIX}/dashboard", "Tổng quan"))
     items.append((f"{PREFIX}/agency", "Cơ quan"))
     return items
