@@ -72,6 +72,26 @@ class TestSampleProfile:
         assert "province_board" not in p.as_data()
 
 
+class TestNameInRunningText:
+    @pytest.mark.parametrize(
+        ("name", "text"),
+        [
+            ("SỞ NỘI VỤ", "Sở Nội vụ"),
+            ("SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI", "Sở Lao động – Thương binh và Xã hội"),
+            ("SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Sở Giáo dục và Đào tạo"),
+        ],
+    )
+    def test_name_is_cased_as_vietnamese_writes_an_agency(self, name: str, text: str) -> None:
+        """Without name_in_text, the upper-case name reads with each part's first word capitalised."""
+        data = {k: v for k, v in sample_data().items() if k != "name_in_text"}
+        assert parse_profile({**data, "name": name}).text_name == text
+
+    def test_name_in_text_wins(self) -> None:
+        """An explicit name_in_text is printed as written."""
+        profile = parse_profile({**sample_data(), "name_in_text": "Sở LĐ-TB&XH"})
+        assert profile.text_name == "Sở LĐ-TB&XH"
+
+
 class TestProfileRefusals:
     def test_an_empty_recipient_line_is_named_by_its_path(self) -> None:
         """recipients.decision[1] empty: the refusal's field and message name it."""

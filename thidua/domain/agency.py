@@ -73,14 +73,29 @@ class AgencyProfile(_Model):
     name_in_text: Line | None = Field(
         default=None, examples=["Sở Lao động – Thương binh và Xã hội"]
     )
-    """The agency's name in running text (default: ``name`` in sentence case)."""
+    """The agency's name in running text (default: from ``name``, see ``text_name``)."""
 
     @property
     def text_name(self) -> str:
-        """The name as running text prints it."""
+        """The name as running text prints it: ``name_in_text``, else ``name`` cased the way
+        Vietnamese writes an agency's name: its first two words and the first word after "–" or
+        "và" capitalised, the rest in lower case ("SỞ LAO ĐỘNG – THƯƠNG BINH VÀ XÃ HỘI" → "Sở
+        Lao động – Thương binh và Xã hội")."""
         if self.name_in_text:
             return self.name_in_text
-        return self.name[:1].upper() + self.name[1:].lower()
+        out: list[str] = []
+        capital = 2  # the kind of agency ("Sở") and the first word of its field ("Nội")
+        for word in self.name.split():
+            low = word.lower()
+            if low in ("–", "-", "và"):
+                out.append(low)
+                capital = 1
+            elif capital:
+                out.append(low[:1].upper() + low[1:])
+                capital -= 1
+            else:
+                out.append(low)
+        return " ".join(out)
 
     @property
     def board(self) -> str:
