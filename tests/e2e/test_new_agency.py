@@ -66,10 +66,38 @@ UNITS = [
     ("TTLT", "Trung tâm Lưu trữ lịch sử", "public_service_unit", "TTLT"),
 ]
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
-GIVEN = (
-    "An Bình Chi Dũng Giang Hòa Khánh Linh Minh Nga Oanh Phúc Quang Quyên Sơn Tâm Thảo Uyên "
-    "Vinh Xuân Yến Bảo Cường Diệp Hải Hưng Kiên Lộc Mai Ngọc"
-).split()
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hòa",
+    "Khánh",
+    "Linh",
+    "Minh",
+    "Nga",
+    "Oanh",
+    "Phúc",
+    "Quang",
+    "Quyên",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Uyên",
+    "Vinh",
+    "Xuân",
+    "Yến",
+    "Bảo",
+    "Cường",
+    "Diệp",
+    "Hải",
+    "Hưng",
+    "Kiên",
+    "Lộc",
+    "Mai",
+    "Ngọc",
+]
 # (unit, how many): 3 + 9 + 10 + 8 = 30 staff
 SIZES = [("BGD", 3), ("VPS", 9), ("TCBC", 10), ("TTLT", 8)]
 DIRECTOR_NAME = "Nguyễn Văn An"

@@ -62,13 +62,13 @@ class TestSampleProfile:
         assert p.text_name == "Sở Lao động – Thương binh và Xã hội"
 
     def test_optional_names_have_defaults_from_the_required_keys(self) -> None:
-        """Without province_board and name_in_text: the board from the place, the name in sentence case."""
+        """Without province_board and name_in_text: the board from the place, the name cased."""
         data = sample_data()
         del data["province_board"], data["name_in_text"]
         data["name"] = "SỞ NỘI VỤ"
         p = parse_profile(data)
         assert p.board == "Ban Thi đua – Khen thưởng tỉnh Bình Phước"
-        assert p.text_name == "Sở nội vụ"
+        assert p.text_name == "Sở Nội vụ"
         assert "province_board" not in p.as_data()
 
 
