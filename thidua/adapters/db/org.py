@@ -16,26 +16,22 @@ from thidua.adapters.db import audit
 from thidua.adapters.db.agency import agency_id
 from thidua.adapters.db.models import (
     CouncilMemberRow,
-    MovementRow,
     StaffAssignmentRow,
     StaffRatingRow,
     StaffRow,
     UnitRow,
 )
+from thidua.app.org_rows import UNKNOWN_START
 from thidua.app.ports.org import (
     Assignment,
     Change,
     CouncilRecord,
-    NewMovement,
     NewStaff,
     NewUnit,
     RatingRecord,
     StaffRecord,
     UnitRecord,
 )
-
-#: The start of an assignment whose start is not known (staff loaded without ``joined``).
-UNKNOWN_START = date(1900, 1, 1)
 
 
 class SqlOrgStore:
@@ -94,23 +90,6 @@ class SqlOrgStore:
                     valid_to=None,
                 )
             )
-        self.session.flush()
-
-    def add_movement(self, movement: NewMovement) -> None:
-        m = movement
-        self.session.add(
-            MovementRow(
-                agency_id=agency_id(self.session),
-                code=m.code,
-                name=m.name,
-                year=m.year,
-                plan_number=m.plan_number,
-                plan_date=m.plan_date,
-                opens=m.opens,
-                closes=m.closes,
-                description=m.description,
-            )
-        )
         self.session.flush()
 
     # ---- the organisation as data (thidua.app.org) -----------------------------------------

@@ -28,18 +28,6 @@ class NewStaff:
     category: str | None = None
 
 
-@dataclass(frozen=True)
-class NewMovement:
-    code: str
-    name: str
-    year: int
-    plan_number: str
-    plan_date: date
-    opens: date
-    closes: date
-    description: str
-
-
 # ---- the organisation as data (import, export, single-record reads and corrections) ---------
 
 
@@ -179,5 +167,3 @@ class OrgStore(OrgRecords, Protocol):
     def add_staff(self, staff: Sequence[NewStaff]) -> None:
         """Add staff members to existing units."""
         ...
-
-    def add_movement(self, movement: NewMovement) -> None: ...
