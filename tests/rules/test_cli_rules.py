@@ -163,9 +163,9 @@ class TestEvaluate:
         assert res.exit_code == 2 and "trường salary" in res.output
 
     def test_no_ruleset_in_force(self, tmp_path: Path) -> None:
-        """A date no version covers is a clean error."""
+        """A date no version covers (before ntm-2024@1; tdkt-2025@1 has no end) is a clean error."""
         res = runner.invoke(
-            app, ["evaluate", "--facts", str(_jsonl(tmp_path, IND)), "--as-of", "2031-01-01"]
+            app, ["evaluate", "--facts", str(_jsonl(tmp_path, IND)), "--as-of", "2023-12-31"]
         )
         assert res.exit_code == 1 and "không có bộ tiêu chí" in res.output
 
