@@ -22,8 +22,8 @@ from tests.support.rulesets import (
     v2_content,
     v2_golden,
 )
-from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
 from thidua.adapters.db.migrate import alembic_config, upgrade
+from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
 from thidua.adapters.db.rules_versions import db_engine, shipped_seed_rows
 from thidua.adapters.db.session import make_engine
 from thidua.app import rules_versions as rv
@@ -76,9 +76,7 @@ class TestSeed:
         """A fresh database holds ntm-2024@1 (0006) and tdkt-2025@1 (0010), published by 'seed'
         with the loader's hashes, over windows that do not overlap."""
         with seeded.uow.session() as s:
-            rows = {
-                (r.ruleset_id, r.version): r for r in s.scalars(select(RulesVersionRow)).all()
-            }
+            rows = {(r.ruleset_id, r.version): r for r in s.scalars(select(RulesVersionRow)).all()}
         assert sorted(rows) == [("ntm-2024", "1"), ("tdkt-2025", "1")]
         row = rows[("ntm-2024", "1")]
         shipped = RulesRegistry.from_directory().get("ntm-2024", "1")

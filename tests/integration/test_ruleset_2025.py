@@ -75,13 +75,12 @@ class TestReview2026:
     ) -> None:
         """The 2026 review's awards are checked against tdkt-2025@1: the 2024 movement's
         Giấy khen is not among them."""
-        with seeded.uow() as tx:
-            with pytest.raises(Refusal) as info:
-                movements.create_movement(
-                    tx,
-                    actor(seeded, "vanphong"),
-                    review_2026(awards=["LDTT", "GIAY_KHEN"]),
-                )
+        with seeded.uow() as tx, pytest.raises(Refusal) as info:
+            movements.create_movement(
+                tx,
+                actor(seeded, "vanphong"),
+                review_2026(awards=["LDTT", "GIAY_KHEN"]),
+            )
         assert info.value.field == "awards[1]" and "GIAY_KHEN" in str(info.value)
         with seeded.uow() as tx:
             created = movements.create_movement(tx, actor(seeded, "vanphong"), review_2026())

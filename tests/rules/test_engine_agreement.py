@@ -79,7 +79,9 @@ class TestAgreement:
 class TestAgreementTdkt2025:
     """The same agreement on the ruleset for reviews from 1 July 2025 (tdkt-2025@1)."""
 
-    def test_goldens_and_generated_agree(self, engine: RulesEngine, registry: RulesRegistry) -> None:
+    def test_goldens_and_generated_agree(
+        self, engine: RulesEngine, registry: RulesRegistry
+    ) -> None:
         """Golden cases and 4,000 seeded nominees: durable_rules and our evaluation fire the same
         rules, and the sample exercises every rule (cstdcs-initiative included)."""
         lr = registry.get("tdkt-2025", "1")
