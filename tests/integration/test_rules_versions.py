@@ -310,3 +310,38 @@ class TestSeedMigration2025:
         assert self._rows(db_url)[1] == ("tdkt-2025", "1", ADMIN1.username)
         command.downgrade(alembic_config(db_url), down)
         assert self._rows(db_url)[1] == ("tdkt-2025", "1", ADMIN1.username)
+
+    def test_stored_as_draft_when_another_ruleset_covers_the_window(self, db_url: str) -> None:
+        """A stand-in published by an administrator from 1 July 2025 (another ruleset id) keeps
+        the dates: tdkt-2025@1 is stored as a draft, to approve and publish after closing it."""
+        rev, down = self._revision(db_url)
+        upgrade(db_url, down)
+        engine = make_engine(db_url)
+        now = dt.datetime.now(dt.UTC)
+        (v1,) = shipped_seed_rows(now, only={("ntm-2024", "1")})
+        stand_in = {
+            **v1,
+            "version": "2",
+            "author": ADMIN1.username,
+            "approved_by": ADMIN2.username,
+            "published_by": ADMIN2.username,
+            "effective_from": dt.date(2025, 7, 1),
+            "effective_to": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(RulesVersionRow).values(stand_in))
+            upgrade(db_url, rev)
+            with engine.connect() as conn:
+                row = conn.execute(
+                    select(
+                        RulesVersionRow.status,
+                        RulesVersionRow.effective_from,
+                        RulesVersionRow.published_by,
+                    ).where(RulesVersionRow.ruleset_id == "tdkt-2025")
+                ).one()
+        finally:
+            engine.dispose()
+        assert tuple(row) == ("draft", None, None)

@@ -5,7 +5,11 @@ Inserts ``tdkt-2025`` version 1 (``rules/rulesets/tdkt-2025.v1.yaml`` and its go
 no end, as migration 0006 did for ``ntm-2024`` version 1. Idempotent: nothing is inserted when
 the database already holds ``tdkt-2025`` version 1 (e.g. an administrator uploaded and published
 it through the governance before this revision). ``ntm-2024`` version 1 (2024-01-01..2025-06-30)
-is untouched: the two windows do not overlap, so one ruleset is in force on any date.
+is untouched: the two windows do not overlap, so one ruleset is in force on any date. When
+another ruleset is already published over 1 July 2025 or later (e.g. a stand-in version an
+administrator published for 2026), the version is stored as a *draft* instead (the governance
+allows one ruleset in force per date): a rules admin approves and publishes it after closing that
+window.
 
 Downgrade removes the row only when the seed inserted it (author ``seed``) and no round,
 nomination or evaluation is pinned to it (a pinned published version stays: pins must resolve).
@@ -71,8 +75,41 @@ def upgrade() -> None:
         {**row, "created_at": now, "updated_at": now}
         for row in shipped_seed_rows(now, only={(RULESET_ID, VERSION)})
     ]
+    if rows and _overlapping(bind, rows[0]["effective_from"]):
+        rows = [{**row, **_AS_DRAFT} for row in rows]
     if rows:
         op.bulk_insert(_rules_versions, rows)
+
+
+# Stored as a draft when another ruleset is already published over the window: one ruleset is in
+# force on any date, so a rules admin approves and publishes it once that window is closed.
+_AS_DRAFT = {
+    "status": "draft",
+    "approved_by": None,
+    "approved_at": None,
+    "published_by": None,
+    "published_at": None,
+    "effective_from": None,
+    "effective_to": None,
+    "notes": (
+        "Phiên bản khởi tạo từ tệp tdkt-2025.v1.yaml, lưu ở dạng nháp vì một bộ tiêu chí khác "
+        "đã được công bố có hiệu lực từ ngày 01/7/2025: cần kết thúc hiệu lực của bộ đó rồi duyệt "
+        "và công bố phiên bản này."
+    ),
+}
+
+
+def _overlapping(bind: sa.engine.Connection, start: object) -> bool:
+    """Whether another ruleset's published window reaches ``start`` or later."""
+    t = _rules_versions
+    found = bind.execute(
+        sa.select(t.c.id).where(
+            t.c.status == "published",
+            t.c.ruleset_id != RULESET_ID,
+            sa.or_(t.c.effective_to.is_(None), t.c.effective_to >= start),
+        )
+    ).first()
+    return found is not None
 
 
 def _pinned(bind: sa.engine.Connection) -> bool:
