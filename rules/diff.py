@@ -96,10 +96,38 @@ def _section(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
     return changes
 
 
+def lineage_vi(old: Ruleset, new: Ruleset) -> str:
+    """How the two files relate: two versions of one ruleset, or two different rulesets."""
+    if old.id == new.id:
+        return f"Hai phiên bản của bộ tiêu chí {old.id}: {old.version} → {new.version}."
+    return (
+        f"Hai bộ tiêu chí khác nhau ({old.id} và {new.id}), không phải hai phiên bản của cùng một "
+        "bộ: danh hiệu, tham số và trường dữ liệu được so theo mã, quy tắc theo mã quy tắc."
+    )
+
+
+def summary_vi(changes: list[Change]) -> str:
+    """`Tổng cộng N thay đổi: a thêm, b bỏ, c sửa.`"""
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in _KIND_VI}
+    parts = ", ".join(f"{n} {_KIND_VI[kind]}" for kind, n in counts.items() if n)
+    return f"Tổng cộng {len(changes)} thay đổi: {parts}."
+
+
+_KIND_VI: dict[ChangeKind, str] = {"added": "thêm", "removed": "bỏ", "changed": "sửa"}
+
+
 def diff_rulesets(old: Ruleset, new: Ruleset) -> list[Change]:
     """Every change from `old` to `new`, rule by rule (rules are matched by id)."""
     a, b = old.raw, new.raw
-    meta_keys = ("id", "version", "effective_from", "effective_to", "legal_basis", "description")
+    meta_keys = (
+        "id",
+        "version",
+        "effective_from",
+        "effective_to",
+        "legal_basis",
+        "description",
+        "notes",
+    )
     changes = _section("meta", {k: a.get(k) for k in meta_keys}, {k: b.get(k) for k in meta_keys})
     changes += _section("parameter", a.get("parameters", {}), b.get("parameters", {}))
     changes += _section("title", a.get("titles", {}), b.get("titles", {}))

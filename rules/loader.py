@@ -102,7 +102,7 @@ class _Loader:
                 "parameters",
                 "rules",
             ),
-            ("effective_to",),
+            ("effective_to", "notes"),
         )
         if top is None:
             return None
@@ -123,6 +123,7 @@ class _Loader:
             self.r.err(("effective_to",), "effective_to phải không sớm hơn effective_from", "dates")
         legal = self.r.text(("legal_basis",), top.get("legal_basis"))
         desc = self.r.text(("description",), top.get("description"))
+        notes = self.r.text(("notes",), top.get("notes"), required=False)
         self.decl.read_fact_schema(top.get("fact_schema"))
         self.decl.read_parameters(top.get("parameters"))
         self.decl.read_titles(top.get("titles"))
@@ -140,6 +141,7 @@ class _Loader:
             effective_to=eff_to,
             legal_basis=legal,
             description=desc,
+            notes=notes,
             titles=self.decl.titles,
             fields=self.decl.fields,
             params=self.decl.params,

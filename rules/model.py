@@ -160,6 +160,8 @@ class Ruleset:
     rules: tuple[Rule, ...]
     sha256: str
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    # Free text on where the version stands (sources checked, pending amendments); optional.
+    notes: str | None = None
 
     @property
     def thematic_titles(self) -> frozenset[str]:

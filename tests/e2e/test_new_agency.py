@@ -6,16 +6,13 @@ official runs (``thidua users|tokens|agency|org|ratings|movements|rules versions
 API, as the onboarding section of the README describes. The agency is a fictitious "Sở Nội vụ"
 of Đồng Nai province (names, numbers and people invented): 4 units, 30 staff, ratings for 2026.
 
-The 2026 criteria: the shipped ntm-2024 ruleset ended on 30 June 2025, so the test's rules
-administrators publish a copy of it as version 2 from 1 July 2025 through the usual governance
-(upload, approve by another administrator, publish): a stand-in for the Decree 152/2025 ruleset,
-which is not what this test is about.
+The 2026 criteria: the ruleset seeded for reviews from 1 July 2025 (tdkt-2025@1, Decree
+152/2025), which the rules administrators find published; the round is judged under it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -27,7 +24,6 @@ from typing import Any
 import openpyxl
 import pytest
 
-from rules.registry import DEFAULT_DIRECTORY
 from tests.support.up import Service
 from thidua.entrypoints.demo.client import Api
 
@@ -207,15 +203,6 @@ awards: [LDTT, CSTDCS, TTLDTT, TTLDXS]
 """,
         encoding="utf-8",
     )
-    shipped = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
-    stand_in = shipped.replace('\nversion: "1"\n', '\nversion: "2"\n', 1)
-    stand_in = stand_in.replace("effective_from: 2024-01-01", "effective_from: 2025-07-01", 1)
-    stand_in = re.sub(r"\neffective_to: [0-9-]+\n", "\n", stand_in, count=1)
-    files["rules"] = root / "ntm-2024.v2.yaml"
-    files["rules"].write_text(stand_in, encoding="utf-8")
-    golden = (DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml").read_text(encoding="utf-8")
-    golden = golden.replace('\nversion: "1"\n', '\nversion: "2"\n', 1)
-    (root / "ntm-2024.v2.golden.yaml").write_text(golden, encoding="utf-8")  # beside it
     return files
 
 
@@ -276,24 +263,13 @@ def run_onboarding(svc: Service, root: Path, banner: str) -> dict[str, Any]:
     tokens["thuky"] = cli.account("thuky", "council_secretary", "VPS")
     tokens["kiemtoan"] = cli.account("kiemtoan", "auditor")
     tokens["qtqd1"] = cli.account("qtqd1", "rules_admin")
-    tokens["qtqd2"] = cli.account("qtqd2", "rules_admin")
     for unit in ("VPS", "TCBC", "TTLT"):
         tokens[f"canbo.{unit}"] = cli.account(f"canbo.{unit.lower()}", "unit_officer", unit)
         tokens[f"truong.{unit}"] = cli.account(f"truong.{unit.lower()}", "unit_head", unit)
     # 3. The register of the year's ratings, the criteria in force, the year's review.
     cli("ratings", "import", str(files["ratings"]), token=tokens["vanphong"])
-    cli("rules", "versions", "upload", str(files["rules"]), token=tokens["qtqd1"])
-    cli("rules", "versions", "approve", "ntm-2024", "2", token=tokens["qtqd2"])
-    cli(
-        "rules",
-        "versions",
-        "publish",
-        "ntm-2024",
-        "2",
-        "--effective-from",
-        "2025-07-01",
-        token=tokens["qtqd2"],
-    )
+    listed = cli("rules", "versions", "list", token=tokens["qtqd1"])
+    assert "tdkt-2025" in listed, listed
     cli("movements", "create", str(files["movement"]), token=tokens["vanphong"])
     api = Api(svc.base_url, tokens)
     try:
@@ -395,9 +371,11 @@ class TestNewAgencyFromFiles:
         assert "demo-" not in agency_round["banner"]
 
     def test_round_reaches_the_directors_decision(self, agency_round: dict[str, Any]) -> None:
-        """The round is decided and every approved item is the Director's."""
+        """The round is decided under the ruleset for reviews from 1 July 2025, and every
+        approved item is the Director's."""
         view = agency_round["view"]
         assert view["stage"] == "decided"
+        assert (view["ruleset"]["id"], view["ruleset"]["version"]) == ("tdkt-2025", "1")
         approved = {
             (i["nominee_code"] if "nominee_code" in i else i["nomination"], i["code"])
             for i in view["items"]

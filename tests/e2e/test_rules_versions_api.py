@@ -61,7 +61,11 @@ class TestGovernanceApi:
         api = gov_api
         assert_problem(await api.call("canbo.ldvl", "GET", "/v1/rules/versions"), 403, "forbidden")
         r = await api.call(AUDITOR, "GET", "/v1/rules/versions")
-        assert r.status_code == 200 and [v["status"] for v in r.json()] == ["published"]
+        assert r.status_code == 200
+        assert {(v["ruleset_id"], v["version"], v["status"]) for v in r.json()} == {
+            ("ntm-2024", "1", "published"),
+            ("tdkt-2025", "1", "published"),
+        }
         assert_problem(await upload(api, green=True, user=AUDITOR), 403, "forbidden")
 
         bad = {"content": v2_content().replace("    value: 9\n", "    value: chín\n", 1)}

@@ -135,11 +135,12 @@ class TestCreateAndUpdate:
     def test_a_year_without_a_ruleset_checks_the_format_only_and_says_so(
         self, seeded: SeededDb
     ) -> None:
-        """No published version meets 2030: accepted, with a note saying what was checked."""
-        spec = annual(code="TD-2030", year=2030, phases=[], awards=["HUAN_CHUONG"])
-        spec = spec.model_copy(update={"opens": date(2030, 1, 5), "closes": date(2030, 12, 20)})
+        """No published version meets 2023 (ntm-2024@1 starts in 2024, tdkt-2025@1 has no end):
+        accepted, with a note saying what was checked."""
+        spec = annual(code="TD-2023", year=2023, phases=[], awards=["HUAN_CHUONG"])
+        spec = spec.model_copy(update={"opens": date(2023, 1, 5), "closes": date(2023, 12, 20)})
         result = create(seeded, spec)
-        assert "2030" in result.notes[0] and "định dạng" in result.notes[0]
+        assert "2023" in result.notes[0] and "định dạng" in result.notes[0]
 
     def test_without_an_agency_creating_is_refused_with_the_next_step(self, db_url: str) -> None:
         """An empty database: the refusal tells to set the agency's profile first."""

@@ -6,14 +6,26 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert, select
 
 from rules.engine import RulesEngine
 from rules.registry import NoRulesetInForce, RulesRegistry
 from tests.support.db import SeededDb
-from tests.support.rulesets import CHANGED_CASES, V1_GOLDEN, V1_TEXT, v2_content, v2_golden
+from tests.support.rulesets import (
+    CHANGED_CASES,
+    TDKT_GOLDEN,
+    TDKT_TEXT,
+    V1_GOLDEN,
+    V1_TEXT,
+    v2_content,
+    v2_golden,
+)
+from thidua.adapters.db.migrate import alembic_config, upgrade
 from thidua.adapters.db.models import AuditEntryRow, RulesVersionRow
-from thidua.adapters.db.rules_versions import db_engine
+from thidua.adapters.db.rules_versions import db_engine, shipped_seed_rows
+from thidua.adapters.db.session import make_engine
 from thidua.app import rules_versions as rv
 from thidua.domain.refusals import Refusal
 from thidua.domain.roles import Actor, Role
@@ -61,9 +73,12 @@ def engine(seeded: SeededDb) -> RulesEngine:
 
 class TestSeed:
     def test_migration_seeds_the_shipped_version_as_published(self, seeded: SeededDb) -> None:
-        """A fresh database holds ntm-2024@1 published by 'seed' with the loader's hash."""
+        """A fresh database holds ntm-2024@1 (0006) and tdkt-2025@1 (0010), published by 'seed'
+        with the loader's hashes, over windows that do not overlap."""
         with seeded.uow.session() as s:
-            (row,) = s.scalars(select(RulesVersionRow)).all()
+            rows = {(r.ruleset_id, r.version): r for r in s.scalars(select(RulesVersionRow)).all()}
+        assert sorted(rows) == [("ntm-2024", "1"), ("tdkt-2025", "1")]
+        row = rows[("ntm-2024", "1")]
         shipped = RulesRegistry.from_directory().get("ntm-2024", "1")
         assert (row.status, row.author, row.sha256) == ("published", "seed", shipped.sha256)
         assert (row.effective_from, row.effective_to) == (
@@ -71,11 +86,21 @@ class TestSeed:
             dt.date(2025, 6, 30),
         )
         assert row.content == V1_TEXT and row.golden == V1_GOLDEN
+        new = rows[("tdkt-2025", "1")]
+        shipped_new = RulesRegistry.from_directory().get("tdkt-2025", "1")
+        assert (new.status, new.author, new.sha256) == ("published", "seed", shipped_new.sha256)
+        assert (new.effective_from, new.effective_to) == (dt.date(2025, 7, 1), None)
+        assert new.content == TDKT_TEXT and new.golden == TDKT_GOLDEN
 
     def test_registry_reads_the_database(self, seeded: SeededDb, engine: RulesEngine) -> None:
-        """The engine chooses the seeded version by date and reports its hash."""
+        """The engine chooses the seeded version by date and reports its hash: ntm-2024@1 up to
+        30 June 2025, tdkt-2025@1 from 1 July 2025 (a 2025 year-end review, the 2026 round)."""
         lr = engine.registry.in_force(dt.date(2024, 12, 31))
         assert (lr.id, lr.version) == ("ntm-2024", "1")
+        assert engine.registry.in_force(dt.date(2025, 6, 30)).id == "ntm-2024"
+        for day in (dt.date(2025, 7, 1), dt.date(2025, 12, 20), dt.date(2026, 12, 31)):
+            lr = engine.registry.in_force(day)
+            assert (lr.id, lr.version, lr.effective_to) == ("tdkt-2025", "1", None)
         with pytest.raises(NoRulesetInForce):
             engine.registry.in_force(dt.date(2023, 12, 31))
 
@@ -97,7 +122,8 @@ class TestUpload:
         line = bad.splitlines().index("    value: chín") + 1
         assert any(e.line == line and e.field == "content" for e in err.errors), err.errors
         with seeded_sqlite.uow() as tx:
-            assert len(rv.list_versions(tx, ADMIN1)) == 1
+            stored = {(v.ruleset_id, v.version) for v in rv.list_versions(tx, ADMIN1)}
+        assert stored == {("ntm-2024", "1"), ("tdkt-2025", "1")}  # the seeded ones only
 
     def test_golden_for_another_version_is_refused(self, seeded_sqlite: SeededDb) -> None:
         """Golden cases written for version 1 cannot be attached to version 2."""
@@ -221,3 +247,101 @@ class TestApproveAndPublish:
             err = refused(lambda: rv.approve(tx, ADMIN2, "ntm-2024", "2"))
         assert err.problem == "rules_wrong_status"
         assert audit_actions(seeded)[-1] == ("rules.version.retired", "ntm-2024@2")
+
+
+class TestSeedMigration2025:
+    """The migration seeding tdkt-2025@1: idempotent, reversible (SQLite and PostgreSQL)."""
+
+    @staticmethod
+    def _revision(url: str) -> tuple[str, str]:
+        """(revision, down_revision) of the migration seeding tdkt-2025 (found by content, so
+        renumbering at merge does not matter)."""
+        script = ScriptDirectory.from_config(alembic_config(url))
+        (rev,) = [
+            r for r in script.walk_revisions() if getattr(r.module, "RULESET_ID", "") == "tdkt-2025"
+        ]
+        assert isinstance(rev.down_revision, str)
+        return rev.revision, rev.down_revision
+
+    @staticmethod
+    def _rows(url: str) -> list[tuple[str, str, str]]:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        RulesVersionRow.ruleset_id, RulesVersionRow.version, RulesVersionRow.author
+                    ).order_by(RulesVersionRow.ruleset_id)
+                ).all()
+        finally:
+            engine.dispose()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def test_upgrade_downgrade_upgrade(self, db_url: str) -> None:
+        """Before it only ntm-2024@1; after it tdkt-2025@1 too; downgrade removes the seeded row."""
+        rev, down = self._revision(db_url)
+        upgrade(db_url, down)
+        assert self._rows(db_url) == [("ntm-2024", "1", "seed")]
+        upgrade(db_url, rev)
+        assert self._rows(db_url) == [("ntm-2024", "1", "seed"), ("tdkt-2025", "1", "seed")]
+        command.downgrade(alembic_config(db_url), down)
+        assert self._rows(db_url) == [("ntm-2024", "1", "seed")]
+        upgrade(db_url, rev)
+        assert [r[0] for r in self._rows(db_url)] == ["ntm-2024", "tdkt-2025"]
+
+    def test_skips_a_version_already_present(self, db_url: str) -> None:
+        """A tdkt-2025@1 an administrator stored before the migration is kept as it is, and a
+        downgrade does not remove what the seed did not insert."""
+        rev, down = self._revision(db_url)
+        upgrade(db_url, down)
+        engine = make_engine(db_url)
+        now = dt.datetime.now(dt.UTC)
+        (row,) = shipped_seed_rows(now, only={("tdkt-2025", "1")})
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(RulesVersionRow).values(
+                        {**row, "author": ADMIN1.username, "created_at": now, "updated_at": now}
+                    )
+                )
+        finally:
+            engine.dispose()
+        upgrade(db_url, rev)
+        assert self._rows(db_url)[1] == ("tdkt-2025", "1", ADMIN1.username)
+        command.downgrade(alembic_config(db_url), down)
+        assert self._rows(db_url)[1] == ("tdkt-2025", "1", ADMIN1.username)
+
+    def test_stored_as_draft_when_another_ruleset_covers_the_window(self, db_url: str) -> None:
+        """A stand-in published by an administrator from 1 July 2025 (another ruleset id) keeps
+        the dates: tdkt-2025@1 is stored as a draft, to approve and publish after closing it."""
+        rev, down = self._revision(db_url)
+        upgrade(db_url, down)
+        engine = make_engine(db_url)
+        now = dt.datetime.now(dt.UTC)
+        (v1,) = shipped_seed_rows(now, only={("ntm-2024", "1")})
+        stand_in = {
+            **v1,
+            "version": "2",
+            "author": ADMIN1.username,
+            "approved_by": ADMIN2.username,
+            "published_by": ADMIN2.username,
+            "effective_from": dt.date(2025, 7, 1),
+            "effective_to": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(RulesVersionRow).values(stand_in))
+            upgrade(db_url, rev)
+            with engine.connect() as conn:
+                row = conn.execute(
+                    select(
+                        RulesVersionRow.status,
+                        RulesVersionRow.effective_from,
+                        RulesVersionRow.published_by,
+                    ).where(RulesVersionRow.ruleset_id == "tdkt-2025")
+                ).one()
+        finally:
+            engine.dispose()
+        assert tuple(row) == ("draft", None, None)

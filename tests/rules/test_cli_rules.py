@@ -163,9 +163,9 @@ class TestEvaluate:
         assert res.exit_code == 2 and "trường salary" in res.output
 
     def test_no_ruleset_in_force(self, tmp_path: Path) -> None:
-        """A date no version covers is a clean error."""
+        """A date no version covers (before ntm-2024@1; tdkt-2025@1 has no end) is a clean error."""
         res = runner.invoke(
-            app, ["evaluate", "--facts", str(_jsonl(tmp_path, IND)), "--as-of", "2031-01-01"]
+            app, ["evaluate", "--facts", str(_jsonl(tmp_path, IND)), "--as-of", "2023-12-31"]
         )
         assert res.exit_code == 1 and "không có bộ tiêu chí" in res.output
 
@@ -238,3 +238,36 @@ class TestHostileInput:
         p = _jsonl(tmp_path, IND, "[" * 50_000 + "]" * 50_000)
         res = runner.invoke(app, ["evaluate", "--facts", str(p), "--as-of", "2024-12-20"])
         assert res.exit_code == 2 and "dòng 2" in res.output and "Traceback" not in res.output
+
+
+class TestDiffAcrossRulesets:
+    def test_ntm_2024_to_tdkt_2025(self) -> None:
+        """Two different rulesets: said so; the thematic award, its rules and fields removed, the
+        initiative rule added, the legal bases changed; counted by kind."""
+        new = DEFAULT_DIRECTORY / "tdkt-2025.v1.yaml"
+        res = runner.invoke(app, ["diff", str(SHIPPED), str(new)])
+        assert res.exit_code == 0, res.output
+        out = res.output
+        assert "So sánh ntm-2024@1 → tdkt-2025@1" in out
+        assert "Hai bộ tiêu chí khác nhau (ntm-2024 và tdkt-2025)" in out
+        assert "- bỏ danh hiệu 'GIAY_KHEN'" in out
+        assert "- bỏ quy tắc 'giay-khen-individual'" in out
+        assert "- bỏ trường dữ liệu 'movement.c1'" in out
+        assert "+ thêm quy tắc 'cstdcs-initiative'" in out
+        assert "+ thêm tham số 'roster_rule'" in out
+        assert "Nghị định 98/2023/NĐ-CP, Điều 4; Luật 06/2022/QH15, Điều 5 → Nghị định 152" in out
+        assert "effective_to" in out and '"2025-06-30" → (không có)' in out
+        assert "Tổng cộng 39 thay đổi: 2 thêm, 13 bỏ, 24 sửa." in out
+
+    def test_brief_prints_heads_only(self) -> None:
+        """--brief lists what changed without the old → new details."""
+        new = DEFAULT_DIRECTORY / "tdkt-2025.v1.yaml"
+        res = runner.invoke(app, ["diff", "--brief", str(SHIPPED), str(new)])
+        assert res.exit_code == 0 and "~ sửa quy tắc 'cstdcs'" in res.output
+        assert " → " not in res.output.replace("ntm-2024@1 → tdkt-2025@1", "")
+
+    def test_versions_of_one_ruleset_are_named_so(self, write_rules: WriteRules) -> None:
+        """Two versions of one ruleset: said so."""
+        new = write_rules(('version: "1"', 'version: "2"'))
+        res = runner.invoke(app, ["diff", str(SHIPPED), str(new)])
+        assert "Hai phiên bản của bộ tiêu chí ntm-2024: 1 → 2." in res.output

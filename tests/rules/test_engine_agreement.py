@@ -76,6 +76,30 @@ class TestAgreement:
         assert engine.durable_fired(ntm, v) == engine.explainer(ntm).verdicts(v)
 
 
+class TestAgreementTdkt2025:
+    """The same agreement on the ruleset for reviews from 1 July 2025 (tdkt-2025@1)."""
+
+    def test_goldens_and_generated_agree(
+        self, engine: RulesEngine, registry: RulesRegistry
+    ) -> None:
+        """Golden cases and 4,000 seeded nominees: durable_rules and our evaluation fire the same
+        rules, and the sample exercises every rule (cstdcs-initiative included)."""
+        lr = registry.get("tdkt-2025", "1")
+        assert lr.golden_path is not None
+        raws = [c.facts for c in load_golden(lr.golden_path).cases]
+        raws += nominees(4_000, seed=25, collective_share=0.35)
+        values = [_values(lr, r) for r in raws]
+        durable = engine.durable_fired_many(lr, values)
+        explainer = engine.explainer(lr)
+        mismatches = [
+            (raw["id"], sorted(d), sorted(explainer.verdicts(v)))
+            for raw, v, d in zip(raws, values, durable, strict=True)
+            if explainer.verdicts(v) != d
+        ]
+        assert not mismatches, mismatches[:5]
+        assert {r.id for r in lr.rules} <= set().union(*durable)
+
+
 _OPS_RULES = """
 rules:
   - id: lt-lte

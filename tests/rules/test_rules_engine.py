@@ -208,7 +208,8 @@ class TestNoImportSideEffects:
             "assert threading.active_count() == 1, threading.enumerate()\n"
             "e = RulesEngine(RulesRegistry.from_directory())\n"
             "assert e._runner._host is None\n"
-            "e.evaluate({'kind':'individual','id':'a','year':2024,'rating':'HTTNV'}, version='1')\n"
+            "e.evaluate({'kind':'individual','id':'a','year':2024,'rating':'HTTNV'},\n"
+            "           ruleset_id='ntm-2024', version='1')\n"
             "assert threading.active_count() == 1, threading.enumerate()\n"
         )
         subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -8,6 +8,9 @@ from rules.registry import DEFAULT_DIRECTORY
 
 V1_TEXT = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
 V1_GOLDEN = (DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml").read_text(encoding="utf-8")
+# The ruleset for reviews from 1 July 2025 (seeded by migration 0010).
+TDKT_TEXT = (DEFAULT_DIRECTORY / "tdkt-2025.v1.yaml").read_text(encoding="utf-8")
+TDKT_GOLDEN = (DEFAULT_DIRECTORY / "tdkt-2025.v1.golden.yaml").read_text(encoding="utf-8")
 # Cases of v1 whose expectation changes when min_months goes from 10 to 9.
 CHANGED_CASES = {
     "ldtt-months-9-short",

@@ -52,8 +52,23 @@ def movement_of(tx: Tx, code: str) -> MovementRecord:
 
 
 def ruleset_in_force(tx: Tx, movement: MovementRecord) -> tuple[str, str]:
-    """The ruleset in force on the movement's review date: its rounds are judged under it."""
-    window = rules_versions.in_force(tx, movement.closes)
+    """The ruleset in force on the movement's review date: its rounds are judged under it.
+
+    Two rulesets in force on that date (e.g. the annual criteria and a thematic movement's own
+    ruleset) are refused: nominations are evaluated by date alone (``as_of``), so the choice
+    would be ambiguous (rules/README.md, "Which ruleset judges a movement")."""
+    several = rules_versions.all_in_force(tx, movement.closes)
+    if len(several) > 1:
+        names = ", ".join(f"{w.ruleset_id}@{w.version}" for w in several)
+        raise Refusal(
+            RefusalCode.CONFLICT,
+            f"movement: nhiều bộ tiêu chí cùng có hiệu lực vào ngày xét của phong trào "
+            f"{movement.code} ({movement.closes:%d/%m/%Y}): {names}; cần điều chỉnh thời gian "
+            "hiệu lực để chỉ một bộ tiêu chí có hiệu lực ngày đó trước khi mở đợt xét.",
+            field="movement",
+            problem="ambiguous_ruleset",
+        )
+    window = several[0] if several else None
     if window is None:
         raise Refusal(
             RefusalCode.CONFLICT,

@@ -5,7 +5,7 @@ rulesets shipped as files (migration 0006)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import fields
 from typing import Any, Protocol, cast
@@ -212,9 +212,13 @@ def db_engine(uow: Sessions) -> RulesEngine:
 # ---- seeding ------------------------------------------------------------------------------
 
 
-def shipped_seed_rows(now: dt.datetime) -> list[dict[str, Any]]:
-    """Rows for the rulesets shipped in ``rules/rulesets/``: published, author ``seed``
-    (migration 0006 inserts them into an empty ``rules_versions``)."""
+def shipped_seed_rows(
+    now: dt.datetime, only: Collection[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """Rows for the rulesets shipped in ``rules/rulesets/``: published, author ``seed``.
+
+    ``only``: the (id, version) pairs to return (every shipped file when None). Each migration
+    seeds the versions it introduces: 0006 ``ntm-2024@1``, 0010 ``tdkt-2025@1``."""
     rows: list[dict[str, Any]] = []
     files = sorted(
         p
@@ -224,6 +228,8 @@ def shipped_seed_rows(now: dt.datetime) -> list[dict[str, Any]]:
     for path in files:
         content = path.read_text(encoding="utf-8")
         rs = load_ruleset(path, content)
+        if only is not None and (rs.id, rs.version) not in only:
+            continue
         golden_path = golden_path_for(path)
         golden = golden_path.read_text(encoding="utf-8") if golden_path.exists() else None
         rows.append(

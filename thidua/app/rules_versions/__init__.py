@@ -36,6 +36,7 @@ from thidua.app.rules_versions.reevaluation import (
 )
 from thidua.app.rules_versions.store import (
     MAX_TEXT_BYTES,
+    all_in_force,
     get_version,
     in_force,
     parse_content,
@@ -87,6 +88,7 @@ __all__ = [
     "Status",
     "UploadRequest",
     "ValidationReport",
+    "all_in_force",
     "apply_reevaluation",
     "approve",
     "diff_version",

@@ -144,6 +144,11 @@ def published_windows(tx: Tx) -> list[VersionWindow]:
 
 
 def in_force(tx: Tx, on: dt.date) -> VersionWindow | None:
-    """The published version in force on ``on`` (None if none)."""
-    found = [w for w in published_windows(tx) if w.in_force(on)]
+    """The published version in force on ``on`` (None if none, or if several rulesets are)."""
+    found = all_in_force(tx, on)
     return found[0] if len(found) == 1 else None
+
+
+def all_in_force(tx: Tx, on: dt.date) -> list[VersionWindow]:
+    """Every published version in force on ``on`` (at most one per ruleset id), by id."""
+    return sorted((w for w in published_windows(tx) if w.in_force(on)), key=lambda w: w.ruleset_id)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from rules.decision import Decision
-from rules.diff import diff_rulesets
+from rules.diff import diff_rulesets, lineage_vi, summary_vi
 from rules.engine import RulesEngine
 from rules.errors import FactsError, RulesFileError
 from rules.facts import parse_facts
@@ -265,16 +265,22 @@ def evaluate(
 def diff(
     old: Annotated[Path, typer.Argument(help="Tệp tiêu chí cũ.")],
     new: Annotated[Path, typer.Argument(help="Tệp tiêu chí mới.")],
+    brief: Annotated[
+        bool, typer.Option("--brief", help="Chỉ liệt kê mục thêm/bỏ/sửa, không in chi tiết.")
+    ] = False,
 ) -> None:
-    """So sánh hai tệp tiêu chí: quy tắc thêm/bỏ/sửa, tham số cũ → mới."""
+    """So sánh hai tệp tiêu chí (hai phiên bản, hoặc hai bộ tiêu chí khác nhau): quy tắc,
+    danh hiệu, tham số, trường dữ liệu thêm/bỏ/sửa, giá trị cũ → mới."""
     a = load_ruleset(old)
     b = load_ruleset(new)
     typer.echo(f"So sánh {a.id}@{a.version} → {b.id}@{b.version}")
+    typer.echo(lineage_vi(a, b))
     changes = diff_rulesets(a, b)
     if not changes:
         typer.echo("Không có thay đổi về nội dung.")
         return
     for ch in changes:
-        for line in ch.lines_vi():
+        lines = ch.lines_vi()
+        for line in lines[:1] if brief else lines:
             typer.echo(line)
-    typer.echo(f"Tổng cộng {len(changes)} thay đổi.")
+    typer.echo(summary_vi(changes))

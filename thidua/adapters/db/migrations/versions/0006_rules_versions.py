@@ -1,9 +1,9 @@
 """rules versions as governed data
 
-Creates ``rules_versions`` and seeds it, when empty, with the rulesets shipped in
-``rules/rulesets/`` (today ``ntm-2024`` version 1 and its golden cases) as *published* versions
-authored by ``seed``, effective over the window their file declares. After this, the running
-service reads rulesets only from this table.
+Creates ``rules_versions`` and seeds it, when empty, with the ruleset shipped in
+``rules/rulesets/`` at the time (``ntm-2024`` version 1 and its golden cases) as a *published*
+version authored by ``seed``, effective over the window its file declares. After this, the running
+service reads rulesets only from this table. (Later shipped versions have their own migrations.)
 
 Revision ID: 0006
 Revises: 0005
@@ -55,11 +55,15 @@ def upgrade() -> None:
 
 
 def _seed(table: sa.Table) -> None:
-    """Insert the shipped rulesets as published versions (the table was just created: empty)."""
+    """Insert ntm-2024@1 as published (the table was just created: empty). Later shipped
+    versions are seeded by their own migrations (0010: tdkt-2025@1)."""
     from thidua.adapters.db.rules_versions import shipped_seed_rows
 
     now = datetime.now(UTC)
-    rows = [{**row, "created_at": now, "updated_at": now} for row in shipped_seed_rows(now)]
+    rows = [
+        {**row, "created_at": now, "updated_at": now}
+        for row in shipped_seed_rows(now, only={("ntm-2024", "1")})
+    ]
     if rows:
         op.bulk_insert(table, rows)
 
