@@ -17,13 +17,13 @@ from thidua.app.agency import profile_in_force
 from thidua.app.ports.documents import DocumentRenderer
 from thidua.app.ports.uow import Tx
 from thidua.domain.documents import build_document, document_date
-from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
 from thidua.domain.documents.register import (
     RegisterNumber,
     book_of,
     draft_number,
     register_number,
 )
+from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
 from thidua.domain.documents.wording import DOCUMENT_KINDS
 from thidua.domain.refusals import Refusal, RefusalCode
 

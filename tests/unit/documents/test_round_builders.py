@@ -12,6 +12,12 @@ from rules.registry import RulesRegistry
 from thidua.domain.agency import parse_profile_yaml
 from thidua.domain.documents import achievements_summary, build_document, document_title
 from thidua.domain.documents.models import DecisionDoc, ReportDoc
+from thidua.domain.documents.register import (
+    book_of,
+    draft_number,
+    register_number,
+    vietnam_date,
+)
 from thidua.domain.documents.snapshot import (
     AwardItemRecord,
     MovementRecord,
@@ -19,12 +25,6 @@ from thidua.domain.documents.snapshot import (
     PersonRecord,
     RoundSnapshot,
     UnitRecord,
-)
-from thidua.domain.documents.register import (
-    book_of,
-    draft_number,
-    register_number,
-    vietnam_date,
 )
 from thidua.domain.documents.text import number_symbol
 from thidua.domain.documents.wording import DOCUMENT_KINDS

@@ -41,7 +41,6 @@ from thidua.domain.documents.snapshot import (
     UnitRecord,
 )
 
-
 #: How many numbers already entered a book may skip before taking one fails (a start set far
 #: below the numbers taken is a data error to fix, not something to walk past).
 MAX_SKIPS = 50

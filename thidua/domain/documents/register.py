@@ -17,7 +17,7 @@ place of the number blank ("Số:        /QĐ-SNV").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from thidua.domain.documents.wording import document_symbol
 
@@ -76,5 +76,5 @@ def draft_number(kind: str, agency_symbol: str) -> str:
 def vietnam_date(at: datetime) -> date:
     """The calendar date in Vietnam of an instant (a naive datetime is taken as UTC)."""
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     return at.astimezone(VN_TIME).date()
