@@ -29,6 +29,7 @@ from tests.support.db import SeededDb
 from thidua.adapters.db.migrate import upgrade
 from thidua.adapters.db.models import (
     AgencyRow,
+    AuditEntryRow,
     CouncilMeetingRow,
     DocumentRegisterEntryRow,
     DocumentRegisterRow,
@@ -38,11 +39,16 @@ from thidua.adapters.db.models import (
 from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.adapters.documents import FileDocumentRenderer
+from thidua.app import register
 from thidua.app.documents import issue_round_documents
 from thidua.app.sample_data import STAFF
 from thidua.app.seed import load_sample_data
+from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 
 SYMBOL = "SLĐTBXH"
+ADMIN = Actor(username="quantri.hethong", role=Role.ADMIN)
+OFFICE = Actor(username="vanphong", role=Role.OFFICE)
 
 
 class HasUow(Protocol):
@@ -362,6 +368,94 @@ class TestNeverTwice:
             t.join()
         assert errors == []
         assert sorted(taken) == list(range(1, takers + 1))
+
+
+class TestRegisterStart:
+    def test_the_administrator_opens_a_book_at_a_number_audited(
+        self, seeded: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """58 for the 2026 decisions: the next decision is 58/QĐ; the change is audited."""
+        with seeded.uow() as tx:
+            result = register.set_register_start(tx, ADMIN, year=2026, book="QĐ", first=58)
+        assert result.message == "Sổ QĐ năm 2026 bắt đầu từ số 58."
+        docs = issue(seeded, make_round(seeded, 1), tmp_path, registry, date(2026, 12, 10))
+        assert docs["decision"]["number"] == f"58/QĐ-{SYMBOL}"
+        with seeded.uow.session() as s:
+            entry = s.scalars(
+                select(AuditEntryRow).where(AuditEntryRow.action == "agency.register_start_set")
+            ).one()
+        assert entry.actor == ADMIN.username
+        assert entry.after == {"year": 2026, "book": "QĐ", "first": 58}
+
+    def test_a_book_that_gave_a_number_keeps_its_start(
+        self, seeded: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """Refused (conflict, naming the last number) once 01 is issued; another year is free."""
+        issue(seeded, make_round(seeded, 1), tmp_path, registry, date(2026, 12, 10))
+        with pytest.raises(Refusal) as refused, seeded.uow() as tx:
+            register.set_register_start(tx, ADMIN, year=2026, book="QĐ", first=58)
+        assert refused.value.code is RefusalCode.CONFLICT
+        assert refused.value.message == "Sổ QĐ năm 2026 đã cấp đến số 01: không đặt lại số bắt đầu."
+        with seeded.uow() as tx:
+            register.set_register_start(tx, ADMIN, year=2027, book="QĐ", first=12)
+            assert tx.documents.register_book("SLDTBXH-BP", 2027, "QĐ") == (12, 11)
+
+    @pytest.mark.parametrize(
+        ("values", "field", "message"),
+        [
+            ({"book": "CV"}, "book", "Không có sổ «CV»; các sổ: BB, BC, QĐ, TTr."),
+            ({"year": 20226}, "year", "Năm 20226 không hợp lệ (2000–2100)."),
+            ({"first": 0}, "first", "Số bắt đầu 0 không hợp lệ (từ 1 đến 99999)."),
+        ],
+    )
+    def test_bad_input_is_refused_naming_the_field(
+        self, seeded_sqlite: SeededDb, values: dict[str, Any], field: str, message: str
+    ) -> None:
+        """An unknown book, a mistyped year, a first number below 1: refused in Vietnamese."""
+        args: dict[str, Any] = {"year": 2026, "book": "QĐ", "first": 5, **values}
+        with pytest.raises(Refusal) as refused, seeded_sqlite.uow() as tx:
+            register.set_register_start(tx, ADMIN, **args)
+        assert (refused.value.field, refused.value.message) == (field, message)
+
+    def test_only_the_administrator_sets_it(self, seeded_sqlite: SeededDb) -> None:
+        """The Office is refused (forbidden)."""
+        with pytest.raises(Refusal) as refused, seeded_sqlite.uow() as tx:
+            register.set_register_start(tx, OFFICE, year=2026, book="QĐ", first=5)
+        assert refused.value.code is RefusalCode.FORBIDDEN
+
+    def test_the_command_sets_it_as_the_local_operator(
+        self, seeded_sqlite: SeededDb, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`thidua agency register-start` without a token: done and audited as os:<user>; a bad
+        book exits 2 naming it."""
+        from typer.testing import CliRunner
+
+        from thidua.config import get_settings
+        from thidua.entrypoints.cli.agency import app
+
+        monkeypatch.setenv("THIDUA_DATABASE__URL", seeded_sqlite.url)
+        monkeypatch.setattr(
+            "thidua.entrypoints.cli._common.configure_logging", lambda *a, **k: None
+        )
+        get_settings.cache_clear()
+        runner = CliRunner()
+        try:
+            ok = runner.invoke(
+                app, ["register-start", "--year", "2026", "--book", "TTr", "--first", "7"]
+            )
+            assert ok.exit_code == 0, ok.output
+            assert "Sổ TTr năm 2026 bắt đầu từ số 07." in ok.output
+            bad = runner.invoke(
+                app, ["register-start", "--year", "2026", "--book", "XX", "--first", "7"]
+            )
+            assert bad.exit_code == 2 and "book: Không có sổ «XX»" in bad.output
+        finally:
+            get_settings.cache_clear()
+        with seeded_sqlite.uow.session() as s:
+            entry = s.scalars(
+                select(AuditEntryRow).where(AuditEntryRow.action == "agency.register_start_set")
+            ).one()
+        assert (entry.actor or "").startswith("os:")
 
 
 # ----------------------------------------------------------------------------- migration 0010

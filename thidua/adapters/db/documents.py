@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
+    AgencyRow,
     AwardItemRow,
     CouncilMeetingRow,
     DocumentRegisterEntryRow,
@@ -217,6 +218,35 @@ class SqlDocumentStore:
             .values(**values)
             .on_conflict_do_nothing(index_elements=["agency_id", "year", "book"])
         )
+
+    def register_book(self, agency_code: str, year: int, book: str) -> tuple[int, int] | None:
+        row = self._book(agency_code, year, book)
+        return None if row is None else (row.first_seq, row.last_seq)
+
+    def set_register_start(self, agency_code: str, year: int, book: str, first: int) -> None:
+        row = self._book(agency_code, year, book)
+        if row is None:
+            agency_id = self.session.scalars(
+                select(AgencyRow.id).where(AgencyRow.code == agency_code)
+            ).one()
+            row = DocumentRegisterRow(
+                agency_id=agency_id, year=year, book=book, created_at=datetime.now(UTC)
+            )
+            self.session.add(row)
+        row.first_seq, row.last_seq = first, first - 1
+        self.session.flush()
+
+    def _book(self, agency_code: str, year: int, book: str) -> DocumentRegisterRow | None:
+        return self.session.scalars(
+            select(DocumentRegisterRow)
+            .join(AgencyRow, AgencyRow.id == DocumentRegisterRow.agency_id)
+            .where(
+                AgencyRow.code == agency_code,
+                DocumentRegisterRow.year == year,
+                DocumentRegisterRow.book == book,
+            )
+            .with_for_update()
+        ).one_or_none()
 
     def add(
         self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str

@@ -32,6 +32,16 @@ class DocumentStore(Protocol):
         """
         ...
 
+    def register_book(self, agency_code: str, year: int, book: str) -> tuple[int, int] | None:
+        """The agency's ``book`` of ``year`` as (first number, last number taken), or None
+        when it is not open yet."""
+        ...
+
+    def set_register_start(self, agency_code: str, year: int, book: str, first: int) -> None:
+        """Open ``book`` of ``year`` at ``first`` (or move the start of a book with no number
+        taken yet)."""
+        ...
+
     def add(
         self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str
     ) -> IssuedDocument:
