@@ -4,8 +4,8 @@ A document's number is taken from the agency's register when it is issued, in th
 kind for the calendar year of the date it bears (``thidua.domain.documents.register``); a
 document the round does not have takes none. Generation is idempotent: a document already
 issued keeps its number and files; only missing files are written again (with the current data
-and ``issued_on``). The Director's decision runs
-this in its transaction (``thidua.app.consolidation``), so a crash leaves no half-issued set.
+and ``issued_on``). The Director's decision runs this in its transaction
+(``thidua.app.consolidation``), so a crash leaves no half-issued set and takes back its numbers.
 """
 
 from __future__ import annotations
