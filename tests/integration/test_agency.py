@@ -151,7 +151,7 @@ class TestDocumentsTakeTheProfileInForce:
         files = issue(seeded, make_round1(seeded), tmp_path, dt.date(2025, 8, 1))
         decision = docx_text(files["decision"])
         assert "UBND TỈNH ĐỒNG NAI" in decision and "SỞ NỘI VỤ" in decision
-        assert "Số: 101/QĐ-SNV" in decision
+        assert "Số: 01/QĐ-SNV" in decision
         assert "Đồng Nai, ngày 01 tháng 8 năm 2025" in decision
         assert (
             "Căn cứ Quyết định quy định chức năng, nhiệm vụ của Sở Nội vụ tỉnh Đồng Nai" in decision
@@ -165,9 +165,9 @@ class TestDocumentsTakeTheProfileInForce:
         for gone in ("BÌNH PHƯỚC", "Bình Phước", "SLĐTBXH", "THƯƠNG BINH", "Thương binh"):
             assert gone not in ours
         submission = docx_text(files["submission"])
-        assert "Số: 101/TTr-SNV" in submission
+        assert "Số: 01/TTr-SNV" in submission
         assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Đồng Nai." in submission
-        assert "Số: 101/BC-SNV" in docx_text(files["report"])
+        assert "Số: 01/BC-SNV" in docx_text(files["report"])
         minutes = docx_text(files["minutes"])
         assert "Bình Phước, ngày 20 tháng 12 năm 2024" in minutes
 
@@ -179,7 +179,7 @@ class TestDocumentsTakeTheProfileInForce:
             agency.set_profile(tx, ADMIN, reorganised())
         files = issue(seeded, make_round1(seeded), tmp_path, dt.date(2024, 12, 26))
         decision = docx_text(files["decision"])
-        assert "Số: 101/QĐ-SLĐTBXH" in decision and "UBND TỈNH BÌNH PHƯỚC" in decision
+        assert "Số: 01/QĐ-SLĐTBXH" in decision and "UBND TỈNH BÌNH PHƯỚC" in decision
         assert "Đồng Nai" not in decision and "SNV" not in decision
 
     def test_no_profile_in_force_on_the_date_is_refused_naming_it(

@@ -321,10 +321,10 @@ def test_generates_four_documents_with_numbers_and_files(
 
     assert [d["kind"] for d in docs] == list(DOCUMENT_KINDS)
     assert {d["kind"]: d["number"] for d in docs} == {
-        "report": "101/BC-SLĐTBXH",
-        "minutes": "101/BB-HĐTĐKT",
-        "decision": "101/QĐ-SLĐTBXH",
-        "submission": "101/TTr-SLĐTBXH",
+        "report": "01/BC-SLĐTBXH",
+        "minutes": "01/BB-HĐTĐKT",
+        "decision": "01/QĐ-SLĐTBXH",
+        "submission": "01/TTr-SLĐTBXH",
     }
     for d in docs:
         files = d["files"]
@@ -363,7 +363,7 @@ def test_missing_file_is_rendered_again_without_renumbering(
     again = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
 
     assert html.is_file()
-    assert "101/QĐ-SLĐTBXH" in html.read_text(encoding="utf-8")
+    assert "01/QĐ-SLĐTBXH" in html.read_text(encoding="utf-8")
     assert again == first
     assert Path(first["decision"]["files"]["docx"]).stat().st_mtime_ns == docx_mtime
 
@@ -375,7 +375,7 @@ def test_decision_lists_approved_director_awards_with_amounts(
     docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
     text = docx_text(docs["decision"]["files"]["docx"])
 
-    assert "Số: 101/QĐ-SLĐTBXH" in text
+    assert "Số: 01/QĐ-SLĐTBXH" in text
     assert "QUYẾT ĐỊNH" in text
     for name in ("Võ Thanh Sơn", "Trần Văn Hải", "Đinh Thị Phương Thảo"):
         assert name in text
@@ -386,7 +386,7 @@ def test_decision_lists_approved_director_awards_with_amounts(
     assert "06/2022/QH15" in text
     assert "98/2023/NĐ-CP" in text
     assert f"Kế hoạch số {MOVEMENT.plan_number} ngày 12/08/2024" in text
-    assert "Biên bản số 101/BB-HĐTĐKT ngày 20 tháng 12 năm 2024" in text
+    assert "Biên bản số 01/BB-HĐTĐKT ngày 20 tháng 12 năm 2024" in text
     assert "Trương Minh Khôi" in text  # the Director signs
     assert "Ban Thi đua – Khen thưởng tỉnh" in text
 
@@ -412,7 +412,7 @@ def test_minutes_list_every_vote(db: SeededDb, tmp_path: Path, registry: RulesRe
     path = docs["minutes"]["files"]["docx"]
     text = docx_text(path)
 
-    assert "Số: 101/BB-HĐTĐKT" in text
+    assert "Số: 01/BB-HĐTĐKT" in text
     assert "BIÊN BẢN" in text
     assert "ngày 20 tháng 12 năm 2024" in text
     assert "Ông Trương Minh Khôi – Giám đốc Sở, Chủ tịch Hội đồng" in text
@@ -442,7 +442,7 @@ def test_submission_proposes_province_awards_with_achievements(
     docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
     text = docx_text(docs["submission"]["files"]["docx"])
 
-    assert "Số: 101/TTr-SLĐTBXH" in text
+    assert "Số: 01/TTr-SLĐTBXH" in text
     assert "TỜ TRÌNH" in text
     assert "Đinh Thị Phương Thảo" in text
     assert "Phòng Bảo trợ xã hội" in text
@@ -459,7 +459,7 @@ def test_report_counts(db: SeededDb, tmp_path: Path, registry: RulesRegistry) ->
     path = docs["report"]["files"]["docx"]
     text = docx_text(path)
 
-    assert "Số: 101/BC-SLĐTBXH" in text
+    assert "Số: 01/BC-SLĐTBXH" in text
     assert "Trả lại để bổ sung hồ sơ: 01 trường hợp" in text
     assert "xác minh khiếu nại, tố cáo): 01 trường hợp" in text
     assert "Không đủ điều kiện, tiêu chuẩn: 01 trường hợp" in text
@@ -506,8 +506,8 @@ def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
     docs = generate(db, key2, tmp_path, registry)
 
     assert [(d["kind"], d["number"]) for d in docs] == [
-        ("report", "102/BC-SLĐTBXH"),
-        ("minutes", "102/BB-HĐTĐKT"),
+        ("report", "02/BC-SLĐTBXH"),
+        ("minutes", "02/BB-HĐTĐKT"),
     ]
     assert generate(db, key2, tmp_path, registry) == docs
     with db.uow.session() as session:
@@ -529,7 +529,7 @@ def test_round_without_council_meeting_has_report_only(
             meeting=False,
         ).key
     docs = generate(db, key, tmp_path, registry)
-    assert [(d["kind"], d["number"]) for d in docs] == [("report", "101/BC-SLĐTBXH")]
+    assert [(d["kind"], d["number"]) for d in docs] == [("report", "01/BC-SLĐTBXH")]
 
 
 def test_unknown_round(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:

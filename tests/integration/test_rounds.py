@@ -233,6 +233,43 @@ def step(seq: int, action: str, to: RoundStage, **payload: Any) -> RoundActivity
 
 
 class TestConsolidation:
+    async def test_documents_are_dated_on_the_decision_day_in_vietnam(
+        self, seeded: SeededDb, rules_engine: Any
+    ) -> None:
+        """Decided at 17:30 UTC on 31/12/2024, already 1 January 2025 in Vietnam: the documents
+        are issued on 01/01/2025, so they are numbered in the 2025 register."""
+        approved_by_units(seeded)
+        key = open_round(seeded)
+        issued: list[tuple[str, date]] = []
+        steps = Consolidation(
+            seeded.uow,
+            rules_engine,
+            AcceptingNominationWorkflows(),  # type: ignore[arg-type]
+            issue_documents=lambda tx, round_key, on: issued.append((round_key, on)),
+        )
+        await steps.appraise(
+            step(1, "close", RoundStage.COUNCIL, closed_by=actor(seeded, "vanphong"))
+        )
+        with seeded.uow() as tx:
+            items = [(i.nomination, i.code) for i in tx.rounds.award_items(key)]
+        council = RecordCouncilInput(
+            actor=actor(seeded, "thuky.hoidong"),
+            held_on=date(2024, 12, 22),
+            members=[CouncilMember(name=f"TV{i}") for i in range(10)],
+            ballots=[Ballot(nomination=k, title=c, in_favour=9, against=1) for k, c in items],
+        )
+        await steps.record_council(step(2, "council", RoundStage.DIRECTOR, council=council))
+        decision = DecideRoundInput(
+            actor=actor(seeded, "giamdoc"), action=RoundDecision.APPROVE, reason="Đồng ý"
+        )
+        at = datetime(2024, 12, 31, 17, 30, tzinfo=UTC)
+        done = RoundStep(
+            seq=3, action="approve", stage_to=RoundStage.DECIDED, actor=None, reason=None, at=at
+        )
+        deciding = RoundActivityInput(round_key=key, step=done, decision=decision)
+        await steps.finalize(deciding, run_id="run-1")
+        assert issued == [(key, date(2025, 1, 1))]
+
     async def test_close_vote_decide_province_and_revocation(
         self, seeded: SeededDb, rules_engine: Any
     ) -> None:

@@ -26,6 +26,7 @@ from thidua.app.roster import roster_basis
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
 from thidua.domain.appraisal.registrations import flag_unregistered
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
+from thidua.domain.documents.register import vietnam_date
 from thidua.domain.money import title_award_amount
 from thidua.domain.nominations import (
     EvaluationSummary,
@@ -241,7 +242,7 @@ class Consolidation:
         )
         out.workflow_ids = tx.rounds.workflow_ids(data.round_key)
         out.results = list((rnd.appraisal or {}).get("results", []))
-        self._issue_documents(tx, data.round_key, data.step.at.date())
+        self._issue_documents(tx, data.round_key, vietnam_date(data.step.at))
         return out
 
     async def finalize(self, data: RoundActivityInput, *, run_id: str | None) -> dict[str, int]:

@@ -1,8 +1,11 @@
 """Issuing a round's official documents: number, build, render and record each one once.
 
-Generation is idempotent: a document already issued keeps its number and files; only missing
-files are written again (with the current data and ``issued_on``). The Director's decision runs
-this in its transaction (``thidua.app.consolidation``), so a crash leaves no half-issued set.
+A document's number is taken from the agency's register when it is issued, in the book of its
+kind for the calendar year of the date it bears (``thidua.domain.documents.register``); a
+document the round does not have takes none. Generation is idempotent: a document already
+issued keeps its number and files; only missing files are written again (with the current data
+and ``issued_on``). The Director's decision runs this in its transaction
+(``thidua.app.consolidation``), so a crash leaves no half-issued set and takes back its numbers.
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ from thidua.app.agency import profile_in_force
 from thidua.app.ports.documents import DocumentRenderer
 from thidua.app.ports.uow import Tx
 from thidua.domain.documents import build_document, document_date
+from thidua.domain.documents.register import (
+    RegisterNumber,
+    book_of,
+    draft_number,
+    register_number,
+)
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
-from thidua.domain.documents.wording import DOCUMENT_KINDS, next_number
+from thidua.domain.documents.wording import DOCUMENT_KINDS
 from thidua.domain.refusals import Refusal, RefusalCode
 
 __all__ = ["issue_round_documents"]
@@ -55,18 +64,22 @@ def issue_round_documents(
                 _complete(tx, renderer, issued, snapshot, ruleset, issued_on, numbers, with_pdf)
             )
             continue
-        profile = profile_in_force(tx, document_date(snapshot, kind, issued_on)).profile
-        count, taken = store.numbers_of_kind(kind)
-        number = next_number(kind, count, taken, profile.symbol)
-        doc = build_document(snapshot, ruleset, kind, number, issued_on, numbers, profile)
-        if doc is None:
-            continue
+        on = document_date(snapshot, kind, issued_on)
+        profile = profile_in_force(tx, on).profile
+        draft = draft_number(kind, profile.symbol)
+        if build_document(snapshot, ruleset, kind, draft, issued_on, numbers, profile) is None:
+            continue  # the round has no such document: no number taken
+        book = book_of(kind)
+        seq = store.take_number(round_key, book, on.year)
+        number = RegisterNumber(book, on, seq, register_number(seq, kind, profile.symbol))
+        doc = build_document(snapshot, ruleset, kind, number.number, issued_on, numbers, profile)
+        assert doc is not None  # the same inputs as the draft's
         files = renderer.write(doc, round_key, kind, {}, with_pdf=with_pdf)
         docx = files.get("docx")
         if docx is None:
             raise RuntimeError(f"{kind}: the Word file was not rendered")
         out.append(store.add(round_key, kind, number, files, renderer.sha256(docx)))
-        numbers[kind] = number
+        numbers[kind] = number.number
     return out
 
 

@@ -12,6 +12,12 @@ from rules.registry import RulesRegistry
 from thidua.domain.agency import parse_profile_yaml
 from thidua.domain.documents import achievements_summary, build_document, document_title
 from thidua.domain.documents.models import DecisionDoc, ReportDoc
+from thidua.domain.documents.register import (
+    book_of,
+    draft_number,
+    register_number,
+    vietnam_date,
+)
 from thidua.domain.documents.snapshot import (
     AwardItemRecord,
     MovementRecord,
@@ -20,7 +26,8 @@ from thidua.domain.documents.snapshot import (
     RoundSnapshot,
     UnitRecord,
 )
-from thidua.domain.documents.wording import next_number
+from thidua.domain.documents.text import number_symbol
+from thidua.domain.documents.wording import DOCUMENT_KINDS
 
 RULESET = RulesRegistry.from_directory().get("ntm-2024", "1")
 PROFILE = parse_profile_yaml(
@@ -118,9 +125,38 @@ def test_nobody_to_sign_is_an_error() -> None:
         )
 
 
-def test_numbers_continue_per_kind_and_skip_a_taken_one() -> None:
-    assert next_number("decision", 0, set(), "SLĐTBXH") == "101/QĐ-SLĐTBXH"
-    assert next_number("report", 2, {"103/BC-SLĐTBXH"}, "SLĐTBXH") == "104/BC-SLĐTBXH"
+def test_register_numbers_have_two_digits_at_least_and_the_kinds_symbol() -> None:
+    """From 01 (Decree 30/2020 art. 15); the minutes carry the council's symbol."""
+    assert register_number(1, "decision", "SLĐTBXH") == "01/QĐ-SLĐTBXH"
+    assert register_number(123, "report", "SNV") == "123/BC-SNV"
+    assert register_number(7, "minutes", "SNV") == "07/BB-HĐTĐKT"
+
+
+def test_each_kind_has_its_own_book_and_the_minutes_the_councils() -> None:
+    """Decisions, reports and submissions in their own books; the minutes in the council's."""
+    assert {k: book_of(k) for k in DOCUMENT_KINDS} == {
+        "report": "BC",
+        "minutes": "BB",
+        "decision": "QĐ",
+        "submission": "TTr",
+    }
+
+
+def test_a_draft_leaves_the_number_blank() -> None:
+    """A draft shows a blank where the register's number goes, the minutes' symbol included."""
+    assert draft_number("decision", "SNV") == "       /QĐ-SNV"
+    assert draft_number("minutes", "SNV") == "       /BB-HĐTĐKT"
+    snap = snapshot(director=PersonRecord("Trương Minh Khôi"))
+    number = draft_number("report", PROFILE.symbol)
+    doc = build_document(snap, RULESET, "report", number, dt.date(2024, 12, 26), {}, PROFILE)
+    assert isinstance(doc, ReportDoc)
+    assert number_symbol(doc.number, "BC", doc.agency) == f"Số:        /BC-{PROFILE.symbol}"
+
+
+def test_the_registers_year_is_vietnams() -> None:
+    """17:00 UTC on 31 December is already 1 January in Vietnam (UTC+7)."""
+    assert vietnam_date(dt.datetime(2026, 12, 31, 16, 59, tzinfo=dt.UTC)) == dt.date(2026, 12, 31)
+    assert vietnam_date(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC)) == dt.date(2027, 1, 1)
 
 
 def test_achievements_name_past_titles_as_the_ruleset_does() -> None:

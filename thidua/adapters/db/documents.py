@@ -1,5 +1,6 @@
-"""The documents store over SQLAlchemy: a round's snapshot for its documents, and the documents
-issued (each new one audited as ``document.issued`` in the same transaction)."""
+"""The documents store over SQLAlchemy: a round's snapshot for its documents, the agency's
+register of numbers, and the documents issued (each new one entered in the register and audited
+as ``document.issued`` in the same transaction)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
+    AgencyRow,
     AwardItemRow,
     CouncilMeetingRow,
+    DocumentRegisterEntryRow,
+    DocumentRegisterRow,
     DocumentRow,
+    MovementRow,
     NominationRow,
     RoundRow,
     StaffRow,
@@ -22,6 +29,7 @@ from thidua.adapters.db.models import (
     UserRow,
 )
 from thidua.app.ports.documents import Files
+from thidua.domain.documents.register import RegisterNumber
 from thidua.domain.documents.snapshot import (
     AwardItemRecord,
     CouncilMeetingRecord,
@@ -33,6 +41,10 @@ from thidua.domain.documents.snapshot import (
     StaffRecord,
     UnitRecord,
 )
+
+#: How many numbers already entered a book may skip before taking one fails (a start set far
+#: below the numbers taken is a data error to fix, not something to walk past).
+MAX_SKIPS = 50
 
 
 class SqlDocumentStore:
@@ -139,27 +151,130 @@ class SqlDocumentStore:
         )
         return {d.kind: _issued(round_key, d) for d in rows}
 
-    def numbers_of_kind(self, kind: str) -> tuple[int, set[str]]:
+    def take_number(self, round_key: str, book: str, year: int) -> int:
+        """The next number of the round's agency's ``book`` for ``year`` (see the port).
+
+        The book's row is created if missing (``first_seq`` 1) and its ``last_seq`` raised by
+        one: that UPDATE locks the row (PostgreSQL) or the database (SQLite) until the
+        transaction ends, so a concurrent issuer waits and then takes the following number, and
+        a rollback gives the number back (no gaps). A number already entered (a start set below
+        numbers taken) is skipped, at most ``MAX_SKIPS`` times; the register's unique
+        constraints refuse any duplicate that would still reach it.
+        """
         s = self.session
-        count = s.scalar(
-            select(func.count()).select_from(DocumentRow).where(DocumentRow.kind == kind)
+        agency_id = self._agency_of(round_key)
+        where = (
+            DocumentRegisterRow.agency_id == agency_id,
+            DocumentRegisterRow.year == year,
+            DocumentRegisterRow.book == book,
         )
-        taken = set(s.scalars(select(DocumentRow.number).where(DocumentRow.kind == kind)))
-        return int(count or 0), taken
+        self._open_book(agency_id, year, book)
+        for _ in range(MAX_SKIPS):
+            s.execute(
+                update(DocumentRegisterRow)
+                .where(*where)
+                .values(last_seq=DocumentRegisterRow.last_seq + 1)
+                .execution_options(synchronize_session=False)
+            )
+            seq = int(s.scalars(select(DocumentRegisterRow.last_seq).where(*where)).one())
+            taken = s.scalar(
+                select(func.count())
+                .select_from(DocumentRegisterEntryRow)
+                .where(
+                    DocumentRegisterEntryRow.agency_id == agency_id,
+                    DocumentRegisterEntryRow.year == year,
+                    DocumentRegisterEntryRow.book == book,
+                    DocumentRegisterEntryRow.seq == seq,
+                )
+            )
+            if not taken:
+                return seq
+        raise RuntimeError(f"register {book}/{year}: {MAX_SKIPS} numbers in a row already taken")
+
+    def _agency_of(self, round_key: str) -> int:
+        return int(
+            self.session.scalars(
+                select(MovementRow.agency_id)
+                .join(RoundRow, RoundRow.movement_id == MovementRow.id)
+                .where(RoundRow.key == round_key)
+            ).one()
+        )
+
+    def _open_book(self, agency_id: int, year: int, book: str) -> None:
+        """Create the book of the year with the default start (01) unless it exists; a
+        concurrent creator's row wins (insert or nothing)."""
+        values = {
+            "agency_id": agency_id,
+            "year": year,
+            "book": book,
+            "first_seq": 1,
+            "last_seq": 0,
+            "created_at": datetime.now(UTC),
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(DocumentRegisterRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["agency_id", "year", "book"])
+        )
+
+    def register_book(self, agency_code: str, year: int, book: str) -> tuple[int, int] | None:
+        row = self._book(agency_code, year, book)
+        return None if row is None else (row.first_seq, row.last_seq)
+
+    def set_register_start(self, agency_code: str, year: int, book: str, first: int) -> None:
+        row = self._book(agency_code, year, book)
+        if row is None:
+            agency_id = self.session.scalars(
+                select(AgencyRow.id).where(AgencyRow.code == agency_code)
+            ).one()
+            row = DocumentRegisterRow(
+                agency_id=agency_id, year=year, book=book, created_at=datetime.now(UTC)
+            )
+            self.session.add(row)
+        row.first_seq, row.last_seq = first, first - 1
+        self.session.flush()
+
+    def _book(self, agency_code: str, year: int, book: str) -> DocumentRegisterRow | None:
+        return self.session.scalars(
+            select(DocumentRegisterRow)
+            .join(AgencyRow, AgencyRow.id == DocumentRegisterRow.agency_id)
+            .where(
+                AgencyRow.code == agency_code,
+                DocumentRegisterRow.year == year,
+                DocumentRegisterRow.book == book,
+            )
+            .with_for_update()
+        ).one_or_none()
 
     def add(
-        self, round_key: str, kind: str, number: str, files: Files, sha256: str
+        self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str
     ) -> IssuedDocument:
         rnd = self.session.scalars(select(RoundRow).where(RoundRow.key == round_key)).one()
+        now = datetime.now(UTC)
         row = DocumentRow(
             round_id=rnd.id,
             kind=kind,
-            number=number,
+            number=number.number,
             files=dict(files),
             sha256=sha256,
-            created_at=datetime.now(UTC),
+            created_at=now,
         )
         self.session.add(row)
+        self.session.flush()
+        self.session.add(
+            DocumentRegisterEntryRow(
+                agency_id=self._agency_of(round_key),
+                year=number.year,
+                book=number.book,
+                seq=number.seq,
+                number=number.number,
+                document_id=row.id,
+                issued_on=number.on,
+                created_at=now,
+            )
+        )
         self.session.flush()
         audit.record(
             self.session,
@@ -167,7 +282,7 @@ class SqlDocumentStore:
             object_type="document",
             object_id=f"{round_key}/{kind}",
             actor=None,
-            after={"kind": kind, "number": number, "sha256": sha256},
+            after={"kind": kind, "number": number.number, "sha256": sha256},
             workflow_id=rnd.workflow_id,
         )
         return _issued(round_key, row)

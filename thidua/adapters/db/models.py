@@ -405,6 +405,48 @@ class DocumentRow(Base):
     created_at: Mapped[datetime]
 
 
+class DocumentRegisterRow(Base):
+    """One book of the agency's register of outgoing documents for one calendar year.
+
+    ``last_seq`` is the last number taken (``first_seq - 1`` before any); issuers take the next
+    one by updating this row, so concurrent issuers queue on it and numbers have no gaps.
+    ``first_seq`` is data: 1 by default, higher for an agency that numbered on paper before.
+    """
+
+    __tablename__ = "document_registers"
+    __table_args__ = (UniqueConstraint("agency_id", "year", "book"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    book: Mapped[str] = mapped_column(String(16))
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class DocumentRegisterEntryRow(Base):
+    """One number issued from the register: which document took it. Never reused."""
+
+    __tablename__ = "document_register_entries"
+    __table_args__ = (
+        UniqueConstraint(
+            "agency_id", "year", "book", "seq", name="uq_document_register_entries_seq"
+        ),
+        UniqueConstraint("agency_id", "year", "number", name="uq_document_register_entries_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    book: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
 class IdempotencyRow(Base):
     """The first response to a POST sent with an ``Idempotency-Key``, replayed on retries."""
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from thidua.domain.documents.models import AnyDoc
+from thidua.domain.documents.register import RegisterNumber
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
 
 #: A document's files by format ("docx", "html", "pdf"); None: not written.
@@ -23,14 +24,29 @@ class DocumentStore(Protocol):
         """The round's documents issued so far, by kind."""
         ...
 
-    def numbers_of_kind(self, kind: str) -> tuple[int, set[str]]:
-        """How many documents of ``kind`` were issued (every round) and their numbers."""
+    def take_number(self, round_key: str, book: str, year: int) -> int:
+        """Take the next number of ``book`` in the register of the round's agency for ``year``.
+
+        Held until the transaction ends: a concurrent issuer gets the following number, never
+        the same one; a rollback gives it back.
+        """
+        ...
+
+    def register_book(self, agency_code: str, year: int, book: str) -> tuple[int, int] | None:
+        """The agency's ``book`` of ``year`` as (first number, last number taken), or None
+        when it is not open yet."""
+        ...
+
+    def set_register_start(self, agency_code: str, year: int, book: str, first: int) -> None:
+        """Open ``book`` of ``year`` at ``first`` (or move the start of a book with no number
+        taken yet)."""
         ...
 
     def add(
-        self, round_key: str, kind: str, number: str, files: Files, sha256: str
+        self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str
     ) -> IssuedDocument:
-        """Record a newly issued document (audited as ``document.issued``)."""
+        """Record a newly issued document with its register entry (audited as
+        ``document.issued``)."""
         ...
 
     def set_files(

@@ -14,24 +14,20 @@ __all__ = [
     "DOCUMENT_KINDS",
     "LAW",
     "MINUTES_SYMBOL",
-    "NUMBER_OFFSET",
     "RATING_VI",
     "SYMBOL_PREFIXES",
     "document_symbol",
-    "next_number",
 ]
 
 #: Kinds in generation order (the minutes come before the decision, which cites their number).
 DOCUMENT_KINDS: tuple[str, ...] = ("report", "minutes", "decision", "submission")
 
-#: The kind's part of the symbol, before the agency's ("101/QĐ-SLĐTBXH").
+#: The kind's part of the symbol, before the agency's ("05/QĐ-SLĐTBXH"); the number itself comes
+#: from the agency's register (``thidua.domain.documents.register``).
 SYMBOL_PREFIXES: dict[str, str] = {"report": "BC", "decision": "QĐ", "submission": "TTr"}
 
 #: The council's minutes carry the council's symbol, not the agency's.
 MINUTES_SYMBOL = "BB-HĐTĐKT"
-
-#: Numbers of a kind start at NUMBER_OFFSET + 1 (101, 102, ...).
-NUMBER_OFFSET = 100
 
 LAW = "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022"
 DECREE = (
@@ -62,12 +58,3 @@ def document_symbol(kind: str, agency_symbol: str) -> str:
     if kind == "minutes":
         return MINUTES_SYMBOL
     return f"{SYMBOL_PREFIXES[kind]}-{agency_symbol}"
-
-
-def next_number(kind: str, issued_so_far: int, taken: set[str], agency_symbol: str) -> str:
-    """ "101/QĐ-SLĐTBXH": the documents of that kind so far + 1 + the offset, skipping a taken one."""
-    symbol = document_symbol(kind, agency_symbol)
-    n = NUMBER_OFFSET + 1 + issued_so_far
-    while f"{n}/{symbol}" in taken:
-        n += 1
-    return f"{n}/{symbol}"

@@ -1,4 +1,5 @@
-"""``thidua agency show|set|history``: the agency's profile as dated versions.
+"""``thidua agency show|set|history``: the agency's profile as dated versions;
+``thidua agency register-start``: where a book of the document register starts in a year.
 
 With ``--token`` (or ``THIDUA_TOKEN``) a command acts as that account, with the API's
 authorization (only the system administrator sets a profile). Without one it is a local operator
@@ -184,3 +185,27 @@ def history(token: TokenOpt = None, as_json: JsonOpt = False) -> None:
         rule="-+-",
         sep=" | ",
     )
+
+
+@app.command("register-start")
+@reported("--year", refusal_exit=2)
+def register_start(
+    year: Annotated[int, typer.Option("--year", help="Năm của sổ (năm dương lịch).")],
+    book: Annotated[str, typer.Option("--book", help="Sổ: QĐ, BC, TTr hoặc BB (biên bản).")],
+    first: Annotated[int, typer.Option("--first", help="Số đầu tiên sổ sẽ cấp (mặc định 1).")],
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Đặt số bắt đầu của một sổ văn bản đi trong năm (khi cơ quan đã cấp số trên sổ giấy)."""
+    from thidua.app import register
+
+    result = _run(
+        token,
+        lambda tx, actor: register.set_register_start(
+            tx, actor, year=year, book=book, first=first, operator=_operator()
+        ),
+    )
+    if as_json:
+        echo_json(result.model_dump(mode="json"))
+        return
+    typer.echo(result.message)
