@@ -11,8 +11,8 @@ lowest number and ``last_seq`` = its highest. So a year already numbered from 10
 documents that took the same number (possible under the old scheme with concurrent rounds) the
 first keeps the entry and the other keeps its number outside the register.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
