@@ -391,15 +391,20 @@ def test_decision_lists_approved_director_awards_with_amounts(
     assert "Ban Thi đua – Khen thưởng tỉnh" in text
 
     lines = [r for r in table_rows(docs["decision"]["files"]["docx"]) if r[0].isdigit()]
-    amounts = {(r[1], r[-1]) for r in lines}
+    amounts = {(r[1], r[4], r[5]) for r in lines}
     # CSTDCS 1.0 × 2,340,000; LDTT 0.3 × 2,340,000 rounded up; TTLDTT 0.8 × 2,340,000 rounded up.
-    assert ("Võ Thanh Sơn", "2.340.000") in amounts
-    assert ("Võ Thanh Sơn", "710.000") in amounts
-    assert ("Trần Văn Hải", "710.000") in amounts  # amount_vnd set by the caller
-    assert ("Đinh Thị Phương Thảo", "710.000") in amounts
-    assert ("Phòng Lao động – Việc làm – An toàn lao động", "1.880.000") in amounts
+    # Võ Thanh Sơn holds CSTDCS and LDTT for the same year: the CSTDCS amount only is paid.
+    assert ("Võ Thanh Sơn", "1,0", "2.340.000") in amounts
+    assert ("Võ Thanh Sơn", "0,3", "0") in amounts
+    assert ("Trần Văn Hải", "0,3", "710.000") in amounts  # amount_vnd set by the caller
+    assert ("Đinh Thị Phương Thảo", "0,3", "710.000") in amounts
+    assert ("Phòng Lao động – Việc làm – An toàn lao động", "0,8", "1.880.000") in amounts
     assert len(lines) == 5
-    total = 2_340_000 + 3 * 710_000 + 1_880_000
+    son_ldtt = next(r for r in lines if r[1] == "Võ Thanh Sơn" and r[4] == "0,3")
+    assert son_ldtt[6] == (
+        "Không chi; nhận mức cao nhất: Chiến sĩ thi đua cơ sở (Điều 53 Nghị định số 98/2023/NĐ-CP)"
+    )
+    total = 2_340_000 + 2 * 710_000 + 1_880_000
     assert f"{total:,}".replace(",", ".") in text
     # Individual lines carry the staff position and unit.
     hai = next(r for r in lines if r[1] == "Trần Văn Hải")

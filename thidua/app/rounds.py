@@ -8,9 +8,10 @@ Use cases over one transaction (``tx``); the round's steps themselves go through
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 
+from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
 from thidua.app import rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
@@ -22,7 +23,9 @@ from thidua.app.ports.rounds import (
 )
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
+from thidua.domain.documents.models import TITLE_SHORT_VI
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
+from thidua.domain.money import not_paid_note
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
@@ -137,6 +140,10 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
     results = appraisal.get("results", [])
     counts = Counter(r["outcome"] for r in results)
     items = tx.rounds.award_items(key)
+    decided = [s for s in rnd.steps if s.get("action") == "approve" and s.get("at")]
+    if decided:
+        on = datetime.fromisoformat(str(decided[-1]["at"])).date()
+        items = with_amount_notes(items, shipped_law(), on, TITLE_SHORT_VI)
     counts.update({f"council_{i.council_status}": 1 for i in items})
     return RoundView(
         key=rnd.key,
@@ -158,6 +165,39 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
         items=items,
         documents=tx.rounds.documents(key),
     )
+
+
+def with_amount_notes(
+    items: list[AwardItemView], law: LawBook, on: date, names: Mapping[str, str]
+) -> list[AwardItemView]:
+    """Each approved item the Department pays nothing for (amount 0) with the reason: the same
+    achievement's higher award of the nominee is paid (by the Department, or by the province
+    when it decides the higher one), under the principle in force on the decision's date."""
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return items
+    out: list[AwardItemView] = []
+    for item in items:
+        group = next((g for g in principle.groups if item.code in g), frozenset())
+        higher = next(
+            (
+                o.code
+                for o in items
+                if o.nomination == item.nomination
+                and o.code != item.code
+                and o.code in group
+                and o.director_status == "approved"
+                and o.province_status != "rejected"
+                and not o.revoked
+            ),
+            None,
+        )
+        if item.director_status == "approved" and item.amount_vnd == 0 and higher is not None:
+            item = item.model_copy(
+                update={"amount_note": not_paid_note(names.get(higher, higher), law, on)}
+            )
+        out.append(item)
+    return out
 
 
 def list_rounds(tx: Tx, actor: Actor) -> list[RoundListItem]:

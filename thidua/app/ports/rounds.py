@@ -114,8 +114,11 @@ class AwardItemView(BaseModel):
     province_status: str | None
     province_reason: str | None
     amount_vnd: int | None
+    """What the Department pays for it (0: not paid, ``amount_note`` says why; None: no money
+    decided here, e.g. a proposal the province decides and pays)."""
     revoked: bool
     revoked_reason: str | None
+    amount_note: str | None = None
 
 
 class DocumentView(BaseModel):
