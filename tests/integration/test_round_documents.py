@@ -412,27 +412,28 @@ def test_decision_lists_approved_director_awards_with_amounts(
     assert hai[2:4] == ["Chuyên viên chính", "Phòng Lao động – Việc làm – An toàn lao động"]
 
 
+LAW_NOMS = [
+    individual("NV017", "HTXSNV"),  # Võ Thanh Sơn: CSTDCS and LDTT
+    individual("NV019"),  # Trần Văn Hải: LDTT only
+    collective("LDVL"),  # TTLDTT, and TTLDXS proposed to the province
+]
+LAW_ITEMS = [
+    ("NV017", "CSTDCS", "director", tally(11, 0, 0, CSTDCS), "approved", None, None),
+    ("NV017", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("NV019", "LDTT", "director", tally(10, 1, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+]
+
+
 class TestTheLawInForceOnTheDecisionDate:
     """Legal bases and money come from the law's dated values (rules/law) on the document's date."""
-
-    NOMS = [
-        individual("NV017", "HTXSNV"),  # Võ Thanh Sơn: CSTDCS and LDTT
-        individual("NV019"),  # Trần Văn Hải: LDTT only
-        collective("LDVL"),  # TTLDTT, and TTLDXS proposed to the province
-    ]
-    ITEMS = [
-        ("NV017", "CSTDCS", "director", tally(11, 0, 0, CSTDCS), "approved", None, None),
-        ("NV017", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
-        ("NV019", "LDTT", "director", tally(10, 1, 0, MAJORITY), "approved", None, None),
-        ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
-        ("LDVL", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
-    ]
 
     def _issue(
         self, db: SeededDb, tmp_path: Path, registry: RulesRegistry, held: date, on: date
     ) -> dict[str, str]:
         with db.uow.session() as session:
-            key = add_round(session, 7, self.NOMS, self.ITEMS, held=held).key
+            key = add_round(session, 7, LAW_NOMS, LAW_ITEMS, held=held).key
         with db.uow() as tx:
             rows = issue_round_documents(
                 tx,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rules.law import LAW_DIR, HIGHEST_AMOUNT_ONLY, LawDataError, load_law, shipped_law
+from rules.law import HIGHEST_AMOUNT_ONLY, LAW_DIR, LawDataError, load_law, shipped_law
 
 
 class TestShippedLaw:

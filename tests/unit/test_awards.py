@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-import datetime as dt
 
 from rules.law import shipped_law
 from thidua.domain.money import (
