@@ -29,10 +29,12 @@ from thidua.adapters.db.models import (
     UnitRow,
 )
 from thidua.adapters.documents import FileDocumentRenderer, find_soffice
+from thidua.app import rounds
 from thidua.app.documents import issue_round_documents
 from thidua.app.sample_data import MOVEMENT, STAFF
 from thidua.domain.documents.wording import DOCUMENT_KINDS
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ISSUED = date(2024, 12, 26)
@@ -659,3 +661,36 @@ def test_pdf_when_libreoffice_is_installed(
     assert Path(pdf) == (tmp_path / key / "decision.pdf").resolve()
     assert Path(pdf).read_bytes().startswith(b"%PDF")
     assert all(d["files"]["pdf"] for d in docs.values())
+
+
+class TestTheProvincePaysTheHigherAward:
+    """TTLĐTT left unpaid for a TTLĐXS proposal: paid after all when the province refuses it."""
+
+    def test_a_refused_ttldxs_makes_the_department_pay_ttldtt(self, db: SeededDb) -> None:
+        """Decided 1/8/2025 with TTLĐTT 0; the province refuses TTLĐXS: TTLĐTT 0.8 × 2,340,000
+        rounded up, audited; an approval instead leaves it 0 with the reason."""
+        items = [
+            ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, 0),
+            ("LDVL", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+            ("BTXH", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, 0),
+            ("BTXH", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+        ]
+        with db.uow.session() as session:
+            row = add_round(session, 8, [collective("LDVL"), collective("BTXH")], items)
+            row.steps = [{"seq": 3, "action": "approve", "at": "2025-08-01T09:00:00+00:00"}]
+            key = row.key
+        office = Actor(username="vanphong", role=Role.OFFICE)
+        with db.uow() as tx:
+            rounds.record_province_answer(
+                tx, office, f"{key}-LDVL", "TTLDXS", "rejected", "Chưa đủ tiêu chuẩn"
+            )
+            rounds.record_province_answer(tx, office, f"{key}-BTXH", "TTLDXS", "approved", None)
+        with db.uow() as tx:
+            view = rounds.get_round(tx, office, key)
+            paid = {(i.nomination[-4:], i.code): (i.amount_vnd, i.amount_note) for i in view.items}
+        assert paid[("LDVL", "TTLDTT")] == (1_880_000, None)
+        assert paid[("BTXH", "TTLDTT")] == (
+            0,
+            "Không chi; nhận mức cao nhất: TTLĐXS (Điều 49 Nghị định số 152/2025/NĐ-CP)",
+        )
+        assert paid[("LDVL", "TTLDXS")][0] is None  # the province decides and pays its own

@@ -25,7 +25,7 @@ from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.documents.models import TITLE_SHORT_VI
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
-from thidua.domain.money import not_paid_note
+from thidua.domain.money import award_money, not_paid_note
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
@@ -255,7 +255,43 @@ def record_province_answer(
             "reason: tỉnh trả lại hoặc không đồng ý phải có lý do.",
             field="reason",
         )
-    return tx.rounds.record_province_answer(nomination_key, code, answer, reason, actor)
+    answered = tx.rounds.record_province_answer(nomination_key, code, answer, reason, actor)
+    if answer == "rejected":
+        _pay_the_lower_title(tx, actor, answered)
+    return answered
+
+
+def _pay_the_lower_title(tx: Tx, actor: Actor, refused: AwardItemView) -> None:
+    """The province refused the higher award the Director's lower title of the same achievement
+    was left unpaid for (TTLĐXS over TTLĐTT): that title is now paid, coefficient × base salary
+    on the Director's decision date (rules/law), as the highest amount the nominee holds."""
+    rnd = round_of(tx, tx.rounds.round_key_of(refused.nomination, refused.code))
+    decided = [s for s in rnd.steps if s.get("action") == "approve" and s.get("at")]
+    if not decided:
+        return
+    on = datetime.fromisoformat(str(decided[-1]["at"])).date()
+    law = shipped_law()
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return
+    group = next((g for g in principle.groups if refused.code in g), frozenset())
+    for item in tx.rounds.award_items(rnd.key):
+        lower = (
+            item.nomination == refused.nomination
+            and item.code in group
+            and item.level == "director"
+            and item.director_status == "approved"
+            and item.amount_vnd == 0
+        )
+        money = award_money(law, item.code, on, collective=item.kind == "collective")
+        if lower and money is not None:
+            tx.rounds.set_amount(
+                item.nomination,
+                item.code,
+                money.amount,
+                f"UBND tỉnh không tặng {refused.code}: chi mức tiền thưởng {item.code}",
+                actor,
+            )
 
 
 def revoke_award(

@@ -258,6 +258,16 @@ class RoundStore(Protocol):
         self, nomination_key: str, code: str, answer: str, reason: str | None, actor: Actor
     ) -> AwardItemView: ...
 
+    def round_key_of(self, nomination_key: str, code: str) -> str:
+        """The key of the round holding the item (the item exists)."""
+        ...
+
+    def set_amount(
+        self, nomination_key: str, code: str, amount_vnd: int, reason: str, actor: Actor
+    ) -> AwardItemView:
+        """Set what the agency pays for the item, audited with the reason."""
+        ...
+
     def revoke_award(
         self, nomination_key: str, code: str, reason: str, actor: Actor
     ) -> AwardItemView: ...
