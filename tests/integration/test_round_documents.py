@@ -29,10 +29,12 @@ from thidua.adapters.db.models import (
     UnitRow,
 )
 from thidua.adapters.documents import FileDocumentRenderer, find_soffice
+from thidua.app import rounds
 from thidua.app.documents import issue_round_documents
 from thidua.app.sample_data import MOVEMENT, STAFF
 from thidua.domain.documents.wording import DOCUMENT_KINDS
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ISSUED = date(2024, 12, 26)
@@ -136,6 +138,7 @@ def add_round(
     items: Sequence[tuple[str, str, str, dict[str, Any] | None, str, str | None, int | None]],
     *,
     meeting: bool = True,
+    held: date = HELD,
 ) -> RoundRow:
     """items: (nominee code, title, level, tally, director_status, province_status, amount)."""
     movement = session.scalars(select(MovementRow).where(MovementRow.code == MOVEMENT.code)).one()
@@ -213,7 +216,7 @@ def add_round(
         session.add(
             CouncilMeetingRow(
                 round_id=row.id,
-                held_on=HELD,
+                held_on=held,
                 members=[
                     {"name": name, "present": present, "written_vote": written}
                     for name, present, written in MEMBERS
@@ -391,19 +394,115 @@ def test_decision_lists_approved_director_awards_with_amounts(
     assert "Ban Thi đua – Khen thưởng tỉnh" in text
 
     lines = [r for r in table_rows(docs["decision"]["files"]["docx"]) if r[0].isdigit()]
-    amounts = {(r[1], r[-1]) for r in lines}
+    amounts = {(r[1], r[4], r[5]) for r in lines}
     # CSTDCS 1.0 × 2,340,000; LDTT 0.3 × 2,340,000 rounded up; TTLDTT 0.8 × 2,340,000 rounded up.
-    assert ("Võ Thanh Sơn", "2.340.000") in amounts
-    assert ("Võ Thanh Sơn", "710.000") in amounts
-    assert ("Trần Văn Hải", "710.000") in amounts  # amount_vnd set by the caller
-    assert ("Đinh Thị Phương Thảo", "710.000") in amounts
-    assert ("Phòng Lao động – Việc làm – An toàn lao động", "1.880.000") in amounts
+    # Võ Thanh Sơn holds CSTDCS and LDTT for the same year: the CSTDCS amount only is paid.
+    assert ("Võ Thanh Sơn", "1,0", "2.340.000") in amounts
+    assert ("Võ Thanh Sơn", "0,3", "0") in amounts
+    assert ("Trần Văn Hải", "0,3", "710.000") in amounts  # amount_vnd set by the caller
+    assert ("Đinh Thị Phương Thảo", "0,3", "710.000") in amounts
+    assert ("Phòng Lao động – Việc làm – An toàn lao động", "0,8", "1.880.000") in amounts
     assert len(lines) == 5
-    total = 2_340_000 + 3 * 710_000 + 1_880_000
+    son_ldtt = next(r for r in lines if r[1] == "Võ Thanh Sơn" and r[4] == "0,3")
+    assert son_ldtt[6] == (
+        "Không chi; nhận mức cao nhất: Chiến sĩ thi đua cơ sở (Điều 53 Nghị định số 98/2023/NĐ-CP)"
+    )
+    total = 2_340_000 + 2 * 710_000 + 1_880_000
     assert f"{total:,}".replace(",", ".") in text
     # Individual lines carry the staff position and unit.
     hai = next(r for r in lines if r[1] == "Trần Văn Hải")
     assert hai[2:4] == ["Chuyên viên chính", "Phòng Lao động – Việc làm – An toàn lao động"]
+
+
+LAW_NOMS = [
+    individual("NV017", "HTXSNV"),  # Võ Thanh Sơn: CSTDCS and LDTT
+    individual("NV019"),  # Trần Văn Hải: LDTT only
+    collective("LDVL"),  # TTLDTT, and TTLDXS proposed to the province
+]
+LAW_ITEMS = [
+    ("NV017", "CSTDCS", "director", tally(11, 0, 0, CSTDCS), "approved", None, None),
+    ("NV017", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("NV019", "LDTT", "director", tally(10, 1, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+]
+
+
+class TestTheLawInForceOnTheDecisionDate:
+    """Legal bases and money come from the law's dated values (rules/law) on the document's date."""
+
+    def _issue(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry, held: date, on: date
+    ) -> dict[str, str]:
+        with db.uow.session() as session:
+            key = add_round(session, 7, LAW_NOMS, LAW_ITEMS, held=held).key
+        with db.uow() as tx:
+            rows = issue_round_documents(
+                tx,
+                key,
+                registry=registry,
+                renderer=FileDocumentRenderer(tmp_path),
+                issued_on=on,
+                with_pdf=False,
+            )
+        return {r.kind: str(r.files["docx"]) for r in rows}
+
+    def test_a_round_decided_after_1_july_2025_cites_decree_152(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """Met 20/7/2025, decided 1/8/2025: the decision, its Article 2, the submission and the
+        minutes cite Decree 152/2025 and never Decree 98/2023."""
+        files = self._issue(db, tmp_path, registry, date(2025, 7, 20), date(2025, 8, 1))
+        decision = docx_text(files["decision"])
+        assert (
+            "Căn cứ Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm 2025 của Chính phủ quy định "
+            "về phân cấp, phân quyền trong lĩnh vực thi đua, khen thưởng" in decision
+        )
+        assert "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15" in decision
+        assert (
+            "mức tiền thưởng theo quy định tại Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm "
+            "2025 của Chính phủ (mức lương cơ sở 2.340.000 đồng)" in decision
+        )
+        submission = docx_text(files["submission"])
+        assert "Nghị định số 152/2025/NĐ-CP" in submission
+        minutes = docx_text(files["minutes"])
+        assert "Nghị định số 152/2025/NĐ-CP" in minutes
+        for text in (decision, submission, minutes):
+            assert "98/2023" not in text
+
+    def test_a_2024_round_still_cites_decree_98(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """Met 20/12/2024, decided 26/12/2024: Decree 98/2023, not Decree 152/2025."""
+        files = self._issue(db, tmp_path, registry, HELD, ISSUED)
+        decision = docx_text(files["decision"])
+        assert (
+            "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định "
+            "chi tiết thi hành một số điều của Luật Thi đua, khen thưởng" in decision
+        )
+        assert "quy định tại Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023" in decision
+        for kind in ("decision", "submission", "minutes"):
+            assert "152/2025" not in docx_text(files[kind])
+        assert "Nghị định số 98/2023/NĐ-CP" in docx_text(files["minutes"])
+
+    def test_the_annex_shows_only_what_is_paid(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """CSTĐCS + LĐTT: the CSTĐCS amount only; TTLĐTT with TTLĐXS proposed: 0 here (the
+        province pays TTLĐXS); each unpaid line says why; the total adds only what is paid."""
+        files = self._issue(db, tmp_path, registry, date(2025, 7, 20), date(2025, 8, 1))
+        lines = [r for r in table_rows(files["decision"]) if r[0].isdigit()]
+        paid = {(r[1], r[4]): (r[5], r[6]) for r in lines}
+        note = "Không chi; nhận mức cao nhất: {} (Điều 49 Nghị định số 152/2025/NĐ-CP)"
+        unit = "Phòng Lao động – Việc làm – An toàn lao động"
+        assert paid == {
+            ("Võ Thanh Sơn", "1,0"): ("2.340.000", ""),
+            ("Võ Thanh Sơn", "0,3"): ("0", note.format("Chiến sĩ thi đua cơ sở")),
+            ("Trần Văn Hải", "0,3"): ("710.000", ""),
+            (unit, "0,8"): ("0", note.format("Tập thể lao động xuất sắc")),
+        }
+        decision = docx_text(files["decision"])
+        assert "Tổng số tiền thưởng: 3.050.000 đồng" in decision  # 2,340,000 + 710,000
 
 
 def test_minutes_list_every_vote(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
@@ -562,3 +661,36 @@ def test_pdf_when_libreoffice_is_installed(
     assert Path(pdf) == (tmp_path / key / "decision.pdf").resolve()
     assert Path(pdf).read_bytes().startswith(b"%PDF")
     assert all(d["files"]["pdf"] for d in docs.values())
+
+
+class TestTheProvincePaysTheHigherAward:
+    """TTLĐTT left unpaid for a TTLĐXS proposal: paid after all when the province refuses it."""
+
+    def test_a_refused_ttldxs_makes_the_department_pay_ttldtt(self, db: SeededDb) -> None:
+        """Decided 1/8/2025 with TTLĐTT 0; the province refuses TTLĐXS: TTLĐTT 0.8 × 2,340,000
+        rounded up, audited; an approval instead leaves it 0 with the reason."""
+        items = [
+            ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, 0),
+            ("LDVL", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+            ("BTXH", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, 0),
+            ("BTXH", "TTLDXS", "province", tally(10, 0, 1, MAJORITY), "approved", "pending", None),
+        ]
+        with db.uow.session() as session:
+            row = add_round(session, 8, [collective("LDVL"), collective("BTXH")], items)
+            row.steps = [{"seq": 3, "action": "approve", "at": "2025-08-01T09:00:00+00:00"}]
+            key = row.key
+        office = Actor(username="vanphong", role=Role.OFFICE)
+        with db.uow() as tx:
+            rounds.record_province_answer(
+                tx, office, f"{key}-LDVL", "TTLDXS", "rejected", "Chưa đủ tiêu chuẩn"
+            )
+            rounds.record_province_answer(tx, office, f"{key}-BTXH", "TTLDXS", "approved", None)
+        with db.uow() as tx:
+            view = rounds.get_round(tx, office, key)
+            paid = {(i.nomination[-4:], i.code): (i.amount_vnd, i.amount_note) for i in view.items}
+        assert paid[("LDVL", "TTLDTT")] == (1_880_000, None)
+        assert paid[("BTXH", "TTLDTT")] == (
+            0,
+            "Không chi; nhận mức cao nhất: TTLĐXS (Điều 49 Nghị định số 152/2025/NĐ-CP)",
+        )
+        assert paid[("LDVL", "TTLDXS")][0] is None  # the province decides and pays its own

@@ -270,6 +270,48 @@ class TestConsolidation:
         await steps.finalize(deciding, run_id="run-1")
         assert issued == [(key, date(2025, 1, 1))]
 
+    async def test_the_decision_pays_the_highest_amount_only(
+        self, seeded: SeededDb, rules_engine: Any
+    ) -> None:
+        """CSTĐCS and LĐTT both approved: the round's items pay the CSTĐCS amount, LĐTT 0 with
+        the reason; base salary and coefficients of the decision's date (23/12/2024)."""
+        a, b, _ = approved_by_units(seeded)
+        key = open_round(seeded)
+        steps = Consolidation(
+            seeded.uow,
+            rules_engine,
+            AcceptingNominationWorkflows(),  # type: ignore[arg-type]
+            issue_documents=lambda tx, round_key, on: None,
+        )
+        office, secretary = actor(seeded, "vanphong"), actor(seeded, "thuky.hoidong")
+        director = actor(seeded, "giamdoc")
+        await steps.appraise(step(1, "close", RoundStage.COUNCIL, closed_by=office))
+        with seeded.uow() as tx:
+            pairs = [(i.nomination, i.code) for i in tx.rounds.award_items(key)]
+        council = RecordCouncilInput(
+            actor=secretary,
+            held_on=date(2024, 12, 22),
+            members=[CouncilMember(name=f"TV{i}") for i in range(10)],
+            ballots=[Ballot(nomination=k, title=c, in_favour=9, against=1) for k, c in pairs],
+        )
+        await steps.record_council(step(2, "council", RoundStage.DIRECTOR, council=council))
+        decision = DecideRoundInput(actor=director, action=RoundDecision.APPROVE, reason="Đồng ý")
+        deciding = step(3, "approve", RoundStage.DECIDED, decision=decision)
+        await steps.finalize(deciding, run_id="run-1")
+        await steps.record_step(deciding)
+
+        with seeded.uow() as tx:
+            view = rounds.get_round(tx, office, key)
+        paid = {(i.nomination, i.code): (i.amount_vnd, i.amount_note) for i in view.items}
+        assert paid == {
+            (a, "CSTDCS"): (2_340_000, None),
+            (a, "LDTT"): (
+                0,
+                "Không chi; nhận mức cao nhất: CSTĐCS (Điều 53 Nghị định số 98/2023/NĐ-CP)",
+            ),
+            (b, "LDTT"): (710_000, None),
+        }
+
     async def test_close_vote_decide_province_and_revocation(
         self, seeded: SeededDb, rules_engine: Any
     ) -> None:

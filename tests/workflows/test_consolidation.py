@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from rules.law import shipped_law
 from tests.support.harness import Harness
 from tests.support.nominations import round_facts
 from tests.support.rounds import DOSSIER, MEMBERS, Round
@@ -50,8 +52,12 @@ class TestWholeRound:
         assert all(i.council_status == "passed" for i in view.items)
         view = await rnd.decide()
         assert view.stage == "decided"
-        assert rnd.item(view, a, "LDTT").amount_vnd == 710_000
-        assert rnd.item(view, a, "CSTDCS").amount_vnd == 2_340_000
+        # The same achievement: the CSTDCS amount only, 1.0 × the base salary on the decision's
+        # date (rules/law/money.yaml), LDTT 0.
+        decided = next(s for s in view.steps if s["action"] == "approve")
+        base = shipped_law().base_salary(datetime.fromisoformat(decided["at"]).date()).vnd
+        assert rnd.item(view, a, "LDTT").amount_vnd == 0
+        assert rnd.item(view, a, "CSTDCS").amount_vnd == base
         assert {d.kind for d in view.documents} >= {"report", "minutes", "decision"}
         for key in (a, b):
             assert rnd.h.nomination(key).stage == Stage.APPROVED.value

@@ -14,10 +14,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from typing import Any
 
 from rules.engine import RulesEngine
+from rules.law import LawBook, shipped_law
 from thidua.app import rounds
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
@@ -27,7 +27,7 @@ from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_af
 from thidua.domain.appraisal.registrations import flag_unregistered
 from thidua.domain.council import count_ballots, mark_lost_by_member_vote
 from thidua.domain.documents.register import vietnam_date
-from thidua.domain.money import title_award_amount
+from thidua.domain.money import award_money, highest_only
 from thidua.domain.nominations import (
     EvaluationSummary,
     HoldNominationInput,
@@ -84,8 +84,10 @@ class Consolidation:
         engine: RulesEngine,
         nominations: NominationWorkflows,
         issue_documents: IssueDocuments,
+        law: LawBook | None = None,
     ) -> None:
         self._uow = uow
+        self._law = law or shipped_law()
         self._engine = engine
         self._nominations = nominations
         self._issue_documents = issue_documents
@@ -224,15 +226,14 @@ class Consolidation:
         }
         out = _Decided()
         rnd = rounds.round_of(tx, data.round_key)
-        lr = self._engine.registry.get(rnd.ruleset_id, rnd.ruleset_version)
         items = tx.rounds.award_items(data.round_key)
         known = {i.nomination for i in items}
         unknown = sorted({k for k, _ in rejections if k not in known})
         if unknown:
             raise _invalid("reject", f"không có trong danh sách: {', '.join(unknown)}.")
-        decisions: list[ItemDecision] = []
-        for item in items:
-            decisions.append(_decide_item(item, rejections, partial(title_award_amount, lr), out))
+        decided_on = data.step.at.date()
+        decisions = [_decide_item(item, rejections, out) for item in items]
+        decisions = _pay(items, decisions, self._law, decided_on)
         tx.rounds.decide_items(
             data.round_key,
             decisions,
@@ -308,10 +309,38 @@ class Consolidation:
         return counts
 
 
+def _pay(
+    items: list[AwardItemView], decisions: list[ItemDecision], law: LawBook, on: date
+) -> list[ItemDecision]:
+    """The amounts of the Director's decision on ``on``: each approved award's coefficient × the
+    base salary in force that day (rules/law); of one nominee's awards for the same achievement
+    only the highest is paid. A proposal the Director sends to the province counts as the higher
+    award (the province pays it if it approves), so the Director's lower title of the same
+    achievement is decided with amount 0; its note in the round's view says why."""
+    kinds = {(i.nomination, i.code): i.kind for i in items}
+    by_nominee: dict[str, dict[str, int]] = {}
+    for d in decisions:
+        if d.director_status != "approved":
+            continue
+        money = award_money(
+            law, d.code, on, collective=kinds[(d.nomination, d.code)] == "collective"
+        )
+        if money is not None:
+            by_nominee.setdefault(d.nomination, {})[d.code] = money.amount
+    out: list[ItemDecision] = []
+    for d in decisions:
+        amounts = by_nominee.get(d.nomination)
+        if d.director_status != "approved" or d.to_province or not amounts or d.code not in amounts:
+            out.append(d)
+            continue
+        paid = highest_only(amounts, on, law)
+        out.append(d.model_copy(update={"amount_vnd": paid[d.code]}))
+    return out
+
+
 def _decide_item(
     item: AwardItemView,
     rejections: dict[tuple[str, str | None], str],
-    award_amount: Callable[[str], int | None],
     out: _Decided,
 ) -> ItemDecision:
     """The Director's decision on one item: not passed by the council, rejected (for this title
@@ -331,9 +360,4 @@ def _decide_item(
         return ItemDecision(
             nomination=key, code=item.code, director_status="approved", to_province=True
         )
-    return ItemDecision(
-        nomination=key,
-        code=item.code,
-        director_status="approved",
-        amount_vnd=award_amount(item.code),
-    )
+    return ItemDecision(nomination=key, code=item.code, director_status="approved")

@@ -8,9 +8,10 @@ Use cases over one transaction (``tx``); the round's steps themselves go through
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 
+from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
 from thidua.app import rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
@@ -22,7 +23,9 @@ from thidua.app.ports.rounds import (
 )
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
+from thidua.domain.documents.models import TITLE_SHORT_VI
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
+from thidua.domain.money import award_money, not_paid_note
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
@@ -152,6 +155,10 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
     results = appraisal.get("results", [])
     counts = Counter(r["outcome"] for r in results)
     items = tx.rounds.award_items(key)
+    decided = [s for s in rnd.steps if s.get("action") == "approve" and s.get("at")]
+    if decided:
+        on = datetime.fromisoformat(str(decided[-1]["at"])).date()
+        items = with_amount_notes(items, shipped_law(), on, TITLE_SHORT_VI)
     counts.update({f"council_{i.council_status}": 1 for i in items})
     return RoundView(
         key=rnd.key,
@@ -173,6 +180,39 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
         items=items,
         documents=tx.rounds.documents(key),
     )
+
+
+def with_amount_notes(
+    items: list[AwardItemView], law: LawBook, on: date, names: Mapping[str, str]
+) -> list[AwardItemView]:
+    """Each approved item the Department pays nothing for (amount 0) with the reason: the same
+    achievement's higher award of the nominee is paid (by the Department, or by the province
+    when it decides the higher one), under the principle in force on the decision's date."""
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return items
+    out: list[AwardItemView] = []
+    for item in items:
+        group = next((g for g in principle.groups if item.code in g), frozenset())
+        higher = next(
+            (
+                o.code
+                for o in items
+                if o.nomination == item.nomination
+                and o.code != item.code
+                and o.code in group
+                and o.director_status == "approved"
+                and o.province_status != "rejected"
+                and not o.revoked
+            ),
+            None,
+        )
+        if item.director_status == "approved" and item.amount_vnd == 0 and higher is not None:
+            item = item.model_copy(
+                update={"amount_note": not_paid_note(names.get(higher, higher), law, on)}
+            )
+        out.append(item)
+    return out
 
 
 def list_rounds(tx: Tx, actor: Actor) -> list[RoundListItem]:
@@ -230,7 +270,43 @@ def record_province_answer(
             "reason: tỉnh trả lại hoặc không đồng ý phải có lý do.",
             field="reason",
         )
-    return tx.rounds.record_province_answer(nomination_key, code, answer, reason, actor)
+    answered = tx.rounds.record_province_answer(nomination_key, code, answer, reason, actor)
+    if answer == "rejected":
+        _pay_the_lower_title(tx, actor, answered)
+    return answered
+
+
+def _pay_the_lower_title(tx: Tx, actor: Actor, refused: AwardItemView) -> None:
+    """The province refused the higher award the Director's lower title of the same achievement
+    was left unpaid for (TTLĐXS over TTLĐTT): that title is now paid, coefficient × base salary
+    on the Director's decision date (rules/law), as the highest amount the nominee holds."""
+    rnd = round_of(tx, tx.rounds.round_key_of(refused.nomination, refused.code))
+    decided = [s for s in rnd.steps if s.get("action") == "approve" and s.get("at")]
+    if not decided:
+        return
+    on = datetime.fromisoformat(str(decided[-1]["at"])).date()
+    law = shipped_law()
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return
+    group = next((g for g in principle.groups if refused.code in g), frozenset())
+    for item in tx.rounds.award_items(rnd.key):
+        lower = (
+            item.nomination == refused.nomination
+            and item.code in group
+            and item.level == "director"
+            and item.director_status == "approved"
+            and item.amount_vnd == 0
+        )
+        money = award_money(law, item.code, on, collective=item.kind == "collective")
+        if lower and money is not None:
+            tx.rounds.set_amount(
+                item.nomination,
+                item.code,
+                money.amount,
+                f"UBND tỉnh không tặng {refused.code}: chi mức tiền thưởng {item.code}",
+                actor,
+            )
 
 
 def revoke_award(

@@ -1,69 +1,51 @@
-"""Award money: coefficient × base salary, VND formatting and amounts in Vietnamese words.
+"""Award money: one formula from the law's dated values, VND formatting, amounts in words.
 
-Award = coefficient × base salary (mức lương cơ sở), rounded **up** to the next 10,000 VND.
-Title coefficients follow Decree 98/2023/NĐ-CP art. 54 (see /work/shared/domain.md §6).
-
-The Director's certificate of merit (``GIAY_KHEN``) is a *form* of commendation, not a title;
-its coefficient is not given in domain.md. ``FORM_COEFFICIENTS`` holds it as a setting:
-0.3 × base salary for an individual, twice that for a collective (our reading of Decree
-98/2023/NĐ-CP on forms of commendation; **unconfirmed**: check before relying on it).
+Award = coefficient × base salary (mức lương cơ sở) **in force on the decision's date**, rounded
+**up** to the next 10,000 VND (Decree 152/2025/NĐ-CP art. 49, domain.md §6). The coefficient of
+each title and form (Giấy khen included) and the base salary are dated data in ``rules/law/``
+(:mod:`rules.law`), chosen by the decision's date; the ruleset's ``coef_*`` and
+``base_salary_vnd`` parameters no longer drive money. For one achievement at one time only the
+highest amount is paid (:func:`highest_only`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    from rules.registry import LoadedRuleset
+from rules.law import HIGHEST_AMOUNT_ONLY, LawBook
 
 __all__ = [
-    "BASE_SALARY_2024",
-    "COEFFICIENTS",
-    "COLLECTIVE_FORM_MULTIPLIER",
-    "FORM_COEFFICIENTS",
     "ROUNDING_STEP",
+    "AwardMoney",
     "amount_in_words_vi",
     "award_amount",
-    "coefficient_for",
+    "award_money",
     "format_vnd",
+    "highest_only",
+    "not_paid_note",
     "number_to_words_vi",
-    "title_award_amount",
 ]
-
-#: Base salary (mức lương cơ sở) from 1 July 2024, in VND.
-BASE_SALARY_2024: Final = 2_340_000
 
 #: Awards are rounded up to a multiple of this many VND.
 ROUNDING_STEP: Final = 10_000
 
-#: Title coefficients (Decree 98/2023/NĐ-CP, art. 54).
-COEFFICIENTS: dict[str, Decimal] = {
-    "CSTDCS": Decimal("1.0"),
-    "LDTT": Decimal("0.3"),
-    "TTLDXS": Decimal("1.5"),
-    "TTLDTT": Decimal("0.8"),
-}
-
-#: Coefficients of forms of commendation for an individual (setting; unconfirmed, see module doc).
-FORM_COEFFICIENTS: dict[str, Decimal] = {
-    "GIAY_KHEN": Decimal("0.3"),
-}
-
-#: A collective receives this multiple of the individual amount for a form of commendation.
-COLLECTIVE_FORM_MULTIPLIER: Final = Decimal(2)
-
 MAX_WORDS_AMOUNT: Final = 999_999_999_999
 
 
-def coefficient_for(code: str, *, collective: bool = False) -> Decimal | None:
-    """The coefficient of a title or form (``None`` if the code carries no money here)."""
-    if code in COEFFICIENTS:
-        return COEFFICIENTS[code]
-    if code in FORM_COEFFICIENTS:
-        coef = FORM_COEFFICIENTS[code]
-        return coef * COLLECTIVE_FORM_MULTIPLIER if collective else coef
-    return None
+@dataclass(frozen=True)
+class AwardMoney:
+    """The money of one award on a date: its coefficient, the base salary, the amount."""
+
+    code: str
+    coefficient: Decimal
+    base_salary: int
+    amount: int
+    basis: str
+    """ "Điều 50 Nghị định số 152/2025/NĐ-CP": where the coefficient is set."""
 
 
 def award_amount(coefficient: Decimal, base_salary: int) -> int:
@@ -81,19 +63,48 @@ def award_amount(coefficient: Decimal, base_salary: int) -> int:
     return int(steps) * ROUNDING_STEP
 
 
-def title_award_amount(ruleset: LoadedRuleset, code: str) -> int | None:
-    """The award of title ``code`` under ``ruleset``: its coefficient parameter × the ruleset's
-    ``base_salary_vnd``, rounded up as :func:`award_amount` (None when either is missing)."""
-    title = ruleset.titles.get(code)
-    if title is None or title.award_coefficient_param is None:
+def award_money(law: LawBook, code: str, on: dt.date, *, collective: bool) -> AwardMoney | None:
+    """The money of ``code`` decided on ``on``: the coefficient of the decree in force that day
+    × the base salary in force that day (None when the law sets no coefficient for it)."""
+    coef = law.coefficient(code, on, collective=collective)
+    if coef is None:
         return None
-    coef = ruleset.params.get(title.award_coefficient_param)
-    base = ruleset.params.get("base_salary_vnd")
-    if not isinstance(coef, int | float) or not isinstance(base, int | float):
-        return None
-    if isinstance(coef, bool) or isinstance(base, bool):
-        return None
-    return award_amount(Decimal(str(coef)), int(base))
+    base = law.base_salary(on).vnd
+    return AwardMoney(code, coef.value, base, award_amount(coef.value, base), coef.basis)
+
+
+def highest_only(amounts: Mapping[str, int], on: dt.date, law: LawBook) -> dict[str, int]:
+    """One nominee's amounts by code: within each group of titles the law counts as one
+    achievement (LĐTT and CSTĐCS; TTLĐTT and TTLĐXS), only the highest is paid and the others get
+    0, while the principle is in force on ``on``; codes outside the groups keep their amount.
+    Of equal highest amounts the first in ``amounts``' order is paid."""
+    out = dict(amounts)
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return out
+    for group in principle.groups:
+        present = [c for c in amounts if c in group]
+        if len(present) < 2:
+            continue
+        paid = max(present, key=lambda c: amounts[c])
+        for code in present:
+            if code != paid:
+                out[code] = 0
+    return out
+
+
+def not_paid_note(paid_title: str, law: LawBook, on: dt.date) -> str:
+    """Why an award is not paid: the same achievement is paid the highest amount only.
+
+    "Không chi; nhận mức cao nhất: Chiến sĩ thi đua cơ sở (Điều 53 Nghị định số 98/2023/NĐ-CP)"
+    """
+    principle = law.principle(HIGHEST_AMOUNT_ONLY, on)
+    where = (
+        f" ({principle.article} {principle.instrument.kind_name} số {principle.instrument.number})"
+        if principle is not None
+        else ""
+    )
+    return f"Không chi; nhận mức cao nhất: {paid_title}{where}"
 
 
 def format_vnd(n: int) -> str:

@@ -217,6 +217,32 @@ class SqlRoundItems:
         )
         return item_view(item)
 
+    def round_key_of(self, nomination_key: str, code: str) -> str:
+        item = self._existing_item(nomination_key, code)
+        return str(
+            self.session.scalars(select(RoundRow.key).where(RoundRow.id == item.round_id)).one()
+        )
+
+    def set_amount(
+        self, nomination_key: str, code: str, amount_vnd: int, reason: str, actor: Actor
+    ) -> AwardItemView:
+        item = self._existing_item(nomination_key, code)
+        before = {"amount_vnd": item.amount_vnd}
+        item.amount_vnd = amount_vnd
+        item.updated_at = now()
+        self.session.flush()
+        audit.record(
+            self.session,
+            action="award.amount",
+            object_type="award",
+            object_id=f"{nomination_key}/{code}",
+            actor=actor.username,
+            actor_role=actor.role.value,
+            before=before,
+            after={"amount_vnd": amount_vnd, "reason": reason},
+        )
+        return item_view(item)
+
     def revoke_award(
         self, nomination_key: str, code: str, reason: str, actor: Actor
     ) -> AwardItemView:

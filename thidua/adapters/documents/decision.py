@@ -63,14 +63,18 @@ def _bases(lines: Sequence[str]) -> list[str]:
 
 
 def _decision_annex_table(doc: DecisionDoc) -> Table:
-    columns = (
+    noted = any(a.note for a in doc.awards)
+    columns: tuple[Column, ...] = (
         Column("STT", 11, "center"),
-        Column("Họ và tên / Tập thể", 44),
-        Column("Chức vụ", 30),
-        Column("Đơn vị", 42),
-        Column("Hệ số", 14, "center"),
-        Column("Số tiền (đồng)", 24, "right"),
+        Column("Họ và tên / Tập thể", 34 if noted else 44),
+        Column("Chức vụ", 22 if noted else 30),
+        Column("Đơn vị", 30 if noted else 42),
+        Column("Hệ số", 12 if noted else 14, "center"),
+        Column("Số tiền (đồng)", 22 if noted else 24, "right"),
     )
+    if noted:  # an award not paid says why (the same achievement's higher award is paid)
+        columns += (Column("Ghi chú", 34),)
+    tail = (Cell(""),) if noted else ()
     amounts = doc.amounts()
     rows: list[tuple[Cell, ...]] = []
     groups = group_awards(doc.awards)
@@ -91,6 +95,7 @@ def _decision_annex_table(doc: DecisionDoc) -> Table:
                     Cell(line.unit),
                     Cell(f"{coef:f}".replace(".", ",") if coef is not None else ""),
                     Cell(format_vnd(amount) if amount is not None else ""),
+                    *((Cell(line.note or "", align="left"),) if noted else ()),
                 )
             )
         if len(groups) > 1:
@@ -100,12 +105,14 @@ def _decision_annex_table(doc: DecisionDoc) -> Table:
                     Cell("Cộng", italic=True, bold=True, align="center", span=5),
                     # A form without a set amount (no coefficient) shows no subtotal, not "0".
                     Cell(format_vnd(subtotal) if priced else "", bold=True, italic=True),
+                    *tail,
                 )
             )
     rows.append(
         (
             Cell("TỔNG CỘNG", bold=True, align="center", span=5),
             Cell(format_vnd(doc.total_amount()), bold=True),
+            *tail,
         )
     )
     return Table(columns, tuple(rows))
@@ -139,9 +146,7 @@ def decision_blocks(doc: DecisionDoc) -> list[Block]:
         lead(
             "Điều 2. ",
             "Các cá nhân, tập thể có tên tại Điều 1 được kèm theo mức tiền thưởng theo quy định "
-            "tại Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi "
-            "tiết thi hành một số điều của Luật Thi đua, khen thưởng (mức lương cơ sở "
-            f"{format_vnd(doc.base_salary)} đồng). Tổng số tiền thưởng: {format_vnd(total)} đồng "
+            f"tại {doc.money_basis} (mức lương cơ sở {format_vnd(doc.base_salary)} đồng). Tổng số tiền thưởng: {format_vnd(total)} đồng "
             f"(Bằng chữ: {amount_in_words_vi(total)}). Nguồn kinh phí: "
             f"{doc.funding_source.rstrip('.')}.",
         )

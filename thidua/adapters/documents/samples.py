@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 from decimal import Decimal
 
+from rules.law import shipped_law
 from rules.registry import RulesRegistry
 from thidua.app.sample_data import MOVEMENT, SAMPLE_DATASET, STAFF, UNITS
 from thidua.domain.agency import AgencyProfile, parse_profile_yaml
@@ -28,7 +29,6 @@ from thidua.domain.documents.models import (
     SubmissionDoc,
 )
 from thidua.domain.documents.text import date_long_vi
-from thidua.domain.money import BASE_SALARY_2024, coefficient_for
 
 __all__ = [
     "sample_agency",
@@ -52,6 +52,14 @@ _STAFF = {s.full_name: s for s in STAFF}
 _PLAN_DATE = MOVEMENT.plan_date
 _COUNCIL_DATE = dt.date(2024, 12, 20)
 _DEPUTY = "Nguyễn Thị Thu Hằng"
+#: The sample decisions' date: it chooses the law, the decree, the coefficients and base salary.
+_DECIDED_ON = dt.date(2024, 12, 25)
+
+
+def _coefficient(code: str, *, collective: bool) -> Decimal | None:
+    """The coefficient of ``code`` in force on the sample decisions' date (rules/law)."""
+    coef = shipped_law().coefficient(code, _DECIDED_ON, collective=collective)
+    return coef.value if coef is not None else None
 
 
 def _director_name() -> str:
@@ -80,7 +88,7 @@ def _person(name: str, code: str) -> AwardLine:
         unit=_UNITS[staff.unit_code].name,
         title_code=code,
         title_vi=_title_vi(code),
-        coefficient=coefficient_for(code),
+        coefficient=_coefficient(code, collective=False),
     )
 
 
@@ -92,7 +100,7 @@ def _collective(unit_code: str, code: str) -> AwardLine:
         unit=collective_unit_label(unit.kind),
         title_code=code,
         title_vi=_title_vi(code),
-        coefficient=coefficient_for(code, collective=True),
+        coefficient=_coefficient(code, collective=True),
         is_collective=True,
     )
 
@@ -107,9 +115,7 @@ def _plan_ref() -> str:
 
 def _decision_bases() -> list[str]:
     return [
-        "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022",
-        "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định "
-        "chi tiết thi hành một số điều của Luật Thi đua, khen thưởng",
+        *shipped_law().basis_lines(_DECIDED_ON),
         *sample_profile().competence_basis,
         f"Căn cứ {_plan_ref()}",
         "Theo đề nghị của Hội đồng Thi đua – Khen thưởng Sở tại Biên bản họp "
@@ -144,12 +150,13 @@ def sample_decision() -> DecisionDoc:
     return DecisionDoc(
         agency=sample_agency(),
         number="125",
-        date=dt.date(2024, 12, 25),
+        date=_DECIDED_ON,
         movement_name=MOVEMENT.name,
         year=MOVEMENT.year,
         legal_bases=_decision_bases(),
         awards=awards,
-        base_salary=BASE_SALARY_2024,
+        base_salary=shipped_law().base_salary(_DECIDED_ON).vnd,
+        money_basis=shipped_law().decree(_DECIDED_ON).citation,
         recipients=_DECISION_RECIPIENTS,
         signer=_director(),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {MOVEMENT.year}",
@@ -164,12 +171,13 @@ def sample_movement_decision() -> DecisionDoc:
     return DecisionDoc(
         agency=sample_agency(),
         number="126",
-        date=dt.date(2024, 12, 25),
+        date=_DECIDED_ON,
         movement_name=MOVEMENT.name,
         year=MOVEMENT.year,
         legal_bases=_decision_bases(),
         awards=awards,
-        base_salary=BASE_SALARY_2024,
+        base_salary=shipped_law().base_salary(_DECIDED_ON).vnd,
+        money_basis=shipped_law().decree(_DECIDED_ON).citation,
         recipients=_DECISION_RECIPIENTS,
         signer=Signer(position="PHÓ GIÁM ĐỐC", name=_DEPUTY, on_behalf="KT. GIÁM ĐỐC"),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {MOVEMENT.year}",
@@ -211,11 +219,7 @@ def sample_submission() -> SubmissionDoc:
         recipients=["Như trên;", "GĐ, các PGĐ Sở;", "Lưu: VT, VP."],
         signer=_director(),
         addressee=sample_profile().board,
-        legal_bases=[
-            "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;",
-            "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy "
-            "định chi tiết thi hành một số điều của Luật Thi đua, khen thưởng;",
-        ],
+        legal_bases=[f"{b};" for b in shipped_law().basis_lines(dt.date(2024, 12, 26))],
         plan_number=MOVEMENT.plan_number,
         plan_date=_PLAN_DATE,
         attachments=[
@@ -316,8 +320,9 @@ def sample_minutes() -> CouncilMinutesDoc:
         end_time="10 giờ 30 phút",
         agenda=[
             "Văn phòng Sở (cơ quan thường trực của Hội đồng) báo cáo tổng hợp hồ sơ đề nghị khen "
-            "thưởng của các phòng, đơn vị và kết quả thẩm định theo tiêu chuẩn của Luật Thi đua, "
-            "khen thưởng năm 2022 và Nghị định số 98/2023/NĐ-CP.",
+            "thưởng của các phòng, đơn vị và kết quả thẩm định theo tiêu chuẩn của "
+            f"{shipped_law().law(_COUNCIL_DATE).citation} và Nghị định số "
+            f"{shipped_law().decree(_COUNCIL_DATE).number}.",
             "Các thành viên Hội đồng thảo luận, nhận xét thành tích của từng tập thể, cá nhân.",
         ],
     )

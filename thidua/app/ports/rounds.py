@@ -114,8 +114,11 @@ class AwardItemView(BaseModel):
     province_status: str | None
     province_reason: str | None
     amount_vnd: int | None
+    """What the Department pays for it (0: not paid, ``amount_note`` says why; None: no money
+    decided here, e.g. a proposal the province decides and pays)."""
     revoked: bool
     revoked_reason: str | None
+    amount_note: str | None = None
 
 
 class DocumentView(BaseModel):
@@ -254,6 +257,16 @@ class RoundStore(Protocol):
     def record_province_answer(
         self, nomination_key: str, code: str, answer: str, reason: str | None, actor: Actor
     ) -> AwardItemView: ...
+
+    def round_key_of(self, nomination_key: str, code: str) -> str:
+        """The key of the round holding the item (the item exists)."""
+        ...
+
+    def set_amount(
+        self, nomination_key: str, code: str, amount_vnd: int, reason: str, actor: Actor
+    ) -> AwardItemView:
+        """Set what the agency pays for the item, audited with the reason."""
+        ...
 
     def revoke_award(
         self, nomination_key: str, code: str, reason: str, actor: Actor

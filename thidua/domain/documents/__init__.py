@@ -1,8 +1,9 @@
 """The round's documents as pure data, and how they are built.
 
 ``models`` (pydantic document models) and ``text`` (wording conventions) are the vocabulary;
-``snapshot`` is what a round's documents are built from; ``wording`` the fixed wording (agency,
-legal bases, recipients, numbering); ``decision``, ``submission``, ``minutes`` and ``report``
+``snapshot`` is what a round's documents are built from; ``wording`` the fixed wording (kinds,
+symbols, numbering); the law and decree cited and the money come from the law's dated values
+(``rules/law``) on the document's date; ``decision``, ``submission``, ``minutes`` and ``report``
 the builders, one module per document.
 Laying them out and rendering Word, HTML and PDF files is the adapters' work
 (``thidua.adapters.documents``); numbering and recording them, the use case's
@@ -47,7 +48,8 @@ def build_document(
 
     ``numbers`` holds the numbers of the round's documents issued so far (the decision cites the
     minutes'); ``profile`` is the agency's profile in force on the document's date
-    (``document_date``). Raises ``LookupError`` when nobody can sign for the head.
+    (``document_date``). Raises ``LookupError`` when nobody can sign for the head or no law or
+    decree in ``rules/law`` is in force on the document's date.
     """
     director = signing_director(snapshot, profile)
     ctx = RoundContext(snapshot, ruleset, profile, director, dict(numbers))

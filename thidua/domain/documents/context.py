@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
+from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
 from rules.registry import LoadedRuleset
 from thidua.domain.agency import AgencyProfile
 from thidua.domain.documents.models import (
@@ -27,7 +29,7 @@ from thidua.domain.documents.snapshot import (
 )
 from thidua.domain.documents.text import award_phrase, who_vi
 from thidua.domain.documents.wording import CODE_ORDER
-from thidua.domain.money import BASE_SALARY_2024, title_award_amount
+from thidua.domain.money import award_money, highest_only, not_paid_note
 
 
 @dataclass
@@ -42,6 +44,8 @@ class RoundContext:
     """Who signs: the head, or the deputy signing for the head ("KT.")."""
     numbers: dict[str, str]
     """Numbers of this round's documents issued so far."""
+    law: LawBook = field(default_factory=shipped_law)
+    """The law's dated values (``rules/law``): legal bases and money by the document's date."""
 
     @cached_property
     def agency(self) -> Agency:
@@ -87,12 +91,13 @@ class RoundContext:
             by_name.setdefault(s.full_name, s)
         return by_name
 
-    @property
-    def base_salary(self) -> int:
-        value = self.ruleset.params.get("base_salary_vnd")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
-        return BASE_SALARY_2024
+    def base_salary(self, on: dt.date) -> int:
+        """The base salary in force on ``on`` (the decision's date)."""
+        return self.law.base_salary(on).vnd
+
+    def legal_bases(self, on: dt.date) -> list[str]:
+        """The "Căn cứ" lines of the law and the decree in force on ``on``."""
+        return self.law.basis_lines(on)
 
     def director_signer(self) -> Signer:
         """The head's signature block, or "KT. <HEAD>" over the deputy's when a deputy signs."""
@@ -232,17 +237,66 @@ def collective_unit_label(unit_kind: str) -> str:
     return f"{kind} Sở"
 
 
-def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
+def paid_amount(ctx: RoundContext, item: AwardItemRecord, on: dt.date) -> int | None:
+    """What the agency pays for ``item`` decided on ``on``: the amount the decision stored, else
+    the law's (coefficient × base salary in force that day), of the nominee's awards for the same
+    achievement the highest only (a proposal to the province counts as the higher one: the
+    province pays it). None for a proposal (the province decides its money) or no coefficient."""
+    if item.amount_vnd is not None:
+        return item.amount_vnd
+    if item.level == "province":
+        return None
+    amounts: dict[str, int] = {}
+    for other in ctx.items:
+        if (
+            other.nomination.id != item.nomination.id
+            or other.director_status != "approved"
+            or other.revoked
+        ):
+            continue
+        collective = other.nomination.kind == "collective"
+        money = award_money(ctx.law, other.code, on, collective=collective)
+        if money is not None:
+            amounts[other.code] = money.amount
+    if item.code not in amounts:
+        return None
+    return highest_only(amounts, on, ctx.law)[item.code]
+
+
+def unpaid_note(
+    ctx: RoundContext, item: AwardItemRecord, amount: int | None, on: dt.date
+) -> str | None:
+    """Why an approved award is paid 0: another award of the nominee for the same achievement
+    is paid (or proposed to the province), the higher amount only (rules/law)."""
+    if amount != 0:
+        return None
+    principle = ctx.law.principle(HIGHEST_AMOUNT_ONLY, on)
+    if principle is None:
+        return None
+    group = next((g for g in principle.groups if item.code in g), frozenset())
+    for other in ctx.items:
+        if (
+            other.nomination.id == item.nomination.id
+            and other.code != item.code
+            and other.code in group
+            and other.director_status == "approved"
+            and not other.revoked
+        ):
+            return not_paid_note(title_vi(ctx, other.code), ctx.law, on)
+    return None
+
+
+def award_line(ctx: RoundContext, item: AwardItemRecord, on: dt.date) -> AwardLine:
+    """The award as the lists print it, its money decided on ``on``: the coefficient in force
+    that day (rules/law) and the amount the decision set (what is paid), else the law's."""
     nomination = item.nomination
     code = item.code
-    title = ctx.ruleset.titles.get(code)
-    coef: Decimal | None = None
-    if title is not None and title.award_coefficient_param:
-        coef = decimal_of(ctx.ruleset.params.get(title.award_coefficient_param))
-    amount = (
-        item.amount_vnd if item.amount_vnd is not None else title_award_amount(ctx.ruleset, code)
-    )
-    if nomination.kind == "collective":
+    collective = nomination.kind == "collective"
+    money = award_money(ctx.law, code, on, collective=collective)
+    coef: Decimal | None = money.coefficient if money is not None else None
+    amount = paid_amount(ctx, item, on)
+    note = unpaid_note(ctx, item, amount, on)
+    if collective:
         return AwardLine(
             name=nomination.unit.name,
             position=None,
@@ -252,6 +306,7 @@ def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
             coefficient=coef,
             amount=amount,
             is_collective=True,
+            note=note,
         )
     staff = ctx.staff_by_code.get(nomination.nominee_code)
     return AwardLine(
@@ -263,6 +318,7 @@ def award_line(ctx: RoundContext, item: AwardItemRecord) -> AwardLine:
         coefficient=coef,
         amount=amount,
         is_collective=False,
+        note=note,
     )
 
 

@@ -14,7 +14,6 @@ from thidua.domain.documents.models import (
     DecisionDoc,
 )
 from thidua.domain.documents.text import date_long_vi
-from thidua.domain.documents.wording import DECREE, LAW
 
 
 def build_decision(ctx: RoundContext, number: str, issued_on: date) -> DecisionDoc | None:
@@ -37,14 +36,14 @@ def build_decision(ctx: RoundContext, number: str, issued_on: date) -> DecisionD
         year=ctx.year,
         legal_bases=[
             *ctx.profile.competence_basis,
-            LAW,
-            DECREE,
+            *ctx.legal_bases(issued_on),
             *ctx.profile.emulation_regulation,
             f"Căn cứ {plan_reference(ctx, movement)}",
             council,
         ],
-        awards=[award_line(ctx, i) for i in items],
-        base_salary=ctx.base_salary,
+        awards=[award_line(ctx, i, issued_on) for i in items],
+        base_salary=ctx.base_salary(issued_on),
+        money_basis=ctx.law.decree(issued_on).citation,
         recipients=list(ctx.profile.recipients.decision),
         signer=ctx.director_signer(),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {ctx.year}",

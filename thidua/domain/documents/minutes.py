@@ -191,8 +191,9 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
         ),
         agenda=[
             "Văn phòng Sở (cơ quan thường trực của Hội đồng) báo cáo tổng hợp hồ sơ đề nghị khen "
-            "thưởng của các phòng, đơn vị và kết quả thẩm định theo tiêu chuẩn của Luật Thi đua, "
-            "khen thưởng năm 2022 và Nghị định số 98/2023/NĐ-CP.",
+            "thưởng của các phòng, đơn vị và kết quả thẩm định theo tiêu chuẩn của "
+            f"{ctx.law.law(meeting.held_on).citation} và Nghị định số "
+            f"{ctx.law.decree(meeting.held_on).number}.",
             "Các thành viên Hội đồng thảo luận, nhận xét thành tích của từng tập thể, cá nhân.",
         ],
     )

@@ -84,6 +84,8 @@ class AwardLine(_Model):
     coefficient: Decimal | None = None
     amount: int | None = None
     is_collective: bool = False
+    note: str | None = None
+    """Why the amount is what it is (e.g. not paid: the same achievement's higher award is)."""
 
     @model_validator(mode="after")
     def _collective_titles(self) -> Self:
@@ -121,6 +123,11 @@ class DecisionDoc(_Doc):
     legal_bases: list[str]
     awards: list[AwardLine]
     base_salary: int
+    """The base salary in force on the decision's date."""
+    money_basis: str = Field(
+        examples=["Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm 2025 của Chính phủ"]
+    )
+    """The decree in force on the decision's date, as Article 2 cites it for the money."""
     recipients: list[str]
     signer: Signer
     funding_source: str

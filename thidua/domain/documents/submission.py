@@ -20,7 +20,7 @@ from thidua.domain.documents.models import (
     SubmissionDoc,
 )
 from thidua.domain.documents.text import count_vi
-from thidua.domain.documents.wording import DECREE, LAW, RATING_VI
+from thidua.domain.documents.wording import RATING_VI
 
 
 def _contents_phrase(numbers: list[str]) -> str:
@@ -86,7 +86,7 @@ def build_submission(ctx: RoundContext, number: str, issued_on: date) -> Submiss
     movement = ctx.movement
     proposals = [
         ProposalLine(
-            **award_line(ctx, i).model_dump(),
+            **award_line(ctx, i, issued_on).model_dump(),
             achievements=achievements_summary(i.nomination.facts, ctx.year, ctx.ruleset),
         )
         for i in items
@@ -104,7 +104,10 @@ def build_submission(ctx: RoundContext, number: str, issued_on: date) -> Submiss
         council_meeting_date=meeting_date,
         recipients=list(ctx.profile.recipients.submission),
         signer=ctx.director_signer(),
-        legal_bases=[f"{LAW};", f"{DECREE};", *(f"{b};" for b in ctx.profile.emulation_regulation)],
+        legal_bases=[
+            *(f"{b};" for b in ctx.legal_bases(issued_on)),
+            *(f"{b};" for b in ctx.profile.emulation_regulation),
+        ],
         addressee=ctx.profile.board,
         plan_number=movement.plan_number,
         plan_date=movement.plan_date,

@@ -1,18 +1,17 @@
-"""The fixed wording of a round's documents: kinds, symbols' prefixes, the law and the decree.
+"""The fixed wording of a round's documents: kinds, symbols' prefixes, numbering, labels.
 
 Everything agency-specific (names, place, the symbol in document numbers, signers' titles, the
 head's competence, the province's regulation, recipients) is the agency profile in force on the
-document's date (``thidua.domain.agency``). The minutes' symbol and the law and decree stay here
-until the ruleset carries its legal bases.
+document's date (``thidua.domain.agency``). The law and the decree a document cites, with its
+money, are the law's dated values in force on the document's date (``rules/law``,
+:mod:`rules.law`).
 """
 
 from __future__ import annotations
 
 __all__ = [
     "CODE_ORDER",
-    "DECREE",
     "DOCUMENT_KINDS",
-    "LAW",
     "MINUTES_SYMBOL",
     "RATING_VI",
     "SYMBOL_PREFIXES",
@@ -29,11 +28,6 @@ SYMBOL_PREFIXES: dict[str, str] = {"report": "BC", "decision": "QĐ", "submissio
 #: The council's minutes carry the council's symbol, not the agency's.
 MINUTES_SYMBOL = "BB-HĐTĐKT"
 
-LAW = "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022"
-DECREE = (
-    "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định chi "
-    "tiết thi hành một số điều của Luật Thi đua, khen thưởng"
-)
 
 #: Order of title groups in lists: the higher title first, titles before forms.
 CODE_ORDER: tuple[str, ...] = (

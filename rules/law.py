@@ -1,0 +1,331 @@
+"""The law's dated values: legal instruments, the base salary, award coefficients, principles.
+
+Pure data in ``rules/law/*.yaml`` (``instruments.yaml``, ``money.yaml``), read and validated here.
+Every value has a window of dates and is chosen by the date of the act it serves: a decision's
+date chooses the legal bases it cites, the base salary and the coefficients of its money
+(rules/README.md, "The law's dated values"). A malformed file raises :class:`LawDataError`
+naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "HIGHEST_AMOUNT_ONLY",
+    "BaseSalary",
+    "Coefficient",
+    "Instrument",
+    "LawBook",
+    "LawDataError",
+    "Principle",
+    "load_law",
+    "shipped_law",
+]
+
+LAW_DIR = Path(__file__).parent / "law"
+
+#: The principle: one achievement at one time is paid the highest amount only.
+HIGHEST_AMOUNT_ONLY = "HIGHEST_AMOUNT_ONLY"
+
+_KINDS = ("law", "decree")
+_RECIPIENTS = ("individual", "collective")
+
+
+class LawDataError(ValueError):
+    """A law data file is malformed: the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A law or decree with its window and how documents cite it."""
+
+    code: str
+    kind: str
+    number: str
+    signed_on: dt.date
+    effective_from: dt.date
+    effective_to: dt.date | None
+    basis_line: str
+    """ "Căn cứ Nghị định số …": the legal basis line documents print."""
+    citation: str
+    """ "Nghị định số 152/2025/NĐ-CP ngày …": the instrument in running text."""
+    confirmed: bool = True
+
+    @property
+    def kind_name(self) -> str:
+        return "Luật" if self.kind == "law" else "Nghị định"
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class BaseSalary:
+    since: dt.date
+    vnd: int
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    code: str
+    recipient: str
+    value: Decimal
+    instrument: Instrument
+    article: str
+    confirmed: bool = True
+
+    @property
+    def basis(self) -> str:
+        """ "Điều 50 Nghị định số 152/2025/NĐ-CP"."""
+        return f"{self.article} {self.instrument.kind_name} số {self.instrument.number}"
+
+
+@dataclass(frozen=True)
+class Principle:
+    code: str
+    instrument: Instrument
+    article: str
+    text_vi: str
+    groups: tuple[frozenset[str], ...] = ()
+    """Codes the principle treats as one achievement (``same_achievement`` in the file)."""
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class LawBook:
+    """The law's dated values, queried by date."""
+
+    instruments: tuple[Instrument, ...]
+    base_salaries: tuple[BaseSalary, ...]
+    coefficients: tuple[Coefficient, ...]
+    principles: tuple[Principle, ...]
+
+    def in_force(self, kind: str, on: dt.date) -> Instrument:
+        """The law (``kind="law"``) or decree in force on ``on``; LookupError if none."""
+        found = [i for i in self.instruments if i.kind == kind and i.in_force(on)]
+        if not found:
+            name = "Luật" if kind == "law" else "Nghị định"
+            raise LookupError(
+                f"Không có {name} thi đua, khen thưởng có hiệu lực ngày {on:%d/%m/%Y}."
+            )
+        return found[0]
+
+    def law(self, on: dt.date) -> Instrument:
+        return self.in_force("law", on)
+
+    def decree(self, on: dt.date) -> Instrument:
+        return self.in_force("decree", on)
+
+    def basis_lines(self, on: dt.date) -> list[str]:
+        """The "Căn cứ …" lines of the law and the decree in force on ``on``."""
+        return [self.law(on).basis_line, self.decree(on).basis_line]
+
+    def base_salary(self, on: dt.date) -> BaseSalary:
+        """The base salary in force on ``on``; LookupError before the first row."""
+        rows = [b for b in self.base_salaries if b.since <= on]
+        if not rows:
+            raise LookupError(f"Không có mức lương cơ sở áp dụng ngày {on:%d/%m/%Y}.")
+        return max(rows, key=lambda b: b.since)
+
+    def coefficient(self, code: str, on: dt.date, *, collective: bool) -> Coefficient | None:
+        """The coefficient of ``code`` for that recipient under the decree in force on ``on``."""
+        recipient = "collective" if collective else "individual"
+        for c in self.coefficients:
+            if c.code == code and c.recipient == recipient and c.instrument.in_force(on):
+                return c
+        return None
+
+    def principle(self, code: str, on: dt.date) -> Principle | None:
+        for p in self.principles:
+            if p.code == code and p.instrument.in_force(on):
+                return p
+        return None
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, key: str, message: str) -> LawDataError:
+        return LawDataError(f"{self.file}: {key}: {message}")
+
+    def mapping(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "phải là một bảng (mapping).")
+        return value
+
+    def items(self, data: dict[str, Any], key: str) -> list[Any]:
+        value = data.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, "phải là một danh sách không rỗng.")
+        return value
+
+    def text(self, row: dict[str, Any], key: str, where: str) -> str:
+        value = row.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}.{key}", "thiếu hoặc không phải chuỗi.")
+        return " ".join(value.split())
+
+    def date(self, row: dict[str, Any], key: str, where: str, *, optional: bool = False) -> Any:
+        value = row.get(key)
+        if value is None and optional:
+            return None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(f"{where}.{key}", "phải là ngày dạng YYYY-MM-DD.")
+        return value
+
+    def flag(self, row: dict[str, Any], where: str) -> bool:
+        value = row.get("confirmed", True)
+        if not isinstance(value, bool):
+            raise self.fail(f"{where}.confirmed", "phải là true hoặc false.")
+        return value
+
+    def choice(self, row: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> str:
+        value = row.get(key)
+        if value not in allowed:
+            raise self.fail(f"{where}.{key}", f"phải là một trong {', '.join(allowed)}.")
+        return str(value)
+
+
+def _read(path: Path) -> tuple[_Reader, dict[str, Any]]:
+    reader = _Reader(path.name)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LawDataError(f"{path.name}: không đọc được tệp: {exc}") from exc
+    return reader, reader.mapping(data, "(tệp)")
+
+
+def _instruments(path: Path) -> dict[str, Instrument]:
+    r, data = _read(path)
+    out: dict[str, Instrument] = {}
+    for n, raw in enumerate(r.items(data, "instruments")):
+        where = f"instruments[{n}]"
+        row = r.mapping(raw, where)
+        code = r.text(row, "code", where)
+        if code in out:
+            raise r.fail(f"{where}.code", f"trùng mã «{code}».")
+        start = r.date(row, "effective_from", where)
+        end = r.date(row, "effective_to", where, optional=True)
+        if end is not None and end < start:
+            raise r.fail(f"{where}.effective_to", "trước ngày effective_from.")
+        out[code] = Instrument(
+            code=code,
+            kind=r.choice(row, "kind", where, _KINDS),
+            number=r.text(row, "number", where),
+            signed_on=r.date(row, "signed_on", where),
+            effective_from=start,
+            effective_to=end,
+            basis_line=r.text(row, "basis_line", where),
+            citation=r.text(row, "citation", where),
+            confirmed=r.flag(row, where),
+        )
+    for kind in _KINDS:
+        windows = sorted(
+            (i.effective_from, i.effective_to or dt.date.max, i.code)
+            for i in out.values()
+            if i.kind == kind
+        )
+        for (_, end, first), (start, _, second) in itertools.pairwise(windows):
+            if start <= end:
+                raise r.fail("instruments", f"«{first}» và «{second}» có hiệu lực chồng nhau.")
+    return out
+
+
+def _money(
+    path: Path, instruments: dict[str, Instrument]
+) -> tuple[tuple[BaseSalary, ...], tuple[Coefficient, ...], tuple[Principle, ...]]:
+    r, data = _read(path)
+
+    def instrument(row: dict[str, Any], where: str) -> Instrument:
+        code = r.text(row, "instrument", where)
+        if code not in instruments:
+            raise r.fail(f"{where}.instrument", f"không có văn bản «{code}» trong instruments.")
+        return instruments[code]
+
+    salaries: list[BaseSalary] = []
+    for n, raw in enumerate(r.items(data, "base_salary")):
+        where = f"base_salary[{n}]"
+        row = r.mapping(raw, where)
+        vnd = row.get("vnd")
+        if isinstance(vnd, bool) or not isinstance(vnd, int) or vnd <= 0:
+            raise r.fail(f"{where}.vnd", "phải là số nguyên dương (đồng).")
+        since = r.date(row, "from", where)
+        if salaries and since <= salaries[-1].since:
+            raise r.fail(f"{where}.from", "các mức phải theo thứ tự ngày tăng dần.")
+        salaries.append(BaseSalary(since=since, vnd=vnd, confirmed=r.flag(row, where)))
+
+    coefficients: list[Coefficient] = []
+    for n, raw in enumerate(r.items(data, "coefficients")):
+        where = f"coefficients[{n}]"
+        row = r.mapping(raw, where)
+        value = row.get("coefficient")
+        if not isinstance(value, str):
+            raise r.fail(f"{where}.coefficient", 'phải là chuỗi số thập phân, ví dụ "0.3".')
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise r.fail(f"{where}.coefficient", f"«{value}» không phải số.") from None
+        if not number.is_finite() or number < 0:
+            raise r.fail(f"{where}.coefficient", "phải là số không âm.")
+        c = Coefficient(
+            code=r.text(row, "code", where),
+            recipient=r.choice(row, "recipient", where, _RECIPIENTS),
+            value=number,
+            instrument=instrument(row, where),
+            article=r.text(row, "article", where),
+            confirmed=r.flag(row, where),
+        )
+        if any(
+            (o.code, o.recipient, o.instrument.code) == (c.code, c.recipient, c.instrument.code)
+            for o in coefficients
+        ):
+            raise r.fail(where, f"trùng hệ số {c.code} ({c.recipient}) của {c.instrument.code}.")
+        coefficients.append(c)
+
+    principles: list[Principle] = []
+    for n, raw in enumerate(r.items(data, "principles")):
+        where = f"principles[{n}]"
+        row = r.mapping(raw, where)
+        groups = row.get("same_achievement", [])
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and g and all(isinstance(c, str) for c in g) for g in groups
+        ):
+            raise r.fail(f"{where}.same_achievement", "phải là danh sách các danh sách mã.")
+        principles.append(
+            Principle(
+                code=r.text(row, "code", where),
+                instrument=instrument(row, where),
+                article=r.text(row, "article", where),
+                text_vi=r.text(row, "text_vi", where),
+                groups=tuple(frozenset(g) for g in groups),
+                confirmed=r.flag(row, where),
+            )
+        )
+    return tuple(salaries), tuple(coefficients), tuple(principles)
+
+
+def load_law(directory: Path = LAW_DIR) -> LawBook:
+    """Read and validate ``instruments.yaml`` and ``money.yaml`` of ``directory``."""
+    instruments = _instruments(directory / "instruments.yaml")
+    salaries, coefficients, principles = _money(directory / "money.yaml", instruments)
+    return LawBook(tuple(instruments.values()), salaries, coefficients, principles)
+
+
+@cache
+def shipped_law() -> LawBook:
+    """The law data shipped in ``rules/law/`` (read once, on first use)."""
+    return load_law()
