@@ -424,3 +424,10 @@ class TestNewAgencyFromFiles:
         for kind, text in texts.items():
             for foreign in ("Bình Phước", "THƯƠNG BINH", "SLĐTBXH", "Trương Minh Khôi"):
                 assert foreign not in text, f"{kind} mentions {foreign}"
+
+    def test_a_2026_decision_cites_decree_152_not_98(self, agency_round: dict[str, Any]) -> None:
+        """Decided in 2026: the decision and minutes cite Decree 152/2025, never the lapsed 98/2023."""
+        texts = agency_round["texts"]
+        assert "Nghị định số 152/2025/NĐ-CP" in texts["decision"]
+        for kind in ("decision", "minutes"):
+            assert "98/2023" not in texts[kind], kind
