@@ -124,7 +124,7 @@ class Consolidation:
             members = tx.rounds.members_total_by_unit()
             past = tx.rounds.past_initiative_uses(data.round_key)
             # rule 5 from the whole roster, on the review date (the final review, else closing)
-            roster = roster_basis(tx, rnd.movement, rnd.year, data.step.at.date())
+            roster = roster_basis(tx, rnd.movement, rnd.year, vietnam_date(data.step.at))
             book = tx.movements.registration_book(rnd.movement, rnd.year)
         candidates = [
             Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
@@ -231,7 +231,7 @@ class Consolidation:
         unknown = sorted({k for k, _ in rejections if k not in known})
         if unknown:
             raise _invalid("reject", f"không có trong danh sách: {', '.join(unknown)}.")
-        decided_on = data.step.at.date()
+        decided_on = vietnam_date(data.step.at)  # the day the decision bears, as its documents
         decisions = [_decide_item(item, rejections, out) for item in items]
         decisions = _pay(items, decisions, self._law, decided_on)
         tx.rounds.decide_items(
