@@ -1,6 +1,6 @@
 """The agency's register of outgoing documents: numbers per book and calendar year, taken when a
 document is issued, never twice (concurrent issuers included), continued from the numbers
-issued before the register existed (migration 0010)."""
+issued before the register existed (migration 0011)."""
 
 from __future__ import annotations
 
@@ -458,7 +458,7 @@ class TestRegisterStart:
         assert (entry.actor or "").startswith("os:")
 
 
-# ----------------------------------------------------------------------------- migration 0010
+# ----------------------------------------------------------------------------- migration 0011
 
 
 @pytest.fixture
