@@ -21,12 +21,14 @@ import yaml
 
 __all__ = [
     "HIGHEST_AMOUNT_ONLY",
+    "REVOKE_AWARD",
     "BaseSalary",
     "Coefficient",
     "Instrument",
     "LawBook",
     "LawDataError",
     "Principle",
+    "Provision",
     "load_law",
     "shipped_law",
 ]
@@ -35,6 +37,9 @@ LAW_DIR = Path(__file__).parent / "law"
 
 #: The principle: one achievement at one time is paid the highest amount only.
 HIGHEST_AMOUNT_ONLY = "HIGHEST_AMOUNT_ONLY"
+
+#: The provision under which an award decision is revoked and its money and insignia recovered.
+REVOKE_AWARD = "REVOKE_AWARD"
 
 _KINDS = ("law", "decree")
 _RECIPIENTS = ("individual", "collective")
@@ -102,6 +107,24 @@ class Principle:
 
 
 @dataclass(frozen=True)
+class Provision:
+    """An article of an instrument that documents cite by name (e.g. revocation of awards)."""
+
+    code: str
+    instrument: Instrument
+    article: str
+    text_vi: str
+    confirmed: bool = True
+
+    @property
+    def citation(self) -> str:
+        """ "khoản 2 Điều 93 Luật Thi đua, khen thưởng số 06/2022/QH15", and "(chưa xác nhận)"
+        after the article when the file does not confirm it."""
+        mark = "" if self.confirmed else " (chưa xác nhận)"
+        return f"{self.article}{mark} {self.instrument.citation}"
+
+
+@dataclass(frozen=True)
 class LawBook:
     """The law's dated values, queried by date."""
 
@@ -109,6 +132,7 @@ class LawBook:
     base_salaries: tuple[BaseSalary, ...]
     coefficients: tuple[Coefficient, ...]
     principles: tuple[Principle, ...]
+    provisions: tuple[Provision, ...] = ()
 
     def in_force(self, kind: str, on: dt.date) -> Instrument:
         """The law (``kind="law"``) or decree in force on ``on``; LookupError if none."""
@@ -147,6 +171,13 @@ class LawBook:
 
     def principle(self, code: str, on: dt.date) -> Principle | None:
         for p in self.principles:
+            if p.code == code and p.instrument.in_force(on):
+                return p
+        return None
+
+    def provision(self, code: str, on: dt.date) -> Provision | None:
+        """The provision ``code`` of an instrument in force on ``on`` (None: none in the data)."""
+        for p in self.provisions:
             if p.code == code and p.instrument.in_force(on):
                 return p
         return None
@@ -245,6 +276,30 @@ def _instruments(path: Path) -> dict[str, Instrument]:
     return out
 
 
+def _provisions(path: Path, instruments: dict[str, Instrument]) -> tuple[Provision, ...]:
+    """The optional ``provisions`` list of ``instruments.yaml``."""
+    r, data = _read(path)
+    if "provisions" not in data:
+        return ()
+    out: list[Provision] = []
+    for n, raw in enumerate(r.items(data, "provisions")):
+        where = f"provisions[{n}]"
+        row = r.mapping(raw, where)
+        code = r.text(row, "instrument", where)
+        if code not in instruments:
+            raise r.fail(f"{where}.instrument", f"không có văn bản «{code}» trong instruments.")
+        out.append(
+            Provision(
+                code=r.text(row, "code", where),
+                instrument=instruments[code],
+                article=r.text(row, "article", where),
+                text_vi=r.text(row, "text_vi", where),
+                confirmed=r.flag(row, where),
+            )
+        )
+    return tuple(out)
+
+
 def _money(
     path: Path, instruments: dict[str, Instrument]
 ) -> tuple[tuple[BaseSalary, ...], tuple[Coefficient, ...], tuple[Principle, ...]]:
@@ -321,8 +376,9 @@ def _money(
 def load_law(directory: Path = LAW_DIR) -> LawBook:
     """Read and validate ``instruments.yaml`` and ``money.yaml`` of ``directory``."""
     instruments = _instruments(directory / "instruments.yaml")
+    provisions = _provisions(directory / "instruments.yaml", instruments)
     salaries, coefficients, principles = _money(directory / "money.yaml", instruments)
-    return LawBook(tuple(instruments.values()), salaries, coefficients, principles)
+    return LawBook(tuple(instruments.values()), salaries, coefficients, principles, provisions)
 
 
 @cache

@@ -6,10 +6,14 @@ document the round does not have takes none. Generation is idempotent: a documen
 issued keeps its number and files; only missing files are written again (with the current data
 and ``issued_on``). The Director's decision runs this in its transaction
 (``thidua.app.consolidation``), so a crash leaves no half-issued set and takes back its numbers.
+
+A revocation decision (``issue_revocation_document``) is issued later, in the transaction that
+records the revocation, with its own number from the decisions' book; one per revoked award.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rules.registry import LoadedRuleset, RulesRegistry
@@ -24,10 +28,10 @@ from thidua.domain.documents.register import (
     register_number,
 )
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
-from thidua.domain.documents.wording import DOCUMENT_KINDS
+from thidua.domain.documents.wording import DOCUMENT_KINDS, revocation_kind
 from thidua.domain.refusals import Refusal, RefusalCode
 
-__all__ = ["issue_round_documents"]
+__all__ = ["issue_revocation_document", "issue_round_documents", "revocation_issuer"]
 
 
 def issue_round_documents(
@@ -64,23 +68,88 @@ def issue_round_documents(
                 _complete(tx, renderer, issued, snapshot, ruleset, issued_on, numbers, with_pdf)
             )
             continue
-        on = document_date(snapshot, kind, issued_on)
-        profile = profile_in_force(tx, on).profile
-        draft = draft_number(kind, profile.symbol)
-        if build_document(snapshot, ruleset, kind, draft, issued_on, numbers, profile) is None:
-            continue  # the round has no such document: no number taken
-        book = book_of(kind)
-        seq = store.take_number(round_key, book, on.year)
-        number = RegisterNumber(book, on, seq, register_number(seq, kind, profile.symbol))
-        doc = build_document(snapshot, ruleset, kind, number.number, issued_on, numbers, profile)
-        assert doc is not None  # the same inputs as the draft's
-        files = renderer.write(doc, round_key, kind, {}, with_pdf=with_pdf)
-        docx = files.get("docx")
-        if docx is None:
-            raise RuntimeError(f"{kind}: the Word file was not rendered")
-        out.append(store.add(round_key, kind, number, files, renderer.sha256(docx)))
-        numbers[kind] = number.number
+        new = _issue(tx, renderer, snapshot, ruleset, kind, issued_on, numbers, {}, with_pdf)
+        if new is not None:
+            out.append(new)
+            numbers[kind] = new.number
     return out
+
+
+def issue_revocation_document(
+    tx: Tx,
+    round_key: str,
+    award_item_id: int,
+    *,
+    registry: RulesRegistry,
+    renderer: DocumentRenderer,
+    issued_on: date,
+    with_pdf: bool = True,
+) -> IssuedDocument | None:
+    """Issue (or keep) the decision revoking the round's award item ``award_item_id``.
+
+    Numbered from the decisions' book of the year of ``issued_on``; it cites the decision that
+    granted the award (its number and date, as issued in the round). Issuing it again returns
+    the one already issued (one revocation decision per award). None when the award is not a
+    revoked Director's award of a decision issued in this round (e.g. a province's award: the
+    province's chairman decided it, so the Department does not revoke it by its own decision).
+    """
+    store = tx.documents
+    snapshot = store.round_snapshot(round_key)
+    if snapshot is None:
+        raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đợt xét «{round_key}».")
+    kind = revocation_kind(award_item_id)
+    existing = store.issued(round_key)
+    if kind in existing:
+        return existing[kind]
+    ruleset = registry.get(snapshot.ruleset_id, snapshot.ruleset_version)
+    numbers = {k: d.number for k, d in existing.items()}
+    dates = {k: d.issued_on for k, d in existing.items() if d.issued_on is not None}
+    return _issue(tx, renderer, snapshot, ruleset, kind, issued_on, numbers, dates, with_pdf)
+
+
+def revocation_issuer(
+    registry: RulesRegistry, renderer: DocumentRenderer
+) -> Callable[[Tx, str, int, date], IssuedDocument | None]:
+    """How a revocation issues its decision (``thidua.app.rounds.IssueRevocation``)."""
+
+    def issue(tx: Tx, round_key: str, award_item_id: int, on: date) -> IssuedDocument | None:
+        return issue_revocation_document(
+            tx, round_key, award_item_id, registry=registry, renderer=renderer, issued_on=on
+        )
+
+    return issue
+
+
+def _issue(
+    tx: Tx,
+    renderer: DocumentRenderer,
+    snapshot: RoundSnapshot,
+    ruleset: LoadedRuleset,
+    kind: str,
+    issued_on: date,
+    numbers: dict[str, str],
+    dates: dict[str, date],
+    with_pdf: bool,
+) -> IssuedDocument | None:
+    """Number, build, render and record the document ``kind`` (None: the round has none, and
+    no number is taken)."""
+    store = tx.documents
+    round_key = snapshot.key
+    on = document_date(snapshot, kind, issued_on)
+    profile = profile_in_force(tx, on).profile
+    draft = draft_number(kind, profile.symbol)
+    if build_document(snapshot, ruleset, kind, draft, issued_on, numbers, profile, dates) is None:
+        return None
+    book = book_of(kind)
+    seq = store.take_number(round_key, book, on.year)
+    number = RegisterNumber(book, on, seq, register_number(seq, kind, profile.symbol))
+    doc = build_document(snapshot, ruleset, kind, number.number, issued_on, numbers, profile, dates)
+    assert doc is not None  # the same inputs as the draft's
+    files = renderer.write(doc, round_key, kind, {}, with_pdf=with_pdf)
+    docx = files.get("docx")
+    if docx is None:
+        raise RuntimeError(f"{kind}: the Word file was not rendered")
+    return store.add(round_key, kind, number, files, renderer.sha256(docx))
 
 
 def _complete(

@@ -15,6 +15,7 @@ from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
 from thidua.app import rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
+    DocumentView,
     MovementRecord,
     NewRound,
     RoundListItem,
@@ -24,6 +25,8 @@ from thidua.app.ports.rounds import (
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.documents.models import TITLE_SHORT_VI
+from thidua.domain.documents.snapshot import IssuedDocument
+from thidua.domain.documents.wording import revocation_kind
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
 from thidua.domain.money import award_money, not_paid_note
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -31,6 +34,11 @@ from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
 
 PROVINCE_ANSWERS = ("approved", "rejected", "returned")
+
+#: Issues the decision revoking a round's award in the revoking transaction:
+#: ``(tx, round key, award item id, date it bears) -> the document`` (None: no such decision,
+#: e.g. for a province's award). Built by the entry point over the renderer and the rules.
+IssueRevocation = Callable[[Tx, str, int, date], IssuedDocument | None]
 
 
 # ---- finding ------------------------------------------------------------------------------------
@@ -310,9 +318,20 @@ def _pay_the_lower_title(tx: Tx, actor: Actor, refused: AwardItemView) -> None:
 
 
 def revoke_award(
-    tx: Tx, actor: Actor, nomination_key: str, code: str, reason: str
+    tx: Tx,
+    actor: Actor,
+    nomination_key: str,
+    code: str,
+    reason: str,
+    *,
+    issue_revocation: IssueRevocation | None = None,
+    on: date | None = None,
 ) -> AwardItemView:
-    """Revoke an issued award (e.g. false records); the record stays, marked revoked with the reason."""
+    """Revoke an issued award (e.g. false records); the record stays, marked revoked with the
+    reason. With ``issue_revocation``, the Director's revocation decision is issued in the same
+    transaction, dated ``on`` (its own number from the decisions' book, citing the decision that
+    granted the award, the reason and the money to recover); a second revocation of the same
+    award is refused, so it never issues a second decision."""
     policy.check_revoke_award(actor)
     if not reason.strip():
         raise Refusal(RefusalCode.INVALID, "reason: thu hồi phải ghi rõ lý do.", field="reason")
@@ -327,4 +346,35 @@ def revoke_award(
         )
     if item.revoked:
         raise Refusal(RefusalCode.DUPLICATE, f"{code} của {nomination_key} đã bị thu hồi.")
-    return tx.rounds.revoke_award(nomination_key, code, reason, actor)
+    revoked = tx.rounds.revoke_award(nomination_key, code, reason, actor)
+    if issue_revocation is None or revoked.item_id is None or on is None:
+        return revoked
+    key = tx.rounds.round_key_of(nomination_key, code)
+    doc = issue_revocation(tx, key, revoked.item_id, on)
+    if doc is None:
+        return revoked
+    view = DocumentView(
+        kind=doc.kind,
+        number=doc.number,
+        formats=[fmt for fmt, path in doc.files.items() if path],
+        sha256=doc.sha256,
+    )
+    return revoked.model_copy(update={"revocation": view})
+
+
+def revocation_file(tx: Tx, actor: Actor, nomination_key: str, code: str, fmt: str) -> str:
+    """Where the decision revoking the nomination's award ``code`` was written in ``fmt``."""
+    policy.check_round_read(actor)
+    item = _item(tx, nomination_key, code)
+    if not item.revoked or item.item_id is None:
+        raise Refusal(
+            RefusalCode.NOT_FOUND, f"{code} của {nomination_key} không có quyết định thu hồi."
+        )
+    key = tx.rounds.round_key_of(nomination_key, code)
+    path = tx.rounds.document_file(key, revocation_kind(item.item_id), fmt)
+    if not path:
+        raise Refusal(
+            RefusalCode.NOT_FOUND,
+            f"{code} của {nomination_key} không có quyết định thu hồi dạng {fmt}.",
+        )
+    return path

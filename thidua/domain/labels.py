@@ -101,12 +101,15 @@ DIRECTOR_STATUS_LABEL_VI: dict[str, str] = {
     "not_recommended": "Không đề nghị",
 }
 
-# The documents a round produces.
+# The documents a round produces (a revocation decision's kind is "revocation-<award item id>":
+# its label is that of "revocation", see ``thidua.domain.documents.wording.base_kind``).
 DOCUMENT_KIND_LABEL_VI: dict[str, str] = {
     "report": "Báo cáo tổng hợp",
     "minutes": "Biên bản họp Hội đồng",
-    "decision": "Quyết định khen thưởng",
+    "decision": "Quyết định công nhận danh hiệu thi đua",
+    "decision_movement": "Quyết định khen thưởng phong trào thi đua",
     "submission": "Tờ trình đề nghị tỉnh khen thưởng",
+    "revocation": "Quyết định hủy bỏ khen thưởng, thu hồi hiện vật và tiền thưởng",
 }
 
 # An individual or a collective nominee (the rules' own words, keyed by any stored string).

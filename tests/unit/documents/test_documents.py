@@ -27,6 +27,7 @@ from thidua.adapters.documents import (
     sample_minutes,
     sample_movement_decision,
     sample_report,
+    sample_revocation,
     sample_submission,
 )
 from thidua.domain.documents.models import (
@@ -36,6 +37,7 @@ from thidua.domain.documents.models import (
     DecisionDoc,
     ReportDoc,
     ReportUnitStats,
+    RevocationDoc,
     Signer,
     SubmissionDoc,
 )
@@ -48,6 +50,7 @@ SAMPLES: dict[str, Callable[[], AnyDoc]] = {
     "submission": sample_submission,
     "minutes": sample_minutes,
     "report": sample_report,
+    "revocation": sample_revocation,
 }
 
 
@@ -92,6 +95,9 @@ def expected_strings(doc: AnyDoc) -> list[str]:
         strings += ["BIÊN BẢN", f"Số: {doc.number}", doc.signer_chair.name]
         strings += [doc.signer_secretary.name, doc.signer_chair.position, doc.conclusion]
         strings += [v.nominee for v in doc.votes] + doc.present + doc.absent
+    elif isinstance(doc, RevocationDoc):
+        strings += ["QUYẾT ĐỊNH", f"Số: {doc.number}/QĐ-SLĐTBXH", "Nơi nhận:", doc.signer.name]
+        strings += [doc.award.name, doc.original_number, doc.reason, format_vnd(710_000)]
     elif isinstance(doc, ReportDoc):
         strings += ["BÁO CÁO", f"Số: {doc.number}/BC-SLĐTBXH", "Nơi nhận:", doc.signer.name]
         strings += [s.unit for s in doc.stats_by_unit] + doc.results_text
@@ -141,8 +147,8 @@ def test_decision_body_and_annex(tmp_path: Path) -> None:
     text = docx_text(render_docx(doc, tmp_path / "d.docx"))
     assert "Tổng số tiền thưởng: 18.340.000 đồng" in text
     assert "(Bằng chữ: Mười tám triệu ba trăm bốn mươi nghìn đồng)" in text
-    assert "Tặng danh hiệu “Chiến sĩ thi đua cơ sở” cho 03 cá nhân" in text
-    assert "“Tập thể lao động tiên tiến” cho 03 tập thể" in text
+    assert "công nhận danh hiệu “Chiến sĩ thi đua cơ sở” cho 03 cá nhân" in text
+    assert "Công nhận danh hiệu “Tập thể lao động tiên tiến” cho 03 tập thể" in text
     assert "(có danh sách kèm theo)" in text
     assert "chịu trách nhiệm thi hành Quyết định này./." in text
     assert "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15" in text
@@ -155,6 +161,7 @@ def test_decision_body_and_annex(tmp_path: Path) -> None:
     # Căn cứ lines: each ends in ";" and the last one in ".".
     bases = [line for line in text.split("\n") if line.startswith(("Căn cứ", "Theo đề nghị"))]
     assert len(bases) == 5
+    assert "Căn cứ kết quả đánh giá, xếp loại và bình xét thi đua năm 2024" in text
     assert all(b.endswith(";") for b in bases[:-1]) and bases[-1].endswith(".")
 
 
@@ -190,10 +197,10 @@ def test_decision_docx_structure(tmp_path: Path) -> None:
     head = annex.rows[0]
     assert head.cells[0].text == "STT"
     assert all(run.bold for cell in head.cells for p in cell.paragraphs for run in p.runs)
-    first_person = annex.rows[2]
-    assert first_person.cells[1].text == "Võ Thanh Sơn"
-    assert first_person.cells[5].text == "2.340.000"
-    assert first_person.cells[5].paragraphs[0].alignment == 2  # WD_ALIGN_PARAGRAPH.RIGHT
+    first = annex.rows[2]  # collectives first: the TTLĐTT group
+    assert first.cells[1].text == "Phòng Lao động – Việc làm – An toàn lao động"
+    assert first.cells[5].text == "1.880.000"
+    assert first.cells[5].paragraphs[0].alignment == 2  # WD_ALIGN_PARAGRAPH.RIGHT
     last = annex.rows[-1]
     assert last.cells[0].text == "TỔNG CỘNG" and last.cells[-1].text == "18.340.000"
     # The annex starts on a new page.
@@ -277,10 +284,10 @@ def test_report_stats_model() -> None:
 def test_submission_groups_by_form(tmp_path: Path) -> None:
     doc = sample_submission()
     text = docx_text(render_docx(doc, tmp_path / "ttr.docx"))
-    assert "1. Tặng danh hiệu “Tập thể lao động xuất sắc” cho 01 tập thể;" in text
+    assert "1. Công nhận danh hiệu “Tập thể lao động xuất sắc” cho 01 tập thể;" in text
     assert "2. Tặng Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh cho 02 cá nhân." in text
-    assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Bình Phước." in text
-    assert "Tổng cộng: 02 cá nhân, 01 tập thể" in text
+    assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Bình Phước\n" in text
+    assert "Tổng cộng: 01 tập thể, 02 cá nhân" in text
 
 
 @pytest.mark.parametrize(
@@ -364,3 +371,77 @@ def test_group_without_amounts_has_no_zero_subtotal(tmp_path: Path) -> None:
     table = lay._decision_annex_table(doc)
     subtotals = [row for row in table.rows if row[0].text == "Cộng"]
     assert [row[1].text for row in subtotals] == ["710.000", ""]
+
+
+class TestDecisionKinds:
+    """The annual titles' decision and the thematic movement's decision say different things."""
+
+    def test_annual_decision_recognises_titles_for_the_years_achievements(
+        self, tmp_path: Path
+    ) -> None:
+        """Annual titles: "Công nhận danh hiệu …", the year's achievements, never "phong trào"."""
+        text = docx_text(render_docx(sample_decision(), tmp_path / "d.docx"))
+        assert "phong trào" not in text.lower()
+        assert "Về việc công nhận danh hiệu thi đua năm 2024" in text
+        assert "đã có thành tích trong thực hiện nhiệm vụ năm 2024 (có danh sách kèm theo)" in text
+        assert "Tặng danh hiệu" not in text
+
+    def test_movement_decision_gives_certificates_for_the_movement(self, tmp_path: Path) -> None:
+        """The thematic movement's Giấy khen: "Tặng", an achievement in the movement, its plan."""
+        doc = sample_movement_decision()
+        text = docx_text(render_docx(doc, tmp_path / "m.docx"))
+        assert (
+            "Tặng Giấy khen của Giám đốc Sở cho 02 tập thể, 04 cá nhân đã có thành tích xuất sắc "
+            f"trong phong trào thi đua “{doc.movement_name}” năm 2024"
+        ) in text
+        assert "Căn cứ Kế hoạch số 318/KH-SLĐTBXH" in text
+        assert "Công nhận" not in text
+
+    def test_money_clause_cites_the_decrees_article_from_the_law_data(self, tmp_path: Path) -> None:
+        """ "được … kèm theo tiền thưởng theo quy định tại Điều 54 Nghị định …" (rules/law);
+        the Giấy khen's article is unconfirmed there and says so."""
+        annual = docx_text(render_docx(sample_decision(), tmp_path / "d.docx"))
+        assert (
+            "Các tập thể, cá nhân có tên tại Điều 1 được công nhận danh hiệu thi đua kèm theo "
+            "tiền thưởng theo quy định tại Điều 54 Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 "
+            "năm 2023 của Chính phủ"
+        ) in annual
+        assert "được kèm theo mức tiền thưởng" not in annual
+        movement = docx_text(render_docx(sample_movement_decision(), tmp_path / "m.docx"))
+        assert (
+            "được tặng Giấy khen của Giám đốc Sở kèm theo tiền thưởng theo quy định tại Điều 55 "
+            "(chưa xác nhận) Nghị định số 98/2023/NĐ-CP"
+        ) in movement
+
+    @pytest.mark.parametrize("make", [sample_decision, sample_movement_decision])
+    def test_collectives_come_before_individuals(
+        self, make: Callable[[], DecisionDoc], tmp_path: Path
+    ) -> None:
+        """In the lists and in the phrases: "tập thể, cá nhân", never "cá nhân, tập thể"."""
+        doc = make()
+        text = docx_text(render_docx(doc, tmp_path / "x.docx"))
+        assert "cá nhân, tập thể" not in text.lower()
+        kinds = [a.is_collective for a in doc.awards]
+        groups = [a.title_code for a in doc.awards]
+        for code in set(groups):
+            in_group = [k for k, g in zip(kinds, groups, strict=True) if g == code]
+            assert in_group == sorted(in_group, reverse=True)  # collectives (True) first
+        first_individual = next(i for i, a in enumerate(doc.awards) if not a.is_collective)
+        assert text.index(doc.awards[0].name) < text.index(doc.awards[first_individual].name)
+
+
+class TestRevocation:
+    """The decision revoking an award."""
+
+    def test_names_the_original_decision_reason_and_money(self, tmp_path: Path) -> None:
+        """Its number, the original decision's number and date, the reason, the amount."""
+        text = docx_text(render_docx(sample_revocation(), tmp_path / "r.docx"))
+        assert "Số: 18/QĐ-SLĐTBXH" in text
+        assert (
+            "Về việc hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng đối với "
+            "Vũ Văn Quyết"
+        ) in text
+        assert "tại Quyết định số 125/QĐ-SLĐTBXH ngày 25 tháng 12 năm 2024 của Giám đốc Sở" in text
+        assert "khoản 2 Điều 93 (chưa xác nhận) Luật Thi đua, khen thưởng số 06/2022/QH15" in text
+        assert "Lý do: Kê khai không trung thực số tháng công tác trong năm 2024." in text
+        assert "Thu hồi hiện vật khen thưởng và số tiền thưởng đã nhận là 710.000 đồng" in text

@@ -5,7 +5,7 @@ as ``document.issued`` in the same transaction)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -146,10 +146,15 @@ class SqlDocumentStore:
     # ------------------------------------------------------------------ issued documents
 
     def issued(self, round_key: str) -> dict[str, IssuedDocument]:
-        rows = self.session.scalars(
-            select(DocumentRow).join(RoundRow).where(RoundRow.key == round_key)
+        rows = self.session.execute(
+            select(DocumentRow, DocumentRegisterEntryRow.issued_on)
+            .join(RoundRow)
+            .outerjoin(
+                DocumentRegisterEntryRow, DocumentRegisterEntryRow.document_id == DocumentRow.id
+            )
+            .where(RoundRow.key == round_key)
         )
-        return {d.kind: _issued(round_key, d) for d in rows}
+        return {d.kind: _issued(round_key, d, on) for d, on in rows}
 
     def take_number(self, round_key: str, book: str, year: int) -> int:
         """The next number of the round's agency's ``book`` for ``year`` (see the port).
@@ -285,7 +290,7 @@ class SqlDocumentStore:
             after={"kind": kind, "number": number.number, "sha256": sha256},
             workflow_id=rnd.workflow_id,
         )
-        return _issued(round_key, row)
+        return _issued(round_key, row, number.on)
 
     def set_files(
         self, round_key: str, kind: str, files: Files, sha256: str | None
@@ -350,6 +355,7 @@ def _item(i: AwardItemRow, nomination: NominationRecord) -> AwardItemRecord:
         amount_vnd=i.amount_vnd,
         tally=dict(i.tally) if isinstance(i.tally, Mapping) else {},
         nomination=nomination,
+        revoked_reason=i.revoked_reason,
     )
 
 
@@ -361,7 +367,7 @@ def _meeting(m: CouncilMeetingRow) -> CouncilMeetingRecord:
     )
 
 
-def _issued(round_key: str, d: DocumentRow) -> IssuedDocument:
+def _issued(round_key: str, d: DocumentRow, on: date | None = None) -> IssuedDocument:
     files = d.files or {}
     return IssuedDocument(
         round_key=round_key,
@@ -369,4 +375,5 @@ def _issued(round_key: str, d: DocumentRow) -> IssuedDocument:
         number=d.number,
         files={fmt: (str(files[fmt]) if files.get(fmt) else None) for fmt in files},
         sha256=d.sha256,
+        issued_on=on,
     )

@@ -30,6 +30,7 @@ def now() -> datetime:
 def item_view(item: AwardItemRow) -> AwardItemView:
     n = item.nomination
     return AwardItemView(
+        item_id=item.id,
         nomination=n.key,
         nominee_name=n.nominee_name,
         unit=n.unit.code,

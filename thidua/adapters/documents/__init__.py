@@ -20,6 +20,7 @@ from .samples import (
     sample_minutes,
     sample_movement_decision,
     sample_report,
+    sample_revocation,
     sample_submission,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "sample_minutes",
     "sample_movement_decision",
     "sample_report",
+    "sample_revocation",
     "sample_submission",
 ]

@@ -1,4 +1,10 @@
-"""The layout of the Director's decision (Quyết định) and its annexed list."""
+"""The layout of the Director's decisions (Quyết định) and their annexed lists.
+
+The year-end decision recognises annual titles ("Công nhận danh hiệu …" for the achievements
+of the year); the thematic movement's decision gives its own awards ("Tặng Giấy khen … đã có
+thành tích xuất sắc trong phong trào thi đua …"). Forms (Giấy khen, Bằng khen) are given
+("tặng"), titles recognised ("công nhận").
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from thidua.domain.documents.models import (
 )
 from thidua.domain.documents.text import (
     award_phrase,
+    award_verb,
     date_long_vi,
     number_symbol,
 )
@@ -35,20 +42,32 @@ from .blocks import (
 )
 
 
+def _awards_phrase(doc: DecisionDoc) -> str:
+    """ "công nhận danh hiệu thi đua", "tặng Giấy khen của Giám đốc Sở", or both joined."""
+    codes = list(dict.fromkeys(a.title_code for a in doc.awards))
+    titles = [c for c in codes if c not in FORM_CODES]
+    forms = [(c, next(a.title_vi for a in doc.awards if a.title_code == c)) for c in codes]
+    parts = []
+    if titles:
+        if len(titles) == 1:
+            vi = next(a.title_vi for a in doc.awards if a.title_code == titles[0])
+            parts.append(f"công nhận {award_phrase(titles[0], vi)}")
+        else:
+            parts.append("công nhận danh hiệu thi đua")
+    parts += [f"tặng {award_phrase(c, vi)}" for c, vi in forms if c in FORM_CODES]
+    return " và ".join(parts)
+
+
 def decision_title(doc: DecisionDoc) -> str:
     if doc.title:
         return doc.title
-    codes = list(dict.fromkeys(a.title_code for a in doc.awards))
-    if codes == ["GIAY_KHEN"]:
+    what = _awards_phrase(doc)
+    if doc.thematic:
         return (
-            "Về việc tặng Giấy khen cho các tập thể, cá nhân có thành tích xuất sắc "
-            f"trong phong trào thi đua “{doc.movement_name}” năm {doc.year}"
+            f"Về việc {what} cho các tập thể, cá nhân có thành tích xuất sắc trong phong trào "
+            f"thi đua “{doc.movement_name}” năm {doc.year}"
         )
-    if len(codes) == 1:
-        return f"Về việc tặng {award_phrase(codes[0], doc.awards[0].title_vi)} năm {doc.year}"
-    if any(c in FORM_CODES for c in codes):
-        return f"Về việc tặng danh hiệu thi đua và Giấy khen năm {doc.year}"
-    return f"Về việc tặng danh hiệu thi đua năm {doc.year}"
+    return f"Về việc {what} năm {doc.year}"
 
 
 def _bases(lines: Sequence[str]) -> list[str]:
@@ -66,7 +85,7 @@ def _decision_annex_table(doc: DecisionDoc) -> Table:
     noted = any(a.note for a in doc.awards)
     columns: tuple[Column, ...] = (
         Column("STT", 11, "center"),
-        Column("Họ và tên / Tập thể", 34 if noted else 44),
+        Column("Tập thể / Họ và tên", 34 if noted else 44),
         Column("Chức vụ", 22 if noted else 30),
         Column("Đơn vị", 30 if noted else 42),
         Column("Hệ số", 12 if noted else 14, "center"),
@@ -118,6 +137,15 @@ def _decision_annex_table(doc: DecisionDoc) -> Table:
     return Table(columns, tuple(rows))
 
 
+def _annex_heading(doc: DecisionDoc) -> str:
+    if doc.thematic:
+        return (
+            f"Tập thể, cá nhân được {_awards_phrase(doc)} trong phong trào thi đua "
+            f"“{doc.movement_name}” năm {doc.year}"
+        )
+    return f"Tập thể, cá nhân được {_awards_phrase(doc)} năm {doc.year}"
+
+
 def decision_blocks(doc: DecisionDoc) -> list[Block]:
     agency = doc.agency
     symbol = number_symbol(doc.number, "QĐ", agency)
@@ -130,24 +158,26 @@ def decision_blocks(doc: DecisionDoc) -> list[Block]:
     blocks.append(p("QUYẾT ĐỊNH:", bold=True, align="center", indent=False, before=6, keep=True))
 
     parts = [
-        f"tặng {award_phrase(code, vi)} cho {who([doc.awards[i] for i in idx])}"
+        f"{award_verb(code)} {award_phrase(code, vi)} cho {who([doc.awards[i] for i in idx])}"
         for code, vi, idx in group_awards(doc.awards)
     ]
     article1 = "; ".join(parts)
     article1 = article1[:1].upper() + article1[1:]
-    blocks.append(
-        lead(
-            "Điều 1. ",
-            f"{article1} đã có thành tích trong phong trào thi đua “{doc.movement_name}” "
-            f"năm {doc.year} (có danh sách kèm theo).",
+    if doc.thematic:
+        merit = (
+            f"đã có thành tích xuất sắc trong phong trào thi đua “{doc.movement_name}” "
+            f"năm {doc.year}"
         )
-    )
+    else:
+        merit = f"đã có thành tích trong thực hiện nhiệm vụ năm {doc.year}"
+    blocks.append(lead("Điều 1. ", f"{article1} {merit} (có danh sách kèm theo)."))
     blocks.append(
         lead(
             "Điều 2. ",
-            "Các cá nhân, tập thể có tên tại Điều 1 được kèm theo mức tiền thưởng theo quy định "
-            f"tại {doc.money_basis} (mức lương cơ sở {format_vnd(doc.base_salary)} đồng). Tổng số tiền thưởng: {format_vnd(total)} đồng "
-            f"(Bằng chữ: {amount_in_words_vi(total)}). Nguồn kinh phí: "
+            f"Các tập thể, cá nhân có tên tại Điều 1 được {_awards_phrase(doc)} kèm theo tiền "
+            f"thưởng theo quy định tại {doc.money_basis} (mức lương cơ sở "
+            f"{format_vnd(doc.base_salary)} đồng). Tổng số tiền thưởng: {format_vnd(total)} "
+            f"đồng (Bằng chữ: {amount_in_words_vi(total)}). Nguồn kinh phí: "
             f"{doc.funding_source.rstrip('.')}.",
         )
     )
@@ -155,7 +185,7 @@ def decision_blocks(doc: DecisionDoc) -> list[Block]:
         lead(
             "Điều 3. ",
             "Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng Sở, Trưởng các phòng "
-            "chuyên môn, nghiệp vụ, Thủ trưởng các đơn vị trực thuộc Sở và các cá nhân, tập thể "
+            "chuyên môn, nghiệp vụ, Thủ trưởng các đơn vị trực thuộc Sở và các tập thể, cá nhân "
             "có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.",
             keep=True,
         )
@@ -167,11 +197,7 @@ def decision_blocks(doc: DecisionDoc) -> list[Block]:
     blocks += [
         PageBreak(),
         centre("DANH SÁCH", bold=True),
-        centre(
-            "Cá nhân, tập thể được khen thưởng trong phong trào thi đua "
-            f"“{doc.movement_name}” năm {doc.year}",
-            bold=True,
-        ),
+        centre(_annex_heading(doc), bold=True),
         centre(
             f"(Kèm theo Quyết định {ref_line(symbol)} {date_long_vi(doc.date)} {of_whom})",
             italic=True,

@@ -10,6 +10,7 @@ from thidua.domain.documents.models import (
     CouncilMinutesDoc,
     DecisionDoc,
     ReportDoc,
+    RevocationDoc,
     Signer,
     SubmissionDoc,
 )
@@ -215,6 +216,7 @@ def _title(doc: AnyDoc) -> str:
         SubmissionDoc: "Tờ trình",
         CouncilMinutesDoc: "Biên bản",
         ReportDoc: "Báo cáo",
+        RevocationDoc: "Quyết định",
     }
     kind = kinds.get(type(doc), "Văn bản")
     return f"{kind} {doc.number}".strip()

@@ -15,7 +15,7 @@ from rules.registry import RulesRegistry
 from thidua.app.sample_data import MOVEMENT, SAMPLE_DATASET, STAFF, UNITS
 from thidua.domain.agency import AgencyProfile, parse_profile_yaml
 from thidua.domain.documents import document_title
-from thidua.domain.documents.context import collective_unit_label, document_agency
+from thidua.domain.documents.context import collective_unit_label, document_agency, money_basis
 from thidua.domain.documents.models import (
     Agency,
     AwardLine,
@@ -25,6 +25,7 @@ from thidua.domain.documents.models import (
     ProposalLine,
     ReportDoc,
     ReportUnitStats,
+    RevocationDoc,
     Signer,
     SubmissionDoc,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "sample_minutes",
     "sample_movement_decision",
     "sample_report",
+    "sample_revocation",
     "sample_submission",
 ]
 
@@ -113,11 +115,20 @@ def _plan_ref() -> str:
     )
 
 
-def _decision_bases() -> list[str]:
+def _decision_bases(*, thematic: bool) -> list[str]:
+    """The annual titles' decision rests on the year's review, the movement's on its plan."""
+    grounds = (
+        [f"Căn cứ {_plan_ref()}"]
+        if thematic
+        else [
+            f"Căn cứ kết quả đánh giá, xếp loại và bình xét thi đua năm {MOVEMENT.year} của các "
+            "phòng, đơn vị thuộc Sở"
+        ]
+    )
     return [
-        *shipped_law().basis_lines(_DECIDED_ON),
         *sample_profile().competence_basis,
-        f"Căn cứ {_plan_ref()}",
+        *shipped_law().basis_lines(_DECIDED_ON),
+        *grounds,
         "Theo đề nghị của Hội đồng Thi đua – Khen thưởng Sở tại Biên bản họp "
         f"{date_long_vi(_COUNCIL_DATE)} và của Chánh Văn phòng Sở",
     ]
@@ -144,19 +155,19 @@ def sample_decision() -> DecisionDoc:
         "Trần Thị Ngọc Hà",
         "Vũ Văn Quyết",
     ]
-    awards = [_person(n, "CSTDCS") for n in cstdcs]
+    awards = [_collective(u, "TTLDTT") for u in ("LDVL", "GDNN", "TTDVVL")]
+    awards += [_person(n, "CSTDCS") for n in cstdcs]
     awards += [_person(n, "LDTT") for n in ldtt]
-    awards += [_collective(u, "TTLDTT") for u in ("LDVL", "GDNN", "TTDVVL")]
     return DecisionDoc(
         agency=sample_agency(),
         number="125",
         date=_DECIDED_ON,
         movement_name=MOVEMENT.name,
         year=MOVEMENT.year,
-        legal_bases=_decision_bases(),
+        legal_bases=_decision_bases(thematic=False),
         awards=awards,
         base_salary=shipped_law().base_salary(_DECIDED_ON).vnd,
-        money_basis=shipped_law().decree(_DECIDED_ON).citation,
+        money_basis=money_basis(shipped_law(), awards, _DECIDED_ON),
         recipients=_DECISION_RECIPIENTS,
         signer=_director(),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {MOVEMENT.year}",
@@ -166,21 +177,46 @@ def sample_decision() -> DecisionDoc:
 def sample_movement_decision() -> DecisionDoc:
     """The Director's decision on the movement's certificates of merit (GIAY_KHEN)."""
     people = ["Trần Thị Hoài Thương", "Phạm Thị Thanh Tâm", "Hoàng Minh Nhật", "Lê Thị Thùy Dung"]
-    awards = [_person(n, "GIAY_KHEN") for n in people]
-    awards += [_collective(u, "GIAY_KHEN") for u in ("NCC", "TTCTXH")]
+    awards = [_collective(u, "GIAY_KHEN") for u in ("NCC", "TTCTXH")]
+    awards += [_person(n, "GIAY_KHEN") for n in people]
     return DecisionDoc(
         agency=sample_agency(),
         number="126",
         date=_DECIDED_ON,
         movement_name=MOVEMENT.name,
         year=MOVEMENT.year,
-        legal_bases=_decision_bases(),
+        legal_bases=_decision_bases(thematic=True),
         awards=awards,
         base_salary=shipped_law().base_salary(_DECIDED_ON).vnd,
-        money_basis=shipped_law().decree(_DECIDED_ON).citation,
+        money_basis=money_basis(shipped_law(), awards, _DECIDED_ON),
         recipients=_DECISION_RECIPIENTS,
         signer=Signer(position="PHÓ GIÁM ĐỐC", name=_DEPUTY, on_behalf="KT. GIÁM ĐỐC"),
         funding_source=f"Quỹ thi đua, khen thưởng của Sở năm {MOVEMENT.year}",
+        thematic=True,
+    )
+
+
+def sample_revocation() -> RevocationDoc:
+    """The Director revokes one of the sample decision's LĐTT titles (false records)."""
+    line = _person("Vũ Văn Quyết", "LDTT")
+    on = dt.date(2025, 3, 10)
+    provision = shipped_law().provision("REVOKE_AWARD", on)
+    assert provision is not None
+    return RevocationDoc(
+        agency=sample_agency(),
+        number="18",
+        date=on,
+        award=line.model_copy(update={"amount": line.resolved_amount(2_340_000)}),
+        year=MOVEMENT.year,
+        original_number=f"125/QĐ-{sample_profile().symbol}",
+        original_date=_DECIDED_ON,
+        reason="Kê khai không trung thực số tháng công tác trong năm 2024",
+        legal_bases=[*sample_profile().competence_basis, *shipped_law().basis_lines(on)],
+        revocation_basis=provision.citation,
+        recover_amount=line.resolved_amount(2_340_000) or 0,
+        fund=f"Quỹ thi đua, khen thưởng của Sở năm {MOVEMENT.year}",
+        recipients=["Như Điều 3;", "Lưu: VT, VP."],
+        signer=_director(),
     )
 
 
@@ -220,8 +256,6 @@ def sample_submission() -> SubmissionDoc:
         signer=_director(),
         addressee=sample_profile().board,
         legal_bases=[f"{b};" for b in shipped_law().basis_lines(dt.date(2024, 12, 26))],
-        plan_number=MOVEMENT.plan_number,
-        plan_date=_PLAN_DATE,
         attachments=[
             "Báo cáo thành tích của các tập thể, cá nhân (có xác nhận của Thủ trưởng đơn vị);",
             f"Biên bản họp Hội đồng Thi đua – Khen thưởng Sở ngày {_COUNCIL_DATE:%d/%m/%Y};",

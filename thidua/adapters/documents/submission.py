@@ -7,6 +7,7 @@ from thidua.domain.documents.models import (
 )
 from thidua.domain.documents.text import (
     award_phrase,
+    award_verb,
     date_long_vi,
     date_short_vi,
     number_symbol,
@@ -36,7 +37,7 @@ from .blocks import (
 def _submission_table(doc: SubmissionDoc) -> Table:
     columns = (
         Column("STT", 11, "center"),
-        Column("Tên cá nhân / tập thể", 40),
+        Column("Tên tập thể / cá nhân", 40),
         Column("Chức vụ, đơn vị", 40),
         Column("Tóm tắt thành tích", 74, "justify"),
     )
@@ -53,11 +54,21 @@ def _submission_table(doc: SubmissionDoc) -> Table:
 
 
 def submission_title(doc: SubmissionDoc) -> str:
+    """The proposal of the year's achievements (the province's forms are never a thematic
+    movement's rewards here): "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh công nhận danh
+    hiệu thi đua và tặng Bằng khen cho các tập thể, cá nhân đã có thành tích năm 2024"."""
     if doc.title:
         return doc.title
+    codes = list(dict.fromkeys(p.title_code for p in doc.proposals))
+    verbs = list(dict.fromkeys(award_verb(c) for c in codes))
+    what = {"công nhận": "công nhận danh hiệu thi đua", "tặng": "tặng Bằng khen"}
+    if len(codes) == 1:
+        action = f"{verbs[0]} {award_phrase(codes[0], doc.proposals[0].title_vi)}"
+    else:
+        action = " và ".join(what.get(v, v) for v in verbs)
     return (
-        "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh khen thưởng các tập thể, cá nhân có "
-        f"thành tích trong phong trào thi đua “{doc.movement_name}” năm {doc.year}"
+        f"Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh {action} cho các tập thể, cá nhân đã có "
+        f"thành tích năm {doc.year}"
     )
 
 
@@ -67,7 +78,7 @@ def submission_blocks(doc: SubmissionDoc) -> list[Block]:
     blocks: list[Block] = [
         header(agency, symbol, doc.date),
         *heading("TỜ TRÌNH", submission_title(doc)),
-        p(f"Kính gửi: {doc.addressee}.", align="center", indent=False, before=6, after=12),
+        p(f"Kính gửi: {doc.addressee}", align="center", indent=False, before=6, after=12),
     ]
     for basis in doc.legal_bases:
         blocks.append(p(basis))
@@ -95,7 +106,8 @@ def submission_blocks(doc: SubmissionDoc) -> list[Block]:
     for n, (code, vi, idx) in enumerate(groups, start=1):
         lines = [doc.proposals[i] for i in idx]
         end = ";" if n < len(groups) else "."
-        blocks.append(p(f"{n}. Tặng {award_phrase(code, vi)} cho {who(lines)}{end}"))
+        verb = award_verb(code).capitalize()
+        blocks.append(p(f"{n}. {verb} {award_phrase(code, vi)} cho {who(lines)}{end}"))
     blocks.append(p("(Có danh sách và tóm tắt thành tích kèm theo)", italic=True))
     if doc.attachments:
         blocks.append(p("Hồ sơ kèm theo gồm:"))

@@ -99,7 +99,16 @@ class ItemDecision(BaseModel):
 # ---- views: what the use cases return -----------------------------------------------------------
 
 
+class DocumentView(BaseModel):
+    kind: str
+    number: str
+    formats: list[str]
+    sha256: str
+
+
 class AwardItemView(BaseModel):
+    item_id: int | None = None
+    """The award item's id (names its revocation decision, ``revocation-<id>``)."""
     nomination: str
     nominee_name: str
     unit: str
@@ -119,13 +128,8 @@ class AwardItemView(BaseModel):
     revoked: bool
     revoked_reason: str | None
     amount_note: str | None = None
-
-
-class DocumentView(BaseModel):
-    kind: str
-    number: str
-    formats: list[str]
-    sha256: str
+    revocation: DocumentView | None = None
+    """The decision revoking it, when the revocation issued one (the revoke call's answer)."""
 
 
 class RoundView(BaseModel):

@@ -44,6 +44,8 @@ class RoundContext:
     """Who signs: the head, or the deputy signing for the head ("KT.")."""
     numbers: dict[str, str]
     """Numbers of this round's documents issued so far."""
+    dates: dict[str, dt.date] = field(default_factory=dict)
+    """Dates of this round's documents issued so far (a revocation cites its decision's)."""
     law: LawBook = field(default_factory=shipped_law)
     """The law's dated values (``rules/law``): legal bases and money by the document's date."""
 
@@ -189,12 +191,13 @@ def _code_key(code: str) -> int:
 
 
 def sorted_items(items: Iterable[AwardItemRecord]) -> list[AwardItemRecord]:
+    """By title group (``CODE_ORDER``), collectives before individuals within a group."""
     return sorted(
         items,
         key=lambda i: (
             _code_key(i.code),
             i.code,
-            i.nomination.kind == "collective",
+            i.nomination.kind != "collective",
             i.rank,
             i.id,
         ),
@@ -344,12 +347,43 @@ def grouped_phrases(ctx: RoundContext, items: Sequence[AwardItemRecord]) -> list
     ]
 
 
-def approved(ctx: RoundContext, level: str) -> list[AwardItemRecord]:
+def approved(
+    ctx: RoundContext, level: str, *, thematic: bool | None = None
+) -> list[AwardItemRecord]:
+    """The round's awards approved by the Director at ``level`` and not revoked; with
+    ``thematic`` only the thematic movement's own awards (True) or only the others (False),
+    as the ruleset marks its titles (``thematic: true``)."""
     return sorted_items(
         i
         for i in ctx.items
-        if i.level == level and i.director_status == "approved" and not i.revoked
+        if i.level == level
+        and i.director_status == "approved"
+        and not i.revoked
+        and (thematic is None or is_thematic(ctx, i.code) == thematic)
     )
+
+
+def is_thematic(ctx: RoundContext, code: str) -> bool:
+    """Whether ``code`` is a thematic movement's own award (the ruleset's ``thematic: true``):
+    decided in its own decision, never grounds for higher awards."""
+    return code in ctx.ruleset.ruleset.thematic_titles
+
+
+def money_basis(law: LawBook, lines: Sequence[AwardLine], on: dt.date) -> str:
+    """Where the decision's money is set: the articles of the decree in force on ``on`` that
+    set the coefficients of its awards (``rules/law``), an unconfirmed one marked "(chưa xác
+    nhận)", then the decree ("Điều 54 Nghị định số 98/2023/NĐ-CP ngày … của Chính phủ")."""
+    decree = law.decree(on)
+    articles: dict[str, bool] = {}
+    for line in lines:
+        coef = law.coefficient(line.title_code, on, collective=line.is_collective)
+        if coef is not None and coef.instrument == decree:
+            articles[coef.article] = articles.get(coef.article, True) and coef.confirmed
+    cited = ", ".join(
+        article if confirmed else f"{article} (chưa xác nhận)"
+        for article, confirmed in articles.items()
+    )
+    return f"{cited} {decree.citation}" if cited else decree.citation
 
 
 def movement_assessments(facts: Mapping[str, Any]) -> dict[str, str]:

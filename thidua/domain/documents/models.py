@@ -27,6 +27,7 @@ __all__ = [
     "ProposalLine",
     "ReportDoc",
     "ReportUnitStats",
+    "RevocationDoc",
     "Signer",
     "SubmissionDoc",
 ]
@@ -116,7 +117,13 @@ class _Doc(_Model):
 
 
 class DecisionDoc(_Doc):
-    """Quyết định of the Director awarding titles/forms he decides, with the list annexed."""
+    """Quyết định of the Director awarding titles/forms he decides, with the list annexed.
+
+    Two kinds: the year-end decision recognising the annual titles (``thematic`` False: "Công
+    nhận danh hiệu … năm …", grounded on the year's review and the council), and the separate
+    decision on a thematic movement's own awards (``thematic`` True: "Tặng Giấy khen … đã có
+    thành tích xuất sắc trong phong trào thi đua …", grounded on the movement's plan and its
+    summary)."""
 
     movement_name: str
     year: int
@@ -125,20 +132,49 @@ class DecisionDoc(_Doc):
     base_salary: int
     """The base salary in force on the decision's date."""
     money_basis: str = Field(
-        examples=["Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm 2025 của Chính phủ"]
+        examples=[
+            "Điều 50 Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm 2025 của Chính phủ",
+        ]
     )
-    """The decree in force on the decision's date, as Article 2 cites it for the money."""
+    """Where the money is set (the coefficients' articles of the decree in force on the
+    decision's date, ``rules/law``), as Article 2 cites it."""
     recipients: list[str]
     signer: Signer
     funding_source: str
     title: str | None = None
     """Override of the abstract ("Về việc …"); computed from the awards when None."""
+    thematic: bool = False
+    """The thematic movement's awards (True) or the year's annual titles (False)."""
 
     def amounts(self) -> list[int | None]:
         return [a.resolved_amount(self.base_salary) for a in self.awards]
 
     def total_amount(self) -> int:
         return sum(a for a in self.amounts() if a is not None)
+
+
+class RevocationDoc(_Doc):
+    """Quyết định về việc hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng: the
+    Director revokes one award he decided (Law 06/2022 art. 93(2), unconfirmed: see
+    ``rules/law/instruments.yaml``)."""
+
+    award: AwardLine
+    """Who loses which award (its amount: the money to recover)."""
+    year: int
+    original_number: str = Field(examples=["05/QĐ-SLĐTBXH"])
+    original_date: dt.date
+    reason: str
+    legal_bases: list[str]
+    revocation_basis: str = Field(
+        examples=["khoản 2 Điều 93 Luật Thi đua, khen thưởng số 06/2022/QH15"]
+    )
+    """The provision revoking awards, as Article 1 cites it (``rules/law``)."""
+    recover_amount: int = Field(ge=0)
+    """The award money to recover (what the original decision paid for this award)."""
+    fund: str
+    """Where the money recovered goes back to (the fund that paid it)."""
+    recipients: list[str]
+    signer: Signer
 
 
 class SubmissionDoc(_Doc):
@@ -296,4 +332,4 @@ class ReportDoc(_Doc):
 
 
 #: Any document the product issues.
-AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc
+AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc | RevocationDoc

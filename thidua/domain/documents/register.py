@@ -7,8 +7,8 @@ from 01 on 1 January to 31 December, and a number with its symbol is unique in t
 administrative documents share sequences is the agency's to decide; a council that issues
 documents in its own name keeps its own sequence (Appendix I, same caveat).
 
-Books chosen here: one sequence per kind of document and year (decisions "QĐ", reports "BC",
-submissions "TTr"), and the council's minutes in the council's own book ("BB"). A book's first
+Books chosen here: one sequence per kind of document and year (decisions "QĐ" — the annual
+titles', the thematic movement's and the revocations' alike —, reports "BC", submissions "TTr"), and the council's minutes in the council's own book ("BB"). A book's first
 number of a year is data (the register row's ``first_seq``, default 1), for an agency that has
 numbered on paper before using this system. Drafts carry no number: ``draft_number`` leaves the
 place of the number blank ("Số:        /QĐ-SNV").
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from thidua.domain.documents.wording import document_symbol
+from thidua.domain.documents.wording import REVOCATION_KIND, base_kind, document_symbol
 
 __all__ = [
     "BOOKS",
@@ -36,7 +36,14 @@ __all__ = [
 VN_TIME = timezone(timedelta(hours=7), "ICT")
 
 #: The register's book of each kind of document (the minutes: the council's own book).
-BOOKS: dict[str, str] = {"report": "BC", "minutes": "BB", "decision": "QĐ", "submission": "TTr"}
+BOOKS: dict[str, str] = {
+    "report": "BC",
+    "minutes": "BB",
+    "decision": "QĐ",
+    "decision_movement": "QĐ",
+    REVOCATION_KIND: "QĐ",
+    "submission": "TTr",
+}
 
 #: What a draft shows in place of its number: a blank for the clerk, as ``text.number_symbol``
 #: leaves it ("Số:        /QĐ-SNV").
@@ -60,7 +67,7 @@ class RegisterNumber:
 
 def book_of(kind: str) -> str:
     """The register's book a document of ``kind`` is numbered in."""
-    return BOOKS[kind]
+    return BOOKS[base_kind(kind)]
 
 
 def register_number(seq: int, kind: str, agency_symbol: str) -> str:

@@ -76,6 +76,7 @@ class AwardItemRecord:
     amount_vnd: int | None
     tally: Mapping[str, Any]
     nomination: NominationRecord
+    revoked_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,12 @@ class RoundSnapshot:
 
 @dataclass(frozen=True)
 class IssuedDocument:
-    """A document of a round as recorded: its number, its files by format and the Word hash."""
+    """A document of a round as recorded: its number, its files by format, the Word hash and
+    the date it bears (as entered in the register; None when not known)."""
 
     round_key: str
     kind: str
     number: str
     files: Mapping[str, str | None]
     sha256: str
+    issued_on: dt.date | None = None

@@ -13,7 +13,6 @@ from thidua.domain.documents.context import (
     award_line,
     document_title,
     int_of,
-    movement_assessments,
 )
 from thidua.domain.documents.models import (
     ProposalLine,
@@ -23,12 +22,11 @@ from thidua.domain.documents.text import count_vi
 from thidua.domain.documents.wording import RATING_VI
 
 
-def _contents_phrase(numbers: list[str]) -> str:
-    return "nội dung " + ", ".join(numbers)
-
-
 def achievements_summary(facts: Mapping[str, Any], year: int, ruleset: LoadedRuleset) -> str:
-    """A short summary of achievements from a nomination's facts (for the submission's list)."""
+    """A short summary of the year's achievements from a nomination's facts (the submission's
+    list): the rating, the members' titles, initiatives, research and past annual titles. A
+    thematic movement's assessments and awards are left out: they do not ground the province's
+    awards (Decree 98/2023 art. 4, Decree 152/2025 art. 4; domain.md §3, §6a)."""
     parts: list[str] = []
     rating = facts.get("rating")
     if isinstance(rating, str) and rating in RATING_VI:
@@ -53,26 +51,16 @@ def achievements_summary(facts: Mapping[str, Any], year: int, ruleset: LoadedRul
         parts.append(f"{count_vi(research)} đề tài, đề án khoa học được nghiệm thu")
     history = facts.get("history")
     if isinstance(history, list):
+        # A thematic movement's awards never ground a higher award: left out of past titles.
+        counted = {c: t for c, t in ruleset.titles.items() if not t.thematic}
         for h in sorted(
             (h for h in history if isinstance(h, Mapping)), key=lambda h: int_of(h.get("year"))
         ):
             titles = [
-                document_title(ruleset.titles[t].name_vi)
-                for t in h.get("titles") or []
-                if t in ruleset.titles
+                document_title(counted[t].name_vi) for t in h.get("titles") or [] if t in counted
             ]
             if titles:
                 parts.append(f"năm {int_of(h.get('year'))} đạt {', '.join(titles)}")
-    assessed = movement_assessments(facts)
-    excellent = [k[1:] for k, v in sorted(assessed.items()) if v == "xuat_sac"]
-    good = [k[1:] for k, v in sorted(assessed.items()) if v == "tot"]
-    movement_parts = []
-    if excellent:
-        movement_parts.append(f"{_contents_phrase(excellent)} đạt xuất sắc")
-    if good:
-        movement_parts.append(f"{_contents_phrase(good)} đạt tốt")
-    if movement_parts:
-        parts.append("phong trào thi đua: " + ", ".join(movement_parts))
     if not parts:
         return ""
     text = "; ".join(parts)
@@ -80,6 +68,9 @@ def achievements_summary(facts: Mapping[str, Any], year: int, ruleset: LoadedRul
 
 
 def build_submission(ctx: RoundContext, number: str, issued_on: date) -> SubmissionDoc | None:
+    """The proposal to the province of its own forms (TTLĐXS, Bằng khen of the chairman) for the
+    year's achievements: no movement's plan among its grounds (thematic awards do not ground
+    higher ones)."""
     items = approved(ctx, "province")
     if not items:
         return None
@@ -109,8 +100,6 @@ def build_submission(ctx: RoundContext, number: str, issued_on: date) -> Submiss
             *(f"{b};" for b in ctx.profile.emulation_regulation),
         ],
         addressee=ctx.profile.board,
-        plan_number=movement.plan_number,
-        plan_date=movement.plan_date,
         attachments=[
             "Báo cáo thành tích của các tập thể, cá nhân (có xác nhận của Thủ trưởng đơn vị);",
             f"Biên bản {minutes_ref}họp Hội đồng Thi đua – Khen thưởng Sở ngày "

@@ -13,6 +13,7 @@ from thidua.domain.documents.models import FORM_CODES, Agency
 
 __all__ = [
     "award_phrase",
+    "award_verb",
     "count_vi",
     "date_line",
     "date_long_vi",
@@ -76,11 +77,16 @@ def award_phrase(code: str, title_vi: str) -> str:
     return f"danh hiệu “{bare}”"
 
 
+def award_verb(code: str) -> str:
+    """ "tặng" for a form (Giấy khen, Bằng khen); "công nhận" for an emulation title."""
+    return "tặng" if code in FORM_CODES else "công nhận"
+
+
 def who_vi(people: int, teams: int) -> str:
-    """ "03 cá nhân, 02 tập thể" (a count that is zero is left out)."""
+    """ "02 tập thể, 03 cá nhân": collectives before individuals (a zero count is left out)."""
     parts = []
-    if people:
-        parts.append(f"{count_vi(people)} cá nhân")
     if teams:
         parts.append(f"{count_vi(teams)} tập thể")
+    if people:
+        parts.append(f"{count_vi(people)} cá nhân")
     return ", ".join(parts)

@@ -26,6 +26,7 @@ from rules.registry import LoadedRuleset
 from thidua.app.accounts import console
 from thidua.app.accounts.console import ConsoleSession
 from thidua.domain import labels, policy
+from thidua.domain.documents.wording import base_kind
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
@@ -167,7 +168,7 @@ def environment() -> Environment:
             "round_action_vi": lambda s: labels.ROUND_ACTION_LABEL_VI.get(s, s),
             "council_vi": lambda s: labels.COUNCIL_STATUS_LABEL_VI.get(s, s),
             "director_vi": lambda s: labels.DIRECTOR_STATUS_LABEL_VI.get(s, s),
-            "doc_vi": lambda s: labels.DOCUMENT_KIND_LABEL_VI.get(s, s),
+            "doc_vi": lambda s: labels.DOCUMENT_KIND_LABEL_VI.get(base_kind(s), s),
             "kind_vi": lambda s: labels.KIND_LABEL_VI.get(s, s),
             "title_vi": _title_vi,  # the page's ``title_names`` (from its ruleset), else the code
             "vnd": _vnd,

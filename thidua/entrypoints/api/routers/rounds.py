@@ -1,12 +1,15 @@
 """The Office's consolidation rounds: open, read, close, council, decision; their documents; the
 province's answers on each award and the Director's revocations."""
 
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
+from thidua.adapters.documents import FileDocumentRenderer
 from thidua.app import rounds
+from thidua.app.documents import revocation_issuer
 from thidua.app.ports.rounds import AwardItemView, RoundView
 from thidua.app.round_commands import (
     CouncilRequest,
@@ -15,7 +18,9 @@ from thidua.app.round_commands import (
     ProvinceAnswerRequest,
     RevokeRequest,
 )
+from thidua.domain.documents.register import vietnam_date
 from thidua.entrypoints.api.deps import ActorDep, RoundsDep, UowDep
+from thidua.entrypoints.services import services_of
 
 router = APIRouter(tags=["rounds"])
 
@@ -87,7 +92,9 @@ async def download_document(
     uow: UowDep,
     format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
 ) -> FileResponse:
-    """Tải văn bản: report, minutes, decision, submission (docx, html hoặc pdf)."""
+    """Tải văn bản: report, minutes, decision (danh hiệu thi đua năm), decision_movement (khen
+    thưởng phong trào thi đua theo chuyên đề), submission, revocation-<id> (quyết định thu hồi);
+    docx, html hoặc pdf."""
     path = await uow.run(lambda tx: rounds.document_file(tx, actor, round_key, kind, format))
     return FileResponse(
         path, media_type=_DOCUMENT_MEDIA[format], filename=f"{round_key}-{kind}.{format}"
@@ -108,9 +115,52 @@ async def province_answer(
 
 @router.post("/v1/nominations/{nomination_id}/awards/{code}/revoke")
 async def revoke(
-    nomination_id: str, code: str, body: RevokeRequest, actor: ActorDep, uow: UowDep
+    nomination_id: str,
+    code: str,
+    body: RevokeRequest,
+    actor: ActorDep,
+    uow: UowDep,
+    request: Request,
 ) -> AwardItemView:
-    """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do."""
+    """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do; ban hành
+    quyết định hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng (có số)."""
+    services = services_of(request)
+    issue = revocation_issuer(
+        services.engine.registry, FileDocumentRenderer(services.settings.var_dir / "documents")
+    )
+    on = vietnam_date(datetime.now(UTC))
     return await uow.run(
-        lambda tx: rounds.revoke_award(tx, actor, nomination_id, code, body.reason)
+        lambda tx: rounds.revoke_award(
+            tx, actor, nomination_id, code, body.reason, issue_revocation=issue, on=on
+        )
+    )
+
+
+@router.get(
+    "/v1/nominations/{nomination_id}/awards/{code}/revocation",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "Quyết định thu hồi",
+            "content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                "text/html": {},
+                "application/pdf": {},
+            },
+        }
+    },
+)
+async def download_revocation(
+    nomination_id: str,
+    code: str,
+    actor: ActorDep,
+    uow: UowDep,
+    format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
+) -> FileResponse:
+    """Tải quyết định hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng."""
+    path = await uow.run(lambda tx: rounds.revocation_file(tx, actor, nomination_id, code, format))
+    return FileResponse(
+        path,
+        media_type=_DOCUMENT_MEDIA[format],
+        filename=f"{nomination_id}-{code}-thu-hoi.{format}",
     )
