@@ -166,7 +166,7 @@ class TestDocumentsTakeTheProfileInForce:
             assert gone not in ours
         submission = docx_text(files["submission"])
         assert "Số: 01/TTr-SNV" in submission
-        assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Đồng Nai." in submission
+        assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Đồng Nai\n" in submission
         assert "Số: 01/BC-SNV" in docx_text(files["report"])
         minutes = docx_text(files["minutes"])
         assert "Bình Phước, ngày 20 tháng 12 năm 2024" in minutes

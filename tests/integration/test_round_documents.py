@@ -322,7 +322,8 @@ def test_generates_four_documents_with_numbers_and_files(
     key = make_round1(db)
     docs = generate(db, key, tmp_path, registry)
 
-    assert [d["kind"] for d in docs] == list(DOCUMENT_KINDS)
+    # No thematic award in this round: no movement decision.
+    assert [d["kind"] for d in docs] == [k for k in DOCUMENT_KINDS if k != "decision_movement"]
     assert {d["kind"]: d["number"] for d in docs} == {
         "report": "01/BC-SLĐTBXH",
         "minutes": "01/BB-HĐTĐKT",
@@ -385,10 +386,13 @@ def test_decision_lists_approved_director_awards_with_amounts(
     assert "Phòng Lao động – Việc làm – An toàn lao động" in text  # the collective
     assert "Trần Thị Hoài Thương" not in text  # rejected by the Director
     assert "Phòng Bảo trợ xã hội" not in text  # province level: in the submission only
-    # Legal bases: law, decree, the plan, the council's minutes.
+    # Legal bases: law, decree, the year's review, the council's minutes; annual titles are not
+    # a movement's rewards: neither its plan nor "phong trào" anywhere.
     assert "06/2022/QH15" in text
     assert "98/2023/NĐ-CP" in text
-    assert f"Kế hoạch số {MOVEMENT.plan_number} ngày 12/08/2024" in text
+    assert "Kế hoạch số" not in text
+    assert "phong trào" not in text.lower()
+    assert "Căn cứ kết quả đánh giá, xếp loại và bình xét thi đua năm 2024" in text
     assert "Biên bản số 01/BB-HĐTĐKT ngày 20 tháng 12 năm 2024" in text
     assert "Trương Minh Khôi" in text  # the Director signs
     assert "Ban Thi đua – Khen thưởng tỉnh" in text
@@ -460,8 +464,8 @@ class TestTheLawInForceOnTheDecisionDate:
         )
         assert "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15" in decision
         assert (
-            "mức tiền thưởng theo quy định tại Nghị định số 152/2025/NĐ-CP ngày 14 tháng 6 năm "
-            "2025 của Chính phủ (mức lương cơ sở 2.340.000 đồng)" in decision
+            "kèm theo tiền thưởng theo quy định tại Điều 50 Nghị định số 152/2025/NĐ-CP ngày 14 "
+            "tháng 6 năm 2025 của Chính phủ (mức lương cơ sở 2.340.000 đồng)" in decision
         )
         submission = docx_text(files["submission"])
         assert "Nghị định số 152/2025/NĐ-CP" in submission
@@ -480,7 +484,9 @@ class TestTheLawInForceOnTheDecisionDate:
             "Căn cứ Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023 của Chính phủ quy định "
             "chi tiết thi hành một số điều của Luật Thi đua, khen thưởng" in decision
         )
-        assert "quy định tại Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023" in decision
+        assert (
+            "quy định tại Điều 54 Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023" in decision
+        )
         for kind in ("decision", "submission", "minutes"):
             assert "152/2025" not in docx_text(files[kind])
         assert "Nghị định số 98/2023/NĐ-CP" in docx_text(files["minutes"])
@@ -548,8 +554,14 @@ def test_submission_proposes_province_awards_with_achievements(
     assert "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh" in text
     assert "Võ Thanh Sơn" not in text  # no province-level item
     assert "Hoàn thành xuất sắc nhiệm vụ năm 2024" in text
-    assert "nội dung 1, 2 đạt xuất sắc" in text
+    # The movement's assessments do not ground the province's awards; the year's achievements
+    # are proposed, not a movement's rewards; no stray stop after "Kính gửi".
+    assert "nội dung 1, 2 đạt xuất sắc" not in text
+    assert "phong trào" not in text.lower()
     assert "05/06 thành viên đạt Lao động tiên tiến" in text
+    assert "Kính gửi: Ban Thi đua – Khen thưởng tỉnh Bình Phước\n" in text
+    assert "Kính gửi:." not in text and "Kính gửi." not in text
+    assert "cá nhân, tập thể" not in text.lower()
 
 
 def test_report_counts(db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> None:
@@ -694,3 +706,131 @@ class TestTheProvincePaysTheHigherAward:
             "Không chi; nhận mức cao nhất: TTLĐXS (Điều 49 Nghị định số 152/2025/NĐ-CP)",
         )
         assert paid[("LDVL", "TTLDXS")][0] is None  # the province decides and pays its own
+
+
+# The 2024 round mixes the annual titles and the thematic movement's Giấy khen.
+MIXED_NOMS = [
+    individual("NV017", "HTXSNV", movement={"c1": "xuat_sac", "c2": "xuat_sac"}),  # Sơn
+    individual("NV019", movement={"c1": "tot", "c2": "tot"}),  # Hải
+    collective("LDVL", movement={"c1": "xuat_sac", "c2": "tot", "c3": "tot", "c4": "tot"}),
+]
+MIXED_ITEMS = [
+    ("NV017", "LDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("NV017", "GIAY_KHEN", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("NV019", "LDTT", "director", tally(10, 1, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "TTLDTT", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+    ("LDVL", "GIAY_KHEN", "director", tally(11, 0, 0, MAJORITY), "approved", None, None),
+]
+
+
+class TestTwoDecisions:
+    """A round with annual titles and the thematic movement's Giấy khen issues two decisions."""
+
+    def generated(self, db: SeededDb, tmp_path: Path, registry: RulesRegistry) -> dict[str, Any]:
+        with db.uow.session() as session:
+            key = add_round(session, 3, MIXED_NOMS, MIXED_ITEMS).key
+        return {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+
+    def test_each_decision_takes_its_own_number_from_the_decisions_book(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """The annual decision 01/QĐ, the movement's 02/QĐ; no submission (no province item)."""
+        docs = self.generated(db, tmp_path, registry)
+        assert {k: d["number"] for k, d in docs.items()} == {
+            "report": "01/BC-SLĐTBXH",
+            "minutes": "01/BB-HĐTĐKT",
+            "decision": "01/QĐ-SLĐTBXH",
+            "decision_movement": "02/QĐ-SLĐTBXH",
+        }
+
+    def test_the_annual_decision_recognises_titles_without_the_movement(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """TTLĐTT and LĐTT only, "Công nhận", collectives first, no "phong trào"."""
+        docs = self.generated(db, tmp_path, registry)
+        text = docx_text(docs["decision"]["files"]["docx"])
+        assert "phong trào" not in text.lower()
+        assert "Giấy khen" not in text
+        assert (
+            "Công nhận danh hiệu “Tập thể lao động tiên tiến” cho 01 tập thể; công nhận danh "
+            "hiệu “Lao động tiên tiến” cho 02 cá nhân đã có thành tích trong thực hiện nhiệm vụ "
+            "năm 2024"
+        ) in text
+        assert (
+            "được công nhận danh hiệu thi đua kèm theo tiền thưởng theo quy định tại Điều 54"
+            in (text)
+        )
+        rows = [r for r in table_rows(docs["decision"]["files"]["docx"]) if r[0].isdigit()]
+        assert rows[0][1] == "Phòng Lao động – Việc làm – An toàn lao động"
+
+    def test_the_movement_decision_gives_the_giay_khen_for_the_movement(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """ "Tặng Giấy khen … trong phong trào thi đua …", its plan and the report as grounds."""
+        docs = self.generated(db, tmp_path, registry)
+        text = docx_text(docs["decision_movement"]["files"]["docx"])
+        assert "Số: 02/QĐ-SLĐTBXH" in text
+        assert (
+            "Tặng Giấy khen của Giám đốc Sở cho 01 tập thể, 01 cá nhân đã có thành tích xuất sắc "
+            f"trong phong trào thi đua “{MOVEMENT.name}” năm 2024"
+        ) in text
+        assert f"Căn cứ Kế hoạch số {MOVEMENT.plan_number} ngày 12/08/2024" in text
+        assert "Căn cứ Báo cáo số 01/BC-SLĐTBXH" in text
+        assert "Lao động tiên tiến" not in text
+        assert "được tặng Giấy khen của Giám đốc Sở kèm theo tiền thưởng theo quy định tại" in text
+
+
+class TestRevocationDecision:
+    """Revoking an award issues a numbered revocation decision, once."""
+
+    def test_revocation_is_numbered_cites_the_decision_and_is_issued_once(
+        self, db: SeededDb, tmp_path: Path, registry: RulesRegistry
+    ) -> None:
+        """03/QĐ after the round's two decisions; the movement decision's number; idempotent."""
+        from thidua.app.documents import revocation_issuer
+
+        with db.uow.session() as session:
+            key = add_round(session, 4, MIXED_NOMS, MIXED_ITEMS).key
+        generate(db, key, tmp_path, registry)
+        director = Actor(username="giamdoc", role=Role.DIRECTOR, units=frozenset())
+        issue = revocation_issuer(registry, FileDocumentRenderer(tmp_path))
+        nomination = f"{key}-NV017"
+        with db.uow() as tx:
+            revoked = rounds.revoke_award(
+                tx,
+                director,
+                nomination,
+                "GIAY_KHEN",
+                "Kê khai không trung thực thành tích",
+                issue_revocation=issue,
+                on=date(2025, 3, 10),
+            )
+        assert revoked.revoked and revoked.revocation is not None
+        # A new year: the 2025 decisions' book starts at 01.
+        assert revoked.revocation.number == "01/QĐ-SLĐTBXH"
+        assert revoked.revocation.kind == f"revocation-{revoked.item_id}"
+        with db.uow() as tx:
+            path = rounds.revocation_file(tx, director, nomination, "GIAY_KHEN", "docx")
+        text = docx_text(path)
+        assert "Số: 01/QĐ-SLĐTBXH" in text
+        assert "hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng" in text
+        assert "tại Quyết định số 02/QĐ-SLĐTBXH ngày" in text  # the movement's decision
+        assert "Lý do: Kê khai không trung thực thành tích." in text
+        assert "số tiền thưởng đã nhận là 710.000 đồng" in text
+        # Revoking again is refused and issues nothing more.
+        with pytest.raises(Refusal) as refused, db.uow() as tx:
+            rounds.revoke_award(
+                tx,
+                director,
+                nomination,
+                "GIAY_KHEN",
+                "Lần nữa",
+                issue_revocation=issue,
+                on=date(2025, 3, 11),
+            )
+        assert refused.value.code is RefusalCode.DUPLICATE
+        with db.uow.session() as session:
+            kinds = session.scalars(
+                select(DocumentRow.kind).join(RoundRow).where(RoundRow.key == key)
+            ).all()
+        assert sorted(k for k in kinds if k.startswith("revocation-")) == [revoked.revocation.kind]
