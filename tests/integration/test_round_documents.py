@@ -817,6 +817,11 @@ class TestRevocationDecision:
         assert "tại Quyết định số 02/QĐ-SLĐTBXH ngày" in text  # the movement's decision
         assert "Lý do: Kê khai không trung thực thành tích." in text
         assert "số tiền thưởng đã nhận là 710.000 đồng" in text
+        # Read like the round's documents: a unit officer may not.
+        officer = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=frozenset({"LDVL"}))
+        with pytest.raises(Refusal) as forbidden, db.uow() as tx:
+            rounds.revocation_file(tx, officer, nomination, "GIAY_KHEN", "docx")
+        assert forbidden.value.code is RefusalCode.FORBIDDEN
         # Revoking again is refused and issues nothing more.
         with pytest.raises(Refusal) as refused, db.uow() as tx:
             rounds.revoke_award(

@@ -148,7 +148,12 @@ def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False
 @reported()
 def rounds_document(
     round_key: str,
-    kind: Annotated[str, typer.Argument(help="report | minutes | decision | submission")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="report | minutes | decision | decision_movement | submission | revocation-<id>"
+        ),
+    ],
     fmt: Annotated[str, typer.Option("--format", help="docx | html | pdf")] = "docx",
     token: TokenOpt = None,
 ) -> None:
