@@ -417,13 +417,28 @@ class TestNewAgencyFromFiles:
             DIRECTOR_NAME,
             "Quyết định số 901/QĐ-UBND",
             "Quy chế công tác thi đua, khen thưởng trên địa bàn tỉnh",
-            "Kế hoạch số 05/KH-SNV ngày 15/01/2026 của Sở Nội vụ",
+            "Căn cứ kết quả đánh giá, xếp loại và bình xét thi đua năm 2026",
             "Ban Thi đua – Khen thưởng tỉnh Đồng Nai;",
         ):
             assert expected in decision, expected
         for kind, text in texts.items():
             for foreign in ("Bình Phước", "THƯƠNG BINH", "SLĐTBXH", "Trương Minh Khôi"):
                 assert foreign not in text, f"{kind} mentions {foreign}"
+
+    def test_an_annual_round_issues_only_the_annual_titles_decision(
+        self, agency_round: dict[str, Any]
+    ) -> None:
+        """The 2026 review (annual titles only): one decision, "Công nhận danh hiệu …", never a
+        movement's reward; no movement decision; collectives before individuals."""
+        texts = agency_round["texts"]
+        assert "decision_movement" not in texts
+        decision = texts["decision"]
+        assert "phong trào" not in decision.lower()
+        assert "Kế hoạch số" not in decision
+        assert "Công nhận danh hiệu" in decision
+        assert "đã có thành tích trong thực hiện nhiệm vụ năm 2026" in decision
+        assert "kèm theo tiền thưởng theo quy định tại Điều 50 Nghị định số 152/2025" in decision
+        assert "cá nhân, tập thể" not in decision.lower()
 
     def test_a_2026_decision_cites_decree_152_not_98(self, agency_round: dict[str, Any]) -> None:
         """Decided in 2026: the decision and minutes cite Decree 152/2025, never the lapsed 98/2023."""
