@@ -64,7 +64,7 @@ def achievement_report(
     except LookupError as exc:
         raise Refusal(RefusalCode.NOT_FOUND, str(exc), problem="achievement_form_missing") from None
     profile = profile_in_force(tx, on).profile
-    names = _title_names(registry, detail)
+    names = _title_names(registry, detail, on)
     unit = tx.org.unit(detail.unit)
     received = _received(tx, registry, detail, names)
     received += received_from_history(detail.facts, names, received)
@@ -108,11 +108,18 @@ def _names_of(registry: RulesRegistry, ruleset_id: str, version: str) -> dict[st
     return {code: document_title(t.name_vi) for code, t in loaded.titles.items()}
 
 
-def _title_names(registry: RulesRegistry, detail: NominationDetail) -> dict[str, str]:
-    """The titles' names of the nomination's pinned ruleset (codes read as they are without)."""
-    if detail.ruleset is None:
+def _title_names(registry: RulesRegistry, detail: NominationDetail, on: dt.date) -> dict[str, str]:
+    """The titles' names of the nomination's pinned ruleset, else of the ruleset in force on the
+    review date (codes read as they are when neither can be had)."""
+    if detail.ruleset is not None:
+        names = _names_of(registry, detail.ruleset.id, detail.ruleset.version)
+        if names:
+            return names
+    try:
+        loaded = registry.in_force(on)
+    except LookupError:
         return {}
-    return _names_of(registry, detail.ruleset.id, detail.ruleset.version)
+    return {code: document_title(t.name_vi) for code, t in loaded.titles.items()}
 
 
 def _received(
