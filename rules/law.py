@@ -1,6 +1,8 @@
-"""The law's dated values: legal instruments, the base salary, award coefficients, principles.
+"""The law's dated values: legal instruments, the base salary, award coefficients, principles,
+and the forms of the achievement report.
 
-Pure data in ``rules/law/*.yaml`` (``instruments.yaml``, ``money.yaml``), read and validated here.
+Pure data in ``rules/law/*.yaml`` (``instruments.yaml``, ``money.yaml``,
+``achievement_forms.yaml``), read and validated here.
 Every value has a window of dates and is chosen by the date of the act it serves: a decision's
 date chooses the legal bases it cites, the base salary and the coefficients of its money
 (rules/README.md, "The law's dated values"). A malformed file raises :class:`LawDataError`
@@ -20,10 +22,14 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "ACHIEVEMENT_PARTS",
     "HIGHEST_AMOUNT_ONLY",
     "REVOKE_AWARD",
+    "AchievementForm",
     "BaseSalary",
     "Coefficient",
+    "FormSection",
+    "FormSigner",
     "Instrument",
     "LawBook",
     "LawDataError",
@@ -43,6 +49,31 @@ REVOKE_AWARD = "REVOKE_AWARD"
 
 _KINDS = ("law", "decree")
 _RECIPIENTS = ("individual", "collective")
+
+#: The parts of an achievement report a form may hold, by recipient: what the builder fills
+#: (``thidua.domain.documents.achievement``); a form's headings and their order are the file's.
+ACHIEVEMENT_PARTS: dict[str, tuple[str, ...]] = {
+    "individual": (
+        "profile",
+        "duties",
+        "results",
+        "initiatives",
+        "ratings",
+        "titles_received",
+        "forms_received",
+    ),
+    "collective": (
+        "features",
+        "functions",
+        "results",
+        "emulation",
+        "members",
+        "titles_received",
+        "forms_received",
+    ),
+}
+#: Whose name a form's signature block prints when it is known.
+SIGNER_WHO: tuple[str, ...] = ("nominee", "unit_head", "agency_head")
 
 
 class LawDataError(ValueError):
@@ -125,6 +156,43 @@ class Provision:
 
 
 @dataclass(frozen=True)
+class FormSection:
+    """A heading of an achievement report's form, with the part printed under it (None: a
+    group heading)."""
+
+    heading: str
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSigner:
+    caption: str
+    note: str
+    who: str
+
+
+@dataclass(frozen=True)
+class AchievementForm:
+    """The form of the achievement report in the appendix of a decree, for one recipient."""
+
+    code: str
+    instrument: Instrument
+    recipient: str
+    form_number: str | None
+    """ "Mẫu số 02"; None when the number is not known here."""
+    title: str
+    sections: tuple[FormSection, ...]
+    signers: tuple[FormSigner, FormSigner]
+    confirmed: bool = True
+
+    def label(self) -> str:
+        """ "Mẫu số 02, Phụ lục Nghị định số 98/2023/NĐ-CP (chưa xác nhận)"."""
+        number = self.form_number or "Mẫu báo cáo thành tích"
+        text = f"{number}, Phụ lục {self.instrument.kind_name} số {self.instrument.number}"
+        return text if self.confirmed else f"{text} (chưa xác nhận)"
+
+
+@dataclass(frozen=True)
 class LawBook:
     """The law's dated values, queried by date."""
 
@@ -133,6 +201,7 @@ class LawBook:
     coefficients: tuple[Coefficient, ...]
     principles: tuple[Principle, ...]
     provisions: tuple[Provision, ...] = ()
+    forms: tuple[AchievementForm, ...] = ()
 
     def in_force(self, kind: str, on: dt.date) -> Instrument:
         """The law (``kind="law"``) or decree in force on ``on``; LookupError if none."""
@@ -181,6 +250,15 @@ class LawBook:
             if p.code == code and p.instrument.in_force(on):
                 return p
         return None
+
+    def achievement_form(self, recipient: str, on: dt.date) -> AchievementForm:
+        """The achievement report's form for ``recipient`` (individual | collective) in the
+        appendix of the decree in force on ``on``; LookupError (Vietnamese) if none."""
+        for f in self.forms:
+            if f.recipient == recipient and f.instrument.in_force(on):
+                return f
+        who = "cá nhân" if recipient == "individual" else "tập thể"
+        raise LookupError(f"Không có mẫu báo cáo thành tích của {who} áp dụng ngày {on:%d/%m/%Y}.")
 
 
 # ----------------------------------------------------------------------------- loading
@@ -373,12 +451,74 @@ def _money(
     return tuple(salaries), tuple(coefficients), tuple(principles)
 
 
+def _forms(path: Path, instruments: dict[str, Instrument]) -> tuple[AchievementForm, ...]:
+    r, data = _read(path)
+    out: list[AchievementForm] = []
+    for n, raw in enumerate(r.items(data, "forms")):
+        where = f"forms[{n}]"
+        row = r.mapping(raw, where)
+        code = r.text(row, "instrument", where)
+        if code not in instruments:
+            raise r.fail(f"{where}.instrument", f"không có văn bản «{code}» trong instruments.")
+        recipient = r.choice(row, "recipient", where, _RECIPIENTS)
+        number = row.get("form_number")
+        if number is not None and (not isinstance(number, str) or not number.strip()):
+            raise r.fail(f"{where}.form_number", "phải là chuỗi hoặc null.")
+        sections: list[FormSection] = []
+        parts = ACHIEVEMENT_PARTS[recipient]
+        for m, raw_section in enumerate(r.items(row, "sections")):
+            at = f"{where}.sections[{m}]"
+            section = r.mapping(raw_section, at)
+            part = section.get("part")
+            if part is not None and part not in parts:
+                raise r.fail(f"{at}.part", f"phải là một trong {', '.join(parts)}.")
+            if part is not None and any(s.part == part for s in sections):
+                raise r.fail(f"{at}.part", f"phần «{part}» đã có.")
+            sections.append(FormSection(r.text(section, "heading", at), part))
+        signers = r.items(row, "signers")
+        if len(signers) != 2:
+            raise r.fail(f"{where}.signers", "phải có đúng hai người ký (trái, phải).")
+        left, right = (
+            FormSigner(
+                caption=r.text(
+                    r.mapping(s, f"{where}.signers[{i}]"), "caption", f"{where}.signers[{i}]"
+                ),
+                note=r.text(s, "note", f"{where}.signers[{i}]"),
+                who=r.choice(s, "who", f"{where}.signers[{i}]", SIGNER_WHO),
+            )
+            for i, s in enumerate(signers)
+        )
+        form = AchievementForm(
+            code=r.text(row, "code", where),
+            instrument=instruments[code],
+            recipient=recipient,
+            form_number=" ".join(number.split()) if number else None,
+            title=r.text(row, "title", where),
+            sections=tuple(sections),
+            signers=(left, right),
+            confirmed=r.flag(row, where),
+        )
+        if any((o.instrument.code, o.recipient) == (code, recipient) for o in out):
+            raise r.fail(where, f"trùng mẫu {recipient} của {code}.")
+        out.append(form)
+    return tuple(out)
+
+
 def load_law(directory: Path = LAW_DIR) -> LawBook:
-    """Read and validate ``instruments.yaml`` and ``money.yaml`` of ``directory``."""
+    """Read and validate ``instruments.yaml``, ``money.yaml`` and ``achievement_forms.yaml`` of
+    ``directory``."""
     instruments = _instruments(directory / "instruments.yaml")
     provisions = _provisions(directory / "instruments.yaml", instruments)
     salaries, coefficients, principles = _money(directory / "money.yaml", instruments)
-    return LawBook(tuple(instruments.values()), salaries, coefficients, principles, provisions)
+    forms = _forms(directory / "achievement_forms.yaml", instruments)
+    return LawBook(
+        tuple(instruments.values()),
+        salaries,
+        coefficients,
+        principles,
+        provisions=provisions,
+        forms=forms,
+    )
 
 
 @cache

@@ -113,6 +113,8 @@ class TestAuthorizationMatrix:
             check(user, "GET nomination", r.status_code, expected_read(user))
             r = await api.call(user, "GET", f"/v1/nominations/{nid}/workflow")
             check(user, "GET workflow", r.status_code, expected_read(user))
+            r = await api.call(user, "GET", f"/v1/nominations/{nid}/achievement-report")
+            check(user, "GET achievement report", r.status_code, expected_read(user))
             r = await api.call(user, "GET", "/v1/nominations")
             visible = [n["id"] for n in r.json()["items"]] if r.status_code == 200 else None
             check(user, "GET list", r.status_code, 200)

@@ -197,3 +197,32 @@ WHATIF_SOURCE_LABEL_VI: dict[str, str] = {
     "evaluations": "lần xét tiêu chí gần nhất của mỗi hồ sơ",
     "appraisal": "kết quả thẩm định của các đợt xét",
 }
+
+# ---- the achievement report (báo cáo thành tích) ---------------------------------------------
+#: The facts contract's values (rules/facts.py) as the nominee's report prints them.
+GENDER_LABEL_VI: dict[str, str] = {"nam": "Nam", "nu": "Nữ"}
+ASSESSMENT_LABEL_VI: dict[str, str] = {
+    "xuat_sac": "xuất sắc",
+    "tot": "tốt",
+    "dat": "đạt",
+    "khong_dat": "không đạt",
+}
+DISCIPLINE_LABEL_VI: dict[str, str] = {
+    "none": "không",
+    "khien_trach": "khiển trách",
+    "canh_cao": "cảnh cáo",
+    "ha_bac_luong": "hạ bậc lương",
+    "giang_chuc": "giáng chức",
+    "cach_chuc": "cách chức",
+    "buoc_thoi_viec": "buộc thôi việc",
+}
+INITIATIVE_LEVEL_LABEL_VI: dict[str, str] = {
+    "co_so": "cấp cơ sở",
+    "tinh": "cấp tỉnh",
+    "toan_quoc": "toàn quốc",
+}
+UNIT_KIND_LABEL_VI: dict[str, str] = {
+    "leadership": "Lãnh đạo",
+    "division": "Phòng chuyên môn",
+    "public_service_unit": "Đơn vị sự nghiệp trực thuộc",
+}

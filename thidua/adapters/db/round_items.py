@@ -14,11 +14,17 @@ from thidua.adapters.db import audit
 from thidua.adapters.db.models import (
     AwardItemRow,
     CouncilMeetingRow,
+    DocumentRegisterEntryRow,
     DocumentRow,
     NominationRow,
     RoundRow,
 )
-from thidua.app.ports.rounds import AwardItemView, DocumentView, ItemDecision
+from thidua.app.ports.rounds import (
+    AwardItemView,
+    DocumentView,
+    ItemDecision,
+    ReceivedAwardRecord,
+)
 from thidua.domain.council import Tallies
 from thidua.domain.roles import Actor
 
@@ -264,6 +270,55 @@ class SqlRoundItems:
             after={"revoked": True, "reason": reason, "at": item.revoked_at},
         )
         return item_view(item)
+
+    def awards_received(
+        self, kind: str, nominee_code: str, before_year: int
+    ) -> list[ReceivedAwardRecord]:
+        rows = self.session.execute(
+            select(AwardItemRow, RoundRow)
+            .join(NominationRow, AwardItemRow.nomination_id == NominationRow.id)
+            .join(RoundRow, AwardItemRow.round_id == RoundRow.id)
+            .where(
+                NominationRow.kind == kind,
+                NominationRow.nominee_code == nominee_code,
+                RoundRow.year < before_year,
+                AwardItemRow.director_status == "approved",
+                AwardItemRow.revoked_at.is_(None),
+            )
+            .order_by(RoundRow.year, AwardItemRow.code, AwardItemRow.id)
+        ).all()
+        decisions: dict[int, tuple[str, date | None]] = {}
+        round_ids = {r.id for _, r in rows}
+        if round_ids:
+            for doc, issued_on in self.session.execute(
+                select(DocumentRow, DocumentRegisterEntryRow.issued_on)
+                .outerjoin(
+                    DocumentRegisterEntryRow,
+                    DocumentRegisterEntryRow.document_id == DocumentRow.id,
+                )
+                .where(DocumentRow.round_id.in_(round_ids), DocumentRow.kind == "decision")
+            ).all():
+                decisions[doc.round_id] = (doc.number, issued_on)
+        out: list[ReceivedAwardRecord] = []
+        for item, rnd in rows:
+            if item.level == "province" and item.province_status != "approved":
+                continue
+            number: str | None = None
+            decided_on: date | None = None
+            if item.level == "director" and rnd.id in decisions:
+                number, decided_on = decisions[rnd.id]
+            out.append(
+                ReceivedAwardRecord(
+                    year=rnd.year,
+                    code=item.code,
+                    level=item.level,
+                    ruleset_id=rnd.ruleset_id,
+                    ruleset_version=rnd.ruleset_version,
+                    decision_number=number,
+                    decision_date=decided_on,
+                )
+            )
+        return out
 
     # ---- the documents -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from .blocks import (
 )
 from .layout import layout
 
-__all__ = ["FONT", "MARGINS_MM", "render_docx", "render_docx_blocks"]
+__all__ = ["FONT", "MARGINS_MM", "render_docx", "render_docx_blocks", "render_docx_bytes"]
 
 FONT = "Times New Roman"
 #: top, bottom, left, right (Decree 30: 20–25, 20–25, 30–35, 15–20 mm).
@@ -270,6 +271,8 @@ def _signer_lines(cell: Any, signer: Signer) -> None:
     if signer.on_behalf:
         _text(cell, signer.on_behalf.upper(), bold=True, align="center", after=0)
     _text(cell, signer.position.upper(), bold=True, align="center", after=0)
+    if signer.note:
+        _text(cell, signer.note, italic=True, align="center", after=0)
     _text(cell, "", align="center", after=0, size=14, before=60)
     _text(cell, signer.name, bold=True, align="center", after=0)
 
@@ -348,6 +351,21 @@ def _table(document: Any, block: Table) -> None:
 
 def render_docx_blocks(blocks: list[Block], path: Path) -> Path:
     """Write blocks to a .docx file at ``path``."""
+    document = _document(blocks)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+def render_docx_bytes(blocks: list[Block]) -> bytes:
+    """The .docx file of ``blocks``, in memory (a document served, not kept)."""
+    out = io.BytesIO()
+    _document(blocks).save(out)
+    return out.getvalue()
+
+
+def _document(blocks: list[Block]) -> Any:
     document = Document()
     _setup(document)
     pending_break = False
@@ -381,10 +399,7 @@ def render_docx_blocks(blocks: list[Block], path: Path) -> Path:
             _closing(document, block)
         elif isinstance(block, DualSignature):
             _dual(document, block)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
+    return document
 
 
 def render_docx(doc: AnyDoc, path: Path) -> Path:

@@ -59,6 +59,7 @@ p {{ margin: 0 0 6pt 0; }}
 .recipients p.head {{ font-size: 12pt; font-weight: bold; font-style: italic; }}
 .sign p {{ margin: 0; text-align: center; font-weight: bold; }}
 .sign .space {{ height: 24mm; }}
+.sign p.note {{ font-weight: normal; }}
 .page-break {{ break-before: page; page-break-before: always; }}
 @media print {{
   html {{ background: none; }}
@@ -142,6 +143,8 @@ def _signer(signer: Signer) -> str:
     if signer.on_behalf:
         lines.append(f"<p>{escape(signer.on_behalf.upper())}</p>")
     lines.append(f"<p>{escape(signer.position.upper())}</p>")
+    if signer.note:
+        lines.append(f'<p class="note"><i>{escape(signer.note)}</i></p>')
     lines.append('<div class="space"></div>')
     lines.append(f"<p>{escape(signer.name)}</p>")
     return f'<div class="sign">{"".join(lines)}</div>'

@@ -96,6 +96,20 @@ class ItemDecision(BaseModel):
     """Approved proposal to the province: its answer becomes ``pending`` unless already given."""
 
 
+class ReceivedAwardRecord(BaseModel):
+    """A title or form a nominee received in a round of an earlier year: approved by the
+    Director, not revoked, and (a proposal) approved by the province; with the decision the
+    agency issued for it, when it issued one here."""
+
+    year: int
+    code: str
+    level: str  # director | province
+    ruleset_id: str
+    ruleset_version: str
+    decision_number: str | None = None
+    decision_date: date | None = None
+
+
 # ---- views: what the use cases return -----------------------------------------------------------
 
 
@@ -275,6 +289,13 @@ class RoundStore(Protocol):
     def revoke_award(
         self, nomination_key: str, code: str, reason: str, actor: Actor
     ) -> AwardItemView: ...
+
+    def awards_received(
+        self, kind: str, nominee_code: str, before_year: int
+    ) -> list[ReceivedAwardRecord]:
+        """What the nominee (a staff member's or a unit's code) received in rounds of years
+        before ``before_year``, oldest first."""
+        ...
 
     # the documents
     def documents(self, key: str) -> list[DocumentView]: ...

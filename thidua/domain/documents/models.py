@@ -72,6 +72,8 @@ class Signer(_Model):
     position: str = Field(examples=["GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"])
     name: str
     on_behalf: str | None = Field(default=None, examples=["KT. GIÁM ĐỐC"])
+    note: str | None = Field(default=None, examples=["(Ký, ghi rõ họ và tên)"])
+    """An italic line under the position, as forms print it."""
 
 
 class AwardLine(_Model):

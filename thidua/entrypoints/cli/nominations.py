@@ -3,6 +3,7 @@ up, and exchange lists of them as files (``import``, ``export``)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -159,6 +160,38 @@ def nominations_show(nomination_id: str, token: TokenOpt = None, as_json: JsonOp
     with caller.uow() as tx:
         detail = nominations.get_nomination(tx, caller.actor, nomination_id)
     _print_detail(detail, as_json)
+
+
+class ReportFormat(StrEnum):
+    DOCX = "docx"
+    HTML = "html"
+
+
+@app.command("achievement-report")
+@reported("--format")
+def nominations_achievement_report(
+    nomination_id: str,
+    out: Annotated[Path, typer.Option("--out", help="Tệp kết quả (.docx hoặc .html)")],
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.DOCX,
+    token: TokenOpt = None,
+) -> None:
+    """Báo cáo thành tích của hồ sơ theo mẫu của Nghị định có hiệu lực vào ngày xét, điền sẵn
+    những gì hệ thống biết (không đánh số: báo cáo của người được đề nghị)."""
+    from thidua.adapters.documents.achievement import achievement_docx, achievement_html
+    from thidua.app.achievement import achievement_report
+
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        doc = achievement_report(tx, caller.actor, nomination_id, registry=caller.engine.registry)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if format is ReportFormat.HTML:
+            out.write_text(achievement_html(doc), encoding="utf-8")
+        else:
+            out.write_bytes(achievement_docx(doc))
+    except OSError as exc:
+        fail(f"không ghi được tệp {out}: {exc.strerror or exc}.", 1)
+    typer.echo(f"Đã ghi báo cáo thành tích của {doc.nominee_name} ({doc.form_label}) ra {out}.")
 
 
 @app.command("list")

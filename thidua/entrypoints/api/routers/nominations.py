@@ -4,10 +4,13 @@ The steps go through the nomination's Temporal workflow (``Lifecycle``); a POST 
 ``Idempotency-Key`` passes it on as the workflow update id, so a retry gets the first outcome.
 """
 
-from fastapi import APIRouter, Query
+import anyio.to_thread
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from thidua.adapters.documents.achievement import achievement_docx, achievement_html
 from thidua.app import nominations
+from thidua.app.achievement import achievement_report
 from thidua.app.lifecycle import (
     HoldRequest,
     NominationSubmission,
@@ -18,7 +21,7 @@ from thidua.app.lifecycle import (
 from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
 from thidua.domain.nominations import NominationStatus, Stage
 from thidua.entrypoints.api import pagination
-from thidua.entrypoints.api.deps import ActorDep, LifecycleDep, UowDep, UpdateIdDep
+from thidua.entrypoints.api.deps import ActorDep, EngineDep, LifecycleDep, UowDep, UpdateIdDep
 
 router = APIRouter(tags=["nominations"])
 
@@ -74,6 +77,36 @@ async def list_(
 @router.get("/v1/nominations/{nomination_id}")
 async def show(nomination_id: str, actor: ActorDep, uow: UowDep) -> NominationDetail:
     return await uow.run(lambda tx: nominations.get_nomination(tx, actor, nomination_id))
+
+
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get(
+    "/v1/nominations/{nomination_id}/achievement-report",
+    response_class=Response,
+    responses={200: {"description": "Báo cáo thành tích", "content": {_DOCX: {}, "text/html": {}}}},
+)
+async def achievement_report_file(
+    nomination_id: str,
+    actor: ActorDep,
+    uow: UowDep,
+    engine: EngineDep,
+    format: str = Query(default="docx", pattern="^(docx|html)$"),
+) -> Response:
+    """Báo cáo thành tích của người (tập thể) được đề nghị theo mẫu của Nghị định có hiệu lực
+    vào ngày xét, điền sẵn những gì hệ thống biết; không đánh số (không phải văn bản của cơ quan)."""
+    doc = await uow.run(
+        lambda tx: achievement_report(tx, actor, nomination_id, registry=engine.registry)
+    )
+    if format == "html":
+        html = await anyio.to_thread.run_sync(achievement_html, doc)
+        return Response(html, media_type="text/html; charset=utf-8")
+    data = await anyio.to_thread.run_sync(achievement_docx, doc)
+    name = f"{nomination_id}-bao-cao-thanh-tich.docx"
+    return Response(
+        data, media_type=_DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/v1/nominations/{nomination_id}/workflow")

@@ -7,12 +7,15 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from thidua.adapters.documents.achievement import achievement_docx, achievement_html
 from thidua.app import nominations
 from thidua.app.accounts.console import ConsoleSession
+from thidua.app.achievement import achievement_report
 from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
 from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
 from thidua.app.ports.uow import Tx
@@ -159,6 +162,30 @@ def _nomination_again(request: Request, key: str) -> ShowAgain:
         return await nomination_page(request, sess, key, status, error, form, at)
 
     return show
+
+
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/nominations/{key}/achievement-report")
+async def nomination_achievement_report(request: Request, key: str) -> Response:
+    """The nominee's achievement report, prefilled, for the unit to review and attach."""
+    sess = await require(request)
+    services = services_of(request)
+    html = request.query_params.get("format") == "html"
+    try:
+        doc = await services.uow.run(
+            lambda tx: achievement_report(tx, sess.actor, key, registry=services.engine.registry)
+        )
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    if html:
+        return HTMLResponse(await anyio.to_thread.run_sync(achievement_html, doc))
+    data = await anyio.to_thread.run_sync(achievement_docx, doc)
+    name = f"{quote(key)}-bao-cao-thanh-tich.docx"
+    return Response(
+        data, media_type=_DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/nominations/{key}/act")
