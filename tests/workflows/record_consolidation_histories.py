@@ -77,6 +77,7 @@ async def path_deadline_close(rnd: Round) -> None:
         movement="NTM-2024",
         year=2024,
         closes_at=datetime.now(UTC) + timedelta(seconds=DEADLINE_SECONDS),
+        publication_days=0,
     )
     view = await rnd.svc.open(rnd.h.actor("vanphong"), body)
     rnd.key = view.key

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
-from thidua.app import rules_versions
+from thidua.app import publication, rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
     MovementRecord,
@@ -179,6 +179,7 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
         results=results if with_results else [],
         items=items,
         documents=tx.rounds.documents(key),
+        publication=publication.publication_view(tx, actor, key),
     )
 
 
