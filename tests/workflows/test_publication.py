@@ -226,3 +226,55 @@ class TestObjections:
             )
             assert done.status_code == 200 and done.json()["status"] == "dismissed"
         await rnd.council()
+
+
+class TestConsole:
+    async def test_the_round_screen_shows_objections_and_the_office_resolves(
+        self, rnd: Round
+    ) -> None:
+        """The round screen lists the objection (held nominee); the Office's form dismisses it;
+        an empty reason shows the form again with the message."""
+        import re
+
+        import httpx
+
+        from thidua.app.accounts import console as console_auth
+
+        a = await rnd.submit_and_approve("NV018")
+        await rnd.open()
+        await rnd.close()
+        filed = await object_to(rnd, "canbo.gdnn", a)
+        password = "mat-khau-dai-du-12"
+        with rnd.h.db.uow() as tx:
+            console_auth.set_password(tx, "vanphong", password)
+        app = create_app(fast_settings(rnd.h.db.url, "console-pub"), rnd.h.db.uow, client=None)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            def csrf(page: str) -> str:
+                found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+                assert found is not None
+                return found.group(1)
+
+            login = await http.get("/console/login")
+            r = await http.post(
+                "/console/login",
+                data={"username": "vanphong", "password": password, "csrf_token": csrf(login.text)},
+            )
+            assert r.status_code == 303
+            page = await http.get(f"/console/rounds/{rnd.key}")
+            assert page.status_code == 200
+            assert "Công khai danh sách tổng hợp" in page.text
+            assert "Chưa tham gia phong trào" in page.text and "Tạm dừng xét" in page.text
+            url = f"/console/rounds/{rnd.key}/objections/{filed.id}/resolve"
+            r = await http.post(
+                url, data={"csrf_token": csrf(page.text), "decision": "dismissed", "reason": ""}
+            )
+            assert r.status_code == 400 and "phải ghi rõ lý do" in r.text
+            r = await http.post(
+                url,
+                data={"csrf_token": csrf(page.text), "decision": "dismissed", "reason": "Sai"},
+            )
+            assert r.status_code == 303 and r.headers["location"].endswith("ok=objection_resolved")
+            page = await http.get(r.headers["location"])
+            assert "Không chấp nhận: tiếp tục xét" in page.text

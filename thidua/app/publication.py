@@ -16,7 +16,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from thidua.app import rounds
 from thidua.app.ports.publication import (
     NewObjection,
     ObjectionRecord,
@@ -25,6 +24,7 @@ from thidua.app.ports.publication import (
     PublishedItem,
 )
 from thidua.app.ports.uow import Tx
+from thidua.app.round_records import round_of
 from thidua.domain import policy
 from thidua.domain.labels import OBJECTION_STATUS_LABEL_VI
 from thidua.domain.publication import (
@@ -135,7 +135,7 @@ def _until(tx: Tx, key: str) -> datetime | None:
 
 def file_objection(tx: Tx, actor: Actor, key: str, body: FileObjectionRequest) -> ObjectionView:
     """Record an objection; the nominee (or the title) is on hold until the Office resolves it."""
-    rnd = rounds.round_of(tx, key)
+    rnd = round_of(tx, key)
     behalf = body.on_behalf_of.strip() if body.on_behalf_of is not None else None
     policy.check_file_objection(actor, rnd.stage, on_behalf_of=behalf)
     if body.on_behalf_of is not None and not behalf:
@@ -180,7 +180,7 @@ def file_objection(tx: Tx, actor: Actor, key: str, body: FileObjectionRequest) -
 def list_objections(tx: Tx, actor: Actor, key: str) -> list[ObjectionView]:
     """The round's objections ``actor`` may read (``policy.may_read_objection``)."""
     policy.check_publication_read(actor)
-    rounds.round_of(tx, key)
+    round_of(tx, key)
     until = _until(tx, key)
     return [
         _view(actor, o, until)
@@ -195,7 +195,7 @@ def resolve_objection(
     """The Office upholds (the item leaves the list) or dismisses (the hold is lifted) an
     objection, with the reason."""
     policy.check_resolve_objection(actor)
-    rnd = rounds.round_of(tx, key)
+    rnd = round_of(tx, key)
     found = tx.publication.objection(key, objection_id)
     if found is None:
         raise Refusal(
@@ -241,7 +241,7 @@ def publication_view(tx: Tx, actor: Actor, key: str) -> PublicationView | None:
     pairs = [(i.nomination, i.code) for i in listed]
     held = held_items(pairs, objections)
     withdrawn = withdrawn_items(pairs, objections)
-    rnd = rounds.round_of(tx, key)
+    rnd = round_of(tx, key)
     items = [
         PublishedItem(
             nomination=i.nomination,
@@ -276,7 +276,7 @@ def publication_view(tx: Tx, actor: Actor, key: str) -> PublicationView | None:
 def published_list(tx: Tx, actor: Actor, key: str) -> PublicationView:
     """The published list as every member of staff reads it (with the objections they may see)."""
     policy.check_publication_read(actor)
-    rnd = rounds.round_of(tx, key)
+    rnd = round_of(tx, key)
     view = publication_view(tx, actor, key)
     if view is None or view.published_from is None or rnd.stage is RoundStage.OPEN:
         raise Refusal(RefusalCode.NOT_FOUND, f"Đợt xét {key} chưa công khai danh sách tổng hợp.")

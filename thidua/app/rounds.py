@@ -22,6 +22,7 @@ from thidua.app.ports.rounds import (
     RoundView,
 )
 from thidua.app.ports.uow import Tx
+from thidua.app.round_records import round_of as round_of
 from thidua.domain import policy
 from thidua.domain.documents.models import TITLE_SHORT_VI
 from thidua.domain.labels import ROUND_STAGE_LABEL_VI
@@ -34,13 +35,6 @@ PROVINCE_ANSWERS = ("approved", "rejected", "returned")
 
 
 # ---- finding ------------------------------------------------------------------------------------
-
-
-def round_of(tx: Tx, key: str) -> RoundRecord:
-    found = tx.rounds.get(key)
-    if found is None:
-        raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đợt xét «{key}».")
-    return found
 
 
 def movement_of(tx: Tx, code: str) -> MovementRecord:
