@@ -1,15 +1,21 @@
 """ConsolidationWorkflow: the Office's review round for a movement and year.
 
-Open → (the Office closes it, or its deadline passes) → appraisal across nominations → the
+Open → (the Office closes it, or its deadline passes) → appraisal across nominations →
+publication of the consolidated list to all staff for the round's ``publication_days`` working
+days (objections put nominees on hold meanwhile; the council's activity checks them) → the
 council's vote → the Director's decision (approve all or some, reject some, or return the list to
-the Office, who closes it again). Every effect happens in an activity; the workflow only orders
-the steps, checks who may take them, and waits.
+the Office, who closes it again, and the new list is published again). Every effect happens in an
+activity; the workflow only orders the steps, checks who may take them, and waits.
+
+Rounds that closed before publication existed (no ``PUBLICATION_PATCH`` marker in their history)
+go from closing straight to the council, as they did.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import contextlib
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -18,6 +24,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.consolidation import ConsolidationActivities
     from thidua.domain import policy
+    from thidua.domain.publication import publication_end
     from thidua.domain.refusals import Refusal, RefusalCode
     from thidua.domain.roles import Actor
     from thidua.domain.rounds import (
@@ -40,6 +47,8 @@ HEARTBEAT = timedelta(seconds=10)
 RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20)
 )
+#: Closing publishes the list before the council (a change to running code: ``workflow.patched``).
+PUBLICATION_PATCH = "publication-before-council"
 
 
 def _refuse(code: RefusalCode, message: str) -> ApplicationError:
@@ -57,13 +66,37 @@ class ConsolidationWorkflow:
         self._steps: list[RoundStep] = []
         self._summary: dict[str, int] = {}
         self._lock = asyncio.Lock()
+        self._published_until: datetime | None = None
 
     @workflow.run
     async def run(self, input: ConsolidationWorkflowInput) -> RoundStatus:
         await self._wait_until_closed()
-        await workflow.wait_condition(lambda: self._stage is RoundStage.DECIDED)
+        while self._stage is not RoundStage.DECIDED:
+            await workflow.wait_condition(
+                lambda: self._stage in (RoundStage.PUBLICATION, RoundStage.DECIDED)
+            )
+            await self._wait_until_published()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
+
+    async def _wait_until_published(self) -> None:
+        """While the list is published: at the period's end the council's stage begins."""
+        while self._stage is RoundStage.PUBLICATION and self._published_until is not None:
+            remaining = self._published_until - workflow.now()
+            if remaining <= timedelta(0):
+                async with self._lock:
+                    if self._stage is RoundStage.PUBLICATION:
+                        await self._step(
+                            "publication_end",
+                            RoundStage.COUNCIL,
+                            None,
+                            "Hết thời gian công khai danh sách",
+                        )
+                return
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._stage is not RoundStage.PUBLICATION, timeout=remaining
+                )
 
     async def _wait_until_closed(self) -> None:
         """Wait for the Office to close the round; at the deadline close it automatically."""
@@ -137,12 +170,19 @@ class ConsolidationWorkflow:
         return step
 
     async def _close(self, actor: Actor | None, reason: str | None) -> None:
-        await self._step("close", RoundStage.COUNCIL, actor, reason, closed_by=actor)
+        if not workflow.patched(PUBLICATION_PATCH):
+            await self._step("close", RoundStage.COUNCIL, actor, reason, closed_by=actor)
+            return
+        until = publication_end(workflow.now(), self._input.publication_days)
+        # No publication period (0 days): the council may vote at once, as before.
+        to = RoundStage.PUBLICATION if until > workflow.now() else RoundStage.COUNCIL
+        await self._step("close", to, actor, reason, closed_by=actor, published_until=until)
+        self._published_until = until
 
     def _require(self, actor: Actor, step: str) -> None:
         """Who takes ``step`` and in which stages: ``policy.ROUND_STEPS``."""
         try:
-            policy.check_round_step(actor, step, self._stage)
+            policy.check_round_step(actor, step, self._stage, published_until=self._published_until)
         except Refusal as refusal:
             raise _refuse(refusal.code, refusal.message) from None
 
@@ -202,4 +242,5 @@ class ConsolidationWorkflow:
             closes_at=self._input.closes_at,
             steps=list(self._steps),
             summary=dict(self._summary),
+            published_until=self._published_until,
         )

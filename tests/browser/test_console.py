@@ -261,6 +261,7 @@ class TestConsole:
         s.page.fill("input[name=movement]", "NTM-2099")
         s.page.fill("input[name=year]", "2024")
         s.page.fill("input[name=closes_at]", closes.strftime("%Y-%m-%dT%H:%M"))
+        s.page.fill("input[name=publication_days]", "0")  # the council votes right after closing
         s.page.click("button:has-text('Mở đợt xét')")
         assert "không có phong trào thi đua «NTM-2099»" in s.page.inner_text(".error")
         assert s.page.input_value("input[name=closes_at]") == closes.strftime("%Y-%m-%dT%H:%M")

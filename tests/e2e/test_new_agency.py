@@ -289,6 +289,7 @@ def run_round(api: Api, banner: str) -> dict[str, Any]:
             "year": YEAR,
             "closes_at": closes_at.isoformat(),
             "late_policy": "next_round",
+            "publication_days": 0,
         },
     )
     key = opened["key"]

@@ -60,12 +60,14 @@ class Round:
         await self.h.review(f"truongphong.{unit.lower()}", detail.id, "approve")
         return detail.id
 
-    async def open(self, late_policy: str = "refuse") -> RoundView:
+    async def open(self, late_policy: str = "refuse", publication_days: int = 0) -> RoundView:
+        """Open the round; no publication period unless asked (the council may vote at once)."""
         body = OpenRoundRequest(
             movement=MOVEMENT,
             year=YEAR,
             closes_at=datetime.now(UTC) + timedelta(days=30),
             late_policy=late_policy,  # type: ignore[arg-type]
+            publication_days=publication_days,
         )
         view = await self.svc.open(self.h.actor("vanphong"), body)
         self.key = view.key

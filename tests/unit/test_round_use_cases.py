@@ -20,6 +20,7 @@ from rules.registry import RulesRegistry, VersionWindow
 from tests.support.roster import EmptyRoster
 from thidua.app.consolidation import Consolidation, NominationNotMoved
 from thidua.app.ports.movements import RegistrationBook
+from thidua.app.ports.publication import ObjectionRecord, PublicationRecord
 from thidua.app.ports.rounds import (
     AwardItemView,
     CandidateRecord,
@@ -140,12 +141,48 @@ class NoRegistrations:
         return RegistrationBook(movement, year, has_phase=False)
 
 
+class NoAgencyProfile:
+    """The agency store of an agency without a profile yet."""
+
+    def profile_on(self, day: date) -> None:
+        return None
+
+
+class FakePublicationStore:
+    """The rounds' publication lengths and objections in memory."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, int] = {}
+        self.periods: dict[str, tuple[datetime, datetime]] = {}
+        self.stored: list[ObjectionRecord] = []
+
+    def set_days(self, round_key: str, days: int, actor: Actor) -> None:
+        self.days[round_key] = days
+
+    def get(self, round_key: str) -> PublicationRecord | None:
+        if round_key not in self.days:
+            return None
+        start, until = self.periods.get(round_key, (None, None))
+        return PublicationRecord(
+            days=self.days[round_key], published_from=start, published_until=until
+        )
+
+    def set_period(self, round_key: str, published_from: datetime, until: datetime) -> bool:
+        self.periods[round_key] = (published_from, until)
+        return True
+
+    def objections(self, round_key: str) -> list[ObjectionRecord]:
+        return [o for o in self.stored if o.round_key == round_key]
+
+
 class FakeTx:
     def __init__(self, store: FakeRoundStore) -> None:
         self.rounds = store
         self.rules_versions = FakeRulesVersions(store)
         self.roster = EmptyRoster()
         self.movements = NoRegistrations()
+        self.agency = NoAgencyProfile()
+        self.publication = FakePublicationStore()
 
 
 class FakeUow:
@@ -264,6 +301,17 @@ class TestOpen:
         assert workflow_id == "test-round-NTM-2024_2024_dot1" == view.workflow_id
         assert started.reminder_every == timedelta(days=2)
         assert started.late_policy is LatePolicy.NEXT_ROUND and started.opened_by == OFFICE
+
+    async def test_publication_days_default_to_five_and_may_be_chosen(self) -> None:
+        """Without a profile setting the list is published 5 working days; the Office may ask 0."""
+        store, workflows = FakeRoundStore(), FakeRoundWorkflows()
+        rounds, uow = commands(store, workflows)
+        await rounds.open(OFFICE, open_body())
+        assert workflows.started[-1][1].publication_days == 5
+        assert uow.tx.publication.days == {"NTM-2024_2024_dot1": 5}
+        store.rounds["NTM-2024_2024_dot1"].stage = RoundStage.DECIDED
+        await rounds.open(OFFICE, open_body(publication_days=0))
+        assert workflows.started[-1][1].publication_days == 0
 
     async def test_no_ruleset_in_force_is_a_refusal_naming_the_review_date(self) -> None:
         """No ruleset in force on the movement's review date: a conflict on ``movement``."""

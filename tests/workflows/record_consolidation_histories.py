@@ -20,6 +20,8 @@ from tests.support.harness import Harness
 from tests.support.rounds import MEMBERS, Round
 from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
+from thidua.app import publication
+from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
 from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.rounds import RoundStage
@@ -77,6 +79,7 @@ async def path_deadline_close(rnd: Round) -> None:
         movement="NTM-2024",
         year=2024,
         closes_at=datetime.now(UTC) + timedelta(seconds=DEADLINE_SECONDS),
+        publication_days=0,
     )
     view = await rnd.svc.open(rnd.h.actor("vanphong"), body)
     rnd.key = view.key
@@ -114,27 +117,74 @@ async def path_refused_steps(rnd: Round) -> None:
     await rnd.decide()
 
 
+async def _object(rnd: Round, user: str, nomination: str) -> int:
+    request = FileObjectionRequest(nomination=nomination, content="Chưa tham gia phong trào")
+    filed = await rnd.h.db.uow.run(
+        lambda tx: publication.file_objection(tx, rnd.h.actor(user), rnd.key, request)
+    )
+    return filed.id
+
+
+async def path_objection_dismissed(rnd: Round) -> None:
+    """No publication period (0 days): an objection holds a nominee, the council is refused in
+    its activity, the Office dismisses it, the council votes, the Director approves."""
+    await _nominations(rnd)
+    await rnd.open(publication_days=0)
+    view = await rnd.close()
+    first = next(i.nomination for i in view.items)
+    objection = await _object(rnd, "canbo.gdnn", first)
+    await _expect_refusal(rnd.council(), RefusalCode.CONFLICT)
+    request = ResolveObjectionRequest(decision="dismissed", reason="Không có căn cứ")
+    await rnd.h.db.uow.run(
+        lambda tx: publication.resolve_objection(
+            tx, rnd.h.actor("vanphong"), rnd.key, objection, request
+        )
+    )
+    await rnd.council()
+    await rnd.decide()
+
+
+async def path_publication_period(rnd: Round) -> None:
+    """Closed into a publication period of 1 working day: the council is refused by the
+    validator (never in the history); the round is left waiting on the period's timer."""
+    await _nominations(rnd)
+    await rnd.open(publication_days=1)
+    view = await rnd.close()
+    assert view.stage == "publication", view.stage
+    await _expect_refusal(rnd.council(), RefusalCode.WRONG_STAGE)
+
+
 PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
     "approve": path_approve,
     "director_return": path_director_return,
     "deadline_close": path_deadline_close,
     "refused_steps": path_refused_steps,
+    "objection_dismissed": path_objection_dismissed,
+    "publication_period": path_publication_period,
 }
+#: Paths that end before the decision (the round waits): recorded as they stand, then ended.
+UNFINISHED = frozenset({"publication_period"})
 
 
-async def _drive(h: Harness, drive: Callable[[Round], Awaitable[None]]) -> WorkflowHistory:
+async def _drive(
+    h: Harness, drive: Callable[[Round], Awaitable[None]], *, finished: bool = True
+) -> WorkflowHistory:
     rnd = Round(h)
     await drive(rnd)
     view = await rnd.svc.read(h.actor("vanphong"), rnd.key)
-    assert view.stage == "decided", view.stage
     handle = h.client.get_workflow_handle(view.workflow_id)
+    if not finished:
+        history = await handle.fetch_history()
+        await handle.terminate("recorded")
+        return history
+    assert view.stage == "decided", view.stage
     await handle.result()
     return await handle.fetch_history()
 
 
 async def record(only: list[str]) -> list[Path]:
     async def history_of(name: str, h: Harness) -> WorkflowHistory:
-        return await _drive(h, PATHS[name])
+        return await _drive(h, PATHS[name], finished=name not in UNFINISHED)
 
     return await record_paths(list(PATHS), only, history_of, file_prefix=PREFIX)
 

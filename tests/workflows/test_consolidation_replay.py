@@ -19,7 +19,14 @@ from workflows.consolidation import ConsolidationWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 PREFIX = "consolidation_"
-PATHS = ("approve", "director_return", "deadline_close", "refused_steps")
+PATHS = (
+    "approve",
+    "director_return",
+    "deadline_close",
+    "refused_steps",
+    "objection_dismissed",
+    "publication_period",
+)
 
 
 def recorded() -> list[str]:
@@ -88,3 +95,18 @@ class TestRecordedConsolidationHistories:
         ]
         assert len(failed) == 1
         assert [a for a, _ in round_steps(refused)] == ["close", "council", "approve"]
+
+    def test_publication_histories_cover_the_publication_paths(self) -> None:
+        """The objection path holds the council once (a failed activity), then votes; the
+        publication path closes into publication behind the patch marker and waits on a timer."""
+        held = load("objection_dismissed")
+        assert accepted_updates(held) == ["close", "record_council", "record_council", "decide"]
+        assert [a for a, _ in round_steps(held)] == ["close", "council", "approve"]
+        markers = [e for e in held.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+        assert markers, "the publication patch marker is in the new histories"
+        waiting = load("publication_period")
+        assert accepted_updates(waiting) == ["close"]
+        assert any(e.event_type == EventType.EVENT_TYPE_TIMER_STARTED for e in waiting.events)
+        assert not any(
+            e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED for e in load("approve").events
+        )

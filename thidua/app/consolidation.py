@@ -18,7 +18,7 @@ from typing import Any
 
 from rules.engine import RulesEngine
 from rules.law import LawBook, shipped_law
-from thidua.app import rounds
+from thidua.app import publication, rounds
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
 from thidua.app.ports.uow import Tx, UnitOfWork
@@ -112,8 +112,15 @@ class Consolidation:
     # ---- the steps --------------------------------------------------------------------------
 
     async def record_step(self, data: RoundActivityInput) -> bool:
-        """A step with no effect but its record (a reminder, the Director's return)."""
-        return await self._uow.run(lambda tx: tx.rounds.record_step(data.round_key, data.step))
+        """A step with no effect but its record (a reminder, the Director's return, the end of
+        the publication; a closing's publication period with the closing)."""
+
+        def _record(tx: Tx) -> bool:
+            recorded = tx.rounds.record_step(data.round_key, data.step)
+            publication.record_period(tx, data)
+            return recorded
+
+        return await self._uow.run(_record)
 
     def _appraise_and_store(
         self, data: RoundActivityInput
@@ -189,6 +196,7 @@ class Consolidation:
         with self._uow() as tx:
             rnd = rounds.round_of(tx, data.round_key)
             items = {(i.nomination, i.code) for i in tx.rounds.award_items(data.round_key)}
+            items = publication.votable_items(tx, data.round_key, items)  # held: refused
         ruleset = (rnd.ruleset_id, rnd.ruleset_version)
         lr = self._engine.registry.get(*ruleset)
         appraisal = Appraisal.model_validate(rnd.appraisal)
@@ -346,6 +354,8 @@ def _decide_item(
     """The Director's decision on one item: not passed by the council, rejected (for this title
     or the whole nomination), or approved (with its amount, or sent to the province)."""
     key = item.nomination
+    if item.council_status == "withdrawn":
+        out.reasons.setdefault(key, "Rút khỏi danh sách do phản ánh được chấp nhận")
     if item.council_status != "passed":
         out.reasons.setdefault(key, "Không được Hội đồng đề nghị")
         return ItemDecision(nomination=key, code=item.code, director_status="not_recommended")

@@ -7,14 +7,16 @@ thread (``uow.run``), never on the caller's event loop.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from thidua.app import rounds
+from thidua.app import publication, rounds
 from thidua.app.ports.rounds import RoundRecord, RoundView, RoundWorkflows
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.domain import policy
+from thidua.domain.documents.register import vietnam_date
+from thidua.domain.publication import MAX_PUBLICATION_DAYS
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import (
@@ -42,6 +44,13 @@ class OpenRoundRequest(BaseModel):
     late_policy: LatePolicy = Field(
         default=LatePolicy.REFUSE,
         description="Hồ sơ đến sau khi đóng: refuse (từ chối) hoặc next_round (chuyển đợt sau)",
+    )
+    publication_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_PUBLICATION_DAYS,
+        description="Số ngày làm việc công khai danh sách tổng hợp trước khi Hội đồng họp "
+        "(bỏ trống: theo hồ sơ cơ quan, mặc định 5; 0: không công khai)",
     )
 
 
@@ -103,8 +112,8 @@ class Rounds:
                 field="closes_at",
             )
 
-        def _open(tx: Tx) -> RoundRecord:
-            return rounds.open_round(
+        def _open(tx: Tx) -> tuple[RoundRecord, int]:
+            opened = rounds.open_round(
                 tx,
                 actor,
                 movement_code=body.movement,
@@ -113,8 +122,13 @@ class Rounds:
                 late_policy=body.late_policy,
                 workflow_id=self.workflows.workflow_id,
             )
+            days = publication.publication_days_for(
+                tx, body.publication_days, vietnam_date(datetime.now(UTC))
+            )
+            tx.publication.set_days(opened.key, days, actor)
+            return opened, days
 
-        opened = await self.uow.run(_open)
+        opened, days = await self.uow.run(_open)
         wf_input = ConsolidationWorkflowInput(
             round_key=opened.key,
             movement_code=body.movement,
@@ -123,6 +137,7 @@ class Rounds:
             reminder_every=self.reminder_every,
             opened_by=actor,
             late_policy=body.late_policy,
+            publication_days=days,
         )
         try:
             await self.workflows.start(opened.workflow_id, wf_input)

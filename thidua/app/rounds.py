@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
-from thidua.app import rules_versions
+from thidua.app import publication, rules_versions
 from thidua.app.ports.rounds import (
     AwardItemView,
     DocumentView,
@@ -23,6 +23,7 @@ from thidua.app.ports.rounds import (
     RoundView,
 )
 from thidua.app.ports.uow import Tx
+from thidua.app.round_records import round_of as round_of
 from thidua.domain import policy
 from thidua.domain.documents.models import TITLE_SHORT_VI
 from thidua.domain.documents.snapshot import IssuedDocument
@@ -42,13 +43,6 @@ IssueRevocation = Callable[[Tx, str, int, date], IssuedDocument | None]
 
 
 # ---- finding ------------------------------------------------------------------------------------
-
-
-def round_of(tx: Tx, key: str) -> RoundRecord:
-    found = tx.rounds.get(key)
-    if found is None:
-        raise Refusal(RefusalCode.NOT_FOUND, f"Không tìm thấy đợt xét «{key}».")
-    return found
 
 
 def movement_of(tx: Tx, code: str) -> MovementRecord:
@@ -187,6 +181,7 @@ def get_round(tx: Tx, actor: Actor, key: str, *, with_results: bool = True) -> R
         results=results if with_results else [],
         items=items,
         documents=tx.rounds.documents(key),
+        publication=publication.publication_view(tx, actor, key),
     )
 
 

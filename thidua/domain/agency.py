@@ -74,6 +74,9 @@ class AgencyProfile(_Model):
         default=None, examples=["Sở Lao động – Thương binh và Xã hội"]
     )
     """The agency's name in running text (default: from ``name``, see ``text_name``)."""
+    publication_days: int | None = Field(default=None, ge=0, le=60, examples=[5])
+    """Working days a round's consolidated list is published to all staff before the council
+    (the agency's choice, not law; default ``thidua.domain.publication.DEFAULT_PUBLICATION_DAYS``)."""
 
     @property
     def text_name(self) -> str:
@@ -120,6 +123,11 @@ _MESSAGES: dict[str, str] = {
     "string_pattern_mismatch": "{pattern}",
     "list_type": "phải là một danh sách các dòng.",
     "too_short": "cần ít nhất một dòng.",
+    "int_type": "phải là một số nguyên.",
+    "int_parsing": "phải là một số nguyên.",
+    "int_from_float": "phải là một số nguyên.",
+    "greater_than_equal": "không được nhỏ hơn {ge}.",
+    "less_than_equal": "không được lớn hơn {le}.",
     "model_type": "phải là một bảng khóa: giá trị.",
     "model_attributes_type": "phải là một bảng khóa: giá trị.",
     "date_type": "phải là một ngày dạng YYYY-MM-DD.",
@@ -145,6 +153,8 @@ def _message(error: Mapping[str, Any], where: str) -> str:
         return template.format(keys=keys)
     if kind == "string_pattern_mismatch":
         return _PATTERNS.get(where, "không đúng dạng.")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return template.format(**(error.get("ctx") or {}))
     return template
 
 

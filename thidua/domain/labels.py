@@ -21,6 +21,7 @@ STAGE_LABEL_VI: dict[Stage, str] = {
 
 ROUND_STAGE_LABEL_VI: dict[RoundStage, str] = {
     RoundStage.OPEN: "Đang nhận hồ sơ",
+    RoundStage.PUBLICATION: "Đang công khai danh sách",
     RoundStage.COUNCIL: "Chờ Hội đồng bỏ phiếu",
     RoundStage.DIRECTOR: "Chờ Giám đốc quyết định",
     RoundStage.OFFICE: "Giám đốc trả lại Văn phòng",
@@ -71,6 +72,7 @@ ROUND_ACTION_LABEL_VI: dict[str, str] = {
     "council": "Ghi kết quả Hội đồng",
     "approve": "Giám đốc phê duyệt",
     "return": "Giám đốc trả lại Văn phòng",
+    "publication_end": "Hết thời gian công khai danh sách",
 }
 
 # The criteria's verdict on a nominee (an evaluation's ``status``).
@@ -93,6 +95,14 @@ COUNCIL_STATUS_LABEL_VI: dict[str, str] = {
     "pending": "Chờ bỏ phiếu",
     "passed": "Đạt",
     "not_recommended": "Không đề nghị",
+    "withdrawn": "Rút khỏi danh sách (phản ánh được chấp nhận)",
+}
+
+# An objection (ý kiến phản ánh) to the published consolidated list, and how it was resolved.
+OBJECTION_STATUS_LABEL_VI: dict[str, str] = {
+    "open": "Chưa giải quyết (tạm dừng xét)",
+    "upheld": "Chấp nhận: rút khỏi danh sách",
+    "dismissed": "Không chấp nhận: tiếp tục xét",
 }
 DIRECTOR_STATUS_LABEL_VI: dict[str, str] = {
     "pending": "Chờ quyết định",

@@ -7,9 +7,11 @@ update validators (so a wrong call is refused before it is written to history).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from thidua.domain.labels import ROLE_LABEL_VI, ROUND_STAGE_LABEL_VI, STAGE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
+from thidua.domain.publication import VIETNAM
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import UNIT_SCOPED_ROLES, Actor, Role
 from thidua.domain.rounds import RoundStage
@@ -194,20 +196,101 @@ def check_open_round(actor: Actor) -> None:
         raise Refusal(RefusalCode.FORBIDDEN, "Chỉ Văn phòng Sở mở đợt xét tổng hợp.")
 
 
-def check_round_step(actor: Actor, step: str, stage: RoundStage) -> None:
+def check_round_step(
+    actor: Actor, step: str, stage: RoundStage, *, published_until: datetime | None = None
+) -> None:
     """Refuse a round step (``close``, ``council``, ``decide``) taken by the wrong role or in the
-    wrong stage (the ConsolidationWorkflow's update validators)."""
+    wrong stage (the ConsolidationWorkflow's update validators). The council during the
+    publication of the list is refused with the period's end (``published_until``): nobody may
+    end the publication early, since it is the staff's time to object."""
     role, stages = ROUND_STEPS[step]
     if actor.role is not role:
         raise Refusal(
             RefusalCode.FORBIDDEN,
             f"Bước này do {ROLE_LABEL_VI[role]} thực hiện, không phải {ROLE_LABEL_VI[actor.role]}.",
         )
+    if stage is RoundStage.PUBLICATION and step == "council":
+        until = (
+            f" đến hết {published_until.astimezone(VIETNAM):%H:%M ngày %d/%m/%Y} (giờ Việt Nam)"
+            if published_until is not None
+            else ""
+        )
+        raise Refusal(
+            RefusalCode.WRONG_STAGE,
+            f"Danh sách tổng hợp đang được công khai{until}; Hội đồng chỉ bỏ phiếu sau khi hết "
+            "thời gian công khai.",
+            problem="publication_not_ended",
+        )
     if stage not in stages:
         raise Refusal(
             RefusalCode.WRONG_STAGE,
             f"Đợt xét đang ở bước «{ROUND_STAGE_LABEL_VI[stage]}» ({stage.value}).",
         )
+
+
+# ---- publication of the consolidated list and objections -----------------------------------------
+# The list is published to all staff: every account held by a person (any role but the pipeline's
+# machine accounts) reads the published list and may object to a nominee on it. The Office may
+# also record an objection received on paper on someone's behalf. Objections are read by the
+# Office, the Director, the council secretary and the auditor (all of them); a unit's officer or
+# head reads those about their units' nominations; everyone reads their own. Who objected is
+# recorded always; an anonymous objector's name is shown only to the Office (who verifies it), the
+# auditor and the objector: never to the council (its chair, the Director, and its secretary) nor
+# to the unit. Only the Office resolves an objection.
+OBJECTORS = frozenset(Role) - {Role.PIPELINE}
+OBJECTION_READERS = frozenset({Role.OFFICE, Role.DIRECTOR, Role.COUNCIL_SECRETARY, Role.AUDITOR})
+OBJECTOR_NAME_READERS = frozenset({Role.OFFICE, Role.AUDITOR})
+#: The round stages in which an objection is received: from the publication until the vote.
+OBJECTION_STAGES = frozenset({RoundStage.PUBLICATION, RoundStage.COUNCIL})
+
+
+def check_publication_read(actor: Actor) -> None:
+    if actor.role not in OBJECTORS:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Vai trò {ROLE_LABEL_VI[actor.role]} không xem danh sách công khai "
+            "(chỉ tài khoản của cán bộ, công chức, viên chức).",
+        )
+
+
+def check_file_objection(actor: Actor, stage: RoundStage, *, on_behalf_of: str | None) -> None:
+    """Who may object (any person's account; on someone's behalf: the Office) and when (from
+    the publication of the list until the council has voted)."""
+    check_publication_read(actor)
+    if on_behalf_of is not None and actor.role is not Role.OFFICE:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            "on_behalf_of: chỉ Văn phòng Sở ghi nhận phản ánh nhận bằng văn bản thay cho người "
+            "phản ánh.",
+            field="on_behalf_of",
+        )
+    if stage not in OBJECTION_STAGES:
+        raise Refusal(
+            RefusalCode.WRONG_STAGE,
+            "Chỉ nhận phản ánh từ khi công khai danh sách đến trước khi Hội đồng bỏ phiếu; đợt xét "
+            f"đang ở bước «{ROUND_STAGE_LABEL_VI[stage]}» ({stage.value}).",
+        )
+
+
+def check_resolve_objection(actor: Actor) -> None:
+    if actor.role is not Role.OFFICE:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"Chỉ Văn phòng Sở giải quyết phản ánh, không phải {ROLE_LABEL_VI[actor.role]}.",
+        )
+
+
+def may_read_objection(actor: Actor, unit_code: str, filed_by: str) -> bool:
+    """All for the Office, the Director, the council secretary and the auditor; a unit role's
+    own units' nominations; everyone's own objections."""
+    if actor.role in OBJECTION_READERS or filed_by == actor.username:
+        return True
+    return actor.role in (Role.UNIT_OFFICER, Role.UNIT_HEAD) and actor.owns_unit(unit_code)
+
+
+def sees_objector(actor: Actor, filed_by: str, anonymous: bool) -> bool:
+    """Whether ``actor`` is shown who objected (and which account recorded it)."""
+    return not anonymous or actor.role in OBJECTOR_NAME_READERS or filed_by == actor.username
 
 
 def check_province_answer(actor: Actor) -> None:

@@ -16,6 +16,7 @@ from thidua.domain.roles import Actor
 
 class RoundStage(StrEnum):
     OPEN = "open"
+    PUBLICATION = "publication"  # the consolidated list published to all staff before the council
     COUNCIL = "council"
     DIRECTOR = "director"
     OFFICE = "office"  # returned by the Director to the Office
@@ -35,6 +36,9 @@ class ConsolidationWorkflowInput(BaseModel):
     reminder_every: timedelta
     opened_by: Actor
     late_policy: LatePolicy
+    publication_days: int = 0
+    """Working days the consolidated list is published to all staff after each closing (0: the
+    council may vote at once; rounds started before publication existed have none)."""
 
 
 class CloseRoundInput(BaseModel):
@@ -103,6 +107,7 @@ class RoundStatus(BaseModel):
     closes_at: datetime
     steps: list[RoundStep]
     summary: dict[str, int] = Field(default_factory=dict)
+    published_until: datetime | None = None
 
 
 class RoundActivityInput(BaseModel):
@@ -113,6 +118,8 @@ class RoundActivityInput(BaseModel):
     council: RecordCouncilInput | None = None
     decision: DecideRoundInput | None = None
     closed_by: Actor | None = None
+    published_until: datetime | None = None
+    """At closing: when the publication of the consolidated list ends (from the closing)."""
 
 
 def round_key(movement_code: str, year: int, seq: int) -> str:

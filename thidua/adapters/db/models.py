@@ -376,6 +376,45 @@ class AwardItemRow(Base):
     nomination: Mapped[NominationRow] = relationship()
 
 
+class RoundPublicationRow(Base):
+    """The publication of a round's consolidated list: its length, and the period of the last
+    closing's publication (UTC)."""
+
+    __tablename__ = "round_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    days: Mapped[int] = mapped_column(Integer)
+    published_from: Mapped[datetime | None]
+    published_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ObjectionRow(Base):
+    """An objection to an item of a round's published list: who filed it (and for whom), what
+    it says, and the Office's resolution."""
+
+    __tablename__ = "round_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("nominations.id"), index=True)
+    title: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    objector: Mapped[str] = mapped_column(String(200))
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_by_role: Mapped[str] = mapped_column(String(32))
+    filed_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None]
+
+    nomination: Mapped[NominationRow] = relationship()
+
+
 class CouncilMeetingRow(Base):
     """The council's meeting for a round: members, attendance, who voted in writing."""
 

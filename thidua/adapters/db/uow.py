@@ -27,6 +27,7 @@ from thidua.adapters.db.evaluations import SqlEvaluationStore
 from thidua.adapters.db.movements import SqlMovementStore
 from thidua.adapters.db.nominations import SqlNominationStore
 from thidua.adapters.db.org import SqlOrgStore
+from thidua.adapters.db.publication import SqlPublicationStore
 from thidua.adapters.db.roster import SqlRosterQueries
 from thidua.adapters.db.rounds import SqlRoundStore
 from thidua.adapters.db.rules_versions import SqlRulesVersionStore
@@ -85,6 +86,10 @@ class SqlTx:
     @cached_property
     def movements(self) -> SqlMovementStore:
         return SqlMovementStore(self.session)
+
+    @cached_property
+    def publication(self) -> SqlPublicationStore:
+        return SqlPublicationStore(self.session)
 
     @cached_property
     def roster(self) -> SqlRosterQueries:

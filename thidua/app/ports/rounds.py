@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from thidua.app.ports.publication import PublicationView
 from thidua.domain.appraisal import PastInitiativeUse
 from thidua.domain.council import Tallies
 from thidua.domain.roles import Actor
@@ -165,6 +166,9 @@ class RoundView(BaseModel):
     results: list[dict[str, Any]]
     items: list[AwardItemView]
     documents: list[DocumentView]
+    publication: PublicationView | None = None
+    """The publication of the list before the council: its period and objections (None: a
+    round opened before publication existed)."""
 
 
 class RoundListItem(BaseModel):

@@ -22,6 +22,7 @@ from thidua.app.ports.evaluations import EvaluationStore
 from thidua.app.ports.movements import MovementStore
 from thidua.app.ports.nominations import NominationStore
 from thidua.app.ports.org import OrgStore
+from thidua.app.ports.publication import PublicationStore
 from thidua.app.ports.roster import RosterQueries
 from thidua.app.ports.rounds import RoundStore
 from thidua.app.ports.rules_versions import RulesVersionStore
@@ -55,6 +56,8 @@ class Tx(Protocol):
     def agency(self) -> AgencyStore: ...
     @property
     def movements(self) -> MovementStore: ...
+    @property
+    def publication(self) -> PublicationStore: ...
     @property
     def roster(self) -> RosterQueries: ...
     @property

@@ -46,10 +46,45 @@ def _print_round(view: Any, as_json: bool) -> None:
         )
     for doc in view.documents:
         typer.echo(f"  Văn bản {doc.kind}: {doc.number} ({', '.join(doc.formats)})")
+    if view.publication is not None:
+        _print_publication(view.publication)
+
+
+def _when(at: Any) -> str:
+    from thidua.domain.publication import VIETNAM
+
+    return f"{at.astimezone(VIETNAM):%H:%M %d/%m/%Y}" if at is not None else "—"
+
+
+def _print_objection(o: Any) -> None:
+    who = o.objector if o.objector is not None else "(ẩn danh)"
+    title = f" / {o.title}" if o.title else ""
+    late = " (sau thời gian công khai)" if o.late else ""
+    typer.echo(
+        f"  #{o.id} {o.nomination}{title} — {o.nominee_name} ({o.unit}): {o.status_label}{late}"
+    )
+    typer.echo(
+        f"      Người phản ánh: {who}{' (văn bản giấy)' if o.on_paper else ''}; "
+        f"lúc {_when(o.filed_at)}"
+    )
+    typer.echo(f"      Nội dung: {o.content}")
+    if o.resolution_reason:
+        typer.echo(
+            f"      Giải quyết ({o.resolved_by}, {_when(o.resolved_at)}): {o.resolution_reason}"
+        )
+
+
+def _print_publication(pub: Any) -> None:
+    typer.echo(
+        f"Công khai: {pub.days} ngày làm việc, từ {_when(pub.published_from)} "
+        f"đến {_when(pub.published_until)}" + (" (đang công khai)" if pub.in_progress else "")
+    )
+    for o in pub.objections:
+        _print_objection(o)
 
 
 @app.command("open")
-@reported("--closes-at", "--movement", "--year", "--late-policy")
+@reported("--closes-at", "--movement", "--year", "--late-policy", "--publication-days")
 def rounds_open(
     closes_at: Annotated[
         str, typer.Option("--closes-at", help="ISO 8601, ví dụ 2024-12-20T17:00:00+07:00")
@@ -59,6 +94,14 @@ def rounds_open(
     late_policy: Annotated[
         str, typer.Option("--late-policy", help="refuse | next_round")
     ] = "refuse",
+    publication_days: Annotated[
+        int | None,
+        typer.Option(
+            "--publication-days",
+            help="Số ngày làm việc công khai danh sách trước khi Hội đồng họp "
+            "(mặc định: theo hồ sơ cơ quan, không có thì 5; 0: không công khai)",
+        ),
+    ] = None,
     token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -67,7 +110,13 @@ def rounds_open(
 
     try:
         body = OpenRoundRequest.model_validate(
-            {"movement": movement, "year": year, "closes_at": closes_at, "late_policy": late_policy}
+            {
+                "movement": movement,
+                "year": year,
+                "closes_at": closes_at,
+                "late_policy": late_policy,
+                "publication_days": publication_days,
+            }
         )
     except ValidationError as exc:
         fail("; ".join(f"{field}: {msg}" for field, msg in field_errors(exc)), 2)
@@ -163,3 +212,102 @@ def rounds_document(
     caller = signed_in(token)
     with caller.uow() as tx:
         typer.echo(rounds.document_file(tx, caller.actor, round_key, kind, fmt))
+
+
+@app.command("objections")
+@reported()
+def rounds_objections(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:
+    """Xem các phản ánh về danh sách công khai của đợt xét (trong phạm vi được xem)."""
+    from thidua.app import publication
+
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        listed = publication.list_objections(tx, caller.actor, round_key)
+    if as_json:
+        typer.echo("[" + ",".join(o.model_dump_json() for o in listed) + "]")
+        return
+    if not listed:
+        typer.echo(f"Đợt xét {round_key} chưa có phản ánh nào.")
+    for o in listed:
+        _print_objection(o)
+
+
+@app.command("object")
+@reported("--nomination", "--title", "--content", "--on-behalf-of")
+def rounds_object(
+    round_key: str,
+    nomination: Annotated[str, typer.Option("--nomination", help="Mã hồ sơ đề nghị")],
+    content: Annotated[str, typer.Option("--content", help="Nội dung phản ánh")],
+    title: Annotated[
+        str | None, typer.Option("--title", help="Một danh hiệu (bỏ trống: cả hồ sơ)")
+    ] = None,
+    anonymous: Annotated[
+        bool, typer.Option("--anonymous", help="Không cho Hội đồng và đơn vị biết người phản ánh")
+    ] = False,
+    on_behalf_of: Annotated[
+        str | None,
+        typer.Option("--on-behalf-of", help="Văn phòng Sở ghi nhận phản ánh bằng văn bản"),
+    ] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Phản ánh về một hồ sơ trong danh sách công khai: hồ sơ tạm dừng xét đến khi giải quyết."""
+    from thidua.app import publication
+
+    try:
+        body = publication.FileObjectionRequest.model_validate(
+            {
+                "nomination": nomination,
+                "title": title,
+                "content": content,
+                "anonymous": anonymous,
+                "on_behalf_of": on_behalf_of,
+            }
+        )
+    except ValidationError as exc:
+        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        filed = publication.file_objection(tx, caller.actor, round_key, body)
+    if as_json:
+        typer.echo(filed.model_dump_json(indent=2))
+        return
+    typer.echo(f"Đã ghi nhận phản ánh số {filed.id}; hồ sơ {filed.nomination} tạm dừng xét.")
+    _print_objection(filed)
+
+
+@app.command("resolve-objection")
+@reported("--reason")
+def rounds_resolve_objection(
+    round_key: str,
+    objection_id: Annotated[int, typer.Argument(help="Số phản ánh")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do")],
+    upheld: Annotated[
+        bool | None,
+        typer.Option(
+            "--upheld/--dismissed",
+            help="Chấp nhận (rút khỏi danh sách) hoặc không chấp nhận (tiếp tục xét)",
+        ),
+    ] = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Văn phòng Sở giải quyết phản ánh: --upheld (rút khỏi danh sách) hoặc --dismissed."""
+    from thidua.app import publication
+
+    if upheld is None:
+        fail("Phải chọn --upheld (chấp nhận) hoặc --dismissed (không chấp nhận).", 2)
+    try:
+        body = publication.ResolveObjectionRequest.model_validate(
+            {"decision": "upheld" if upheld else "dismissed", "reason": reason}
+        )
+    except ValidationError as exc:
+        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        resolved = publication.resolve_objection(tx, caller.actor, round_key, objection_id, body)
+    if as_json:
+        typer.echo(resolved.model_dump_json(indent=2))
+        return
+    typer.echo(f"Phản ánh số {resolved.id}: {resolved.status_label}.")
+    _print_objection(resolved)

@@ -162,6 +162,7 @@ def _run(
             "year": YEAR,
             "closes_at": closes_at.isoformat(),
             "late_policy": "next_round",
+            "publication_days": 0,
         },
     )
     key = opened["key"]

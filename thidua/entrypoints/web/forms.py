@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from thidua.app.accounts.console import ConsoleSession
 from thidua.app.lifecycle import ResubmitRequest
+from thidua.app.publication import ResolveObjectionRequest
 from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.rounds import RoundDecision
@@ -179,6 +180,22 @@ def decision_request(form: dict[str, str]) -> DecisionRequest:
         raise FormError("reason", f"{where}: {first['msg']}") from None
 
 
+def resolve_objection_request(form: dict[str, str]) -> ResolveObjectionRequest:
+    """The Office's resolution of an objection: upheld or dismissed, with the reason."""
+    try:
+        return ResolveObjectionRequest.model_validate(
+            {"decision": form.get("decision", ""), "reason": form.get("reason", "").strip()}
+        )
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0])
+        message = (
+            "Lý do: phải ghi rõ lý do giải quyết phản ánh."
+            if field == "reason"
+            else "Kết quả: chọn chấp nhận hoặc không chấp nhận phản ánh."
+        )
+        raise FormError(field, message) from None
+
+
 def open_round_request(form: dict[str, str]) -> OpenRoundRequest:
     """A new round; its closing time is typed in Vietnam time."""
     try:
@@ -189,6 +206,7 @@ def open_round_request(form: dict[str, str]) -> OpenRoundRequest:
                 "year": form.get("year", "").strip(),
                 "closes_at": closes,
                 "late_policy": form.get("late_policy", "refuse"),
+                "publication_days": form.get("publication_days", "").strip() or None,
             }
         )
     except ValueError as exc:

@@ -59,6 +59,7 @@ FLASH_VI = {
     "council": "Đã ghi kết quả họp và bỏ phiếu của Hội đồng; danh sách đã chuyển Giám đốc.",
     "decided": "Đã ghi quyết định của Giám đốc.",
     "returned_round": "Đã trả lại danh sách cho Văn phòng Sở.",
+    "objection_resolved": "Đã ghi nhận kết quả giải quyết phản ánh.",
     "signed_in": "Đăng nhập thành công.",
     "saved": "Đã lưu bản nháp bộ tiêu chí.",
     "approved": "Đã duyệt phiên bản (quản trị tiêu chí thứ hai).",

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
 from thidua.adapters.documents import FileDocumentRenderer
-from thidua.app import rounds
+from thidua.app import publication, rounds
 from thidua.app.documents import revocation_issuer
+from thidua.app.ports.publication import ObjectionView, PublicationView
 from thidua.app.ports.rounds import AwardItemView, RoundView
+from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
 from thidua.app.round_commands import (
     CouncilRequest,
     DecisionRequest,
@@ -69,6 +71,45 @@ async def decide_round(
 ) -> RoundView:
     """Giám đốc phê duyệt (toàn bộ hoặc trừ một số) hoặc trả lại danh sách cho Văn phòng."""
     return await svc.decide(actor, round_key, body)
+
+
+@router.get("/v1/rounds/{round_key}/publication")
+async def show_publication(round_key: str, actor: ActorDep, uow: UowDep) -> PublicationView:
+    """Danh sách tổng hợp công khai cho toàn thể cán bộ: thời gian công khai, danh sách (đang
+    tạm dừng, đã rút), các phản ánh người xem được xem."""
+    return await uow.run(lambda tx: publication.published_list(tx, actor, round_key))
+
+
+@router.post("/v1/rounds/{round_key}/objections", status_code=201)
+async def file_objection(
+    round_key: str, body: FileObjectionRequest, actor: ActorDep, uow: UowDep
+) -> ObjectionView:
+    """Phản ánh về một người/tập thể (hoặc một danh hiệu) trong danh sách công khai: tạm dừng
+    xét mục đó đến khi Văn phòng Sở giải quyết. Văn phòng Sở ghi nhận phản ánh bằng văn bản thay
+    cho người phản ánh (``on_behalf_of``)."""
+    return await uow.run(lambda tx: publication.file_objection(tx, actor, round_key, body))
+
+
+@router.get("/v1/rounds/{round_key}/objections")
+async def list_objections(round_key: str, actor: ActorDep, uow: UowDep) -> list[ObjectionView]:
+    """Các phản ánh: Văn phòng, Giám đốc, Thư ký Hội đồng, kiểm toán xem tất cả; đơn vị xem
+    phản ánh về hồ sơ của đơn vị; mỗi người xem phản ánh của mình."""
+    return await uow.run(lambda tx: publication.list_objections(tx, actor, round_key))
+
+
+@router.post("/v1/rounds/{round_key}/objections/{objection_id}/resolve")
+async def resolve_objection(
+    round_key: str,
+    objection_id: int,
+    body: ResolveObjectionRequest,
+    actor: ActorDep,
+    uow: UowDep,
+) -> ObjectionView:
+    """Văn phòng Sở giải quyết phản ánh: upheld (rút khỏi danh sách) hoặc dismissed (tiếp tục
+    xét), ghi rõ lý do."""
+    return await uow.run(
+        lambda tx: publication.resolve_objection(tx, actor, round_key, objection_id, body)
+    )
 
 
 @router.get(

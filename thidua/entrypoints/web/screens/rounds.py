@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from thidua.app import rounds
+from thidua.app import publication, rounds
 from thidua.app.accounts.console import ConsoleSession
 from thidua.app.ports.rounds import RoundListItem, RoundView
 from thidua.app.ports.uow import Tx
@@ -27,6 +27,7 @@ from thidua.entrypoints.web.forms import (
     decision_request,
     open_round_request,
     post_form,
+    resolve_objection_request,
 )
 from thidua.entrypoints.web.kit import (
     PREFIX,
@@ -146,6 +147,7 @@ async def round_page(
         error_at=error_at,
         form=form or {},
         today=date.today().isoformat(),
+        may_resolve=sess.actor.role is Role.OFFICE and stage is not RoundStage.DECIDED,
     )
 
 
@@ -212,3 +214,15 @@ async def round_document(request: Request, key: str, kind: str) -> Response:
     except Refusal as exc:
         return refused(request, sess, exc)
     return FileResponse(path, media_type=MEDIA_TYPE[fmt], filename=f"{key}-{kind}.{fmt}")
+
+
+@router.post("/rounds/{key}/objections/{objection_id}/resolve")
+async def round_resolve_objection(request: Request, key: str, objection_id: int) -> Response:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        body = resolve_objection_request(form)
+        await services_of(request).uow.run(
+            lambda tx: publication.resolve_objection(tx, sess.actor, key, objection_id, body)
+        )
+        return _round_url(key, "objection_resolved")
+
+    return await post_form(request, act, _round_again(request, key))
