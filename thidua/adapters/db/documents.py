@@ -358,6 +358,7 @@ def _meeting(m: CouncilMeetingRow) -> CouncilMeetingRecord:
         held_on=m.held_on,
         members=tuple(x for x in m.members or [] if isinstance(x, Mapping)),
         ballots=tuple(x for x in m.ballots or [] if isinstance(x, Mapping)),
+        details=dict(m.details) if isinstance(m.details, Mapping) else {},
     )
 
 
