@@ -2,7 +2,8 @@
 
 A document's number is taken from the agency's register when it is issued, in the book of its
 kind for the calendar year of the date it bears (``thidua.domain.documents.register``); a
-document the round does not have takes none. Generation is idempotent: a document already
+document the round does not have takes none, nor does an annex (the vote-counting record, which
+carries the minutes' number). Generation is idempotent: a document already
 issued keeps its number and files; only missing files are written again (with the current data
 and ``issued_on``). The Director's decision runs this in its transaction
 (``thidua.app.consolidation``), so a crash leaves no half-issued set and takes back its numbers.
@@ -24,7 +25,7 @@ from thidua.domain.documents.register import (
     register_number,
 )
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
-from thidua.domain.documents.wording import DOCUMENT_KINDS
+from thidua.domain.documents.wording import ANNEX_OF, DOCUMENT_KINDS
 from thidua.domain.refusals import Refusal, RefusalCode
 
 __all__ = ["issue_round_documents"]
@@ -66,6 +67,23 @@ def issue_round_documents(
             continue
         on = document_date(snapshot, kind, issued_on)
         profile = profile_in_force(tx, on).profile
+        parent = ANNEX_OF.get(kind)
+        if parent is not None:  # an annex: its parent's number, nothing taken from the register
+            parent_number = numbers.get(parent)
+            if parent_number is None:
+                continue
+            annex = build_document(
+                snapshot, ruleset, kind, parent_number, issued_on, numbers, profile
+            )
+            if annex is None:
+                continue
+            files = renderer.write(annex, round_key, kind, {}, with_pdf=with_pdf)
+            docx = files.get("docx")
+            if docx is None:
+                raise RuntimeError(f"{kind}: the Word file was not rendered")
+            out.append(store.add(round_key, kind, parent_number, files, renderer.sha256(docx)))
+            numbers[kind] = parent_number
+            continue
         draft = draft_number(kind, profile.symbol)
         if build_document(snapshot, ruleset, kind, draft, issued_on, numbers, profile) is None:
             continue  # the round has no such document: no number taken

@@ -105,6 +105,7 @@ DIRECTOR_STATUS_LABEL_VI: dict[str, str] = {
 DOCUMENT_KIND_LABEL_VI: dict[str, str] = {
     "report": "Báo cáo tổng hợp",
     "minutes": "Biên bản họp Hội đồng",
+    "vote_count": "Biên bản kiểm phiếu",
     "decision": "Quyết định khen thưởng",
     "submission": "Tờ trình đề nghị tỉnh khen thưởng",
 }

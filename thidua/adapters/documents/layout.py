@@ -1,7 +1,7 @@
 """Format-neutral layout of the documents: a list of blocks both renderers consume.
 
 Each document type is laid out once, in its own module (``decision``, ``submission``,
-``minutes``, ``report``: text, order, emphasis, tables); the Word and HTML renderers only map
+``minutes``, ``vote_count``, ``report``: text, order, emphasis, tables); the Word and HTML renderers only map
 blocks to their format, so both outputs carry the same content.
 """
 
@@ -13,6 +13,7 @@ from thidua.domain.documents.models import (
     DecisionDoc,
     ReportDoc,
     SubmissionDoc,
+    VoteCountDoc,
 )
 
 from .blocks import Block
@@ -20,6 +21,7 @@ from .decision import decision_blocks, decision_title
 from .minutes import minutes_blocks
 from .report import report_blocks
 from .submission import submission_blocks
+from .vote_count import vote_count_blocks
 
 __all__ = ["decision_title", "layout"]
 
@@ -34,4 +36,6 @@ def layout(doc: AnyDoc) -> list[Block]:
         return minutes_blocks(doc)
     if isinstance(doc, ReportDoc):
         return report_blocks(doc)
+    if isinstance(doc, VoteCountDoc):
+        return vote_count_blocks(doc)
     raise TypeError(f"unsupported document: {type(doc).__name__}")

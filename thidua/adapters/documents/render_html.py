@@ -12,6 +12,7 @@ from thidua.domain.documents.models import (
     ReportDoc,
     Signer,
     SubmissionDoc,
+    VoteCountDoc,
 )
 
 from .blocks import (
@@ -215,6 +216,7 @@ def _title(doc: AnyDoc) -> str:
         SubmissionDoc: "Tờ trình",
         CouncilMinutesDoc: "Biên bản",
         ReportDoc: "Báo cáo",
+        VoteCountDoc: "Biên bản kiểm phiếu",
     }
     kind = kinds.get(type(doc), "Văn bản")
     return f"{kind} {doc.number}".strip()

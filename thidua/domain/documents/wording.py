@@ -10,22 +10,40 @@ money, are the law's dated values in force on the document's date (``rules/law``
 from __future__ import annotations
 
 __all__ = [
+    "ANNEX_OF",
     "CODE_ORDER",
+    "COUNCIL_KINDS",
     "DOCUMENT_KINDS",
+    "ESTABLISHED_BY_PLACEHOLDER",
     "MINUTES_SYMBOL",
     "RATING_VI",
     "SYMBOL_PREFIXES",
     "document_symbol",
 ]
 
-#: Kinds in generation order (the minutes come before the decision, which cites their number).
-DOCUMENT_KINDS: tuple[str, ...] = ("report", "minutes", "decision", "submission")
+#: Kinds in generation order (the minutes come before the vote-counting record and the decision,
+#: which cite their number).
+DOCUMENT_KINDS: tuple[str, ...] = ("report", "minutes", "vote_count", "decision", "submission")
+
+#: The council's documents: dated on the meeting's day, under the council's symbol.
+COUNCIL_KINDS: frozenset[str] = frozenset({"minutes", "vote_count"})
+
+#: Annexes: kind -> the document it goes with. An annex takes no number from the register (it is
+#: not an outgoing document) and carries its parent's number; none without its parent.
+ANNEX_OF: dict[str, str] = {"vote_count": "minutes"}
+
+#: Printed where the decision establishing the council was not recorded: a visible blank to fill
+#: in before signing, never an invented number.
+ESTABLISHED_BY_PLACEHOLDER = (
+    "Quyết định số ……/QĐ-…… ngày …… tháng …… năm …… về việc thành lập (kiện toàn) Hội đồng "
+    "[chưa ghi quyết định thành lập Hội đồng: bổ sung trước khi ký]"
+)
 
 #: The kind's part of the symbol, before the agency's ("05/QĐ-SLĐTBXH"); the number itself comes
 #: from the agency's register (``thidua.domain.documents.register``).
 SYMBOL_PREFIXES: dict[str, str] = {"report": "BC", "decision": "QĐ", "submission": "TTr"}
 
-#: The council's minutes carry the council's symbol, not the agency's.
+#: The council's minutes and vote-counting record carry the council's symbol, not the agency's.
 MINUTES_SYMBOL = "BB-HĐTĐKT"
 
 
@@ -48,7 +66,8 @@ RATING_VI: dict[str, str] = {
 
 
 def document_symbol(kind: str, agency_symbol: str) -> str:
-    """ "QĐ-SLĐTBXH": the kind's prefix and the agency's symbol (the minutes: the council's)."""
-    if kind == "minutes":
+    """ "QĐ-SLĐTBXH": the kind's prefix and the agency's symbol (the council's documents: the
+    council's)."""
+    if kind in COUNCIL_KINDS:
         return MINUTES_SYMBOL
     return f"{SYMBOL_PREFIXES[kind]}-{agency_symbol}"

@@ -148,7 +148,9 @@ def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False
 @reported()
 def rounds_document(
     round_key: str,
-    kind: Annotated[str, typer.Argument(help="report | minutes | decision | submission")],
+    kind: Annotated[
+        str, typer.Argument(help="report | minutes | vote_count | decision | submission")
+    ],
     fmt: Annotated[str, typer.Option("--format", help="docx | html | pdf")] = "docx",
     token: TokenOpt = None,
 ) -> None:
