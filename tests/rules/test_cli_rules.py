@@ -255,9 +255,11 @@ class TestDiffAcrossRulesets:
         assert "- bỏ trường dữ liệu 'movement.c1'" in out
         assert "+ thêm quy tắc 'cstdcs-initiative'" in out
         assert "+ thêm tham số 'roster_rule'" in out
+        assert "+ thêm tham số 'council_quorum_ratio'" in out
+        assert "+ thêm tham số 'council_nominee_abstains'" in out
         assert "Nghị định 98/2023/NĐ-CP, Điều 4; Luật 06/2022/QH15, Điều 5 → Nghị định 152" in out
         assert "effective_to" in out and '"2025-06-30" → (không có)' in out
-        assert "Tổng cộng 39 thay đổi: 2 thêm, 13 bỏ, 24 sửa." in out
+        assert "Tổng cộng 41 thay đổi: 4 thêm, 13 bỏ, 24 sửa." in out
 
     def test_brief_prints_heads_only(self) -> None:
         """--brief lists what changed without the old → new details."""
