@@ -148,6 +148,7 @@ def agency_id(db: HasUow) -> int:
 FIRST = {
     "report": f"01/BC-{SYMBOL}",
     "minutes": "01/BB-HĐTĐKT",
+    "vote_count": "01/BB-HĐTĐKT",
     "decision": f"01/QĐ-{SYMBOL}",
     "submission": f"01/TTr-{SYMBOL}",
 }
@@ -188,10 +189,12 @@ class TestNumbersPerCalendarYear:
         assert numbers(issue(seeded, no_decision, tmp_path, registry, on)) == {
             "report": f"02/BC-{SYMBOL}",
             "minutes": "02/BB-HĐTĐKT",
+            "vote_count": "02/BB-HĐTĐKT",
         }
         assert numbers(issue(seeded, make_round(seeded, 3), tmp_path, registry, on)) == {
             "report": f"03/BC-{SYMBOL}",
             "minutes": "03/BB-HĐTĐKT",
+            "vote_count": "03/BB-HĐTĐKT",
             "decision": f"02/QĐ-{SYMBOL}",
             "submission": f"02/TTr-{SYMBOL}",
         }
@@ -542,6 +545,7 @@ class TestMigrationBackfill:
         assert numbers(issue(at_0009, key4, tmp_path, registry, date(2024, 12, 30))) == {
             "report": f"103/BC-{SYMBOL}",
             "minutes": "103/BB-HĐTĐKT",
+            "vote_count": "103/BB-HĐTĐKT",
             "decision": f"103/QĐ-{SYMBOL}",
             "submission": f"01/TTr-{SYMBOL}",
         }

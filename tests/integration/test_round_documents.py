@@ -316,7 +316,7 @@ def generate(
 # ----------------------------------------------------------------------------- tests
 
 
-def test_generates_four_documents_with_numbers_and_files(
+def test_generates_five_documents_with_numbers_and_files(
     db: SeededDb, tmp_path: Path, registry: RulesRegistry
 ) -> None:
     key = make_round1(db)
@@ -327,6 +327,7 @@ def test_generates_four_documents_with_numbers_and_files(
     assert {d["kind"]: d["number"] for d in docs} == {
         "report": "01/BC-SLĐTBXH",
         "minutes": "01/BB-HĐTĐKT",
+        "vote_count": "01/BB-HĐTĐKT",
         "decision": "01/QĐ-SLĐTBXH",
         "submission": "01/TTr-SLĐTBXH",
     }
@@ -352,7 +353,7 @@ def test_second_call_creates_nothing_and_keeps_numbers_and_files(
     assert second == first
     assert {d["kind"]: Path(d["files"]["docx"]).stat().st_mtime_ns for d in second} == mtimes
     with db.uow.session() as session:
-        assert session.scalar(select(func.count()).select_from(DocumentRow)) == 4
+        assert session.scalar(select(func.count()).select_from(DocumentRow)) == 5
 
 
 def test_missing_file_is_rendered_again_without_renumbering(
@@ -529,12 +530,14 @@ def test_minutes_list_every_vote(db: SeededDb, tmp_path: Path, registry: RulesRe
     assert len(vote_rows) == len(ROUND1_ITEMS)
     votes = {(r[1].split("\n")[0], r[2]): r for r in vote_rows}
     hai = votes[("Trần Văn Hải", "Chiến sĩ thi đua cơ sở")]
-    assert hai[3:7] == ["8", "2", "1", "2"]
-    assert hai[-1] == "Không đạt"
+    # base (members entitled to vote), for, against, abstain, share of the base, result
+    assert hai[3:] == ["11", "8", "2", "1", "72,7%", "Không đạt (cần 9/11)"]
     son = votes[("Võ Thanh Sơn", "Chiến sĩ thi đua cơ sở")]
-    assert son[3] == "11"
-    assert son[-1] == "Đạt"
-    assert sum(1 for r in vote_rows if r[-1] == "Đạt") == len(ROUND1_ITEMS) - 1
+    assert son[3:5] == ["11", "11"]
+    assert son[-1] == "Đạt (cần 9/11)"
+    assert sum(1 for r in vote_rows if r[-1].startswith("Đạt")) == len(ROUND1_ITEMS) - 1
+    # a meeting recorded without its establishing decision: a visible blank, no number
+    assert "[chưa ghi quyết định thành lập Hội đồng: bổ sung trước khi ký]" in text
     assert "08 trường hợp đạt" in text
     assert "01 trường hợp không đạt" in text
     assert "Không đạt" in text
@@ -619,13 +622,14 @@ def test_round_without_approved_awards_has_no_decision_and_numbers_continue(
     assert [(d["kind"], d["number"]) for d in docs] == [
         ("report", "02/BC-SLĐTBXH"),
         ("minutes", "02/BB-HĐTĐKT"),
+        ("vote_count", "02/BB-HĐTĐKT"),  # the minutes' annex: their number, none of its own
     ]
     assert generate(db, key2, tmp_path, registry) == docs
     with db.uow.session() as session:
         kinds = session.scalars(
             select(DocumentRow.kind).join(RoundRow).where(RoundRow.key == key2)
         ).all()
-    assert sorted(kinds) == ["minutes", "report"]
+    assert sorted(kinds) == ["minutes", "report", "vote_count"]
 
 
 def test_round_without_council_meeting_has_report_only(
@@ -739,6 +743,7 @@ class TestTwoDecisions:
         assert {k: d["number"] for k, d in docs.items()} == {
             "report": "01/BC-SLĐTBXH",
             "minutes": "01/BB-HĐTĐKT",
+            "vote_count": "01/BB-HĐTĐKT",  # the minutes' annex carries their number
             "decision": "01/QĐ-SLĐTBXH",
             "decision_movement": "02/QĐ-SLĐTBXH",
         }
@@ -839,3 +844,58 @@ class TestRevocationDecision:
                 select(DocumentRow.kind).join(RoundRow).where(RoundRow.key == key)
             ).all()
         assert sorted(k for k in kinds if k.startswith("revocation-")) == [revoked.revocation.kind]
+
+
+async def test_the_vote_counting_record_is_issued_and_downloadable(
+    db: SeededDb, tmp_path: Path, registry: RulesRegistry
+) -> None:
+    """The minutes' annex (biên bản kiểm phiếu): their number, the ballot papers counted from
+    the attendance of a meeting recorded without its count, every item's base, share and
+    result; downloaded through GET /v1/rounds/{key}/documents/vote_count like the minutes;
+    no register entry of its own."""
+    from typing import cast
+
+    from temporalio.client import Client
+
+    from tests.support.api import Api, serve_app
+    from tests.support.settings import fast_settings
+    from thidua.adapters.db.models import DocumentRegisterEntryRow
+    from thidua.entrypoints.api.app import create_app
+
+    key = make_round1(db)
+    docs = {d["kind"]: d for d in generate(db, key, tmp_path, registry)}
+    record = docs["vote_count"]
+    assert record["number"] == docs["minutes"]["number"] == "01/BB-HĐTĐKT"
+    text = docx_text(record["files"]["docx"])
+    assert "Kèm theo Biên bản số 01/BB-HĐTĐKT" in text
+    assert "BIÊN BẢN" in text and "Kiểm phiếu bầu kín" in text
+    assert "ngày 20 tháng 12 năm 2024" in text  # the meeting's date
+    assert "Số phiếu phát ra: 11;" in text  # 9 present + 2 in writing
+    assert "Số phiếu hợp lệ: 11;" in text and "Số phiếu không hợp lệ: 00." in text
+    rows = [r for r in table_rows(record["files"]["docx"]) if r[0].isdigit()]
+    assert len(rows) == len(ROUND1_ITEMS)
+    hai = {(r[1].split("\n")[0], r[2]): r for r in rows}[("Trần Văn Hải", "Chiến sĩ thi đua cơ sở")]
+    assert hai[3:] == ["11", "8", "2", "1", "72,7%", "Không đạt (cần 9/11)"]
+    assert "chưa ghi: bổ sung trước khi ký" in text  # no counting board recorded
+    with db.uow.session() as session:
+        kinds = session.scalars(
+            select(DocumentRow.kind).join(
+                DocumentRegisterEntryRow, DocumentRegisterEntryRow.document_id == DocumentRow.id
+            )
+        ).all()
+    assert "vote_count" not in kinds and "minutes" in kinds
+
+    app = create_app(fast_settings(db.url, "q"), db.uow, cast(Client, object()))
+    async with serve_app(app) as http:
+        api = Api(http, db)
+        r = await api.call("vanphong", "GET", f"/v1/rounds/{key}/documents/vote_count")
+        assert r.status_code == 200, r.text
+        assert hashlib.sha256(r.content).hexdigest() == record["sha256"]
+        html = await api.call(
+            "vanphong", "GET", f"/v1/rounds/{key}/documents/vote_count?format=html"
+        )
+        assert "Biên bản kiểm phiếu 01/BB-HĐTĐKT" in html.text
+        r = await api.call(None, "GET", f"/v1/rounds/{key}/documents/vote_count")
+        assert r.status_code == 401
+        r = await api.call("canbo.ldvl", "GET", f"/v1/rounds/{key}/documents/vote_count")
+        assert r.status_code == 403

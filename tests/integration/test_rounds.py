@@ -19,6 +19,7 @@ from thidua.adapters.db.models import AuditEntryRow, MovementRow, NominationRow,
 from thidua.app import rounds
 from thidua.app.accounts.authentication import authenticate
 from thidua.app.consolidation import Consolidation
+from thidua.app.ports.org import Change, CouncilRecord
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
@@ -390,3 +391,137 @@ class TestConsolidation:
         with seeded.uow() as tx, pytest.raises(Refusal) as info:
             rounds.record_province_answer(tx, office, a, "LDTT", "approved", None)
         assert info.value.code is RefusalCode.WRONG_STAGE  # a Director-level title
+
+
+# ---- the council's meeting: quorum, the council register, a nominee on the council -----------
+
+#: The 2024 council: the Director, deputies, heads, and NV018, who is nominated.
+COUNCIL_2024 = [
+    "NV001",
+    "NV002",
+    "NV003",
+    "NV004",
+    "NV005",
+    "NV006",
+    "NV012",
+    "NV017",
+    "NV023",
+    "NV018",
+]
+
+
+def register_council(db: SeededDb, codes: list[str]) -> dict[str, str]:
+    """The 2024 council register (as the org import writes it): staff code → full name."""
+    names: dict[str, str] = {}
+    with db.uow() as tx:
+        for code in codes:
+            tx.org.save_council(
+                CouncilRecord(2024, code, "member"), None, Change("quantri", "admin")
+            )
+            staff = tx.org.staff_member(code)
+            assert staff is not None
+            names[code] = staff.full_name
+    return names
+
+
+class TestCouncilMeeting:
+    async def _closed(self, db: SeededDb, rules_engine: Any) -> tuple[Consolidation, list[str]]:
+        keys = approved_by_units(db)
+        open_round(db)
+        steps = Consolidation(
+            db.uow,
+            rules_engine,
+            AcceptingNominationWorkflows(),  # type: ignore[arg-type]
+            issue_documents=lambda tx, round_key, on: None,
+        )
+        await steps.appraise(step(1, "close", RoundStage.COUNCIL, closed_by=actor(db, "vanphong")))
+        return steps, keys
+
+    async def test_a_council_member_who_is_a_nominee_has_no_vote_on_their_own_item(
+        self, seeded: SeededDb, rules_engine: Any
+    ) -> None:
+        """NV018 sits on the 2024 council (10 members, named only: codes from the register) and is
+        nominated: 10 votes on their items are refused; 9 entitled, LĐTT passes with 5 of 9 and
+        CSTĐCS with 8 of 9, the tally naming who did not vote; NV019's items count all 10."""
+        steps, (a, b, _) = await self._closed(seeded, rules_engine)
+        names = register_council(seeded, COUNCIL_2024)
+        listed = [CouncilMember(name=names[code]) for code in COUNCIL_2024]
+
+        def council(yes: dict[tuple[str, str], int]) -> RecordCouncilInput:
+            return RecordCouncilInput(
+                actor=actor(seeded, "thuky.hoidong"),
+                held_on=date(2024, 12, 22),
+                members=listed,
+                ballots=[Ballot(nomination=k, title=c, in_favour=n) for (k, c), n in yes.items()],
+                established_by="Quyết định số 15/QĐ-SLĐTBXH ngày 10/01/2024 của Giám đốc Sở",
+                counting_board=[names["NV005"], names["NV006"], names["NV012"]],
+            )
+
+        with pytest.raises(Refusal) as info:
+            await steps.record_council(
+                step(
+                    2,
+                    "council",
+                    RoundStage.DIRECTOR,
+                    council=council({(a, "CSTDCS"): 10, (a, "LDTT"): 10, (b, "LDTT"): 10}),
+                )
+            )
+        assert info.value.field == "ballots"
+        assert f"{a}/" in info.value.message and "nhiều hơn 9 thành viên có quyền" in (
+            info.value.message
+        )
+        assert f"{names['NV018']} (NV018) là người được đề nghị" in info.value.message
+        with seeded.uow() as tx:  # nothing written
+            assert {i.council_status for i in tx.rounds.award_items("NTM-2024_2024_dot1")} == {
+                "pending"
+            }
+
+        voting = step(
+            2,
+            "council",
+            RoundStage.DIRECTOR,
+            council=council({(a, "CSTDCS"): 8, (a, "LDTT"): 5, (b, "LDTT"): 5}),
+        )
+        assert await steps.record_council(voting) == {"passed": 2, "not_recommended": 1}
+        with seeded.uow() as tx:
+            items = {(i.nomination, i.code): i for i in tx.rounds.award_items("NTM-2024_2024_dot1")}
+            meeting = tx.documents.round_snapshot("NTM-2024_2024_dot1")
+        cstdcs = items[(a, "CSTDCS")].tally or {}
+        assert (cstdcs["entitled"], cstdcs["required"], cstdcs["passed"]) == (9, 8, True)
+        assert cstdcs["not_entitled"] == [f"{names['NV018']} (NV018)"]
+        ldtt_a, ldtt_b = items[(a, "LDTT")].tally or {}, items[(b, "LDTT")].tally or {}
+        assert (ldtt_a["entitled"], ldtt_a["required"], ldtt_a["passed"]) == (9, 5, True)
+        assert (ldtt_b["entitled"], ldtt_b["required"], ldtt_b["passed"]) == (10, 6, False)
+        assert meeting is not None and meeting.meeting is not None
+        stored = meeting.meeting
+        assert [m["staff_code"] for m in stored.members][-1] == "NV018"
+        assert stored.details["established_by"].startswith("Quyết định số 15/QĐ-SLĐTBXH")
+        assert (stored.details["quorum_required"], stored.details["ballots_issued"]) == (7, 10)
+
+    async def test_an_inquorate_meeting_is_refused_and_nothing_is_written(
+        self, seeded: SeededDb, rules_engine: Any
+    ) -> None:
+        """6 of 10 present (one more in writing): refused naming members; no tally stored."""
+        steps, (a, b, _) = await self._closed(seeded, rules_engine)
+        listed = [
+            CouncilMember(name=f"TV{i}", present=i < 6, written_vote=i == 6) for i in range(10)
+        ]
+        council = RecordCouncilInput(
+            actor=actor(seeded, "thuky.hoidong"),
+            held_on=date(2024, 12, 22),
+            members=listed,
+            ballots=[
+                Ballot(nomination=a, title="CSTDCS", in_favour=7),
+                Ballot(nomination=a, title="LDTT", in_favour=7),
+                Ballot(nomination=b, title="LDTT", in_favour=7),
+            ],
+        )
+        with pytest.raises(Refusal) as info:
+            await steps.record_council(step(2, "council", RoundStage.DIRECTOR, council=council))
+        assert (info.value.code, info.value.field) == (RefusalCode.INVALID, "members")
+        assert "chỉ 6 thành viên có mặt" in info.value.message
+        with seeded.uow() as tx:
+            assert all(i.tally is None for i in tx.rounds.award_items("NTM-2024_2024_dot1"))
+            snapshot = tx.documents.round_snapshot("NTM-2024_2024_dot1")
+        assert snapshot is not None and snapshot.meeting is None
+        assert audited(seeded, "NTM-2024_2024_dot1")["council.vote_recorded"] == 0

@@ -222,7 +222,9 @@ class TestDocumentsFromTheProfile:
         assert doc.agency.short == "SNV" and doc.agency.full_name == "Sở Nội vụ"
         assert doc.legal_bases[0] == "Căn cứ Quyết định về chức năng của Sở Nội vụ"
         assert "Căn cứ Quy chế thi đua tỉnh Đồng Nai" in doc.legal_bases
-        assert any("của Sở Nội vụ về phát động" in b for b in doc.legal_bases)
+        # The annual decision rests on the year's review, never on a movement's plan.
+        assert any("đánh giá, xếp loại và bình xét thi đua năm" in b for b in doc.legal_bases)
+        assert not any("phát động" in b for b in doc.legal_bases)
         assert doc.recipients == ["Lưu: VT."]
         assert (doc.signer.position, doc.signer.name, doc.signer.on_behalf) == (
             "GIÁM ĐỐC",

@@ -25,7 +25,12 @@ from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.app.roster import roster_basis
 from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
 from thidua.domain.appraisal.registrations import flag_unregistered
-from thidua.domain.council import count_ballots, mark_lost_by_member_vote
+from thidua.domain.council import (
+    count_ballots,
+    count_meeting,
+    identify_members,
+    mark_lost_by_member_vote,
+)
 from thidua.domain.documents.register import vietnam_date
 from thidua.domain.money import award_money, highest_only
 from thidua.domain.nominations import (
@@ -59,6 +64,15 @@ class NominationNotMoved(RuntimeError):
 
 def _invalid(field_name: str, message: str) -> Refusal:
     return Refusal(RefusalCode.INVALID, f"{field_name}: {message}", field=field_name)
+
+
+def _council_register(tx: Tx, year: int) -> dict[str, str]:
+    """The year's council membership register: staff code → full name (empty: none kept)."""
+    out: dict[str, str] = {}
+    for member in tx.org.council(year):
+        staff = tx.org.staff_member(member.staff_code)
+        out[member.staff_code] = staff.full_name if staff is not None else member.staff_code
+    return out
 
 
 @dataclass
@@ -195,12 +209,28 @@ class Consolidation:
             raise _invalid("council", "thiếu kết quả họp Hội đồng.")
         with self._uow() as tx:
             rnd = rounds.round_of(tx, data.round_key)
-            items = {(i.nomination, i.code) for i in tx.rounds.award_items(data.round_key)}
+            award_items = tx.rounds.award_items(data.round_key)
+            register = _council_register(tx, rnd.year)
+            items = {(i.nomination, i.code) for i in award_items}
             items = publication.votable_items(tx, data.round_key, items)  # held: refused
+        nominees = {
+            i.nomination: i.nominee_code
+            for i in award_items
+            if i.kind == "individual" and i.nominee_code
+        }
         ruleset = (rnd.ruleset_id, rnd.ruleset_version)
         lr = self._engine.registry.get(*ruleset)
         appraisal = Appraisal.model_validate(rnd.appraisal)
-        tallies = count_ballots(council.members, council.ballots, items, lr.params)
+        members = identify_members(council.members, register, rnd.year)
+        meeting = count_meeting(
+            members,
+            lr.params,
+            ballots_received=council.ballots_received,
+            ballots_invalid=council.ballots_invalid,
+        )
+        tallies = count_ballots(
+            members, council.ballots, items, lr.params, nominees=nominees, meeting=meeting
+        )
         updated = recompute_after_vote(
             appraisal,
             {k: bool(t["passed"]) for k, t in tallies.items()},
@@ -208,22 +238,31 @@ class Consolidation:
             ruleset=ruleset,
         )
         mark_lost_by_member_vote(tallies, updated)
+        details = {
+            **meeting.model_dump(),
+            "counting_board": list(council.counting_board),
+            "established_by": council.established_by,
+        }
         with self._uow() as tx:
             tx.rounds.replace_appraisal(data.round_key, updated.model_dump(mode="json"))
             tx.rounds.store_council(
                 data.round_key,
                 held_on=council.held_on,
-                members=[m.model_dump() for m in council.members],
+                members=[m.model_dump() for m in members],
                 ballots=[b.model_dump() for b in council.ballots],
                 recorded_by=council.actor.username,
                 tallies=tallies,
+                details=details,
             )
             tx.rounds.record_step(data.round_key, data.step)
         passed = sum(1 for t in tallies.values() if t["passed"])
         return {"passed": passed, "not_recommended": len(tallies) - passed}
 
     async def record_council(self, data: RoundActivityInput) -> dict[str, int]:
-        """Record the council's ballots; CSTDCS needs the share of ALL members set in the rules file."""
+        """Record the council's meeting: members identified from the year's council register, the
+        quorum checked, each item counted on the members entitled to vote on it (a member who is
+        the nominee does not vote on their own item; CSTDCS needs the share of them set in the
+        rules file). See :mod:`thidua.domain.council`."""
         return await asyncio.to_thread(self._record_council, data)
 
     def _decide(self, tx: Tx, data: RoundActivityInput, run_id: str | None) -> _Decided:

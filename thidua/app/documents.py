@@ -2,7 +2,8 @@
 
 A document's number is taken from the agency's register when it is issued, in the book of its
 kind for the calendar year of the date it bears (``thidua.domain.documents.register``); a
-document the round does not have takes none. Generation is idempotent: a document already
+document the round does not have takes none, nor does an annex (the vote-counting record, which
+carries the minutes' number). Generation is idempotent: a document already
 issued keeps its number and files; only missing files are written again (with the current data
 and ``issued_on``). The Director's decision runs this in its transaction
 (``thidua.app.consolidation``), so a crash leaves no half-issued set and takes back its numbers.
@@ -28,7 +29,7 @@ from thidua.domain.documents.register import (
     register_number,
 )
 from thidua.domain.documents.snapshot import IssuedDocument, RoundSnapshot
-from thidua.domain.documents.wording import DOCUMENT_KINDS, revocation_kind
+from thidua.domain.documents.wording import ANNEX_OF, DOCUMENT_KINDS, revocation_kind
 from thidua.domain.refusals import Refusal, RefusalCode
 
 __all__ = ["issue_revocation_document", "issue_round_documents", "revocation_issuer"]
@@ -68,7 +69,10 @@ def issue_round_documents(
                 _complete(tx, renderer, issued, snapshot, ruleset, issued_on, numbers, with_pdf)
             )
             continue
-        new = _issue(tx, renderer, snapshot, ruleset, kind, issued_on, numbers, {}, with_pdf)
+        if kind in ANNEX_OF:
+            new = _issue_annex(tx, renderer, snapshot, ruleset, kind, issued_on, numbers, with_pdf)
+        else:
+            new = _issue(tx, renderer, snapshot, ruleset, kind, issued_on, numbers, {}, with_pdf)
         if new is not None:
             out.append(new)
             numbers[kind] = new.number
@@ -150,6 +154,33 @@ def _issue(
     if docx is None:
         raise RuntimeError(f"{kind}: the Word file was not rendered")
     return store.add(round_key, kind, number, files, renderer.sha256(docx))
+
+
+def _issue_annex(
+    tx: Tx,
+    renderer: DocumentRenderer,
+    snapshot: RoundSnapshot,
+    ruleset: LoadedRuleset,
+    kind: str,
+    issued_on: date,
+    numbers: dict[str, str],
+    with_pdf: bool,
+) -> IssuedDocument | None:
+    """Build, render and record the annex ``kind`` (``ANNEX_OF``) under its parent's number:
+    nothing is taken from the register (None: no parent issued, or the round has none)."""
+    parent_number = numbers.get(ANNEX_OF[kind])
+    if parent_number is None:
+        return None
+    on = document_date(snapshot, kind, issued_on)
+    profile = profile_in_force(tx, on).profile
+    annex = build_document(snapshot, ruleset, kind, parent_number, issued_on, numbers, profile)
+    if annex is None:
+        return None
+    files = renderer.write(annex, snapshot.key, kind, {}, with_pdf=with_pdf)
+    docx = files.get("docx")
+    if docx is None:
+        raise RuntimeError(f"{kind}: the Word file was not rendered")
+    return tx.documents.add(snapshot.key, kind, parent_number, files, renderer.sha256(docx))
 
 
 def _complete(

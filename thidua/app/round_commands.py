@@ -23,6 +23,7 @@ from thidua.domain.rounds import (
     Ballot,
     CloseRoundInput,
     ConsolidationWorkflowInput,
+    CouncilMeetingFacts,
     CouncilMember,
     DecideRoundInput,
     DirectorRejection,
@@ -54,7 +55,11 @@ class OpenRoundRequest(BaseModel):
     )
 
 
-class CouncilRequest(BaseModel):
+class CouncilRequest(CouncilMeetingFacts):
+    """The council's meeting as the secretary records it: date, members with attendance (and
+    staff codes), the secret-ballot totals per item, and optionally the decision establishing
+    the council, the counting board and the ballot papers received / invalid."""
+
     model_config = ConfigDict(extra="forbid")
 
     held_on: date
@@ -158,7 +163,11 @@ class Rounds:
         await self.workflows.record_council(
             wf,
             RecordCouncilInput(
-                actor=actor, held_on=body.held_on, members=body.members, ballots=body.ballots
+                actor=actor,
+                held_on=body.held_on,
+                members=body.members,
+                ballots=body.ballots,
+                **body.model_dump(include=set(CouncilMeetingFacts.model_fields)),
             ),
         )
         return await self.read(actor, key)

@@ -116,6 +116,7 @@ DIRECTOR_STATUS_LABEL_VI: dict[str, str] = {
 DOCUMENT_KIND_LABEL_VI: dict[str, str] = {
     "report": "Báo cáo tổng hợp",
     "minutes": "Biên bản họp Hội đồng",
+    "vote_count": "Biên bản kiểm phiếu",
     "decision": "Quyết định công nhận danh hiệu thi đua",
     "decision_movement": "Quyết định khen thưởng phong trào thi đua",
     "submission": "Tờ trình đề nghị tỉnh khen thưởng",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,11 +46,31 @@ class CloseRoundInput(BaseModel):
 
 
 class CouncilMember(BaseModel):
+    """A council member at the meeting: attending (``present``), absent with a written vote, or
+    absent. ``staff_code`` identifies them (filled from the year's council membership register
+    by name when left out), so a member who is an item's nominee does not vote on it."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     present: bool = True
     written_vote: bool = Field(default=False, description="Vắng mặt, gửi phiếu bằng văn bản")
+    staff_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="Mã cán bộ của thành viên (bỏ trống: tìm theo họ tên trong danh sách Hội đồng)",
+    )
+
+    @property
+    def attends(self) -> bool:
+        """At the meeting in person: a member who voted in writing was absent."""
+        return self.present and not self.written_vote
+
+    @property
+    def votes(self) -> bool:
+        """Casts a ballot: in person or in writing."""
+        return self.present or self.written_vote
 
 
 class Ballot(BaseModel):
@@ -65,7 +85,38 @@ class Ballot(BaseModel):
     abstain: int = Field(default=0, ge=0, le=1000)
 
 
-class RecordCouncilInput(BaseModel):
+class CouncilMeetingFacts(BaseModel):
+    """What the meeting's records say beside attendance and ballots (all optional: a payload
+    without them stays valid, and the documents print a placeholder to fill in)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    established_by: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description=(
+            "Quyết định thành lập (kiện toàn) Hội đồng, ví dụ «Quyết định số 15/QĐ-SNV ngày "
+            "10/01/2026 của Giám đốc Sở Nội vụ»"
+        ),
+    )
+    counting_board: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=7,
+        description="Ban kiểm phiếu: họ tên, Trưởng ban trước",
+    )
+    ballots_received: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Số phiếu thu về (bỏ trống: bằng số phiếu phát ra)",
+    )
+    ballots_invalid: int = Field(default=0, ge=0, le=1000, description="Số phiếu không hợp lệ")
+
+
+class RecordCouncilInput(CouncilMeetingFacts):
+    model_config = ConfigDict(extra="ignore")
+
     actor: Actor
     held_on: date
     members: list[CouncilMember]

@@ -32,7 +32,7 @@ from thidua.domain.documents.snapshot import (
     UnitRecord,
 )
 from thidua.domain.documents.text import number_symbol
-from thidua.domain.documents.wording import DOCUMENT_KINDS
+from thidua.domain.documents.wording import ANNEX_OF, DOCUMENT_KINDS
 
 RULESET = RulesRegistry.from_directory().get("ntm-2024", "1")
 PROFILE = parse_profile_yaml(
@@ -170,8 +170,9 @@ def test_register_numbers_have_two_digits_at_least_and_the_kinds_symbol() -> Non
 
 def test_each_kind_has_its_own_book_and_the_minutes_the_councils() -> None:
     """Decisions (both kinds, and revocations), reports and submissions in their own books;
-    the minutes in the council's."""
-    assert {k: book_of(k) for k in DOCUMENT_KINDS} == {
+    the minutes in the council's; the vote-counting record is the minutes' annex, with no book."""
+    assert ANNEX_OF == {"vote_count": "minutes"}
+    assert {k: book_of(k) for k in DOCUMENT_KINDS if k not in ANNEX_OF} == {
         "report": "BC",
         "minutes": "BB",
         "decision": "QĐ",

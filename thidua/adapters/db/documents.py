@@ -254,43 +254,45 @@ class SqlDocumentStore:
         ).one_or_none()
 
     def add(
-        self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str
+        self, round_key: str, kind: str, number: RegisterNumber | str, files: Files, sha256: str
     ) -> IssuedDocument:
         rnd = self.session.scalars(select(RoundRow).where(RoundRow.key == round_key)).one()
         now = datetime.now(UTC)
+        text = number if isinstance(number, str) else number.number
         row = DocumentRow(
             round_id=rnd.id,
             kind=kind,
-            number=number.number,
+            number=text,
             files=dict(files),
             sha256=sha256,
             created_at=now,
         )
         self.session.add(row)
         self.session.flush()
-        self.session.add(
-            DocumentRegisterEntryRow(
-                agency_id=self._agency_of(round_key),
-                year=number.year,
-                book=number.book,
-                seq=number.seq,
-                number=number.number,
-                document_id=row.id,
-                issued_on=number.on,
-                created_at=now,
+        if not isinstance(number, str):  # an annex carries its parent's number: no entry
+            self.session.add(
+                DocumentRegisterEntryRow(
+                    agency_id=self._agency_of(round_key),
+                    year=number.year,
+                    book=number.book,
+                    seq=number.seq,
+                    number=number.number,
+                    document_id=row.id,
+                    issued_on=number.on,
+                    created_at=now,
+                )
             )
-        )
-        self.session.flush()
+            self.session.flush()
         audit.record(
             self.session,
             action="document.issued",
             object_type="document",
             object_id=f"{round_key}/{kind}",
             actor=None,
-            after={"kind": kind, "number": number.number, "sha256": sha256},
+            after={"kind": kind, "number": text, "sha256": sha256},
             workflow_id=rnd.workflow_id,
         )
-        return _issued(round_key, row, number.on)
+        return _issued(round_key, row, None if isinstance(number, str) else number.on)
 
     def set_files(
         self, round_key: str, kind: str, files: Files, sha256: str | None
@@ -364,6 +366,7 @@ def _meeting(m: CouncilMeetingRow) -> CouncilMeetingRecord:
         held_on=m.held_on,
         members=tuple(x for x in m.members or [] if isinstance(x, Mapping)),
         ballots=tuple(x for x in m.ballots or [] if isinstance(x, Mapping)),
+        details=dict(m.details) if isinstance(m.details, Mapping) else {},
     )
 
 

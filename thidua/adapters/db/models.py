@@ -425,6 +425,9 @@ class CouncilMeetingRow(Base):
     held_on: Mapped[date] = mapped_column(Date)
     members: Mapped[list[Any]]
     ballots: Mapped[list[Any]]
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """The meeting's count (quorum, ballot papers), counting board and the decision establishing
+    the council (migration 0013; None for meetings recorded before)."""
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
 

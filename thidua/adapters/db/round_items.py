@@ -39,6 +39,7 @@ def item_view(item: AwardItemRow) -> AwardItemView:
         item_id=item.id,
         nomination=n.key,
         nominee_name=n.nominee_name,
+        nominee_code=n.nominee_code,
         unit=n.unit.code,
         kind=n.kind,
         code=item.code,
@@ -86,6 +87,7 @@ class SqlRoundItems:
         ballots: list[dict[str, Any]],
         recorded_by: str,
         tallies: Tallies,
+        details: dict[str, Any] | None = None,
     ) -> None:
         row = self._row(key)
         existing = self.session.scalars(
@@ -100,6 +102,7 @@ class SqlRoundItems:
                 held_on=held_on,
                 members=members,
                 ballots=ballots,
+                details=details,
                 recorded_by=recorded_by,
                 recorded_at=now(),
             )
@@ -122,6 +125,7 @@ class SqlRoundItems:
                 after={
                     "held_on": held_on,
                     "members": len(members),
+                    **({"meeting": details} if details else {}),
                     "tallies": {f"{k}/{c}": t for (k, c), t in sorted(tallies.items())},
                 },
                 workflow_id=row.workflow_id,

@@ -1,8 +1,8 @@
 """Format-neutral layout of the documents: a list of blocks both renderers consume.
 
 Each document type is laid out once, in its own module (``decision``, ``revocation``,
-``submission``, ``minutes``, ``report``: text, order, emphasis, tables); the Word and HTML renderers only map
-blocks to their format, so both outputs carry the same content.
+``submission``, ``minutes``, ``vote_count``, ``report``: text, order, emphasis, tables); the Word
+and HTML renderers only map blocks to their format, so both outputs carry the same content.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from thidua.domain.documents.models import (
     ReportDoc,
     RevocationDoc,
     SubmissionDoc,
+    VoteCountDoc,
 )
 
 from .blocks import Block
@@ -22,6 +23,7 @@ from .minutes import minutes_blocks
 from .report import report_blocks
 from .revocation import revocation_blocks
 from .submission import submission_blocks
+from .vote_count import vote_count_blocks
 
 __all__ = ["decision_title", "layout"]
 
@@ -38,4 +40,6 @@ def layout(doc: AnyDoc) -> list[Block]:
         return report_blocks(doc)
     if isinstance(doc, RevocationDoc):
         return revocation_blocks(doc)
+    if isinstance(doc, VoteCountDoc):
+        return vote_count_blocks(doc)
     raise TypeError(f"unsupported document: {type(doc).__name__}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from thidua.domain.documents.models import (
     CouncilMinutesDoc,
+    CouncilVote,
 )
 from thidua.domain.documents.text import (
     count_vi,
@@ -12,6 +15,7 @@ from thidua.domain.documents.text import (
     percent_vi,
     threshold_vi,
 )
+from thidua.domain.documents.wording import ESTABLISHED_BY_PLACEHOLDER
 
 from .blocks import (
     Block,
@@ -27,35 +31,62 @@ from .blocks import (
 # ----------------------------------------------------------------------------- minutes
 
 
-def _votes_table(doc: CouncilMinutesDoc) -> Table:
+def votes_table(votes: Sequence[CouncilVote]) -> Table:
+    """The secret ballot's result per item: for, against, abstaining, the members entitled to
+    vote on it (the base), the share of them in favour and the result (the minutes and the
+    vote-counting record print the same table)."""
     columns = (
-        Column("STT", 10, "center"),
-        Column("Họ và tên / Tập thể, đơn vị", 44),
-        Column("Danh hiệu, hình thức", 27),
-        Column("Đồng ý", 13, "center"),
-        Column("Không đồng ý", 15, "center"),
+        Column("STT", 9, "center"),
+        Column("Họ và tên / Tập thể, đơn vị", 37),
+        Column("Danh hiệu, hình thức", 24),
+        Column("Số TV có quyền biểu quyết", 16, "center"),
+        Column("Đồng ý", 12, "center"),
+        Column("Không đồng ý", 14, "center"),
         Column("Không ý kiến", 14, "center"),
-        Column("Phiếu văn bản", 14, "center"),
-        Column("Tỷ lệ đồng ý", 13, "center"),
-        Column("Kết quả", 15, "center"),
+        Column("Tỷ lệ đồng ý", 14, "center"),
+        Column("Kết quả", 25, "center"),
     )
     rows: list[tuple[Cell, ...]] = []
-    for n, v in enumerate(doc.votes, start=1):
+    for n, v in enumerate(votes, start=1):
         who = v.nominee if v.nominee == v.unit else f"{v.nominee}\n({v.unit})"
         rows.append(
             (
                 Cell(str(n)),
                 Cell(who),
                 Cell(v.title_vi),
+                Cell(str(v.base)),
                 Cell(str(v.in_favour)),
                 Cell(str(v.against)),
                 Cell(str(v.abstain)),
-                Cell(str(v.written_votes)),
                 Cell(percent_vi(v.ratio)),
-                Cell("Đạt" if v.passed else "Không đạt", bold=not v.passed),
+                Cell(result_vi(v), bold=not v.passed),
             )
         )
     return Table(columns, tuple(rows), size=11.0)
+
+
+def result_vi(v: CouncilVote) -> str:
+    """ "Đạt (cần 8/9)": the result with the votes it needed of the base, when recorded."""
+    text = "Đạt" if v.passed else "Không đạt"
+    return f"{text} (cần {v.required}/{v.base})" if v.required is not None else text
+
+
+def not_voting_lines(votes: Sequence[CouncilVote]) -> list[str]:
+    """One line per item a member did not vote on, being its nominee."""
+    return [
+        f"- {', '.join(v.not_entitled)} không biểu quyết đối với {v.title_vi} của chính mình "
+        f"(số thành viên có quyền biểu quyết: {count_vi(v.base)}/{count_vi(v.members_total)})."
+        for v in votes
+        if v.not_entitled
+    ]
+
+
+def established_line(established_by: str | None) -> str:
+    """Whose council this is: the establishing decision, or the visible placeholder."""
+    return (
+        "Hội đồng Thi đua – Khen thưởng Sở được thành lập (kiện toàn) theo "
+        f"{established_by or ESTABLISHED_BY_PLACEHOLDER}."
+    )
 
 
 def minutes_blocks(doc: CouncilMinutesDoc) -> list[Block]:
@@ -70,6 +101,7 @@ def minutes_blocks(doc: CouncilMinutesDoc) -> list[Block]:
             f"Vào lúc {doc.start_time}, {date_long_vi(doc.date)}, tại {doc.place_room}, Hội đồng "
             f"Thi đua – Khen thưởng {agency.full_name} tổ chức họp xét đề nghị khen thưởng."
         ),
+        p(established_line(doc.established_by)),
         p("II. THÀNH PHẦN", bold=True, keep=True),
         p(f"- Chủ trì: {doc.chair}."),
         p(f"- Thư ký: {doc.secretary}."),
@@ -83,6 +115,15 @@ def minutes_blocks(doc: CouncilMinutesDoc) -> list[Block]:
     if doc.absent:
         blocks.append(p(f"- Vắng mặt: {count_vi(len(doc.absent))} thành viên:", keep=True))
         blocks += [p(f"+ {name};") for name in doc.absent]
+    if doc.quorum_ratio and doc.quorum_required:
+        blocks.append(
+            p(
+                f"Số thành viên có mặt ({count_vi(len(doc.present))}/"
+                f"{count_vi(doc.members_total)}) đạt từ {doc.quorum_ratio} tổng số thành viên "
+                f"trở lên (tối thiểu {count_vi(doc.quorum_required)} thành viên): cuộc họp hợp "
+                "lệ theo quy chế hoạt động của Hội đồng."
+            )
+        )
     blocks.append(p("III. NỘI DUNG", bold=True, keep=True))
     blocks += [p(item) for item in doc.agenda]
     thresholds = sorted({(v.title_vi, v.threshold) for v in doc.votes})
@@ -91,11 +132,14 @@ def minutes_blocks(doc: CouncilMinutesDoc) -> list[Block]:
         p(
             "Hội đồng tiến hành bỏ phiếu kín. Tỷ lệ phiếu đồng ý được tính trên tổng số "
             f"{count_vi(doc.members_total)} thành viên Hội đồng, kể cả phiếu bằng văn bản của "
-            f"thành viên vắng mặt (ngưỡng đạt – {rule_text}). Kết quả như sau:",
+            "thành viên vắng mặt; thành viên là người được đề nghị không biểu quyết nội dung "
+            "của mình và không tính vào số thành viên có quyền biểu quyết nội dung đó (ngưỡng "
+            f"đạt – {rule_text}). Kết quả kiểm phiếu như sau:",
             keep=True,
         )
     )
-    blocks.append(_votes_table(doc))
+    blocks.append(votes_table(doc.votes))
+    blocks += [p(line) for line in not_voting_lines(doc.votes)]
     passed = sum(1 for v in doc.votes if v.passed)
     blocks.append(
         p(

@@ -13,6 +13,7 @@ from thidua.domain.documents.models import (
     RevocationDoc,
     Signer,
     SubmissionDoc,
+    VoteCountDoc,
 )
 
 from .blocks import (
@@ -220,6 +221,7 @@ def _title(doc: AnyDoc) -> str:
         CouncilMinutesDoc: "Biên bản",
         ReportDoc: "Báo cáo",
         RevocationDoc: "Quyết định",
+        VoteCountDoc: "Biên bản kiểm phiếu",
     }
     kind = kinds.get(type(doc), "Văn bản")
     return f"{kind} {doc.number}".strip()

@@ -43,10 +43,10 @@ class DocumentStore(Protocol):
         ...
 
     def add(
-        self, round_key: str, kind: str, number: RegisterNumber, files: Files, sha256: str
+        self, round_key: str, kind: str, number: RegisterNumber | str, files: Files, sha256: str
     ) -> IssuedDocument:
         """Record a newly issued document with its register entry (audited as
-        ``document.issued``)."""
+        ``document.issued``); an annex (``number`` its parent's number as text) gets no entry."""
         ...
 
     def set_files(

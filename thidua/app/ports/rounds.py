@@ -126,6 +126,8 @@ class AwardItemView(BaseModel):
     """The award item's id (names its revocation decision, ``revocation-<id>``)."""
     nomination: str
     nominee_name: str
+    nominee_code: str | None = None
+    """The nominee's staff code (an individual) or unit code (a collective)."""
     unit: str
     kind: str
     code: str
@@ -246,8 +248,12 @@ class RoundStore(Protocol):
         ballots: list[dict[str, Any]],
         recorded_by: str,
         tallies: Tallies,
+        details: dict[str, Any] | None = None,
     ) -> None:
-        """Keep (or replace) the council's meeting and put each tally on its award item."""
+        """Keep (or replace) the council's meeting and put each tally on its award item.
+
+        ``details``: the meeting's count (quorum, ballot papers), its counting board and the
+        decision establishing the council, as the documents print them."""
         ...
 
     def award_items(self, key: str) -> list[AwardItemView]:

@@ -4,8 +4,8 @@
 ``snapshot`` is what a round's documents are built from; ``wording`` the fixed wording (kinds,
 symbols, numbering); the law and decree cited and the money come from the law's dated values
 (``rules/law``) on the document's date; ``decision`` (the annual titles' decision and the
-thematic movement's), ``revocation``, ``submission``, ``minutes`` and ``report`` the builders,
-one module per document.
+thematic movement's), ``revocation``, ``submission``, ``minutes``, ``vote_count`` (the counting
+board's record) and ``report`` the builders, one module per document.
 Laying them out and rendering Word, HTML and PDF files is the adapters' work
 (``thidua.adapters.documents``); numbering and recording them, the use case's
 (``thidua.app.documents``).
@@ -27,14 +27,16 @@ from thidua.domain.documents.report import build_report
 from thidua.domain.documents.revocation import build_revocation
 from thidua.domain.documents.snapshot import RoundSnapshot
 from thidua.domain.documents.submission import achievements_summary, build_submission
-from thidua.domain.documents.wording import REVOCATION_KIND, base_kind
+from thidua.domain.documents.vote_count import build_vote_count
+from thidua.domain.documents.wording import COUNCIL_KINDS, REVOCATION_KIND, base_kind
 
 __all__ = ["achievements_summary", "build_document", "document_date", "document_title"]
 
 
 def document_date(snapshot: RoundSnapshot, kind: str, issued_on: date) -> date:
-    """The date a document bears (the minutes: the meeting's), so the profile in force on it."""
-    if kind == "minutes" and snapshot.meeting is not None:
+    """The date a document bears (the council's documents: the meeting's), so the profile in
+    force on it."""
+    if kind in COUNCIL_KINDS and snapshot.meeting is not None:
         return snapshot.meeting.held_on
     return issued_on
 
@@ -71,4 +73,6 @@ def build_document(
         return build_revocation(ctx, int(kind.rpartition("-")[2]), number, issued_on)
     if kind == "submission":
         return build_submission(ctx, number, issued_on)
+    if kind == "vote_count":
+        return build_vote_count(ctx, number, issued_on)
     raise ValueError(f"unknown document kind: {kind}")

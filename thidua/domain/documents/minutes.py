@@ -68,8 +68,16 @@ def _vote(
     passed = tally.get("passed")
     if not isinstance(passed, bool):
         passed = item.council_status == "passed"
+    entitled = int_of(tally.get("entitled")) or None  # absent from tallies recorded before it
+    if entitled is not None:
+        entitled = max(min(entitled, total), in_favour + against + abstain, 1)
+    not_entitled = tally.get("not_entitled")
+    required = tally.get("required")
     nomination = item.nomination
     return CouncilVote(
+        entitled=entitled,
+        not_entitled=[str(n) for n in not_entitled] if isinstance(not_entitled, list) else [],
+        required=required if isinstance(required, int) and not isinstance(required, bool) else None,
         nominee=nomination.nominee_name,
         unit=nomination.unit.name,
         title_code=item.code,
@@ -122,10 +130,12 @@ def _minutes_conclusion(ctx: RoundContext, voted: list[tuple[AwardItemRecord, Co
     return " ".join(sentences)
 
 
-def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMinutesDoc | None:
+def council_votes(ctx: RoundContext) -> list[tuple[AwardItemRecord, CouncilVote]]:
+    """Every item the council voted on with its vote, Director-level titles first, then the
+    proposals to the province (the minutes' and the vote-counting record's order)."""
     meeting = ctx.meeting
     if meeting is None:
-        return None
+        return []
     members = [m for m in meeting.members if isinstance(m, Mapping)]
     written = sum(1 for m in members if m.get("written_vote"))
     ballots = _ballots(meeting)
@@ -143,6 +153,25 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
         )
         if vote is not None:
             voted.append((item, vote))
+    return voted
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def established_by(meeting: CouncilMeetingRecord) -> str | None:
+    """The decision establishing the council, as the secretary recorded it (None: not given)."""
+    value = meeting.details.get("established_by")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMinutesDoc | None:
+    meeting = ctx.meeting
+    if meeting is None:
+        return None
+    members = [m for m in meeting.members if isinstance(m, Mapping)]
+    voted = council_votes(ctx)
     members_total = max(
         [len(members), *(v.members_total for _, v in voted), 1],
     )
@@ -155,7 +184,7 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
         staff = ctx.staff_by_name.get(name)
         role = "Chủ tịch Hội đồng" if name == ctx.director_name else None
         who = person(staff, name, role)
-        if m.get("present", True):
+        if m.get("present", True) and not m.get("written_vote"):
             present.append(who)
         elif m.get("written_vote"):
             absent.append(f"{who} (đã gửi phiếu bằng văn bản)")
@@ -183,6 +212,9 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
         votes=[v for _, v in voted],
         recipients=list(ctx.profile.recipients.minutes),
         conclusion=_minutes_conclusion(ctx, voted),
+        established_by=established_by(meeting),
+        quorum_ratio=_str_or_none(meeting.details.get("quorum_ratio")),
+        quorum_required=int_of(meeting.details.get("quorum_required")) or None,
         signer_chair=Signer(position="CHỦ TỊCH HỘI ĐỒNG", name=ctx.director_name),
         signer_secretary=Signer(position="THƯ KÝ", name=secretary_name or "……"),
         title=(

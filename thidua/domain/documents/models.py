@@ -30,6 +30,7 @@ __all__ = [
     "RevocationDoc",
     "Signer",
     "SubmissionDoc",
+    "VoteCountDoc",
 ]
 
 #: Codes that are always awarded to a collective.
@@ -211,18 +212,32 @@ class CouncilVote(_Model):
     """How many of the ballots were sent in writing by absent members (included in the counts)."""
     members_total: int = Field(gt=0)
     threshold: Decimal
-    """Share of ALL council members that must agree (0.8 for CSTDCS, else a majority)."""
+    """Share of the members entitled to vote that must agree (0.8 for CSTDCS, else a majority)."""
     passed: bool
+    entitled: int | None = Field(default=None, gt=0)
+    """Members entitled to vote on this item, the base of its share: all members but those who
+    are its nominee (None: all ``members_total``, as tallies recorded before it)."""
+    not_entitled: list[str] = Field(default_factory=list)
+    """Members who are this item's nominee and did not vote on it."""
+    required: int | None = Field(default=None, ge=0)
+    """The smallest passing number of votes in favour (None: not recorded)."""
 
     @model_validator(mode="after")
     def _check_counts(self) -> Self:
-        if self.in_favour + self.against + self.abstain > self.members_total:
-            raise ValueError(f"{self.nominee}: more ballots than council members")
+        if self.entitled is not None and self.entitled > self.members_total:
+            raise ValueError(f"{self.nominee}: more entitled voters than council members")
+        if self.in_favour + self.against + self.abstain > self.base:
+            raise ValueError(f"{self.nominee}: more ballots than members entitled to vote")
         return self
 
     @property
+    def base(self) -> int:
+        """The members the share is counted on: those entitled to vote on this item."""
+        return self.entitled if self.entitled is not None else self.members_total
+
+    @property
     def ratio(self) -> Decimal:
-        return Decimal(self.in_favour) / Decimal(self.members_total)
+        return Decimal(self.in_favour) / Decimal(self.base)
 
     @classmethod
     def tally(
@@ -277,6 +292,47 @@ class CouncilMinutesDoc(_Doc):
     end_time: str | None = None
     agenda: list[str] = Field(default_factory=list)
     recipients: list[str] = Field(default_factory=list)
+    established_by: str | None = None
+    """The decision establishing the council (number, date, signer); None: the minutes print a
+    placeholder to fill in before signing, never an invented number."""
+    quorum_ratio: str | None = None
+    """The share of members who had to attend ("2/3"); None: not recorded (older meetings)."""
+    quorum_required: int | None = None
+
+
+class VoteCountDoc(_Doc):
+    """Biên bản kiểm phiếu: the counting board's record of the council's secret ballot, an annex
+    of the minutes (``number``: the minutes' number; it takes none of its own)."""
+
+    title: str
+    place_room: str
+    established_by: str | None = None
+    minutes_number: str | None = None
+    """The number of the meeting's minutes this record goes with."""
+    counting_board: list[str] = Field(default_factory=list)
+    """The counting board, its head first (empty: not recorded, the record leaves blanks)."""
+    members_total: int = Field(gt=0)
+    attending: int = Field(ge=0)
+    written_votes: int = Field(ge=0)
+    quorum_ratio: str | None = None
+    quorum_required: int | None = None
+    ballots_issued: int = Field(ge=0)
+    ballots_received: int = Field(ge=0)
+    ballots_invalid: int = Field(ge=0)
+    votes: list[CouncilVote]
+
+    @model_validator(mode="after")
+    def _check_papers(self) -> Self:
+        if not self.ballots_invalid <= self.ballots_received <= self.ballots_issued:
+            raise ValueError(
+                f"ballot papers: invalid {self.ballots_invalid} ≤ received "
+                f"{self.ballots_received} ≤ issued {self.ballots_issued} does not hold"
+            )
+        return self
+
+    @property
+    def ballots_valid(self) -> int:
+        return self.ballots_received - self.ballots_invalid
 
 
 class ReportUnitStats(_Model):
@@ -334,4 +390,4 @@ class ReportDoc(_Doc):
 
 
 #: Any document the product issues.
-AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc | RevocationDoc
+AnyDoc = DecisionDoc | SubmissionDoc | CouncilMinutesDoc | ReportDoc | RevocationDoc | VoteCountDoc

@@ -8,7 +8,11 @@ administrative documents share sequences is the agency's to decide; a council th
 documents in its own name keeps its own sequence (Appendix I, same caveat).
 
 Books chosen here: one sequence per kind of document and year (decisions "QĐ" — the annual
-titles', the thematic movement's and the revocations' alike —, reports "BC", submissions "TTr"), and the council's minutes in the council's own book ("BB"). A book's first
+titles', the thematic movement's and the revocations' alike —, reports "BC", submissions "TTr"),
+and the council's minutes in the council's own book ("BB"). The counting board's record of the
+secret ballot (biên bản kiểm phiếu) is an annex of the minutes, not an outgoing document: it
+takes no number of its own and carries the minutes' ("kèm theo Biên bản số 01/BB-HĐTĐKT"), so it
+is not entered in the register. A book's first
 number of a year is data (the register row's ``first_seq``, default 1), for an agency that has
 numbered on paper before using this system. Drafts carry no number: ``draft_number`` leaves the
 place of the number blank ("Số:        /QĐ-SNV").
@@ -35,7 +39,8 @@ __all__ = [
 #: Vietnam time (no daylight saving): the calendar year of a register is the year there.
 VN_TIME = timezone(timedelta(hours=7), "ICT")
 
-#: The register's book of each kind of document (the minutes: the council's own book).
+#: The register's book of each kind of document (the minutes: the council's own book). An annex
+#: (``wording.ANNEX_OF``: the vote-counting record) takes no number of its own.
 BOOKS: dict[str, str] = {
     "report": "BC",
     "minutes": "BB",

@@ -84,6 +84,9 @@ class CouncilMeetingRecord:
     held_on: dt.date
     members: tuple[Mapping[str, Any], ...]
     ballots: tuple[Mapping[str, Any], ...]
+    #: The meeting's count (``thidua.domain.council.MeetingCount``: quorum, ballot papers), its
+    #: ``counting_board`` and ``established_by`` (empty for a meeting recorded before them).
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,11 @@ money, are the law's dated values in force on the document's date (``rules/law``
 from __future__ import annotations
 
 __all__ = [
+    "ANNEX_OF",
     "CODE_ORDER",
+    "COUNCIL_KINDS",
     "DOCUMENT_KINDS",
+    "ESTABLISHED_BY_PLACEHOLDER",
     "MINUTES_SYMBOL",
     "RATING_VI",
     "REVOCATION_KIND",
@@ -21,12 +24,14 @@ __all__ = [
     "revocation_kind",
 ]
 
-#: Kinds in generation order (the report and the minutes come before the decisions, which cite
-#: their numbers). ``decision``: the year-end decision on annual titles; ``decision_movement``:
-#: the separate decision on a thematic movement's own awards (its Giấy khen).
+#: Kinds in generation order (the report and the minutes come before the vote-counting record and
+#: the decisions, which cite their numbers). ``decision``: the year-end decision on annual titles;
+#: ``decision_movement``: the separate decision on a thematic movement's own awards (its Giấy
+#: khen).
 DOCUMENT_KINDS: tuple[str, ...] = (
     "report",
     "minutes",
+    "vote_count",
     "decision",
     "decision_movement",
     "submission",
@@ -35,6 +40,20 @@ DOCUMENT_KINDS: tuple[str, ...] = (
 #: A revocation decision is issued per revoked award, after the round: its kind is
 #: ``revocation-<award item id>`` (``revocation_kind``), one per award.
 REVOCATION_KIND = "revocation"
+
+#: The council's documents: dated on the meeting's day, under the council's symbol.
+COUNCIL_KINDS: frozenset[str] = frozenset({"minutes", "vote_count"})
+
+#: Annexes: kind -> the document it goes with. An annex takes no number from the register (it is
+#: not an outgoing document) and carries its parent's number; none without its parent.
+ANNEX_OF: dict[str, str] = {"vote_count": "minutes"}
+
+#: Printed where the decision establishing the council was not recorded: a visible blank to fill
+#: in before signing, never an invented number.
+ESTABLISHED_BY_PLACEHOLDER = (
+    "Quyết định số ……/QĐ-…… ngày …… tháng …… năm …… về việc thành lập (kiện toàn) Hội đồng "
+    "[chưa ghi quyết định thành lập Hội đồng: bổ sung trước khi ký]"
+)
 
 #: The kind's part of the symbol, before the agency's ("05/QĐ-SLĐTBXH"); the number itself comes
 #: from the agency's register (``thidua.domain.documents.register``).
@@ -46,7 +65,7 @@ SYMBOL_PREFIXES: dict[str, str] = {
     "submission": "TTr",
 }
 
-#: The council's minutes carry the council's symbol, not the agency's.
+#: The council's minutes and vote-counting record carry the council's symbol, not the agency's.
 MINUTES_SYMBOL = "BB-HĐTĐKT"
 
 
@@ -81,7 +100,8 @@ def base_kind(kind: str) -> str:
 
 
 def document_symbol(kind: str, agency_symbol: str) -> str:
-    """ "QĐ-SLĐTBXH": the kind's prefix and the agency's symbol (the minutes: the council's)."""
-    if kind == "minutes":
+    """ "QĐ-SLĐTBXH": the kind's prefix and the agency's symbol (the council's documents: the
+    council's)."""
+    if kind in COUNCIL_KINDS:
         return MINUTES_SYMBOL
     return f"{SYMBOL_PREFIXES[base_kind(kind)]}-{agency_symbol}"

@@ -200,7 +200,10 @@ def rounds_document(
     kind: Annotated[
         str,
         typer.Argument(
-            help="report | minutes | decision | decision_movement | submission | revocation-<id>"
+            help=(
+                "report | minutes | vote_count | decision | decision_movement | submission"
+                " | revocation-<id>"
+            )
         ),
     ],
     fmt: Annotated[str, typer.Option("--format", help="docx | html | pdf")] = "docx",

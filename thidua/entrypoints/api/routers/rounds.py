@@ -133,9 +133,9 @@ async def download_document(
     uow: UowDep,
     format: str = Query(default="docx", pattern="^(docx|html|pdf)$"),
 ) -> FileResponse:
-    """Tải văn bản: report, minutes, decision (danh hiệu thi đua năm), decision_movement (khen
-    thưởng phong trào thi đua theo chuyên đề), submission, revocation-<id> (quyết định thu hồi);
-    docx, html hoặc pdf."""
+    """Tải văn bản: report, minutes, vote_count (biên bản kiểm phiếu), decision (danh hiệu thi
+    đua năm), decision_movement (khen thưởng phong trào thi đua theo chuyên đề), submission,
+    revocation-<id> (quyết định thu hồi); docx, html hoặc pdf."""
     path = await uow.run(lambda tx: rounds.document_file(tx, actor, round_key, kind, format))
     return FileResponse(
         path, media_type=_DOCUMENT_MEDIA[format], filename=f"{round_key}-{kind}.{format}"
