@@ -9,11 +9,12 @@
   behaviour (every initiative of its nomination), except for awards no rule of which reads
   initiatives (LĐTT, TTLĐTT…).
 - Seeds ``tdkt-2025`` version 2 (``rules/rulesets/tdkt-2025.v2.yaml``: the discipline's end
-  date) as published from 2026-01-01, authored ``seed``, closing version 1 on 2025-12-31 when
+  date) as published from 2027-01-01, authored ``seed``, closing version 1 on 2026-12-31 when
   version 1 is published and open past that day (as publishing does: ``supersedes`` keeps
   version 1's previous end for a rollback). Idempotent: nothing is seeded when version 2 is
-  already stored. Stored as a *draft* instead when another ruleset is published over 2026, or
-  when a later version of tdkt-2025 is already published from 2026-01-01 or after.
+  already stored. Stored as a *draft* instead when another ruleset is published over 2027, or
+  when a later version of tdkt-2025 is already published from 2027-01-01 or after. From 2027
+  (not 2026): every review of the 2026 season stays under one version.
 
 Downgrade drops the two columns; it removes the seeded version 2 (and reopens version 1) only
 when nothing is pinned to version 2.
@@ -34,10 +35,10 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-RULESET_ID = "tdkt-2025"
+SEEDED_ID = "tdkt-2025"
 VERSION = "2"
 PREVIOUS = "1"
-START = date(2026, 1, 1)
+START = date(2027, 1, 1)
 
 _rv = sa.table(
     "rules_versions",
@@ -72,7 +73,7 @@ _AS_DRAFT = {
     "effective_to": None,
     "notes": (
         "Phiên bản khởi tạo từ tệp tdkt-2025.v2.yaml, lưu ở dạng nháp vì đã có bộ tiêu chí khác "
-        "được công bố có hiệu lực trong năm 2026: cần duyệt và công bố phiên bản này sau khi xem "
+        "được công bố có hiệu lực trong năm 2027: cần duyệt và công bố phiên bản này sau khi xem "
         "xét lại thời gian hiệu lực."
     ),
 }
@@ -91,14 +92,14 @@ def _seed_version_2(bind: sa.engine.Connection) -> None:
 
     t = _rv
     present = bind.execute(
-        sa.select(t.c.id).where(t.c.ruleset_id == RULESET_ID, t.c.version == VERSION)
+        sa.select(t.c.id).where(t.c.ruleset_id == SEEDED_ID, t.c.version == VERSION)
     ).first()
     if present is not None:
         return
     now = datetime.now(UTC)
     rows = [
         {**row, "created_at": now, "updated_at": now}
-        for row in shipped_seed_rows(now, only={(RULESET_ID, VERSION)})
+        for row in shipped_seed_rows(now, only={(SEEDED_ID, VERSION)})
     ]
     if not rows:
         return
@@ -108,10 +109,10 @@ def _seed_version_2(bind: sa.engine.Connection) -> None:
             t.c.status == "published",
             sa.or_(
                 sa.and_(
-                    t.c.ruleset_id != RULESET_ID,
+                    t.c.ruleset_id != SEEDED_ID,
                     sa.or_(t.c.effective_to.is_(None), t.c.effective_to >= START),
                 ),
-                sa.and_(t.c.ruleset_id == RULESET_ID, t.c.effective_from >= START),
+                sa.and_(t.c.ruleset_id == SEEDED_ID, t.c.effective_from >= START),
             ),
         )
     ).first()
@@ -120,7 +121,7 @@ def _seed_version_2(bind: sa.engine.Connection) -> None:
         return
     previous = bind.execute(
         sa.select(t.c.id, t.c.effective_to).where(
-            t.c.ruleset_id == RULESET_ID, t.c.version == PREVIOUS, t.c.status == "published"
+            t.c.ruleset_id == SEEDED_ID, t.c.version == PREVIOUS, t.c.status == "published"
         )
     ).first()
     if previous is not None and (previous.effective_to is None or previous.effective_to >= START):
@@ -141,7 +142,7 @@ def _pinned(bind: sa.engine.Connection) -> bool:
         hit = bind.execute(
             sa.select(sa.literal(1))
             .select_from(pins)
-            .where(pins.c.ruleset_id == RULESET_ID, pins.c.ruleset_version == VERSION)
+            .where(pins.c.ruleset_id == SEEDED_ID, pins.c.ruleset_version == VERSION)
             .limit(1)
         ).first()
         if hit is not None:
@@ -155,14 +156,14 @@ def downgrade() -> None:
     if not _pinned(bind):
         seeded = bind.execute(
             sa.select(t.c.id, t.c.supersedes, t.c.supersedes_effective_to).where(
-                t.c.ruleset_id == RULESET_ID, t.c.version == VERSION, t.c.author == "seed"
+                t.c.ruleset_id == SEEDED_ID, t.c.version == VERSION, t.c.author == "seed"
             )
         ).first()
         if seeded is not None:
             if seeded.supersedes == PREVIOUS:
                 bind.execute(
                     t.update()
-                    .where(t.c.ruleset_id == RULESET_ID, t.c.version == PREVIOUS)
+                    .where(t.c.ruleset_id == SEEDED_ID, t.c.version == PREVIOUS)
                     .values(effective_to=seeded.supersedes_effective_to)
                 )
             bind.execute(t.delete().where(t.c.id == seeded.id))
