@@ -7,7 +7,8 @@ in one place, from the validated facts.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,6 +77,8 @@ KNOWN_FIELDS: dict[str, KnownField] = {
         _f("maternity_months", "integer", IND, minimum=0, maximum=12),
         _f("months_effective", "integer", IND, derived=True, minimum=0, maximum=12),
         _f("discipline", "string", IND, values=_DISCIPLINE),
+        _f("discipline_ends_on", "string", IND),
+        _f("discipline_in_period", "string", IND, derived=True, values=_DISCIPLINE),
         _f("research_accepted", "integer", IND, minimum=0, maximum=1000),
         _f("initiatives_in_year", "integer", IND, derived=True, minimum=0, maximum=100),
         _f("applied_initiatives_2y", "integer", IND, derived=True, minimum=0, maximum=100),
@@ -102,6 +105,41 @@ KNOWN_FIELDS: dict[str, KnownField] = {
         _f("propagated_to_all_staff", "boolean", COL),
     )
 }
+
+
+def initiatives_in_year(facts: IndividualFacts) -> list[str]:
+    """The initiatives (ids) behind ``initiatives_in_year``: recognised in the review year."""
+    return [i.id for i in facts.initiatives if i.year == facts.year]
+
+
+def applied_initiatives_2y(facts: IndividualFacts) -> list[str]:
+    """The initiatives (ids) behind ``applied_initiatives_2y``: applied, recognised in the
+    review year or the year before (each once)."""
+    y = facts.year
+    return list(
+        dict.fromkeys(
+            i.id for i in facts.initiatives if i.applied and (i.year == y or i.year == y - 1)
+        )
+    )
+
+
+#: The derived fields computed from the nominee's initiatives, each with the initiatives it
+#: counts: a rule reading one of them rests on those initiatives (see rules/grounds.py).
+INITIATIVE_FIELDS: Mapping[str, Callable[[IndividualFacts], list[str]]] = {
+    "initiatives_in_year": initiatives_in_year,
+    "applied_initiatives_2y": applied_initiatives_2y,
+}
+
+
+def discipline_in_period(facts: IndividualFacts) -> str:
+    """The discipline that counts against the review year: ``discipline``, unless its period
+    ended (``discipline_ends_on``) before 1 January of the review year, then ``none``. Without
+    an end date the discipline counts, as it did before end dates were recorded."""
+    ends = facts.discipline_ends_on
+    if ends is not None and ends < dt.date(facts.year, 1, 1):
+        return Discipline.NONE.value
+    return facts.discipline.value
+
 
 _XS = Assessment.XUAT_SAC
 _GOOD = frozenset({Assessment.XUAT_SAC, Assessment.TOT})
@@ -140,18 +178,18 @@ def extract(
         "movement_good_or_better_count": sum(1 for a in c if a in _GOOD),
     }
     if isinstance(facts, IndividualFacts):
-        applied = {
-            i.id for i in facts.initiatives if i.applied and (i.year == y or i.year == y - 1)
-        }
+        ends = facts.discipline_ends_on
         common.update(
             {
                 "months_worked": facts.months_worked,
                 "maternity_months": facts.maternity_months,
                 "months_effective": min(12, facts.months_worked + facts.maternity_months),
                 "discipline": facts.discipline.value,
+                "discipline_ends_on": ends.isoformat() if ends is not None else "",
+                "discipline_in_period": discipline_in_period(facts),
                 "research_accepted": facts.research_accepted,
-                "initiatives_in_year": sum(1 for i in facts.initiatives if i.year == y),
-                "applied_initiatives_2y": len(applied),
+                "initiatives_in_year": len(initiatives_in_year(facts)),
+                "applied_initiatives_2y": len(applied_initiatives_2y(facts)),
                 "cstdcs_last_year": "CSTDCS" in prev_titles,
                 "gender": facts.gender.value if facts.gender is not None else _GENDER_UNKNOWN,
             }

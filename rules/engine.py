@@ -20,7 +20,7 @@ from rules.decision import Decision, RulesetRef, RuleTrace, classify
 from rules.durable_backend import DurableRunner
 from rules.errors import EngineDisagreement, FactsError
 from rules.explain import Explainer
-from rules.facts import CollectiveFacts, IndividualFacts, parse_facts
+from rules.facts import CollectiveFacts, IndividualFacts, dump_facts, parse_facts
 from rules.registry import LoadedRuleset, RulesRegistry
 
 FactsInput = Mapping[str, Any] | IndividualFacts | CollectiveFacts
@@ -208,6 +208,6 @@ def _decision(
         ruleset=prepared.ref,
         as_of=as_of,
         rules=traces,
-        facts=model.model_dump(),
+        facts=dump_facts(model),
         derived={n: values[n] for n in prepared.derived_names if n in values},
     )

@@ -449,3 +449,8 @@ def _holds(node: Node, values: dict[str, Value]) -> bool:
         return any(_holds(c, values) for c in node.children)
     expected = values[node.field_ref] if node.field_ref is not None else node.value
     return OP_FUNCS[node.op](values[node.field], expected)
+
+
+def holds(node: Node, values: dict[str, Value]) -> bool:
+    """Whether a rule's condition tree holds on ``values`` (its ``requires`` not included)."""
+    return _holds(node, values)

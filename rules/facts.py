@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -14,6 +15,7 @@ from pydantic import (
     StrictStr,
     TypeAdapter,
     ValidationError,
+    field_validator,
 )
 
 from rules.errors import FactsError, FactsErrorItem, format_path
@@ -99,12 +101,28 @@ class IndividualFacts(_Strict):
     months_worked: Annotated[StrictInt, Field(ge=0, le=12)] = 12
     maternity_months: Annotated[StrictInt, Field(ge=0, le=12)] = 0
     discipline: Discipline = Discipline.NONE
+    discipline_ends_on: dt.date | None = None
+    """The last day of the discipline's period (None: not known). Added after decisions were
+    stored: dumped only when given (see ``dump_facts``)."""
     under_review: StrictBool = False
     initiatives: list[Initiative] = Field(default_factory=list, max_length=100)
     research_accepted: Annotated[StrictInt, Field(ge=0, le=1000)] = 0
     history: list[HistoryYear] = Field(default_factory=list, max_length=50)
     movement: MovementAssessment = Field(default_factory=MovementAssessment)
     gender: Gender | None = None
+
+    @field_validator("discipline_ends_on", mode="before")
+    @classmethod
+    def _iso_date(cls, v: object) -> object:
+        """A date or ISO text ``YYYY-MM-DD`` only (never a number read as a timestamp)."""
+        if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
+            return v
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise ValueError("must be a date YYYY-MM-DD")
 
 
 class CollectiveFacts(_Strict):
@@ -171,6 +189,20 @@ def _consistency(facts: IndividualFacts | CollectiveFacts) -> list[FactsErrorIte
                 {"loc": "members_cstdcs", "msg": "must not exceed members_ldtt (CSTDCS needs LDTT)"}
             )
     return errors
+
+
+#: Contract fields added after decisions were stored with the contract's other fields: a decision
+#: dumps them only when given, so a stored decision made before them reproduces byte for byte.
+LATE_OPTIONAL_FIELDS: tuple[str, ...] = ("discipline_ends_on",)
+
+
+def dump_facts(facts: IndividualFacts | CollectiveFacts) -> dict[str, object]:
+    """The facts as a decision stores them (``LATE_OPTIONAL_FIELDS`` left out when None)."""
+    out = facts.model_dump()
+    for name in LATE_OPTIONAL_FIELDS:
+        if name in out and out[name] is None:
+            del out[name]
+    return out
 
 
 def parse_facts(data: object) -> IndividualFacts | CollectiveFacts:

@@ -105,7 +105,7 @@ class RulesRegistry:
     def __init__(self, rulesets: Iterable[LoadedRuleset]) -> None:
         self._by_key: dict[tuple[str, str], LoadedRuleset] = {}
         issues: list[Issue] = []
-        for lr in rulesets:
+        for lr in _superseded(rulesets):
             key = (lr.id, lr.version)
             where = str(lr.path) if lr.path else f"{lr.id}@{lr.version}"
             if key in self._by_key:
@@ -283,6 +283,28 @@ class SourcedRulesRegistry(RulesRegistry):
 
     def __len__(self) -> int:
         return len(self._source.published())
+
+
+def _superseded(rulesets: Iterable[LoadedRuleset]) -> list[LoadedRuleset]:
+    """The versions with each one's window closed the day before a later version of the same
+    ruleset starts (as publishing a version closes the one in force before it): shipped files
+    keep the dates they were published with, so ``tdkt-2025.v1.yaml`` stays open-ended and
+    ``tdkt-2025.v2.yaml`` closes it. Versions starting on the same day still overlap (an error).
+    """
+    items = list(rulesets)
+    out: list[LoadedRuleset] = []
+    for lr in items:
+        later = [
+            o.effective_from
+            for o in items
+            if o is not lr and o.id == lr.id and o.effective_from > lr.effective_from
+        ]
+        if later and lr.window is None:
+            end = min(later) - dt.timedelta(days=1)
+            if lr.effective_to is None or lr.effective_to > end:
+                lr = LoadedRuleset(lr.ruleset, lr.path, (lr.effective_from, end))
+        out.append(lr)
+    return out
 
 
 def _within(on: dt.date, start: dt.date, end: dt.date | None) -> bool:

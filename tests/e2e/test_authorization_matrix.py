@@ -169,3 +169,10 @@ class TestAuthorizationMatrix:
             {"movement": "NTM-2024", "year": 2024, "closes_at": "2030-01-01T00:00:00+07:00"},
         )
         assert r.status_code == 201
+        round_key = r.json()["key"]
+        choice = {"nomination": nid, "initiative": "sk-1", "award": "CSTDCS"}
+        for user in EVERYONE:  # the Office's choice of an initiative's award: the Office only
+            r = await api.call(user, "POST", f"/v1/rounds/{round_key}/initiative-choices", choice)
+            want = 409 if user == "vanphong" else 403  # the Office: not before the closing
+            check(user, "POST initiative choice", r.status_code, want)
+        assert wrong == []

@@ -65,6 +65,7 @@ class TestGovernanceApi:
         assert {(v["ruleset_id"], v["version"], v["status"]) for v in r.json()} == {
             ("ntm-2024", "1", "published"),
             ("tdkt-2025", "1", "published"),
+            ("tdkt-2025", "2", "published"),
         }
         assert_problem(await upload(api, green=True, user=AUDITOR), 403, "forbidden")
 

@@ -73,11 +73,12 @@ def engine(seeded: SeededDb) -> RulesEngine:
 
 class TestSeed:
     def test_migration_seeds_the_shipped_version_as_published(self, seeded: SeededDb) -> None:
-        """A fresh database holds ntm-2024@1 (0006) and tdkt-2025@1 (0010), published by 'seed'
-        with the loader's hashes, over windows that do not overlap."""
+        """A fresh database holds ntm-2024@1 (0006), tdkt-2025@1 (0010) and tdkt-2025@2 (0014,
+        closing v1 on 31/12/2026), published by 'seed' with the loader's hashes, over windows
+        that do not overlap."""
         with seeded.uow.session() as s:
             rows = {(r.ruleset_id, r.version): r for r in s.scalars(select(RulesVersionRow)).all()}
-        assert sorted(rows) == [("ntm-2024", "1"), ("tdkt-2025", "1")]
+        assert sorted(rows) == [("ntm-2024", "1"), ("tdkt-2025", "1"), ("tdkt-2025", "2")]
         row = rows[("ntm-2024", "1")]
         shipped = RulesRegistry.from_directory().get("ntm-2024", "1")
         assert (row.status, row.author, row.sha256) == ("published", "seed", shipped.sha256)
@@ -89,18 +90,33 @@ class TestSeed:
         new = rows[("tdkt-2025", "1")]
         shipped_new = RulesRegistry.from_directory().get("tdkt-2025", "1")
         assert (new.status, new.author, new.sha256) == ("published", "seed", shipped_new.sha256)
-        assert (new.effective_from, new.effective_to) == (dt.date(2025, 7, 1), None)
+        assert (new.effective_from, new.effective_to) == (
+            dt.date(2025, 7, 1),
+            dt.date(2026, 12, 31),
+        )
         assert new.content == TDKT_TEXT and new.golden == TDKT_GOLDEN
+        v2 = rows[("tdkt-2025", "2")]
+        shipped_v2 = RulesRegistry.from_directory().get("tdkt-2025", "2")
+        assert (v2.status, v2.author, v2.sha256) == ("published", "seed", shipped_v2.sha256)
+        assert (v2.effective_from, v2.effective_to) == (dt.date(2027, 1, 1), None)
+        assert (v2.supersedes, v2.supersedes_effective_to) == ("1", None)
 
     def test_registry_reads_the_database(self, seeded: SeededDb, engine: RulesEngine) -> None:
         """The engine chooses the seeded version by date and reports its hash: ntm-2024@1 up to
-        30 June 2025, tdkt-2025@1 from 1 July 2025 (a 2025 year-end review, the 2026 round)."""
+        30 June 2025, tdkt-2025@1 from 1 July 2025 (a 2025 year-end review, the 2026 round) to
+        31 December 2026, tdkt-2025@2 from 1 January 2027."""
         lr = engine.registry.in_force(dt.date(2024, 12, 31))
         assert (lr.id, lr.version) == ("ntm-2024", "1")
         assert engine.registry.in_force(dt.date(2025, 6, 30)).id == "ntm-2024"
         for day in (dt.date(2025, 7, 1), dt.date(2025, 12, 20), dt.date(2026, 12, 31)):
             lr = engine.registry.in_force(day)
-            assert (lr.id, lr.version, lr.effective_to) == ("tdkt-2025", "1", None)
+            assert (lr.id, lr.version, lr.effective_to) == (
+                "tdkt-2025",
+                "1",
+                dt.date(2026, 12, 31),
+            )
+        lr = engine.registry.in_force(dt.date(2027, 1, 1))
+        assert (lr.id, lr.version, lr.effective_to) == ("tdkt-2025", "2", None)
         with pytest.raises(NoRulesetInForce):
             engine.registry.in_force(dt.date(2023, 12, 31))
 
@@ -123,7 +139,7 @@ class TestUpload:
         assert any(e.line == line and e.field == "content" for e in err.errors), err.errors
         with seeded_sqlite.uow() as tx:
             stored = {(v.ruleset_id, v.version) for v in rv.list_versions(tx, ADMIN1)}
-        assert stored == {("ntm-2024", "1"), ("tdkt-2025", "1")}  # the seeded ones only
+        assert stored == {("ntm-2024", "1"), ("tdkt-2025", "1"), ("tdkt-2025", "2")}  # seeded
 
     def test_golden_for_another_version_is_refused(self, seeded_sqlite: SeededDb) -> None:
         """Golden cases written for version 1 cannot be attached to version 2."""
@@ -345,3 +361,54 @@ class TestSeedMigration2025:
         finally:
             engine.dispose()
         assert tuple(row) == ("draft", None, None)
+
+
+class TestSeedMigration0014:
+    """The migration seeding tdkt-2025@2 (discipline's end date): closes v1, reversible."""
+
+    @staticmethod
+    def _revision(url: str) -> tuple[str, str]:
+        script = ScriptDirectory.from_config(alembic_config(url))
+        (rev,) = [
+            r for r in script.walk_revisions() if getattr(r.module, "SEEDED_ID", "") == "tdkt-2025"
+        ]
+        assert isinstance(rev.down_revision, str)
+        return rev.revision, rev.down_revision
+
+    @staticmethod
+    def _windows(url: str) -> dict[tuple[str, str], tuple[Any, Any, str]]:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        RulesVersionRow.ruleset_id,
+                        RulesVersionRow.version,
+                        RulesVersionRow.effective_from,
+                        RulesVersionRow.effective_to,
+                        RulesVersionRow.status,
+                    )
+                ).all()
+        finally:
+            engine.dispose()
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
+
+    def test_upgrade_closes_v1_and_downgrade_reopens_it(self, db_url: str) -> None:
+        """After it v2 is published from 2027 and v1 ends on 31/12/2026; a downgrade removes v2
+        and gives v1 back its open end; upgrading again does the same once."""
+        rev, down = self._revision(db_url)
+        upgrade(db_url, down)
+        before = self._windows(db_url)
+        assert before[("tdkt-2025", "1")] == (dt.date(2025, 7, 1), None, "published")
+        upgrade(db_url, rev)
+        after = self._windows(db_url)
+        assert after[("tdkt-2025", "1")] == (
+            dt.date(2025, 7, 1),
+            dt.date(2026, 12, 31),
+            "published",
+        )
+        assert after[("tdkt-2025", "2")] == (dt.date(2027, 1, 1), None, "published")
+        command.downgrade(alembic_config(db_url), down)
+        assert self._windows(db_url) == before
+        upgrade(db_url, rev)
+        assert self._windows(db_url) == after

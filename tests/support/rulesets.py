@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import yaml
 
-from rules.registry import DEFAULT_DIRECTORY
+from rules.loader import load_ruleset
+from rules.registry import DEFAULT_DIRECTORY, LoadedRuleset, RulesRegistry
 
 V1_TEXT = (DEFAULT_DIRECTORY / "ntm-2024.v1.yaml").read_text(encoding="utf-8")
 V1_GOLDEN = (DEFAULT_DIRECTORY / "ntm-2024.v1.golden.yaml").read_text(encoding="utf-8")
@@ -34,3 +37,38 @@ def v2_golden(*, green: bool) -> str:
     if green:
         data["cases"] = [c for c in data["cases"] if c["id"] not in CHANGED_CASES]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# A ruleset in which one initiative can ground two awards (as the reported draft amendment of
+# the Law would: CSTDCS needs an excellent rating AND an initiative): tdkt-2025@2 with rule
+# cstdcs requiring an initiative of the year and rule cstdcs-initiative removed. Named
+# `sk-test`, version "1", in force from 2030 so it never overlaps a shipped ruleset.
+TDKT_V2_TEXT = (DEFAULT_DIRECTORY / "tdkt-2025.v2.yaml").read_text(encoding="utf-8")
+
+
+def initiative_twice_content() -> str:
+    """The ruleset text (see above)."""
+    data = yaml.safe_load(TDKT_V2_TEXT)
+    data["id"] = "sk-test"
+    data["version"] = "1"
+    data["effective_from"] = dt.date(2030, 1, 1)
+    rules = []
+    for rule in data["rules"]:
+        if rule["id"] == "cstdcs-initiative":
+            continue
+        if rule["id"] == "cstdcs":
+            rule["when"] = {
+                "all": [
+                    {"field": "rating", "op": "eq", "value": "HTXSNV"},
+                    {"field": "initiatives_in_year", "op": "gte", "value": 1},
+                ]
+            }
+        rules.append(rule)
+    data["rules"] = rules
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def initiative_twice_registry() -> RulesRegistry:
+    """The shipped rulesets and ``sk-test@1``."""
+    extra = LoadedRuleset(load_ruleset("sk-test.v1.yaml", initiative_twice_content()))
+    return RulesRegistry([*RulesRegistry.from_directory().all(), extra])

@@ -111,6 +111,9 @@ class FakeRoundStore:
     def past_initiative_uses(self, key: str) -> list[PastInitiativeUse]:
         return []
 
+    def initiative_choices(self, key: str) -> list[Any]:
+        return []
+
     def store_appraisal(self, key: str, appraisal: dict[str, Any], levels: Any) -> None:
         self.appraisals[key] = appraisal
 

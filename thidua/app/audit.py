@@ -15,6 +15,8 @@ Actions (dotted ``<object>.<verb>``; ``object_type`` is the part before the firs
   ``nomination.discarded`` (created but its workflow could not be started)
 - ``evaluation.recorded`` (a rules evaluation; object = the nomination key)
 - ``round.opened``, ``round.step`` (close, council, decide...), ``round.appraised``,
+  ``round.initiative_chosen`` (the Office's choice of the award an initiative grounds, with the
+  nomination's awards after the appraisal re-ran),
   ``council.vote_recorded`` (object_type ``round``), ``round.decided`` (the Director's decision
   on every item), ``award.province_answer``, ``award.revoked`` (object = ``<nomination>/<code>``)
 - ``document.issued`` (object = ``<round key>/<kind>``)

@@ -13,18 +13,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from rules.engine import RulesEngine
 from rules.law import LawBook, shipped_law
 from thidua.app import publication, rounds
 from thidua.app.ports.nominations import NominationWorkflows
-from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision
+from thidua.app.ports.rounds import AwardItemView, CandidateRecord, ItemDecision, RoundRecord
 from thidua.app.ports.uow import Tx, UnitOfWork
 from thidua.app.roster import roster_basis
-from thidua.domain.appraisal import Appraisal, Candidate, appraise, recompute_after_vote
-from thidua.domain.appraisal.registrations import flag_unregistered
+from thidua.domain.appraisal import (
+    Appraisal,
+    Candidate,
+    InitiativeChoice,
+    PastInitiativeUse,
+    appraise,
+    keep_settled,
+    recompute_after_vote,
+)
+from thidua.domain.appraisal.registrations import RegistrationBook, flag_unregistered
 from thidua.domain.council import (
     count_ballots,
     count_meeting,
@@ -42,6 +50,7 @@ from thidua.domain.nominations import (
 )
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
+from thidua.domain.roster import RosterBasis
 from thidua.domain.rounds import PROVINCE_LEVEL, RoundActivityInput, award_level
 from thidua.logging import get_logger
 
@@ -140,35 +149,11 @@ class Consolidation:
         self, data: RoundActivityInput
     ) -> tuple[dict[str, Any], list[CandidateRecord]]:
         with self._uow() as tx:
-            rnd = rounds.round_of(tx, data.round_key)
-            records = tx.rounds.gather_candidates(data.round_key, data.step.at)
-            members = tx.rounds.members_total_by_unit()
-            past = tx.rounds.past_initiative_uses(data.round_key)
-            # rule 5 from the whole roster, on the review date (the final review, else closing)
-            roster = roster_basis(tx, rnd.movement, rnd.year, vietnam_date(data.step.at))
-            book = tx.movements.registration_book(rnd.movement, rnd.year)
-        candidates = [
-            Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in records
-        ]
-        result = appraise(
-            candidates,
-            self._engine,
-            ruleset=(rnd.ruleset_id, rnd.ruleset_version),
-            past_uses=past,
-            members_total=members,
-            roster=roster,
-        )
-        titles = self._engine.registry.get(rnd.ruleset_id, rnd.ruleset_version).titles
-        result = flag_unregistered(result, book, {c: t.name_vi for c, t in titles.items()})
-        dumped = result.model_dump(mode="json")
-        levels = {
-            code: award_level(code)
-            for r in dumped["results"]
-            for code in [*r["titles"], *r["proposals"]]
-        }
+            inputs = gather_appraisal_inputs(tx, data.round_key, data.step.at)
+        dumped = compute_appraisal(self._engine, inputs)
         with self._uow() as tx:
-            tx.rounds.store_appraisal(data.round_key, dumped, levels)
-        return dumped, records
+            tx.rounds.store_appraisal(data.round_key, dumped, award_levels(dumped))
+        return dumped, inputs.records
 
     async def appraise(self, data: RoundActivityInput) -> dict[str, int]:
         """Close: gather, appraise across nominations, return/hold what must go back."""
@@ -354,6 +339,81 @@ class Consolidation:
         await self.record_step(data)
         log.info("round decided", round=data.round_key, **counts)
         return counts
+
+
+@dataclass
+class AppraisalInputs:
+    """What a round's appraisal reads from the database (one transaction)."""
+
+    round: RoundRecord
+    records: list[CandidateRecord]
+    members: dict[str, int]
+    past: list[PastInitiativeUse]
+    roster: RosterBasis | None
+    book: RegistrationBook
+    choices: list[InitiativeChoice]
+
+
+def gather_appraisal_inputs(
+    tx: Tx, key: str, closed_at: datetime, *, again: bool = False
+) -> AppraisalInputs:
+    """Gather the round's candidates and what the appraisal reads beside them: members, past
+    initiative uses, the roster on the review date, registrations and the Office's initiative
+    choices. The candidates: at closing, the nominations approved by their units before
+    ``closed_at`` (now marked as in the round); ``again``, every nomination of the stored
+    appraisal (a closed round appraised again)."""
+    rnd = rounds.round_of(tx, key)
+    records = (
+        tx.rounds.appraised_candidates(key)
+        if again
+        else tx.rounds.gather_candidates(key, closed_at)
+    )
+    return AppraisalInputs(
+        round=rnd,
+        records=records,
+        members=tx.rounds.members_total_by_unit(),
+        past=tx.rounds.past_initiative_uses(key),
+        # rule 5 from the whole roster, on the review date (the final review, else closing)
+        roster=roster_basis(tx, rnd.movement, rnd.year, vietnam_date(closed_at)),
+        book=tx.movements.registration_book(rnd.movement, rnd.year),
+        choices=tx.rounds.initiative_choices(key),
+    )
+
+
+def compute_appraisal(
+    engine: RulesEngine, inputs: AppraisalInputs, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The round's appraisal (``thidua.domain.appraisal.appraise``) with the registration
+    flags, as stored (JSON). ``previous``: the stored appraisal this one replaces after the
+    round's closing (its returned and held results are kept: ``keep_settled``)."""
+    rnd = inputs.round
+    candidates = [
+        Candidate.model_validate(r.model_dump(exclude={"workflow_id"})) for r in inputs.records
+    ]
+    result = appraise(
+        candidates,
+        engine,
+        ruleset=(rnd.ruleset_id, rnd.ruleset_version),
+        past_uses=inputs.past,
+        members_total=inputs.members,
+        roster=inputs.roster,
+        choices=inputs.choices,
+    )
+    lr = engine.registry.get(rnd.ruleset_id, rnd.ruleset_version)
+    if previous is not None:
+        result = keep_settled(result, Appraisal.model_validate(previous), lr)
+    titles = lr.titles
+    result = flag_unregistered(result, inputs.book, {c: t.name_vi for c, t in titles.items()})
+    return result.model_dump(mode="json")
+
+
+def award_levels(appraisal: dict[str, Any]) -> dict[str, str]:
+    """Who decides each award code of the appraisal (director / province)."""
+    return {
+        code: award_level(code)
+        for r in appraisal["results"]
+        for code in [*r["titles"], *r["proposals"]]
+    }
 
 
 def _pay(

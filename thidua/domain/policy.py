@@ -140,6 +140,9 @@ ROUND_STEPS: dict[str, tuple[Role, frozenset[RoundStage]]] = {
     "close": (Role.OFFICE, frozenset({RoundStage.OPEN, RoundStage.OFFICE})),
     "council": (Role.COUNCIL_SECRETARY, frozenset({RoundStage.COUNCIL})),
     "decide": (Role.DIRECTOR, frozenset({RoundStage.DIRECTOR})),
+    # Not a workflow step: the Office's choice of the award an initiative grounds, after the
+    # closing's appraisal and before the council votes (or after the Director's return).
+    "choose_initiative": (Role.OFFICE, frozenset({RoundStage.COUNCIL, RoundStage.OFFICE})),
 }
 
 

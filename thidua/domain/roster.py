@@ -76,10 +76,12 @@ class RegisterEntry:
     months_worked: int
     maternity_months: int
     discipline: str
+    discipline_until: date | None = None
+    """The last day of the discipline's period (the register's ``discipline_until``)."""
 
     def facts(self) -> dict[str, Any]:
         """Individual facts (the facts contract) built from this row alone."""
-        return {
+        out: dict[str, Any] = {
             "kind": "individual",
             "id": self.staff_code,
             "year": self.year,
@@ -88,6 +90,9 @@ class RegisterEntry:
             "maternity_months": self.maternity_months,
             "discipline": self.discipline,
         }
+        if self.discipline_until is not None and self.discipline != "none":
+            out["discipline_ends_on"] = self.discipline_until.isoformat()
+        return out
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
@@ -160,12 +165,21 @@ def members_by_unit(basis: RosterBasis, rule: str) -> dict[str, list[RosterMembe
 
 def prefill_individual(raw: Mapping[str, Any], entry: RegisterEntry | None) -> dict[str, Any]:
     """``raw`` with its absent register fields (rating, months worked, maternity months,
-    discipline) taken from ``entry``; what ``raw`` holds is kept as sent."""
+    discipline) taken from ``entry``; what ``raw`` holds is kept as sent. The discipline's end
+    date (``discipline_ends_on``) comes from the register's ``discipline_until`` when ``raw``
+    gives none and its discipline (sent or taken) is the register's measure."""
     out = dict(raw)
     if entry is not None:
         for name in REGISTER_FIELDS_VI:
             if out.get(name) is None:
                 out[name] = entry.value(name)
+        if (
+            out.get("discipline_ends_on") is None
+            and entry.discipline_until is not None
+            and entry.discipline != "none"
+            and out.get("discipline") == entry.discipline
+        ):
+            out["discipline_ends_on"] = entry.discipline_until.isoformat()
     return out
 
 

@@ -344,6 +344,8 @@ class RoundRow(Base):
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(32))
     steps: Mapped[list[Any]] = mapped_column(default=list)
+    # The Office's choices of the award an initiative grounds (migration 0014; None: none).
+    initiative_choices: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime]
 
     movement: Mapped[MovementRow] = relationship()
@@ -371,6 +373,8 @@ class AwardItemRow(Base):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[str | None] = mapped_column(String(64))
+    # The initiatives the award rests on (migration 0014; [] none; None: recorded before it).
+    initiatives: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime]
 
     nomination: Mapped[NominationRow] = relationship()

@@ -87,6 +87,7 @@ class SqlRosterQueries:
                 months_worked=r.months_worked,
                 maternity_months=r.maternity_months,
                 discipline=r.discipline,
+                discipline_until=r.discipline_until,
             )
             for r, code in self.session.execute(query)
         ]

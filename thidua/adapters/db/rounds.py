@@ -25,8 +25,9 @@ from thidua.app.ports.rounds import (
     NewRound,
     RoundRecord,
 )
-from thidua.domain.appraisal import PastInitiativeUse
+from thidua.domain.appraisal import InitiativeChoice, PastInitiativeUse
 from thidua.domain.nominations import Stage
+from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, RoundStep
 
 
@@ -174,30 +175,41 @@ class SqlRoundStore(SqlRoundItems):
             if n.unit_approved_at is not None and _utc(n.unit_approved_at) > _utc(closed_at):
                 continue  # arrived after closing: waits for the next round
             n.round_id = row.id
-            gender = None
-            if n.kind == "individual":
-                staff = self.session.scalars(
-                    select(StaffRow).where(StaffRow.code == n.nominee_code)
-                ).first()
-                gender = staff.gender if staff else n.facts.get("gender")
-            out.append(
-                CandidateRecord(
-                    key=n.key,
-                    kind=n.kind,
-                    unit=n.unit.code,
-                    name=n.nominee_name,
-                    gender=gender,
-                    facts=n.facts,
-                    dossier=n.dossier,
-                    order=n.id,
-                    pinned=(n.ruleset_id, n.ruleset_version)
-                    if n.ruleset_id and n.ruleset_version
-                    else None,
-                    workflow_id=n.workflow_id,
-                )
-            )
+            out.append(self._candidate(n))
         self.session.flush()
         return out
+
+    def appraised_candidates(self, key: str) -> list[CandidateRecord]:
+        row = self._row(key)
+        keys = [r["key"] for r in (row.appraisal or {}).get("results", [])]
+        if not keys:
+            return []
+        nominations = self.session.scalars(
+            select(NominationRow).where(NominationRow.key.in_(keys)).order_by(NominationRow.id)
+        ).all()
+        return [self._candidate(n) for n in nominations]
+
+    def _candidate(self, n: NominationRow) -> CandidateRecord:
+        gender = None
+        if n.kind == "individual":
+            staff = self.session.scalars(
+                select(StaffRow).where(StaffRow.code == n.nominee_code)
+            ).first()
+            gender = staff.gender if staff else n.facts.get("gender")
+        return CandidateRecord(
+            key=n.key,
+            kind=n.kind,
+            unit=n.unit.code,
+            name=n.nominee_name,
+            gender=gender,
+            facts=n.facts,
+            dossier=n.dossier,
+            order=n.id,
+            pinned=(n.ruleset_id, n.ruleset_version)
+            if n.ruleset_id and n.ruleset_version
+            else None,
+            workflow_id=n.workflow_id,
+        )
 
     def members_total_by_unit(self) -> dict[str, int]:
         rows = self.session.execute(
@@ -218,11 +230,77 @@ class SqlRoundStore(SqlRoundItems):
         ).all()
         uses: list[PastInitiativeUse] = []
         for item in items:
+            key = item.nomination.key
+            if item.initiatives is not None:  # the grounds recorded with the item
+                uses.extend(
+                    PastInitiativeUse(initiative_id=str(ini), used_by=key, code=item.code)
+                    for ini in item.initiatives
+                )
+                continue
             for ini in item.nomination.facts.get("initiatives", []) or []:
                 uses.append(
-                    PastInitiativeUse(initiative_id=str(ini.get("id")), used_by=item.nomination.key)
+                    PastInitiativeUse(
+                        initiative_id=str(ini.get("id")),
+                        used_by=key,
+                        code=item.code,
+                        recorded=False,
+                    )
                 )
         return uses
+
+    def initiative_choices(self, key: str) -> list[InitiativeChoice]:
+        return [
+            InitiativeChoice(
+                nomination=c["nomination"], initiative=c["initiative"], award=c["award"]
+            )
+            for c in self._row(key).initiative_choices or []
+        ]
+
+    def choose_initiative(
+        self,
+        key: str,
+        choice: InitiativeChoice,
+        actor: Actor,
+        outcome: Mapping[str, Any] | None = None,
+    ) -> InitiativeChoice | None:
+        row = self._row(key)
+        before = list(row.initiative_choices or [])
+        previous = next(
+            (
+                c
+                for c in before
+                if (c["nomination"], c["initiative"]) == (choice.nomination, choice.initiative)
+            ),
+            None,
+        )
+        kept = [c for c in before if c is not previous]
+        at = now()
+        row.initiative_choices = [
+            *kept,
+            {**choice.model_dump(), "chosen_by": actor.username, "chosen_at": at.isoformat()},
+        ]
+        row.updated_at = at
+        self.session.flush()
+        audit.record(
+            self.session,
+            action="round.initiative_chosen",
+            object_type="round",
+            object_id=key,
+            actor=actor.username,
+            actor_role=actor.role.value,
+            before={"award": previous["award"]} if previous else None,
+            after={**choice.model_dump(), **({"outcome": dict(outcome)} if outcome else {})},
+            workflow_id=row.workflow_id,
+        )
+        return (
+            InitiativeChoice(
+                nomination=previous["nomination"],
+                initiative=previous["initiative"],
+                award=previous["award"],
+            )
+            if previous
+            else None
+        )
 
     def store_appraisal(
         self, key: str, appraisal: dict[str, Any], levels: Mapping[str, str]
@@ -249,9 +327,11 @@ class SqlRoundStore(SqlRoundItems):
         for result in appraisal["results"]:
             if result["outcome"] != "recommended":
                 continue
+            grounds = result.get("initiative_grounds") or {}
             for code in [*result["titles"], *result["proposals"]]:
                 self.session.add(
                     AwardItemRow(
+                        initiatives=list(grounds.get(code, [])),
                         round_id=row.id,
                         nomination_id=ids[result["key"]],
                         code=code,

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from thidua.app.ports.publication import PublicationView
-from thidua.domain.appraisal import PastInitiativeUse
+from thidua.domain.appraisal import InitiativeChoice, PastInitiativeUse
 from thidua.domain.council import Tallies
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import (
@@ -221,17 +221,41 @@ class RoundStore(Protocol):
         not in an earlier round, now marked as in this round."""
         ...
 
+    def appraised_candidates(self, key: str) -> list[CandidateRecord]:
+        """The nominations of the round's stored appraisal (every outcome), as candidates again
+        (their current facts and dossiers), in submission order."""
+        ...
+
     def members_total_by_unit(self) -> dict[str, int]: ...
 
     def past_initiative_uses(self, key: str) -> list[PastInitiativeUse]:
-        """Initiatives already used by awards of earlier rounds (approved, not revoked)."""
+        """Initiatives already used by awards of earlier rounds (approved, not revoked): the
+        grounds recorded on each award item; for items recorded before grounds were, every
+        initiative of the nomination (``recorded`` False)."""
+        ...
+
+    def initiative_choices(self, key: str) -> list[InitiativeChoice]:
+        """The Office's choices of the award an initiative grounds, in the round."""
+        ...
+
+    def choose_initiative(
+        self,
+        key: str,
+        choice: InitiativeChoice,
+        actor: Actor,
+        outcome: Mapping[str, Any] | None = None,
+    ) -> InitiativeChoice | None:
+        """Keep the choice (replacing an earlier one for the same nomination and initiative,
+        returned), audited as ``round.initiative_chosen`` with ``outcome`` (what the appraisal
+        then holds for the nomination)."""
         ...
 
     def store_appraisal(
         self, key: str, appraisal: dict[str, Any], levels: Mapping[str, str]
     ) -> None:
         """Keep the appraisal and (re)create the round's award items (``levels``: code → who
-        decides it); nominations returned or held leave the round."""
+        decides it; each item with the initiatives it rests on, from the result's
+        ``initiative_grounds``); nominations returned or held leave the round."""
         ...
 
     def replace_appraisal(self, key: str, appraisal: dict[str, Any]) -> None:

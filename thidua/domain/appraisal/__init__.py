@@ -17,12 +17,14 @@ Every rule is documented on the function applying it; messages are in Vietnamese
 """
 
 from thidua.domain.appraisal.collectives import DISCIPLINE_WARNING_OR_WORSE
-from thidua.domain.appraisal.consolidation import appraise
+from thidua.domain.appraisal.consolidation import appraise, keep_settled
 from thidua.domain.appraisal.models import (
     Appraisal,
     Candidate,
     CandidateResult,
     Flag,
+    InitiativeChoice,
+    InitiativeConflict,
     Outcome,
     PastInitiativeUse,
 )
@@ -36,8 +38,11 @@ __all__ = [
     "CandidateResult",
     "Dossier",
     "Flag",
+    "InitiativeChoice",
+    "InitiativeConflict",
     "Outcome",
     "PastInitiativeUse",
     "appraise",
+    "keep_settled",
     "recompute_after_vote",
 ]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rules.decision import Decision, DecisionStatus
 from rules.engine import RulesEngine
 from rules.errors import FactsError
-from thidua.domain.appraisal.initiatives import claims_grounds
-from thidua.domain.appraisal.models import Candidate, CandidateResult, Flag, Outcome
+from thidua.domain.appraisal.initiatives import claims_grounds, one_award_per_initiative
+from thidua.domain.appraisal.models import (
+    Candidate,
+    CandidateResult,
+    Flag,
+    InitiativeConflict,
+    Outcome,
+)
 
 _HOLD_DEFAULT_VI = "đang bị xem xét kỷ luật, điều tra, thanh tra hoặc xác minh khiếu nại, tố cáo"
 
@@ -117,7 +124,10 @@ def assess(
     flags: list[Flag],
     engine: RulesEngine,
     ruleset: tuple[str, str],
+    choices: Mapping[str, str] | None = None,
 ) -> CandidateResult:
+    """Rules 1, 2, 4 and 3b for one candidate (``choices``: the Office's initiative → award
+    choices for this nomination)."""
     missing = missing_documents(candidate)
     if missing:
         if candidate.dossier is None:
@@ -136,9 +146,18 @@ def assess(
             flags=flags,
             rank=0,
         )
+    ref = candidate.pinned or ruleset
     outcome, reason, titles, proposals, decision, extra = evaluate(
-        candidate.kind, facts, engine, candidate.pinned or ruleset
+        candidate.kind, facts, engine, ref
     )
+    grounds: dict[str, list[str]] = {}
+    conflicts: list[InitiativeConflict] = []
+    if outcome == Outcome.RECOMMENDED and candidate.kind == "individual":
+        lr = engine.resolve(ruleset_id=ref[0], version=ref[1])
+        titles, proposals, grounds, conflicts, more = one_award_per_initiative(
+            candidate, facts, (titles, proposals), lr, choices or {}
+        )
+        extra = [*extra, *more]
     return CandidateResult(
         key=candidate.key,
         kind=candidate.kind,
@@ -152,4 +171,6 @@ def assess(
         facts_used=facts,
         flags=[*flags, *extra],
         rank=0,
+        initiative_grounds=grounds,
+        initiative_conflicts=conflicts,
     )

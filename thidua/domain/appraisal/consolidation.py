@@ -10,6 +10,7 @@ from typing import Any
 from rules.decision import DecisionStatus
 from rules.engine import RulesEngine
 from rules.errors import FactsError
+from rules.registry import LoadedRuleset
 from thidua.domain.appraisal.candidates import assess
 from thidua.domain.appraisal.collectives import (
     collective_facts,
@@ -17,13 +18,16 @@ from thidua.domain.appraisal.collectives import (
     roster_basis_vi,
     roster_collective_facts,
 )
-from thidua.domain.appraisal.initiatives import apply_initiative_rules
+from thidua.domain.appraisal.initiatives import apply_initiative_rules, counts_as_used
 from thidua.domain.appraisal.models import (
     Appraisal,
     Candidate,
     CandidateResult,
     Flag,
+    InitiativeChoice,
+    Outcome,
     PastInitiativeUse,
+    label,
 )
 from thidua.domain.appraisal.ranking import assemble
 from thidua.domain.roster import (
@@ -46,6 +50,7 @@ def appraise(
     past_uses: Sequence[PastInitiativeUse] = (),
     members_total: Mapping[str, int] = _EMPTY_TOTALS,
     roster: RosterBasis | None = None,
+    choices: Sequence[InitiativeChoice] = (),
 ) -> Appraisal:
     """Appraise every nomination of a round together (the Office's consolidation).
 
@@ -69,7 +74,22 @@ def appraise(
        `initiative_used_before` naming the earlier award); otherwise, an initiative claimed by two
        or more candidates stays with the smallest `order` (then smallest key) and is removed from
        the others' facts (flag `initiative_claimed_twice` on all of them; the message names who
-       kept it). The removal shows in `facts_used`.
+       kept it). The removal shows in `facts_used`. A past use is an initiative an approved,
+       unrevoked award of an earlier round rested on (`CandidateResult.initiative_grounds`,
+       kept on the award item); for awards finalised before that was recorded, every
+       initiative of the nomination, except for awards no rule of which reads initiatives
+       under the round's ruleset (LĐTT, TTLĐTT…: `counts_as_used`).
+
+       **3b. One initiative, one award** (Official Letter 5007/BNV-TĐKT), within one
+       RECOMMENDED individual, after its evaluation: an initiative that would ground two or more
+       of its titles/forms (read from the rules that fired, ``rules.grounds``) is kept by the
+       award the Office chose (`choices`, a round command before the council), else — until it
+       chooses — by the highest award (a form proposed to the province above a Director's
+       title, then the later in the ruleset's titles); the other awards are evaluated without
+       it and dropped when they no longer hold. Flag `initiative_grounds_twice` (it stays
+       visible, saying whether the Office chose); `initiative_conflicts` and
+       `initiative_grounds` (award → the initiatives it rests on) on the result. `decision`
+       stays the engine's evaluation of `facts_used`; `titles`/`proposals` are after rule 3b.
     4. **Individuals** are evaluated with their pinned ruleset if any, else `ruleset`. eligible
        → RECOMMENDED with the decision's titles and proposals; not_eligible → NOT_ELIGIBLE with a
        reason from the failed rules' `message_vi` (the disqualifying rules if any fired, else
@@ -138,7 +158,8 @@ def appraise(
             f["gender"] = c.gender
         facts[c.key] = f
     flags: dict[str, list[Flag]] = {c.key: [] for c in candidates}
-    round_flags = apply_initiative_rules(candidates, facts, past_uses, flags)
+    past = [u for u in past_uses if counts_as_used(u, lr)]
+    round_flags = apply_initiative_rules(candidates, facts, past, flags)
     register = roster.entries() if roster is not None else {}
     for c in candidates:
         entry = register.get(str(c.facts.get("id"))) if c.kind == "individual" else None
@@ -154,10 +175,20 @@ def appraise(
                     )
                 )
 
+    chosen: dict[str, dict[str, str]] = {}
+    for choice in choices:
+        chosen.setdefault(choice.nomination, {})[choice.initiative] = choice.award
     results: dict[str, CandidateResult] = {}
     individuals = [c for c in candidates if c.kind == "individual"]
     for c in individuals:
-        results[c.key] = assess(c, facts[c.key], flags[c.key], engine, ruleset)
+        results[c.key] = assess(
+            c, facts[c.key], flags[c.key], engine, ruleset, chosen.get(c.key, {})
+        )
+        round_flags.extend(
+            Flag(code=f.code, message_vi=f"{label(c)}: {f.message_vi}", related=[c.key])
+            for f in results[c.key].flags
+            if f.code == "initiative_grounds_twice"
+        )
     units = members_by_unit(roster, roster_rule(lr.params)) if roster is not None else {}
     by_staff = {str(facts[c.key].get("id")): results[c.key] for c in individuals}
     for c in candidates:
@@ -175,6 +206,17 @@ def appraise(
         extra = collective_flags(members, changes, computed)
         results[c.key] = assess(c, computed, [*flags[c.key], *extra], engine, ruleset)
     return assemble((results[c.key] for c in candidates), lr, round_flags)
+
+
+def keep_settled(new: Appraisal, previous: Appraisal, lr: LoadedRuleset) -> Appraisal:
+    """A closed round appraised again (the Office's initiative choice): every nomination of the
+    first appraisal is a candidate again, so rules 3 and 5 see the round as at closing, but the
+    ones already sent back then (returned or on hold: their workflows have moved on) keep their
+    result as it was; ranks and lists are rebuilt (rule 6)."""
+    settled = {
+        r.key: r for r in previous.results if r.outcome in (Outcome.RETURNED, Outcome.ON_HOLD)
+    }
+    return assemble([settled.get(r.key, r) for r in new.results], lr, new.flags)
 
 
 def _register_ldtt(

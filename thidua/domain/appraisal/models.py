@@ -35,6 +35,38 @@ class PastInitiativeUse(BaseModel):
 
     initiative_id: str
     used_by: str
+    code: str | None = None
+    """The award that used it (None: unknown)."""
+    recorded: bool = True
+    """False for an award finalised before its grounds were recorded (migration 0014): every
+    initiative of its nomination is taken as used, unless the award reads none (LĐTT…)."""
+
+
+class InitiativeChoice(BaseModel):
+    """The Office's choice of the award one initiative of a nomination grounds (the other awards
+    it would ground are evaluated without it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nomination: str
+    initiative: str
+    award: str
+
+
+class InitiativeConflict(BaseModel):
+    """An initiative that would ground several awards of one nomination, and who keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initiative: str
+    awards: list[str]
+    """The award codes it would ground (ruleset order)."""
+    kept_by: str
+    """The award it grounds: the Office's choice, else the highest of ``awards``."""
+    chosen: bool
+    """True when the Office chose ``kept_by``; False when it is the default."""
+    lost: list[str] = Field(default_factory=list)
+    """Awards the nomination no longer holds once the others are evaluated without it."""
 
 
 class Flag(BaseModel):
@@ -76,6 +108,11 @@ class CandidateResult(BaseModel):
     flags: list[Flag]
     rank: int
     """0-based index in the consolidated ordering (see :func:`appraise`, rule 6)."""
+    initiative_grounds: dict[str, list[str]] = Field(default_factory=dict)
+    """Award code → the initiatives it rests on (rules/grounds.py); what the award consumes
+    once approved. Awards that need no initiative are not listed."""
+    initiative_conflicts: list[InitiativeConflict] = Field(default_factory=list)
+    """Initiatives that would ground two or more of its awards (rule 3b)."""
     member_basis: dict[str, Any] | None = None
     """A collective counted from its whole roster (rule 5): ``members`` (roster size),
     ``register_ldtt`` (members not nominated whom the register qualifies for LDTT) and

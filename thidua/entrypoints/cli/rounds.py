@@ -181,6 +181,34 @@ def rounds_decide(
     )
 
 
+@app.command("choose-initiative")
+@reported("--nomination", "--initiative", "--award")
+def rounds_choose_initiative(
+    round_key: str,
+    nomination: Annotated[str, typer.Option("--nomination", help="Mã hồ sơ đề nghị")],
+    initiative: Annotated[str, typer.Option("--initiative", help="Mã sáng kiến")],
+    award: Annotated[
+        str, typer.Option("--award", help="Danh hiệu, hình thức, ví dụ CSTDCS, BANG_KHEN_UBND_TINH")
+    ],
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Chọn danh hiệu, hình thức mà một sáng kiến làm căn cứ (Văn phòng Sở, trước khi Hội đồng
+    họp); đợt xét được thẩm định lại ngay."""
+    from thidua.app.initiative_choices import InitiativeChoiceRequest, choose_initiative
+
+    try:
+        body = InitiativeChoiceRequest.model_validate(
+            {"nomination": nomination, "initiative": initiative, "award": award}
+        )
+    except ValidationError as exc:
+        fail("; ".join(f"{field}: {msg}" for field, msg in field_errors(exc)), 2)
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        view = choose_initiative(tx, caller.actor, round_key, body, caller.engine)
+    _print_round(view, as_json)
+
+
 @app.command("show")
 @reported()
 def rounds_show(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:

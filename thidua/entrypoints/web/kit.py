@@ -56,6 +56,7 @@ FLASH_VI = {
     "resubmit": "Đã nộp lại hồ sơ; hồ sơ được đánh giá lại theo bộ tiêu chí.",
     "opened": "Đã mở đợt xét tổng hợp.",
     "closed": "Đã đóng đợt xét và thẩm định các hồ sơ.",
+    "initiative_chosen": "Đã ghi lựa chọn của Văn phòng Sở về sáng kiến và thẩm định lại đợt xét.",
     "council": "Đã ghi kết quả họp và bỏ phiếu của Hội đồng; danh sách đã chuyển Giám đốc.",
     "decided": "Đã ghi quyết định của Giám đốc.",
     "returned_round": "Đã trả lại danh sách cho Văn phòng Sở.",

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from thidua.adapters.documents import FileDocumentRenderer
 from thidua.app import publication, rounds
 from thidua.app.documents import revocation_issuer
+from thidua.app.initiative_choices import InitiativeChoiceRequest, choose_initiative
 from thidua.app.ports.publication import ObjectionView, PublicationView
 from thidua.app.ports.rounds import AwardItemView, RoundView
 from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
@@ -21,7 +22,7 @@ from thidua.app.round_commands import (
     RevokeRequest,
 )
 from thidua.domain.documents.register import vietnam_date
-from thidua.entrypoints.api.deps import ActorDep, RoundsDep, UowDep
+from thidua.entrypoints.api.deps import ActorDep, EngineDep, RoundsDep, UowDep
 from thidua.entrypoints.services import services_of
 
 router = APIRouter(tags=["rounds"])
@@ -55,6 +56,19 @@ async def show_round(round_key: str, actor: ActorDep, uow: UowDep) -> RoundView:
 async def close_round(round_key: str, actor: ActorDep, svc: RoundsDep) -> RoundView:
     """Đóng đợt xét: thẩm định chéo các hồ sơ (đầy đủ, sáng kiến, tập thể, tạm dừng)."""
     return await svc.close(actor, round_key)
+
+
+@router.post("/v1/rounds/{round_key}/initiative-choices")
+async def choose_round_initiative(
+    round_key: str,
+    body: InitiativeChoiceRequest,
+    actor: ActorDep,
+    uow: UowDep,
+    engine: EngineDep,
+) -> RoundView:
+    """Văn phòng Sở chọn danh hiệu, hình thức mà một sáng kiến làm căn cứ (một sáng kiến chỉ
+    làm căn cứ cho một danh hiệu hoặc hình thức); đợt xét được thẩm định lại ngay."""
+    return await uow.run(lambda tx: choose_initiative(tx, actor, round_key, body, engine))
 
 
 @router.post("/v1/rounds/{round_key}/council")

@@ -8,9 +8,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
 from thidua.app import publication, rounds
 from thidua.app.accounts.console import ConsoleSession
+from thidua.app.initiative_choices import InitiativeChoiceRequest, choose_initiative
 from thidua.app.ports.rounds import RoundListItem, RoundView
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
@@ -176,6 +178,27 @@ async def round_close(request: Request, key: str) -> Response:
         _lifecycle, commands = services_of(request).commands()
         await commands.close(sess.actor, key)
         return _round_url(key, "closed")
+
+    return await post_form(request, act, _round_again(request, key))
+
+
+@router.post("/rounds/{key}/initiative-choices")
+async def round_initiative_choice(request: Request, key: str) -> Response:
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        services = services_of(request)
+        nomination, _, initiative = form.get("conflict", "").partition("|")
+        try:
+            body = InitiativeChoiceRequest(
+                nomination=nomination, initiative=initiative, award=form.get("award", "")
+            )
+        except ValidationError:
+            raise FormError(
+                "award", "Chọn sáng kiến và danh hiệu, hình thức sáng kiến làm căn cứ."
+            ) from None
+        await services.uow.run(
+            lambda tx: choose_initiative(tx, sess.actor, key, body, services.engine)
+        )
+        return _round_url(key, "initiative_chosen")
 
     return await post_form(request, act, _round_again(request, key))
 
