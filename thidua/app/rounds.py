@@ -36,6 +36,8 @@ from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
 
 PROVINCE_ANSWERS = ("approved", "rejected", "returned")
+#: The longest reason a revocation records (as the API's ``RevokeRequest`` accepts).
+REASON_MAX = 2000
 
 #: Issues the decision revoking a round's award in the revoking transaction:
 #: ``(tx, round key, award item id, date it bears) -> the document`` (None: no such decision,
@@ -339,6 +341,8 @@ def revoke_award(
     policy.check_revoke_award(actor)
     if not reason.strip():
         raise Refusal(RefusalCode.INVALID, "reason: thu hồi phải ghi rõ lý do.", field="reason")
+    if len(reason) > REASON_MAX:
+        raise Refusal(RefusalCode.INVALID, f"reason: tối đa {REASON_MAX} ký tự.", field="reason")
     item = _item(tx, nomination_key, code)
     if not granted(item):
         raise Refusal(

@@ -224,13 +224,8 @@ def rounds_revoke(
     as_json: JsonOpt = False,
 ) -> None:
     """Giám đốc thu hồi khen thưởng đã tặng, ghi rõ lý do; ban hành quyết định thu hồi (có số)."""
-    from thidua.app.round_commands import RevokeRequest
     from thidua.entrypoints import awards
 
-    try:
-        body = RevokeRequest.model_validate({"reason": reason})
-    except ValidationError as exc:
-        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
     caller = signed_in(token)
     with caller.uow() as tx:
         revoked = awards.revoke_award(
@@ -238,7 +233,7 @@ def rounds_revoke(
             caller.actor,
             nomination_id,
             code,
-            body.reason,
+            reason,
             settings=caller.settings,
             registry=caller.engine.registry,
         )
