@@ -1,4 +1,5 @@
-"""Acceptance over the demo round: every stored decision reproduces; the TTLDTT 80% what-if.
+"""Acceptance over the demo round: every stored decision reproduces; the TTLDTT 80% what-if; one
+achievement is paid its highest award only.
 
 One real `thidua up` runs the demo round (`thidua.entrypoints.demo.run.run_demo`) through the HTTP API; then the
 decision explorer and what-if are exercised over HTTP on that stack and, for the acceptance
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +262,133 @@ def test_ttldtt_draft_changes_only_the_parameter() -> None:
     changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
     assert changed == [('version: "1"', 'version: "2-draft"'), ("    value: 0.7", "    value: 0.8")]
     assert Path(SHIPPED).is_file()
+
+
+# ---- the highest amount only (issue 15's acceptance), through the HTTP API ----------------------
+
+
+class _Rows(HTMLParser):
+    """The rows of every table of an HTML document, as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.rows:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def annex_sections(html: str) -> dict[str, list[list[str]]]:
+    """The decision's annex: each award's heading ("I. DANH HIỆU “…” (…)") with its rows
+    [STT, name, position, unit, coefficient, amount, note]."""
+    parser = _Rows()
+    parser.feed(html)
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for row in parser.rows:
+        if len(row) == 1 and re.match(r"^[IVX]+\. ", row[0]):
+            current = sections.setdefault(row[0], [])
+        elif current is not None and len(row) >= 6 and row[0].isdigit():
+            current.append(row)
+    return sections
+
+
+def section(sections: dict[str, list[list[str]]], title_vi: str) -> list[list[str]]:
+    (found,) = [rows for heading, rows in sections.items() if f"“{title_vi.upper()}”" in heading]
+    return found
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def ceil_10k(value: float) -> int:
+    return math.ceil(round(value) / 10_000) * 10_000
+
+
+class TestTheHighestAmountOnly:
+    """LĐTT with CSTĐCS, TTLĐTT with a TTLĐXS proposal: one achievement, the higher amount only."""
+
+    def test_the_round_and_the_decisions_annex_pay_the_higher_award_only(
+        self, demo: Service
+    ) -> None:
+        """GET /v1/rounds/{key}: CSTĐCS paid, its holder's LĐTT 0 with the reason; TTLĐTT 0 for a
+        collective proposed for TTLĐXS (which the province pays); the annex says the same."""
+        (key,) = [
+            r["key"]
+            for r in demo.call("vanphong", "GET", "/v1/rounds").json()
+            if r["stage"] == "decided"
+        ]
+        r = demo.call("vanphong", "GET", f"/v1/rounds/{key}")
+        assert r.status_code == 200, r.text
+        items: dict[str, dict[str, dict[str, Any]]] = {}
+        for item in r.json()["items"]:
+            items.setdefault(item["nomination"], {})[item["code"]] = item
+        r = demo.call("vanphong", "GET", f"/v1/rounds/{key}/documents/decision?format=html")
+        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+        decision = r.text
+        base_text = re.search(r"mức lương cơ sở ([\d.]+) đồng", decision)
+        assert base_text is not None, "the decision states the base salary it pays on"
+        base = int(base_text.group(1).replace(".", ""))
+        cstdcs_amount, ldtt_amount = ceil_10k(1.0 * base), ceil_10k(0.3 * base)
+        sections = annex_sections(decision)
+
+        def approved(n: dict[str, dict[str, Any]], code: str) -> bool:
+            return code in n and n[code]["director_status"] == "approved"
+
+        # Individuals approved for both LĐTT and CSTĐCS: the CSTĐCS amount only.
+        both = [n for n in items.values() if approved(n, "LDTT") and approved(n, "CSTDCS")]
+        assert both, "the demo round has individuals approved for LĐTT and CSTĐCS"
+        for n in both:
+            ldtt, cstdcs = n["LDTT"], n["CSTDCS"]
+            assert (cstdcs["amount_vnd"], ldtt["amount_vnd"]) == (cstdcs_amount, 0), n
+            assert "nhận mức cao nhất: CSTĐCS" in ldtt["amount_note"]
+            rows = [
+                r for r in section(sections, "Lao động tiên tiến") if r[1] == ldtt["nominee_name"]
+            ]
+            assert len(rows) == 1 and rows[0][5] == "0", rows
+            assert "nhận mức cao nhất: Chiến sĩ thi đua cơ sở" in rows[0][6]
+            rows = [
+                r
+                for r in section(sections, "Chiến sĩ thi đua cơ sở")
+                if r[1] == ldtt["nominee_name"]
+            ]
+            assert [r[5] for r in rows] == [vnd(cstdcs_amount)], rows
+        # An LĐTT alone is paid its own amount.
+        alone = [n["LDTT"] for n in items.values() if approved(n, "LDTT") and "CSTDCS" not in n]
+        assert alone and all(i["amount_vnd"] == ldtt_amount for i in alone)
+
+        # Collectives approved for TTLĐTT and proposed for TTLĐXS: the TTLĐXS amount only, which
+        # the province decides and pays; the Department pays 0 for TTLĐTT and says why.
+        proposed = [n for n in items.values() if approved(n, "TTLDTT") and approved(n, "TTLDXS")]
+        assert proposed, "the demo round has collectives with TTLĐTT and a TTLĐXS proposal"
+        for n in proposed:
+            ttldtt, ttldxs = n["TTLDTT"], n["TTLDXS"]
+            assert ttldxs["level"] == "province" and ttldxs["amount_vnd"] is None, n
+            assert ttldtt["amount_vnd"] == 0, n
+            assert "nhận mức cao nhất: TTLĐXS" in ttldtt["amount_note"]
+            rows = [
+                r
+                for r in section(sections, "Tập thể lao động tiên tiến")
+                if r[1] == ttldtt["nominee_name"]
+            ]
+            assert len(rows) == 1 and rows[0][5] == "0", rows
+            assert "nhận mức cao nhất: Tập thể lao động xuất sắc" in rows[0][6]
+        # The Director does not decide TTLĐXS: it is not in his decision.
+        assert not any("XUẤT SẮC" in heading for heading in sections)
+        # Another collective's TTLĐTT is paid 0.8 × base.
+        plain = [n["TTLDTT"] for n in items.values() if approved(n, "TTLDTT") and "TTLDXS" not in n]
+        assert plain and all(i["amount_vnd"] == ceil_10k(0.8 * base) for i in plain)

@@ -822,11 +822,16 @@ class TestRevocationDecision:
         assert "tại Quyết định số 02/QĐ-SLĐTBXH ngày" in text  # the movement's decision
         assert "Lý do: Kê khai không trung thực thành tích." in text
         assert "số tiền thưởng đã nhận là 710.000 đồng" in text
-        # Read like the round's documents: a unit officer may not.
+        # Read like the nomination: its unit's officer may (the unit recovers the money),
+        # another unit's officer finds no such nomination.
         officer = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=frozenset({"LDVL"}))
-        with pytest.raises(Refusal) as forbidden, db.uow() as tx:
-            rounds.revocation_file(tx, officer, nomination, "GIAY_KHEN", "docx")
-        assert forbidden.value.code is RefusalCode.FORBIDDEN
+        with db.uow() as tx:
+            assert rounds.revocation_file(tx, officer, nomination, "GIAY_KHEN", "docx") == path
+        foreign = Actor(username="canbo.gdnn", role=Role.UNIT_OFFICER, units=frozenset({"GDNN"}))
+        with pytest.raises(Refusal) as hidden, db.uow() as tx:
+            rounds.revocation_file(tx, foreign, nomination, "GIAY_KHEN", "docx")
+        assert hidden.value.code is RefusalCode.NOT_FOUND
+        assert hidden.value.message == "Không tìm thấy hồ sơ đề nghị."
         # Revoking again is refused and issues nothing more.
         with pytest.raises(Refusal) as refused, db.uow() as tx:
             rounds.revoke_award(

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from rules.law import HIGHEST_AMOUNT_ONLY, LawBook, shipped_law
 from thidua.app import publication, rules_versions
+from thidua.app.nominations import visible_ref
 from thidua.app.ports.rounds import (
     AwardItemView,
     DocumentView,
@@ -35,6 +36,8 @@ from thidua.domain.roles import Actor
 from thidua.domain.rounds import LatePolicy, RoundStage, round_key
 
 PROVINCE_ANSWERS = ("approved", "rejected", "returned")
+#: The longest reason a revocation records (as the API's ``RevokeRequest`` accepts).
+REASON_MAX = 2000
 
 #: Issues the decision revoking a round's award in the revoking transaction:
 #: ``(tx, round key, award item id, date it bears) -> the document`` (None: no such decision,
@@ -312,6 +315,14 @@ def _pay_the_lower_title(tx: Tx, actor: Actor, refused: AwardItemView) -> None:
             )
 
 
+def granted(item: AwardItemView) -> bool:
+    """Whether the award was given (so it may be revoked): approved by the Director and, for a
+    form the province decides, by the province."""
+    return item.director_status == "approved" and (
+        item.level == "director" or item.province_status == "approved"
+    )
+
+
 def revoke_award(
     tx: Tx,
     actor: Actor,
@@ -330,11 +341,10 @@ def revoke_award(
     policy.check_revoke_award(actor)
     if not reason.strip():
         raise Refusal(RefusalCode.INVALID, "reason: thu hồi phải ghi rõ lý do.", field="reason")
+    if len(reason) > REASON_MAX:
+        raise Refusal(RefusalCode.INVALID, f"reason: tối đa {REASON_MAX} ký tự.", field="reason")
     item = _item(tx, nomination_key, code)
-    issued = item.director_status == "approved" and (
-        item.level == "director" or item.province_status == "approved"
-    )
-    if not issued:
+    if not granted(item):
         raise Refusal(
             RefusalCode.WRONG_STAGE,
             f"{code} của {nomination_key} chưa được tặng nên không thể thu hồi.",
@@ -358,8 +368,12 @@ def revoke_award(
 
 
 def revocation_file(tx: Tx, actor: Actor, nomination_key: str, code: str, fmt: str) -> str:
-    """Where the decision revoking the nomination's award ``code`` was written in ``fmt``."""
-    policy.check_round_read(actor)
+    """Where the decision revoking the nomination's award ``code`` was written in ``fmt``.
+
+    Read like the nomination (``policy.can_read``): the Department's roles, and a unit's roles
+    for their own units, whose nominee loses the award and who recover the money (the decision
+    is addressed to them); another unit's is not found, as a nomination that does not exist."""
+    visible_ref(tx, actor, nomination_key)
     item = _item(tx, nomination_key, code)
     if not item.revoked or item.item_id is None:
         raise Refusal(
@@ -373,3 +387,19 @@ def revocation_file(tx: Tx, actor: Actor, nomination_key: str, code: str, fmt: s
             f"{code} của {nomination_key} không có quyết định thu hồi dạng {fmt}.",
         )
     return path
+
+
+def nomination_awards(tx: Tx, actor: Actor, nomination_key: str) -> list[AwardItemView]:
+    """The titles and forms the nomination was put forward for in its rounds (its latest item of
+    each), with the decision revoking each revoked one; read like the nomination."""
+    visible_ref(tx, actor, nomination_key)
+    items = tx.rounds.nomination_awards(nomination_key)
+    out: list[AwardItemView] = []
+    for item in items:
+        if item.revoked and item.item_id is not None:
+            kind = revocation_kind(item.item_id)
+            key = tx.rounds.round_key_of(item.nomination, item.code)
+            doc = next((d for d in tx.rounds.documents(key) if d.kind == kind), None)
+            item = item.model_copy(update={"revocation": doc})
+        out.append(item)
+    return out

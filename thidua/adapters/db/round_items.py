@@ -207,6 +207,16 @@ class SqlRoundItems:
         item = self._award_item(nomination_key, code)
         return item_view(item) if item is not None else None
 
+    def nomination_awards(self, nomination_key: str) -> list[AwardItemView]:
+        rows = self.session.scalars(
+            select(AwardItemRow)
+            .join(NominationRow, AwardItemRow.nomination_id == NominationRow.id)
+            .where(NominationRow.key == nomination_key)
+            .order_by(AwardItemRow.id)
+        )
+        latest = {row.code: row for row in rows}  # a later round's item replaces an earlier one
+        return [item_view(r) for r in sorted(latest.values(), key=lambda r: (r.rank, r.id))]
+
     def record_province_answer(
         self, nomination_key: str, code: str, answer: str, reason: str | None, actor: Actor
     ) -> AwardItemView:

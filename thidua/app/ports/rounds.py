@@ -310,6 +310,10 @@ class RoundStore(Protocol):
         self, nomination_key: str, code: str, answer: str, reason: str | None, actor: Actor
     ) -> AwardItemView: ...
 
+    def nomination_awards(self, nomination_key: str) -> list[AwardItemView]:
+        """The nomination's latest award item of each title or form, in the round's order."""
+        ...
+
     def round_key_of(self, nomination_key: str, code: str) -> str:
         """The key of the round holding the item (the item exists)."""
         ...

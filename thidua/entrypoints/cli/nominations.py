@@ -194,6 +194,37 @@ def nominations_achievement_report(
     typer.echo(f"Đã ghi báo cáo thành tích của {doc.nominee_name} ({doc.form_label}) ra {out}.")
 
 
+class DocumentFormat(StrEnum):
+    DOCX = "docx"
+    HTML = "html"
+    PDF = "pdf"
+
+
+@app.command("revocation")
+@reported("--format")
+def nominations_revocation(
+    nomination_id: str,
+    code: Annotated[str, typer.Argument(help="Danh hiệu/hình thức đã bị thu hồi, ví dụ LDTT")],
+    out: Annotated[Path, typer.Option("--out", help="Tệp kết quả")],
+    format: Annotated[DocumentFormat, typer.Option("--format")] = DocumentFormat.DOCX,
+    token: TokenOpt = None,
+) -> None:
+    """Tải quyết định hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng của hồ sơ."""
+    import shutil
+
+    from thidua.app import rounds
+
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        path = rounds.revocation_file(tx, caller.actor, nomination_id, code, format.value)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+    except OSError as exc:
+        fail(f"không ghi được tệp {out}: {exc.strerror or exc}.", 1)
+    typer.echo(f"Đã ghi quyết định thu hồi {code} của hồ sơ {nomination_id} ra {out}.")
+
+
 @app.command("list")
 @reported("--stage", "--unit")
 def nominations_list(

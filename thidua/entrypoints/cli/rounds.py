@@ -245,6 +245,49 @@ def rounds_document(
         typer.echo(rounds.document_file(tx, caller.actor, round_key, kind, fmt))
 
 
+@app.command("revoke")
+@reported("--reason")
+def rounds_revoke(
+    nomination_id: Annotated[str, typer.Argument(help="Mã hồ sơ đề nghị")],
+    code: Annotated[str, typer.Argument(help="Danh hiệu/hình thức, ví dụ LDTT")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do thu hồi")],
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Giám đốc thu hồi khen thưởng đã tặng, ghi rõ lý do; ban hành quyết định thu hồi (có số)."""
+    from thidua.entrypoints import awards
+
+    caller = signed_in(token)
+    with caller.uow() as tx:
+        revoked = awards.revoke_award(
+            tx,
+            caller.actor,
+            nomination_id,
+            code,
+            reason,
+            settings=caller.settings,
+            registry=caller.engine.registry,
+        )
+    if as_json:
+        typer.echo(revoked.model_dump_json(indent=2))
+        return
+    typer.echo(
+        f"Đã thu hồi {revoked.code} của {revoked.nominee_name} (hồ sơ {revoked.nomination}). "
+        f"Lý do: {revoked.revoked_reason}"
+    )
+    doc = revoked.revocation
+    if doc is None:
+        typer.echo(
+            "Khen thưởng này không do Giám đốc Sở quyết định: Sở không ban hành quyết định thu hồi."
+        )
+        return
+    typer.echo(f"Quyết định thu hồi số {doc.number} ({doc.kind}, {', '.join(doc.formats)}).")
+    typer.echo(
+        f"Tải về: thidua nominations revocation {revoked.nomination} {revoked.code} "
+        "--format docx --out <tệp>"
+    )
+
+
 @app.command("objections")
 @reported()
 def rounds_objections(round_key: str, token: TokenOpt = None, as_json: JsonOpt = False) -> None:

@@ -61,6 +61,7 @@ FLASH_VI = {
     "decided": "Đã ghi quyết định của Giám đốc.",
     "returned_round": "Đã trả lại danh sách cho Văn phòng Sở.",
     "objection_resolved": "Đã ghi nhận kết quả giải quyết phản ánh.",
+    "revoked": "Đã thu hồi khen thưởng và ban hành quyết định thu hồi.",
     "signed_in": "Đăng nhập thành công.",
     "saved": "Đã lưu bản nháp bộ tiêu chí.",
     "approved": "Đã duyệt phiên bản (quản trị tiêu chí thứ hai).",

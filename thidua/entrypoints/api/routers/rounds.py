@@ -1,15 +1,12 @@
 """The Office's consolidation rounds: open, read, close, council, decision; their documents; the
 province's answers on each award and the Director's revocations."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
-from thidua.adapters.documents import FileDocumentRenderer
 from thidua.app import publication, rounds
-from thidua.app.documents import revocation_issuer
 from thidua.app.initiative_choices import InitiativeChoiceRequest, choose_initiative
 from thidua.app.ports.publication import ObjectionView, PublicationView
 from thidua.app.ports.rounds import AwardItemView, RoundView
@@ -21,7 +18,7 @@ from thidua.app.round_commands import (
     ProvinceAnswerRequest,
     RevokeRequest,
 )
-from thidua.domain.documents.register import vietnam_date
+from thidua.entrypoints import awards
 from thidua.entrypoints.api.deps import ActorDep, EngineDep, RoundsDep, UowDep
 from thidua.entrypoints.services import services_of
 
@@ -180,13 +177,15 @@ async def revoke(
     """Giám đốc thu hồi khen thưởng đã tặng (ví dụ khai man hồ sơ), ghi rõ lý do; ban hành
     quyết định hủy bỏ quyết định khen thưởng, thu hồi hiện vật và tiền thưởng (có số)."""
     services = services_of(request)
-    issue = revocation_issuer(
-        services.engine.registry, FileDocumentRenderer(services.settings.var_dir / "documents")
-    )
-    on = vietnam_date(datetime.now(UTC))
     return await uow.run(
-        lambda tx: rounds.revoke_award(
-            tx, actor, nomination_id, code, body.reason, issue_revocation=issue, on=on
+        lambda tx: awards.revoke_award(
+            tx,
+            actor,
+            nomination_id,
+            code,
+            body.reason,
+            settings=services.settings,
+            registry=services.engine.registry,
         )
     )
 

@@ -9,21 +9,23 @@ from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import ValidationError
 
 from thidua.adapters.documents.achievement import achievement_docx, achievement_html
-from thidua.app import nominations
+from thidua.app import nominations, rounds
 from thidua.app.accounts.console import ConsoleSession
 from thidua.app.achievement import achievement_report
 from thidua.app.lifecycle import HoldRequest, ResumeRequest, ReviewRequest
 from thidua.app.ports.nominations import NominationDetail, NominationFilter, NominationView
+from thidua.app.ports.rounds import AwardItemView
 from thidua.app.ports.uow import Tx
 from thidua.domain import policy
 from thidua.domain.labels import REVIEW_CHOICE_LABEL_VI
 from thidua.domain.nominations import ReviewDecision, Stage
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
+from thidua.entrypoints import awards
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web import explain
 from thidua.entrypoints.web.forms import FormError, ShowAgain, post_form, resubmit_request
@@ -104,6 +106,15 @@ def _may_resubmit(actor: Actor, view: NominationDetail) -> bool:
     return True
 
 
+def _may_revoke(actor: Actor, item: AwardItemView) -> bool:
+    """The Director, on an award given and not yet revoked (the use case checks again)."""
+    try:
+        policy.check_revoke_award(actor)
+    except Refusal:
+        return False
+    return rounds.granted(item) and not item.revoked
+
+
 async def nomination_page(
     request: Request,
     sess: ConsoleSession,
@@ -115,18 +126,19 @@ async def nomination_page(
 ) -> HTMLResponse:
     services = services_of(request)
 
-    def _load(tx: Tx) -> tuple[NominationDetail, dict[str, Any]]:
+    def _load(tx: Tx) -> tuple[NominationDetail, dict[str, Any], list[AwardItemView]]:
         view = nominations.get_nomination(tx, sess.actor, key)
         ref = (view.evaluation or {}).get("ruleset") or {}
         # The version that decided; without it the trace still reads, with field names and codes.
         lr = ruleset_of(services.engine, ref.get("id"), ref.get("version"))
-        return view, {
+        names = {
             "labels": explain.field_labels(lr) if lr is not None else {},
             "titles": names_of(lr),
         }
+        return view, names, rounds.nomination_awards(tx, sess.actor, key)
 
     try:
-        view, names = await services.uow.run(_load)
+        view, names, items = await services.uow.run(_load)
     except Refusal as exc:
         return refused(request, sess, exc)
     return render(
@@ -146,6 +158,8 @@ async def nomination_page(
         may_resubmit=_may_resubmit(sess.actor, view),
         error_at=error_at,
         facts_json=json.dumps(view.facts, ensure_ascii=False, indent=2),
+        awards=items,
+        revocable={i.code for i in items if _may_revoke(sess.actor, i)},
     )
 
 
@@ -221,3 +235,49 @@ async def nomination_resubmit(request: Request, key: str) -> Response:
         return f"{PREFIX}/nominations/{quote(key)}?ok=resubmit"
 
     return await post_form(request, act, _nomination_again(request, key))
+
+
+@router.post("/nominations/{key}/awards/{code}/revoke")
+async def nomination_revoke_award(request: Request, key: str, code: str) -> Response:
+    """The Director revokes an award given to the nominee, with the reason; the revocation
+    decision is issued at once."""
+
+    async def act(sess: ConsoleSession, form: dict[str, str]) -> str:
+        services = services_of(request)
+        reason = form.get("reason", "").strip()
+        if not reason:
+            raise FormError("reason", "Lý do thu hồi: bắt buộc.")
+        await services.uow.run(
+            lambda tx: awards.revoke_award(
+                tx,
+                sess.actor,
+                key,
+                code,
+                reason,
+                settings=services.settings,
+                registry=services.engine.registry,
+            )
+        )
+        return f"{PREFIX}/nominations/{quote(key)}?ok=revoked#awards"
+
+    return await post_form(request, act, _nomination_again(request, key))
+
+
+_MEDIA = {"docx": _DOCX, "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+@router.get("/nominations/{key}/awards/{code}/revocation")
+async def nomination_revocation(request: Request, key: str, code: str) -> Response:
+    """The decision revoking the nominee's award, read like the nomination."""
+    sess = await require(request)
+    fmt = request.query_params.get("format", "docx")
+    if fmt not in _MEDIA:
+        fmt = "docx"
+    try:
+        path = await services_of(request).uow.run(
+            lambda tx: rounds.revocation_file(tx, sess.actor, key, code, fmt)
+        )
+    except Refusal as exc:
+        return refused(request, sess, exc)
+    name = f"{key}-{code}-thu-hoi.{fmt}"
+    return FileResponse(path, media_type=_MEDIA[fmt], filename=name)
