@@ -195,20 +195,24 @@ class Consolidation:
             raise _invalid("council", "thiếu kết quả họp Hội đồng.")
         with self._uow() as tx:
             rnd = rounds.round_of(tx, data.round_key)
-            items = {(i.nomination, i.code) for i in tx.rounds.award_items(data.round_key)}
-            items = publication.votable_items(tx, data.round_key, items)  # held: refused
+            listed = {(i.nomination, i.code) for i in tx.rounds.award_items(data.round_key)}
+            items = publication.votable_items(tx, data.round_key, listed)  # held: refused
         ruleset = (rnd.ruleset_id, rnd.ruleset_version)
         lr = self._engine.registry.get(*ruleset)
         appraisal = Appraisal.model_validate(rnd.appraisal)
         tallies = count_ballots(council.members, council.ballots, items, lr.params)
+        # An item an upheld objection withdrew counts as failed: its collective is recounted.
         updated = recompute_after_vote(
             appraisal,
             {k: bool(t["passed"]) for k, t in tallies.items()},
             self._engine,
             ruleset=ruleset,
+            withdrawn=listed - items,
         )
         mark_lost_by_member_vote(tallies, updated)
         with self._uow() as tx:
+            # An objection filed since the list was read: refused, nothing written.
+            publication.confirm_votable(tx, data.round_key, listed, items)
             tx.rounds.replace_appraisal(data.round_key, updated.model_dump(mode="json"))
             tx.rounds.store_council(
                 data.round_key,
