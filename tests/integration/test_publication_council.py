@@ -22,6 +22,7 @@ from thidua.app.accounts.authentication import authenticate
 from thidua.app.consolidation import Consolidation
 from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
 from thidua.app.round_records import round_of
+from thidua.domain.documents.snapshot import ObjectionNote
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 from thidua.domain.rounds import (
@@ -164,6 +165,10 @@ class TestWithdrawnMemberRecountsTheCollective:
         }
         item = next(i for i in after.items if i.nomination == team)
         assert item.tally is not None and item.tally.get("lost_by_member_vote") is True
+        with seeded.uow() as tx:  # what the council's minutes report
+            snapshot = tx.documents.round_snapshot(KEY)
+        assert snapshot is not None
+        assert snapshot.objections == (ObjectionNote("TT02", "LDTT", "upheld"),)  # its name
 
     async def test_a_dismissed_objection_leaves_the_collective_its_title(
         self, seeded: SeededDb, rules_engine: RulesEngine
