@@ -117,6 +117,7 @@ class TestPublicationEnds:
         await fast_forward(rnd.h.client, handle, until - closed_at - timedelta(hours=1))
         refusal = await refused(rnd.council())
         assert refusal.code is RefusalCode.WRONG_STAGE
+        assert refusal.problem == "publication_not_ended"  # through the workflow's validator
         assert "đang được công khai" in refusal.message
         status = await handle.query(ConsolidationWorkflow.status)
         assert status.stage is RoundStage.PUBLICATION
@@ -169,6 +170,7 @@ class TestObjections:
 
         refusal = await refused(rnd.council())
         assert refusal.code is RefusalCode.CONFLICT
+        assert refusal.problem == "objection_unresolved"  # through the council's activity
         assert a in refusal.message and f"phản ánh số {filed.id}" in refusal.message
         assert b not in refusal.message
         assert (await rnd.svc.read(rnd.h.actor("vanphong"), rnd.key)).stage == "council"
