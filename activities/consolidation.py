@@ -46,7 +46,10 @@ def _heartbeating(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]
 
 
 def _refused(refusal: Refusal) -> ApplicationError:
-    return ApplicationError(refusal.message, type=refusal.code.value, non_retryable=True)
+    """The refusal, for good; its problem name (e.g. ``objection_unresolved``) in the details."""
+    return ApplicationError(
+        refusal.message, refusal.problem, type=refusal.code.value, non_retryable=True
+    )
 
 
 class ConsolidationActivities:

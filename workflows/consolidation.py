@@ -51,8 +51,10 @@ RETRY = RetryPolicy(
 PUBLICATION_PATCH = "publication-before-council"
 
 
-def _refuse(code: RefusalCode, message: str) -> ApplicationError:
-    return ApplicationError(message, type=code.value, non_retryable=True)
+def _refuse(code: RefusalCode, message: str, problem: str | None = None) -> ApplicationError:
+    """A refusal of an update's validator (never in the history); ``problem`` (its finer name,
+    e.g. ``publication_not_ended``) travels in the error's details."""
+    return ApplicationError(message, problem or code.value, type=code.value, non_retryable=True)
 
 
 @workflow.defn
@@ -184,7 +186,7 @@ class ConsolidationWorkflow:
         try:
             policy.check_round_step(actor, step, self._stage, published_until=self._published_until)
         except Refusal as refusal:
-            raise _refuse(refusal.code, refusal.message) from None
+            raise _refuse(refusal.code, refusal.message, refusal.problem) from None
 
     # ---- updates --------------------------------------------------------------------
 

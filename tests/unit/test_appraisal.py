@@ -430,3 +430,61 @@ class TestRecomputeAfterVote:
         c1 = result(after, "c1")
         assert c1.titles == [] and c1.proposals == []
         assert "lost_by_member_vote" not in codes_of(c1)
+
+    def test_member_title_withdrawn_counts_as_failed_for_the_collective(
+        self, engine: RulesEngine
+    ) -> None:
+        """m2's LDTT withdrawn by an upheld objection (no ballot for it): m2 loses LDTT and the
+        collective is recounted 2 of 3 (under 70 %), losing TTLDTT, the flag saying why."""
+        a = appraise(unit_of_three(), engine, ruleset=RULESET)
+        after = recompute_after_vote(
+            a,
+            {("m1", "LDTT"): True, ("m3", "LDTT"): True, ("c1", "TTLDTT"): True},
+            engine,
+            ruleset=RULESET,
+            withdrawn={("m2", "LDTT")},
+        )
+        m2 = result(after, "m2")
+        assert m2.titles == [] and m2.outcome == Outcome.NOT_ELIGIBLE
+        assert m2.reason_vi is not None and "Rút khỏi danh sách" in m2.reason_vi
+        assert "withdrawn_by_objection" in codes_of(m2) and "failed_vote" not in codes_of(m2)
+        c1 = result(after, "c1")
+        assert c1.facts_used["members_ldtt"] == 2
+        assert c1.outcome == Outcome.NOT_ELIGIBLE and c1.titles == []
+        lost = next(f for f in c1.flags if f.code == "lost_by_member_vote")
+        assert "bị rút khỏi danh sách do phản ánh được chấp nhận" in lost.message_vi
+        assert "không thông qua" not in lost.message_vi
+        assert "m2" in lost.related
+
+    def test_without_the_withdrawal_the_same_vote_keeps_ttldtt(self, engine: RulesEngine) -> None:
+        """The same ballots with nothing withdrawn leave the collective's TTLDTT (the control)."""
+        a = appraise(unit_of_three(), engine, ruleset=RULESET)
+        after = recompute_after_vote(
+            a,
+            {("m1", "LDTT"): True, ("m3", "LDTT"): True, ("c1", "TTLDTT"): True},
+            engine,
+            ruleset=RULESET,
+        )
+        assert result(after, "m2").titles == ["LDTT"]
+        assert result(after, "c1").titles == ["TTLDTT"]
+
+    def test_withdrawn_cstdcs_cascades_like_a_failed_vote(self, engine: RulesEngine) -> None:
+        """The only CSTDCS member's CSTDCS withdrawn: the collective's TTLDXS goes; an LDTT
+        withdrawn drops the CSTDCS grounded on it, named in the same flag."""
+        a = appraise(excellent_unit(), engine, ruleset=RULESET)
+        after = recompute_after_vote(a, {}, engine, ruleset=RULESET, withdrawn={("m1", "CSTDCS")})
+        assert result(after, "m1").titles == ["LDTT"]
+        assert result(after, "c1").proposals == []
+        lone = appraise([ind("a1", rating="HTXSNV")], engine, ruleset=RULESET)
+        after = recompute_after_vote(lone, {}, engine, ruleset=RULESET, withdrawn={("a1", "LDTT")})
+        [flag] = [f for f in result(after, "a1").flags if f.code == "withdrawn_by_objection"]
+        assert "do đó không còn đủ điều kiện" in flag.message_vi
+        assert result(after, "a1").titles == []
+
+    def test_a_collective_own_title_withdrawn_is_dropped(self, engine: RulesEngine) -> None:
+        """The collective's own TTLDTT withdrawn: dropped, and TTLDXS which requires it."""
+        a = appraise(excellent_unit(), engine, ruleset=RULESET)
+        after = recompute_after_vote(a, {}, engine, ruleset=RULESET, withdrawn={("c1", "TTLDTT")})
+        c1 = result(after, "c1")
+        assert c1.titles == [] and c1.proposals == []
+        assert "withdrawn_by_objection" in codes_of(c1)

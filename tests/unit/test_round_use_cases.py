@@ -18,6 +18,7 @@ from activities.consolidation import ConsolidationActivities
 from rules.engine import RulesEngine
 from rules.registry import RulesRegistry, VersionWindow
 from tests.support.roster import EmptyRoster
+from thidua.app import publication
 from thidua.app.consolidation import Consolidation, NominationNotMoved
 from thidua.app.ports.movements import RegistrationBook
 from thidua.app.ports.publication import ObjectionRecord, PublicationRecord
@@ -158,6 +159,10 @@ class FakePublicationStore:
         self.days: dict[str, int] = {}
         self.periods: dict[str, tuple[datetime, datetime]] = {}
         self.stored: list[ObjectionRecord] = []
+        self.locked: list[str] = []
+
+    def lock_round(self, round_key: str) -> None:
+        self.locked.append(round_key)
 
     def set_days(self, round_key: str, days: int, actor: Actor) -> None:
         self.days[round_key] = days
@@ -486,3 +491,57 @@ class TestMovingNominationsOn:
             await ActivityEnvironment().run(acts.record_council, no_council)
         assert info.value.non_retryable and info.value.type == "invalid"
         assert info.value.message == "council: thiếu kết quả họp Hội đồng."
+
+
+class TestCouncilListConfirmed:
+    """``publication.confirm_votable``: the council's list re-checked under the round's lock."""
+
+    def objection(self, nomination: str, status: str) -> ObjectionRecord:
+        return ObjectionRecord(
+            id=7,
+            round_key="R",
+            nomination=nomination,
+            nominee_name="Nguyễn Văn A",
+            unit="LDVL",
+            title=None,
+            content="Chưa tham gia phong trào",
+            objector="canbo.gdnn",
+            on_paper=False,
+            anonymous=False,
+            filed_by="canbo.gdnn",
+            filed_by_role="unit_officer",
+            filed_at=CLOSES_AT,
+            status=status,  # type: ignore[arg-type]
+            resolution_reason=None,
+            resolved_by=None,
+            resolved_at=None,
+        )
+
+    def test_unchanged_list_passes_after_taking_the_lock(self) -> None:
+        """No objection since the vote was counted: confirmed, the round's lock taken."""
+        tx = FakeTx(FakeRoundStore())
+        listed = {("N1", "LDTT"), ("N2", "LDTT")}
+        publication.confirm_votable(tx, "R", listed, listed)  # type: ignore[arg-type]
+        assert tx.publication.locked == ["R"]
+
+    def test_an_objection_filed_meanwhile_refuses_the_vote(self) -> None:
+        """N2 objected to after the ballots were counted: refused (conflict) naming N2 and the
+        objection, so the vote's transaction writes nothing."""
+        tx = FakeTx(FakeRoundStore())
+        listed = {("N1", "LDTT"), ("N2", "LDTT")}
+        tx.publication.stored.append(self.objection("N2", "open"))
+        with pytest.raises(Refusal) as info:
+            publication.confirm_votable(tx, "R", listed, listed)  # type: ignore[arg-type]
+        assert info.value.code is RefusalCode.CONFLICT
+        assert info.value.problem == "objection_unresolved"
+        assert "N2" in info.value.message and "phản ánh số 7" in info.value.message
+        assert "N1" not in info.value.message
+
+    def test_a_list_that_differs_from_the_counted_one_is_refused(self) -> None:
+        """The counted list still had N2, which is now withdrawn: refused, not written."""
+        tx = FakeTx(FakeRoundStore())
+        listed = {("N1", "LDTT"), ("N2", "LDTT")}
+        tx.publication.stored.append(self.objection("N2", "upheld"))
+        with pytest.raises(Refusal) as info:
+            publication.confirm_votable(tx, "R", listed, listed)  # type: ignore[arg-type]
+        assert info.value.code is RefusalCode.CONFLICT

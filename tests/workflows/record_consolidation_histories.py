@@ -18,6 +18,7 @@ from temporalio.client import WorkflowHistory
 
 from tests.support.harness import Harness
 from tests.support.rounds import MEMBERS, Round
+from tests.support.temporal import fast_forward
 from tests.support.waits import poll
 from tests.workflows.record_histories import record_paths, run
 from thidua.app import publication
@@ -154,6 +155,34 @@ async def path_publication_period(rnd: Round) -> None:
     await _expect_refusal(rnd.council(), RefusalCode.WRONG_STAGE)
 
 
+async def path_publication_ended(rnd: Round) -> None:
+    """Closed into a publication period of 1 working day; the round's clock is fast-forwarded
+    past its end: the timer fires, ``publication_end`` takes it to the council, which votes;
+    the Director approves."""
+    await _nominations(rnd)
+    await rnd.open(publication_days=1)
+    view = await rnd.close()
+    assert view.stage == "publication", view.stage
+    handle = rnd.h.client.get_workflow_handle_for(ConsolidationWorkflow.run, view.workflow_id)
+    status = await handle.query(ConsolidationWorkflow.status)
+    assert status.published_until is not None
+    await fast_forward(
+        rnd.h.client, handle, status.published_until - status.steps[-1].at + timedelta(hours=1)
+    )
+    await poll(
+        lambda: handle.query(ConsolidationWorkflow.status),
+        lambda s: s.stage is RoundStage.COUNCIL,
+        within=30,
+    )
+    await poll(
+        lambda: rnd.svc.read(rnd.h.actor("vanphong"), rnd.key),
+        lambda v: v.stage == "council",
+        within=30,
+    )
+    await rnd.council()
+    await rnd.decide()
+
+
 PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
     "approve": path_approve,
     "director_return": path_director_return,
@@ -161,6 +190,7 @@ PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
     "refused_steps": path_refused_steps,
     "objection_dismissed": path_objection_dismissed,
     "publication_period": path_publication_period,
+    "publication_ended": path_publication_ended,
 }
 #: Paths that end before the decision (the round waits): recorded as they stand, then ended.
 UNFINISHED = frozenset({"publication_period"})

@@ -25,6 +25,7 @@ from tests.support.db import SeededDb
 from tests.support.harness import Harness, harness
 from tests.support.lifecycle_paths import FAST_DEADLINES, PATHS
 from tests.support.nominations import individual_facts
+from tests.support.temporal import DEV_SERVER_ARGS
 from thidua.adapters.temporal.server import temporal_binary
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.logging import configure_logging
@@ -76,7 +77,7 @@ async def record_paths(
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=["--headless"],
+        dev_server_extra_args=DEV_SERVER_ARGS,
         search_attributes=list(sa_keys.ALL),
     )
     written: list[Path] = []

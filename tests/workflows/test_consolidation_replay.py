@@ -26,6 +26,7 @@ PATHS = (
     "refused_steps",
     "objection_dismissed",
     "publication_period",
+    "publication_ended",
 )
 
 
@@ -110,3 +111,16 @@ class TestRecordedConsolidationHistories:
         assert not any(
             e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED for e in load("approve").events
         )
+
+    def test_publication_ended_history_ends_the_period_by_its_timer(self) -> None:
+        """The period's timer fired (no update ended it): ``publication_end`` with no actor
+        between the closing and the council, then the Director's approval."""
+        ended = load("publication_ended")
+        assert accepted_updates(ended) == ["close", "record_council", "decide"]
+        assert round_steps(ended) == [
+            ("close", "vanphong"),
+            ("publication_end", None),
+            ("council", "thuky.hoidong"),
+            ("approve", "giamdoc"),
+        ]
+        assert any(e.event_type == EventType.EVENT_TYPE_TIMER_FIRED for e in ended.events)

@@ -3,6 +3,7 @@ during publication and for a held nominee, the Office's resolutions, the API's v
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -13,6 +14,8 @@ from tests.support.api import Api, serve_app
 from tests.support.harness import Harness
 from tests.support.rounds import MEMBERS, Round
 from tests.support.settings import fast_settings
+from tests.support.temporal import fast_forward
+from tests.support.waits import poll
 from thidua.adapters.db.models import AuditEntryRow
 from thidua.app import publication
 from thidua.app.ports.publication import ObjectionView
@@ -20,6 +23,7 @@ from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
 from thidua.app.round_commands import CouncilRequest
 from thidua.domain.nominations import Stage
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.rounds import RoundStage
 from thidua.entrypoints.api.app import create_app
 from workflows.consolidation import ConsolidationWorkflow
 
@@ -91,6 +95,61 @@ class TestPublicationPeriod:
         await handle.terminate("test done")
 
 
+class TestPublicationEnds:
+    async def test_the_period_ends_by_its_own_timer_then_the_council_votes(
+        self, rnd: Round
+    ) -> None:
+        """1 working day of publication on the round's own (fast-forwarded) clock: an hour before
+        its end the council is still refused; at its end the workflow takes ``publication_end``
+        (no actor) into the council stage, in the workflow and in the database; the council
+        votes and the Director decides."""
+        a = await rnd.submit_and_approve("NV018")
+        await rnd.open(publication_days=1)
+        view = await rnd.close()
+        assert view.stage == "publication"
+        assert view.publication is not None and view.publication.published_until is not None
+        until = view.publication.published_until
+        handle = rnd.h.client.get_workflow_handle_for(ConsolidationWorkflow.run, view.workflow_id)
+
+        status = await handle.query(ConsolidationWorkflow.status)
+        closed_at = status.steps[-1].at
+        assert until - closed_at >= timedelta(days=1)  # the rest of today and one working day
+        await fast_forward(rnd.h.client, handle, until - closed_at - timedelta(hours=1))
+        refusal = await refused(rnd.council())
+        assert refusal.code is RefusalCode.WRONG_STAGE
+        assert refusal.problem == "publication_not_ended"  # through the workflow's validator
+        assert "đang được công khai" in refusal.message
+        status = await handle.query(ConsolidationWorkflow.status)
+        assert status.stage is RoundStage.PUBLICATION
+        assert [s.action for s in status.steps] == ["close"]
+
+        await fast_forward(rnd.h.client, handle, timedelta(hours=2))
+        status = await poll(
+            lambda: handle.query(ConsolidationWorkflow.status),
+            lambda s: s.stage is RoundStage.COUNCIL,
+        )
+        end = status.steps[-1]
+        assert (end.action, end.stage_to, end.actor) == (
+            "publication_end",
+            RoundStage.COUNCIL,
+            None,
+        )
+        assert end.at >= until
+        view = await poll(
+            lambda: rnd.svc.read(rnd.h.actor("vanphong"), rnd.key),
+            lambda v: v.stage == "council",
+        )
+        assert [s["action"] for s in view.steps] == ["close", "publication_end"]
+        assert view.publication is not None and not view.publication.in_progress
+
+        view = await rnd.council()
+        assert view.stage == "director"
+        assert {i.council_status for i in view.items if i.nomination == a} == {"passed"}
+        view = await rnd.decide()
+        assert view.stage == "decided"
+        assert rnd.h.nomination(a).stage == Stage.APPROVED.value
+
+
 class TestObjections:
     async def test_held_nominee_blocks_the_council_until_dismissed(self, rnd: Round) -> None:
         """An objection holds NV018: the council is refused naming it and the objection; once
@@ -111,6 +170,7 @@ class TestObjections:
 
         refusal = await refused(rnd.council())
         assert refusal.code is RefusalCode.CONFLICT
+        assert refusal.problem == "objection_unresolved"  # through the council's activity
         assert a in refusal.message and f"phản ánh số {filed.id}" in refusal.message
         assert b not in refusal.message
         assert (await rnd.svc.read(rnd.h.actor("vanphong"), rnd.key)).stage == "council"

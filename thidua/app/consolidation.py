@@ -196,8 +196,8 @@ class Consolidation:
             rnd = rounds.round_of(tx, data.round_key)
             award_items = tx.rounds.award_items(data.round_key)
             register = _council_register(tx, rnd.year)
-            items = {(i.nomination, i.code) for i in award_items}
-            items = publication.votable_items(tx, data.round_key, items)  # held: refused
+            listed = {(i.nomination, i.code) for i in award_items}
+            items = publication.votable_items(tx, data.round_key, listed)  # held: refused
         nominees = {
             i.nomination: i.nominee_code
             for i in award_items
@@ -216,11 +216,13 @@ class Consolidation:
         tallies = count_ballots(
             members, council.ballots, items, lr.params, nominees=nominees, meeting=meeting
         )
+        # An item an upheld objection withdrew counts as failed: its collective is recounted.
         updated = recompute_after_vote(
             appraisal,
             {k: bool(t["passed"]) for k, t in tallies.items()},
             self._engine,
             ruleset=ruleset,
+            withdrawn=listed - items,
         )
         mark_lost_by_member_vote(tallies, updated)
         details = {
@@ -229,6 +231,8 @@ class Consolidation:
             "established_by": council.established_by,
         }
         with self._uow() as tx:
+            # An objection filed since the list was read: refused, nothing written.
+            publication.confirm_votable(tx, data.round_key, listed, items)
             tx.rounds.replace_appraisal(data.round_key, updated.model_dump(mode="json"))
             tx.rounds.store_council(
                 data.round_key,

@@ -134,7 +134,12 @@ def _until(tx: Tx, key: str) -> datetime | None:
 
 
 def file_objection(tx: Tx, actor: Actor, key: str, body: FileObjectionRequest) -> ObjectionView:
-    """Record an objection; the nominee (or the title) is on hold until the Office resolves it."""
+    """Record an objection; the nominee (or the title) is on hold until the Office resolves it.
+
+    Under the round's lock, as the council's vote is recorded (``confirm_votable``): an
+    objection either is filed before the vote is written, and the vote is refused, or sees the
+    round past the council, and is refused."""
+    tx.publication.lock_round(key)
     rnd = round_of(tx, key)
     behalf = body.on_behalf_of.strip() if body.on_behalf_of is not None else None
     policy.check_file_objection(actor, rnd.stage, on_behalf_of=behalf)
@@ -227,6 +232,25 @@ def votable_items(tx: Tx, key: str, items: set[tuple[str, str]]) -> set[tuple[st
     """The hold check of the council's vote: the round's items without those upheld objections
     withdrew; refused (naming the nominations and the objections) while an item is held."""
     return council_list(items, [o.as_objection() for o in tx.publication.objections(key)])
+
+
+def confirm_votable(
+    tx: Tx, key: str, listed: set[tuple[str, str]], voted: set[tuple[str, str]]
+) -> None:
+    """In the transaction writing the council's vote, under the round's lock: the list the
+    ballots were counted on (``voted``, from ``votable_items`` over ``listed``) is still the
+    list. An objection filed while the vote was being counted holds its item: refused as
+    ``votable_items`` refuses (``objection_unresolved``, naming it), so nothing is written and
+    the council votes again once the Office has resolved it."""
+    tx.publication.lock_round(key)
+    if votable_items(tx, key, listed) != voted:
+        raise Refusal(
+            RefusalCode.CONFLICT,
+            "ballots: danh sách Hội đồng bỏ phiếu đã thay đổi trong khi ghi kết quả; hãy xem lại "
+            "danh sách và ghi lại kết quả bỏ phiếu.",
+            field="ballots",
+            problem="objection_unresolved",
+        )
 
 
 def publication_view(tx: Tx, actor: Actor, key: str) -> PublicationView | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from rules.registry import RulesRegistry
 from thidua.domain.agency import parse_profile_yaml
 from thidua.domain.documents import achievements_summary, build_document, document_title
 from thidua.domain.documents.models import (
+    CouncilMinutesDoc,
     DecisionDoc,
     ReportDoc,
     RevocationDoc,
@@ -25,8 +27,10 @@ from thidua.domain.documents.register import (
 )
 from thidua.domain.documents.snapshot import (
     AwardItemRecord,
+    CouncilMeetingRecord,
     MovementRecord,
     NominationRecord,
+    ObjectionNote,
     PersonRecord,
     RoundSnapshot,
     UnitRecord,
@@ -320,3 +324,37 @@ class TestRevocationBuilder:
             items=(award("TTLDXS", nomination=TEAM, level="province", revoked=True),),
         )
         assert build(province, "revocation-1", numbers=numbers, dates=dates) is None
+
+
+def minutes_with(objections: tuple[ObjectionNote, ...]) -> CouncilMinutesDoc:
+    snap = dataclasses.replace(
+        snapshot(director=PersonRecord("Trương Minh Khôi")),
+        meeting=CouncilMeetingRecord(
+            held_on=dt.date(2024, 12, 22), members=({"name": "Thành viên 1"},), ballots=()
+        ),
+        objections=objections,
+    )
+    doc = build_document(
+        snap, RULESET, "minutes", "07/BB-HĐTĐKT", dt.date(2024, 12, 22), {}, PROFILE
+    )
+    assert isinstance(doc, CouncilMinutesDoc)
+    return doc
+
+
+def test_the_minutes_report_the_objections_and_how_each_was_resolved() -> None:
+    """Two objections: the Office's report counts them and says how each was resolved, naming
+    the nominee and the title, never the objector; with none, no such paragraph."""
+    doc = minutes_with(
+        (
+            ObjectionNote("Nguyễn Văn A", "CSTDCS", "upheld"),
+            ObjectionNote("Phòng Bảo trợ xã hội", None, "dismissed"),
+        )
+    )
+    [report] = [p for p in doc.agenda if "ý kiến phản ánh" in p]
+    assert "đã nhận 02 ý kiến phản ánh" in report
+    assert "Nguyễn Văn A, danh hiệu Chiến sĩ thi đua cơ sở (chấp nhận: rút khỏi danh sách)" in (
+        report
+    )
+    assert "Phòng Bảo trợ xã hội (không chấp nhận: tiếp tục xét)" in report
+    assert doc.agenda.index(report) == 1  # after the Office's appraisal, before the discussion
+    assert not [p for p in minutes_with(()).agenda if "phản ánh" in p]

@@ -23,6 +23,7 @@ from thidua.adapters.db.models import (
     DocumentRow,
     MovementRow,
     NominationRow,
+    ObjectionRow,
     RoundRow,
     StaffRow,
     UnitRow,
@@ -36,6 +37,7 @@ from thidua.domain.documents.snapshot import (
     IssuedDocument,
     MovementRecord,
     NominationRecord,
+    ObjectionNote,
     PersonRecord,
     RoundSnapshot,
     StaffRecord,
@@ -109,6 +111,14 @@ class SqlDocumentStore:
             staff=tuple(staff.values()),
             director=self._director(staff),
             secretary=self._secretary(meeting, staff),
+            objections=tuple(
+                ObjectionNote(o.nomination.nominee_name, o.title, o.status)
+                for o in s.scalars(
+                    select(ObjectionRow)
+                    .where(ObjectionRow.round_id == row.id)
+                    .order_by(ObjectionRow.id)
+                )
+            ),
         )
 
     def _director(self, staff: Mapping[int, StaffRecord]) -> PersonRecord | None:

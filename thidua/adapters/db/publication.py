@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from thidua.adapters.db import audit
@@ -82,6 +82,17 @@ class SqlPublicationStore:
         return self.session.scalars(
             select(RoundPublicationRow).where(RoundPublicationRow.round_id == round_id)
         ).one_or_none()
+
+    def lock_round(self, round_key: str) -> None:
+        # An UPDATE rather than SELECT … FOR UPDATE: PostgreSQL locks the row either way, and on
+        # SQLite (which has no FOR UPDATE) it begins the write transaction at once, so every
+        # read after it sees the latest commits.
+        self.session.execute(
+            update(RoundRow)
+            .where(RoundRow.key == round_key)
+            .values(updated_at=RoundRow.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
     # ---- the period -----------------------------------------------------------------------
 

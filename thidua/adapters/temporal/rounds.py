@@ -51,9 +51,13 @@ def refusal_in(exc: BaseException) -> Refusal | None:
     while cause is not None:
         if isinstance(cause, ApplicationError) and cause.type:
             try:
-                return Refusal(RefusalCode(cause.type), cause.message)
+                code = RefusalCode(cause.type)
             except ValueError:
                 return None
+            problem = cause.details[0] if cause.details else None
+            return Refusal(
+                code, cause.message, problem=problem if isinstance(problem, str) else None
+            )
         cause = cause.__cause__ if not isinstance(cause, ActivityError) else cause.cause
     return None
 

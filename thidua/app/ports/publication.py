@@ -116,6 +116,12 @@ class PublicationStore(Protocol):
         """The round's publication length, chosen when it is opened."""
         ...
 
+    def lock_round(self, round_key: str) -> None:
+        """Hold the round's lock until the transaction ends (a write lock on the round's row;
+        nothing changes): filing an objection and recording the council's vote take it first,
+        so one of them always sees what the other committed. No-op for an unknown round."""
+        ...
+
     def get(self, round_key: str) -> PublicationRecord | None: ...
 
     def set_period(self, round_key: str, published_from: datetime, until: datetime) -> bool:

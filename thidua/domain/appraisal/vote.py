@@ -1,8 +1,9 @@
-"""After the council's vote: drop what failed (with its cascade) and re-check the collectives."""
+"""After the council's vote: drop what failed (with its cascade) and what an upheld objection
+withdrew from the list, and re-check the collectives."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from rules.engine import RulesEngine
@@ -11,6 +12,14 @@ from thidua.domain.appraisal.candidates import evaluate
 from thidua.domain.appraisal.collectives import collective_facts, recount_after_vote
 from thidua.domain.appraisal.models import Appraisal, CandidateResult, Flag, Outcome, label
 from thidua.domain.appraisal.ranking import assemble
+from thidua.domain.labels import COUNCIL_STATUS_LABEL_VI
+
+#: Why a member's title is gone after the vote, as the collective's flag names it.
+_MEMBER_CAUSE_VI = {
+    "failed_vote": "Hội đồng không thông qua danh hiệu của thành viên",
+    "withdrawn_by_objection": "danh hiệu của thành viên bị rút khỏi danh sách do phản ánh được "
+    "chấp nhận",
+}
 
 
 def _grounds(
@@ -70,29 +79,55 @@ def _apply_vote(
     r: CandidateResult,
     passed: Mapping[tuple[str, str], bool],
     lr: LoadedRuleset,
-) -> tuple[CandidateResult, bool]:
-    """Drop the codes of a RECOMMENDED result that failed the vote (with their cascade)."""
+    withdrawn: Collection[tuple[str, str]] = (),
+) -> tuple[CandidateResult, set[str]]:
+    """Drop the codes of a RECOMMENDED result that failed the vote or that an upheld objection
+    withdrew from the list (with their cascade). Returns the result and the causes of what was
+    dropped (``failed_vote``, ``withdrawn_by_objection``: also the codes of the flags added)."""
     if r.outcome != Outcome.RECOMMENDED:
-        return r, False
+        return r, set()
     held = [*r.titles, *r.proposals]
-    failed = {code for code in held if passed.get((r.key, code)) is False}
-    if not failed:
-        return r, False
-    kept, cascaded = _drop(held, failed, _grounds(r.decision, lr))
+    out = {code for code in held if (r.key, code) in withdrawn}
+    failed = {code for code in held if code not in out and passed.get((r.key, code)) is False}
+    if not failed and not out:
+        return r, set()
+    kept, cascaded = _drop(held, failed | out, _grounds(r.decision, lr))
     names = {code: lr.titles[code].name_vi if code in lr.titles else code for code in held}
-    msg = "Hội đồng Thi đua – Khen thưởng không thông qua: " + ", ".join(
-        names[c] for c in held if c in failed
+    parts: list[tuple[str, str]] = []
+    if failed:
+        parts.append(
+            (
+                "failed_vote",
+                "Hội đồng Thi đua – Khen thưởng không thông qua: "
+                + ", ".join(names[c] for c in held if c in failed),
+            )
+        )
+    if out:
+        parts.append(
+            (
+                "withdrawn_by_objection",
+                COUNCIL_STATUS_LABEL_VI["withdrawn"]
+                + ": "
+                + ", ".join(names[c] for c in held if c in out),
+            )
+        )
+    tail = (
+        "; do đó không còn đủ điều kiện: " + ", ".join(names[c] for c in cascaded)
+        if cascaded
+        else ""
     )
-    if cascaded:
-        msg += "; do đó không còn đủ điều kiện: " + ", ".join(names[c] for c in cascaded)
+    new_flags = [Flag(code=code, message_vi=msg + tail, related=[r.key]) for code, msg in parts]
     titles = [c for c in r.titles if c in kept]
     proposals = [c for c in r.proposals if c in kept]
-    flags = [*r.flags, Flag(code="failed_vote", message_vi=msg, related=[r.key])]
-    update: dict[str, Any] = {"titles": titles, "proposals": proposals, "flags": flags}
+    update: dict[str, Any] = {
+        "titles": titles,
+        "proposals": proposals,
+        "flags": [*r.flags, *new_flags],
+    }
     if not kept:
         update["outcome"] = Outcome.NOT_ELIGIBLE
-        update["reason_vi"] = msg
-    return r.model_copy(update=update), True
+        update["reason_vi"] = "; ".join(msg for _, msg in parts) + tail
+    return r.model_copy(update=update), {code for code, _ in parts}
 
 
 def recompute_after_vote(
@@ -101,37 +136,45 @@ def recompute_after_vote(
     engine: RulesEngine,
     *,
     ruleset: tuple[str, str],
+    withdrawn: Collection[tuple[str, str]] = (),
 ) -> Appraisal:
     """Apply the council's vote to an appraisal and re-check the collectives.
 
     `passed[(candidate key, code)]` is the vote on one title/proposal of one candidate. Only an
     explicit False drops a code; a missing entry leaves it unchanged (not put to a vote).
+    `withdrawn`: the (candidate key, code) items upheld objections withdrew from the list the
+    council voted on; each is dropped as if it had failed the vote (flag
+    `withdrawn_by_objection`), so a collective whose member's title was withdrawn is recounted
+    without it.
 
     1. Individuals: the codes that failed are dropped, and with them every code whose every
        fired rule `requires` a dropped one (e.g. LDTT fails → CSTDCS, and a provincial proposal
-       grounded only on CSTDCS, go too). Flag `failed_vote`. An individual left with nothing
-       becomes NOT_ELIGIBLE (reason: the council did not pass it).
+       grounded only on CSTDCS, go too). Flag `failed_vote` (`withdrawn_by_objection` for a
+       withdrawn code). An individual left with nothing becomes NOT_ELIGIBLE (reason: the council
+       did not pass it, or it was withdrawn).
     2. Collectives: member counts are recomputed from the members' *passed* titles (same rule as
        :func:`appraise` rule 5, starting from the facts used at appraisal, whose members_total
        and submitted bounds are kept) and evaluated again (with the ruleset recorded in their
        decision, else `ruleset`); held and returned collectives only get their facts refreshed.
        Any code a RECOMMENDED collective had and no longer has is reported with flag
-       `lost_by_member_vote` naming the members whose titles failed (on the collective and in
+       `lost_by_member_vote` naming the members whose titles failed or were withdrawn, and why
+       (on the collective and in
        `Appraisal.flags`). A collective counted from its whole roster (`member_basis`) is
        recounted from its nominated members' passed titles plus the members the register
-       qualified for LDTT. Then the collective's own failed votes are applied as in step 1.
+       qualified for LDTT. Then the collective's own failed votes and withdrawn codes are
+       applied as in step 1.
     3. The lists and ranks are rebuilt (rule 6 of :func:`appraise`).
     """
     lr = engine.resolve(ruleset_id=ruleset[0], version=ruleset[1])
     results: dict[str, CandidateResult] = {}
-    changed_members: set[str] = set()
+    changed_members: dict[str, set[str]] = {}  # member key -> causes of what it lost
     for r in appraisal.results:
         if r.kind != "individual":
             continue
-        new, changed = _apply_vote(r, passed, _loaded(engine, r, ruleset))
+        new, causes = _apply_vote(r, passed, _loaded(engine, r, ruleset), withdrawn)
         results[r.key] = new
-        if changed:
-            changed_members.add(r.key)
+        if causes:
+            changed_members[r.key] = causes
     round_flags = list(appraisal.flags)
     individuals = [results[r.key] for r in appraisal.results if r.kind == "individual"]
     for r in appraisal.results:
@@ -182,10 +225,13 @@ def recompute_after_vote(
             if lost:
                 culprits = [m for m in members if m.key in changed_members]
                 names = ", ".join(lr.titles[c].name_vi if c in lr.titles else c for c in lost)
-                msg = (
-                    f"{r.name} không còn đủ điều kiện {names} vì Hội đồng không thông qua danh "
-                    f"hiệu của thành viên: {', '.join(label(m) for m in culprits)}"
+                why = "; ".join(
+                    f"{text}: "
+                    + ", ".join(label(m) for m in culprits if cause in changed_members[m.key])
+                    for cause, text in _MEMBER_CAUSE_VI.items()
+                    if any(cause in changed_members[m.key] for m in culprits)
                 )
+                msg = f"{r.name} không còn đủ điều kiện {names} vì {why}"
                 flag = Flag(
                     code="lost_by_member_vote",
                     message_vi=msg,
@@ -193,6 +239,6 @@ def recompute_after_vote(
                 )
                 new = new.model_copy(update={"flags": [*new.flags, flag]})
                 round_flags.append(flag)
-        new, _ = _apply_vote(new, passed, _loaded(engine, new, ruleset))
+        new, _ = _apply_vote(new, passed, _loaded(engine, new, ruleset), withdrawn)
         results[r.key] = new
     return assemble((results[r.key] for r in appraisal.results), lr, round_flags)

@@ -26,6 +26,7 @@ from thidua.domain.documents.snapshot import (
     CouncilMeetingRecord,
 )
 from thidua.domain.documents.text import count_vi
+from thidua.domain.labels import OBJECTION_STATUS_LABEL_VI
 
 _UNKNOWN_TIME = "…… giờ …… phút"
 
@@ -130,6 +131,24 @@ def _minutes_conclusion(ctx: RoundContext, voted: list[tuple[AwardItemRecord, Co
     return " ".join(sentences)
 
 
+def objections_report(ctx: RoundContext) -> list[str]:
+    """The Office's report of the objections to the published list (none: nothing): how many
+    were received and how each was resolved, naming the nominee and title, never the objector."""
+    notes = ctx.snapshot.objections
+    if not notes:
+        return []
+    each = [
+        f"{o.nominee_name}"
+        + (f", danh hiệu {title_vi(ctx, o.title)}" if o.title else "")
+        + f" ({OBJECTION_STATUS_LABEL_VI.get(o.status, o.status).lower()})"
+        for o in notes
+    ]
+    return [
+        f"Văn phòng Sở báo cáo: từ khi công khai danh sách tổng hợp đến trước cuộc họp đã nhận "
+        f"{count_vi(len(notes))} ý kiến phản ánh, về: {'; '.join(each)}."
+    ]
+
+
 def council_votes(ctx: RoundContext) -> list[tuple[AwardItemRecord, CouncilVote]]:
     """Every item the council voted on with its vote, Director-level titles first, then the
     proposals to the province (the minutes' and the vote-counting record's order)."""
@@ -226,6 +245,7 @@ def build_minutes(ctx: RoundContext, number: str, issued_on: date) -> CouncilMin
             "thưởng của các phòng, đơn vị và kết quả thẩm định theo tiêu chuẩn của "
             f"{ctx.law.law(meeting.held_on).citation} và Nghị định số "
             f"{ctx.law.decree(meeting.held_on).number}.",
+            *objections_report(ctx),
             "Các thành viên Hội đồng thảo luận, nhận xét thành tích của từng tập thể, cá nhân.",
         ],
     )

@@ -18,6 +18,7 @@ __all__ = [
     "IssuedDocument",
     "MovementRecord",
     "NominationRecord",
+    "ObjectionNote",
     "PersonRecord",
     "RoundSnapshot",
     "StaffRecord",
@@ -90,6 +91,16 @@ class CouncilMeetingRecord:
 
 
 @dataclass(frozen=True)
+class ObjectionNote:
+    """An objection to the round's published list as the council's minutes report it: the
+    nominee and title it named and where it stands (never who objected)."""
+
+    nominee_name: str
+    title: str | None  # None: every title of the nomination
+    status: str  # open | upheld | dismissed
+
+
+@dataclass(frozen=True)
 class MovementRecord:
     name: str
     year: int
@@ -119,6 +130,8 @@ class RoundSnapshot:
     """The account holding the Director's role: who signs when no staff member of the leadership
     holds the profile's head title (None: nobody else to sign)."""
     secretary: PersonRecord | None
+    objections: tuple[ObjectionNote, ...] = ()
+    """The objections to the published list, oldest first."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from thidua.entrypoints.cli._common import (
+    FIELD_OPTIONS,
     JsonOpt,
     TokenOpt,
     fail,
@@ -119,7 +120,12 @@ def rounds_open(
             }
         )
     except ValidationError as exc:
-        fail("; ".join(f"{field}: {msg}" for field, msg in field_errors(exc)), 2)
+        fail(
+            "; ".join(
+                f"{FIELD_OPTIONS.get(field, field)}: {msg}" for field, msg in field_errors(exc)
+            ),
+            2,
+        )
     caller = signed_in(token)
     _print_round(
         with_commands(caller, round_commands, lambda r: r.open(caller.actor, body)), as_json
@@ -339,7 +345,12 @@ def rounds_object(
             }
         )
     except ValidationError as exc:
-        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
+        fail(
+            "; ".join(
+                f"{FIELD_OPTIONS.get(field, field)}: {msg}" for field, msg in field_errors(exc)
+            ),
+            2,
+        )
     caller = signed_in(token)
     with caller.uow() as tx:
         filed = publication.file_objection(tx, caller.actor, round_key, body)
@@ -376,7 +387,12 @@ def rounds_resolve_objection(
             {"decision": "upheld" if upheld else "dismissed", "reason": reason}
         )
     except ValidationError as exc:
-        fail("; ".join(f"--{field}: {msg}" for field, msg in field_errors(exc)), 2)
+        fail(
+            "; ".join(
+                f"{FIELD_OPTIONS.get(field, field)}: {msg}" for field, msg in field_errors(exc)
+            ),
+            2,
+        )
     caller = signed_in(token)
     with caller.uow() as tx:
         resolved = publication.resolve_objection(tx, caller.actor, round_key, objection_id, body)
