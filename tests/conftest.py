@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.support import db as dbs
+from tests.support import netguard
 from tests.support.cli import Cli
 from tests.support.db import SeededDb, seeded_db
 from tests.support.harness import (
@@ -32,6 +33,15 @@ from tests.support.rounds import Round
 from tests.support.settings import fast_settings
 from tests.support.stack import Proc, child_env, cli_args
 from tests.support.temporal import namespace_client, start_dev_server
+
+# No test, in this process, opens a connection or sends a DNS query outside loopback.
+netguard.install()
+
+
+@pytest.fixture(autouse=True)
+def _stays_on_loopback() -> None:
+    assert netguard.installed(), "the loopback guard must stay installed"
+
 
 # ---- rules, Temporal ----------------------------------------------------------------------
 
