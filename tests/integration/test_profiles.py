@@ -134,7 +134,7 @@ class TestProductionProfile:
     def test_sample_data_asked_for_is_refused_with_a_clear_message(self, tmp_path: Path) -> None:
         """THIDUA_LOAD_SAMPLE_DATA=true in production stops the start, naming both settings."""
         settings = settings_in(tmp_path, env="production", load_sample_data=True)
-        with pytest.raises(RuntimeError, match="THIDUA_LOAD_SAMPLE_DATA=true.*THIDUA_ENV"):
+        with pytest.raises(RuntimeError, match=r"THIDUA_LOAD_SAMPLE_DATA=true.*THIDUA_ENV"):
             prepare_database(settings)
         assert not Path(settings.database.url.removeprefix("sqlite:///")).exists()
 
