@@ -24,13 +24,13 @@ from thidua.adapters.db.session import make_engine
 from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.accounts import console as console_auth
 from thidua.app.accounts.tokens import hash_token
-from thidua.app.accounts.users import list_users
+from thidua.app.accounts.users import deactivate_user, list_users
 from thidua.app.seed import has_data
 from thidua.config import PRODUCTION_TOKEN_LIFETIME_DAYS, ApiSettings, Settings, get_settings
 from thidua.entrypoints.api.app import create_app
 from thidua.entrypoints.cli.accounts import tokens_app, users_app
 from thidua.entrypoints.private_files import make_private
-from thidua.entrypoints.up import _banner, has_accounts, prepare_database
+from thidua.entrypoints.up import _banner, has_accounts, live_sample_accounts, prepare_database
 
 TOKEN_RE = re.compile(r"thd_[A-Za-z0-9_-]{20,}")
 PASSWORD = "mat-khau-rat-dai-1"
@@ -137,6 +137,24 @@ class TestProductionProfile:
         with pytest.raises(RuntimeError, match=r"THIDUA_LOAD_SAMPLE_DATA=true.*THIDUA_ENV"):
             prepare_database(settings)
         assert not Path(settings.database.url.removeprefix("sqlite:///")).exists()
+
+    def test_a_development_database_started_in_production_warns_of_sample_accounts(
+        self, tmp_path: Path
+    ) -> None:
+        """Sample accounts left with live tokens are named in the production banner, once
+        deactivated they are not; no sample data is added."""
+        created = prepare_database(settings_in(tmp_path))
+        settings = settings_in(tmp_path, env="production")
+        assert prepare_database(settings) == []
+        left = live_sample_accounts(settings)
+        assert len(left) == len(created) and "giamdoc" in left
+        assert "CẢNH BÁO: 28 tài khoản mẫu" in _banner(settings, [], sample_left=left)
+        uow = SqlUnitOfWork(make_engine(settings.database.url))
+        with uow() as tx:
+            for name in left:
+                deactivate_user(tx, name)
+        uow.engine.dispose()
+        assert live_sample_accounts(settings) == []
 
     async def test_api_docs_and_openapi_document_are_404(
         self, production_http: httpx.AsyncClient

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from thidua.adapters.db.migrate import upgrade
@@ -99,7 +100,30 @@ def has_accounts(settings: Settings) -> bool:
         uow.engine.dispose()
 
 
-def _banner(settings: Settings, tokens: list[SampleAccountToken], no_accounts: bool = False) -> str:
+def live_sample_accounts(settings: Settings) -> list[str]:
+    """Accounts still holding a sample token (a development database started in production)."""
+    uow = SqlUnitOfWork(make_engine(settings.database.url))
+    try:
+        with uow() as tx:
+            active = {a.username for a in tx.accounts.accounts() if a.active}
+            views = tx.accounts.tokens()
+    finally:
+        uow.engine.dispose()
+    return sorted(
+        {
+            v.username
+            for v in views
+            if v.name == "sample" and v.status() == "active" and v.username in active
+        }
+    )
+
+
+def _banner(
+    settings: Settings,
+    tokens: list[SampleAccountToken],
+    no_accounts: bool = False,
+    sample_left: Sequence[str] = (),
+) -> str:
     api = f"http://{settings.api.host}:{settings.api.port}"
     lines = [
         "",
@@ -137,6 +161,13 @@ def _banner(settings: Settings, tokens: list[SampleAccountToken], no_accounts: b
             )
     elif settings.sample_data and sample_file.exists():
         lines.append(f"  Tài khoản mẫu:  `thidua sample-accounts` (tệp {sample_file})")
+    if sample_left:
+        lines.append("")
+        lines.append(
+            f"CẢNH BÁO: {len(sample_left)} tài khoản mẫu còn mã xác thực không hết hạn "
+            f"({', '.join(sample_left[:5])}{', …' if len(sample_left) > 5 else ''}): "
+            "vô hiệu hóa bằng 'thidua users deactivate TÊN'."
+        )
     if no_accounts:
         lines.append("")
         lines.append(
@@ -160,6 +191,9 @@ def run_up(settings: Settings) -> int:
         log.warning(DEVELOPMENT_NOTICE)
     tokens = prepare_database(settings)
     no_accounts = not tokens and not has_accounts(settings)
+    sample_left = live_sample_accounts(settings) if settings.production else []
+    if sample_left:
+        log.warning("sample accounts in a production database", accounts=len(sample_left))
     logs = settings.var_dir / "logs"
     server: subprocess.Popen[bytes] | None = None
     if settings.temporal.address is None:
@@ -191,7 +225,7 @@ def run_up(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _stop)
     api_url = f"http://{settings.api.host}:{settings.api.port}/healthz"
     if _wait_http(api_url, 60, children["api"]):
-        print(_banner(settings, tokens, no_accounts), flush=True)
+        print(_banner(settings, tokens, no_accounts, sample_left), flush=True)
     restarts: dict[str, list[float]] = {name: [] for name in children}
     try:
         while not stopping:
