@@ -33,6 +33,7 @@ from thidua.app.ports.uow import Tx
 from thidua.app.recording import NominationRecording
 from thidua.app.webhooks import WebhookDeliveries
 from thidua.config import Settings, get_settings
+from thidua.entrypoints.private_files import make_private
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
 from workflows.nomination import NominationWorkflow
@@ -170,6 +171,7 @@ def main() -> None:
     """Run until SIGINT/SIGTERM, then finish in-flight tasks and shut down cleanly."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format, context=[activity_context])
+    make_private(settings)  # var/ 0700, files created under umask 077
 
     async def _main() -> None:
         stop = asyncio.Event()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_TOKEN_LIFETIME_DAYS = 90
 
 
 class TemporalSettings(BaseModel):
@@ -45,6 +48,11 @@ class DatabaseSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    # Console cookies always ``Secure`` (forced in production): for development behind TLS.
+    secure_cookies: bool = False
+    # Lifetime of an API token created without an explicit expiry; unset: 90 days in
+    # production, no expiry in development.
+    token_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     max_body_bytes: int = 1_000_000
     max_batch_body_bytes: int = 16_000_000  # POST /v1/nominations:batch (up to 1,000 items)
     requests_per_minute: int = 6000  # per account
@@ -88,7 +96,32 @@ class Settings(BaseSettings):
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
-    load_sample_data: bool = True
+    # development (``make run``: sample data, demo credentials) or production (no sample data,
+    # no API docs, Secure cookies, tokens expire); see README, "Profiles".
+    env: Literal["development", "production"] = "development"
+    load_sample_data: bool | None = None  # unset: on in development; refused in production
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sample_data(self) -> bool:
+        """Whether ``thidua up`` loads the sample Department into an empty database."""
+        return not self.production if self.load_sample_data is None else self.load_sample_data
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether the console's cookies carry ``Secure`` whatever the request's scheme."""
+        return self.production or self.api.secure_cookies
+
+    @property
+    def token_lifetime(self) -> timedelta | None:
+        """The expiry of a token created without one (``None``: never expires)."""
+        days = self.api.token_lifetime_days
+        if days is None and self.production:
+            days = PRODUCTION_TOKEN_LIFETIME_DAYS
+        return timedelta(days=days) if days is not None else None
 
 
 @lru_cache(maxsize=1)

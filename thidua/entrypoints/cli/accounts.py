@@ -175,12 +175,14 @@ def tokens_create(
         typer.Option("--expires-in-days", min=1, max=3650, help="Hết hạn sau số ngày này."),
     ] = None,
 ) -> None:
-    """Cấp mã xác thực mới; mã chỉ được in ra MỘT lần (CSDL chỉ lưu giá trị băm)."""
+    """Cấp mã xác thực mới; mã chỉ được in ra MỘT lần (CSDL chỉ lưu giá trị băm). Không có
+    --expires-in-days: hết hạn theo cấu hình (hồ sơ production: sau 90 ngày)."""
     from thidua.app.accounts import tokens
+    from thidua.config import get_settings
 
     if not name.strip() or len(name) > 64:
         fail("--name: tên mã phải có từ 1 đến 64 ký tự.", 2)
-    expires = timedelta(days=expires_in_days) if expires_in_days else None
+    expires = timedelta(days=expires_in_days) if expires_in_days else get_settings().token_lifetime
     token, view = _run(
         lambda tx: tokens.create_token(tx, username, name=name, expires_in=expires, by=_operator())
     )

@@ -47,10 +47,12 @@ def api() -> None:
     from thidua.adapters.db.session import make_engine
     from thidua.adapters.db.uow import SqlUnitOfWork
     from thidua.entrypoints.api.app import create_app
+    from thidua.entrypoints.private_files import make_private
     from thidua.entrypoints.runtime import freeze_startup_heap
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    make_private(settings)
     uow = SqlUnitOfWork(make_engine(settings.database.url))
     config = uvicorn.Config(
         create_app(settings, uow),
@@ -74,6 +76,8 @@ def sample_accounts(
     from thidua.adapters.sample_accounts import read_sample_tokens
 
     settings = load_settings()
+    if settings.production:
+        fail("hồ sơ production không có tài khoản mẫu (dùng 'thidua tokens create').")
     tokens = read_sample_tokens(settings.var_dir / "sample-accounts.json")
     if not tokens:
         fail("chưa có tài khoản mẫu: hãy chạy `make run` một lần.")

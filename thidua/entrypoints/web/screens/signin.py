@@ -40,6 +40,12 @@ def _failed_signins(request: Request) -> RateLimiter:
     return limiter
 
 
+def secure_cookies(request: Request) -> bool:
+    """``Secure`` on every cookie in production (TLS is terminated before us, so the request's
+    scheme says nothing) or with ``api.secure_cookies``; else when the request came over https."""
+    return services_of(request).settings.cookies_secure or request.url.scheme == "https"
+
+
 @router.get("/")
 async def home(request: Request) -> Response:
     sess = await current(request)
@@ -65,7 +71,7 @@ def login_page(
         token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path=f"{PREFIX}/login",
     )
     return response
@@ -120,7 +126,7 @@ async def login(request: Request) -> Response:
         sid,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path=PREFIX,
         max_age=int(console.SESSION_LIFETIME.total_seconds()),
     )
