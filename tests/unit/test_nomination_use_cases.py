@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from structlog.contextvars import bound_contextvars
+from structlog.testing import capture_logs
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -509,3 +511,47 @@ class TestBulkValidation:
         report = await bulk.import_items(lifecycle, OFFICER, parsed, dry_run=True)
         assert report.accepted == 1
         assert [(e.row, e.column) for e in report.errors] == [(2, "id")]
+
+
+class TestBulkUnexpectedErrors:
+    """Issue 16 #14c: an unexpected failure of one item never shows the exception's text."""
+
+    SECRET = "connection to db.internal:5432 failed: password authentication for user thidua"
+
+    async def test_an_unexpected_error_is_generic_for_the_caller_and_logged_with_its_ref(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """The item reads "internal error" with a reference; the log has the exception under it."""
+
+        async def broken_start(input: NominationWorkflowInput) -> NominationStatus:
+            raise RuntimeError(self.SECRET)
+
+        workflows.start = broken_start  # type: ignore[method-assign]
+        parsed = bulk.validate_file(RawFile(rows=[flat(2, id="NV018")]))
+        with capture_logs() as logs:
+            (outcome,) = await bulk.submit_items(lifecycle, OFFICER, parsed.items)
+        assert (outcome.status, outcome.code) == ("error", "internal_error")
+        assert outcome.detail is not None
+        assert "internal error" in outcome.detail
+        assert self.SECRET not in outcome.detail and "RuntimeError" not in outcome.detail
+        (logged,) = [e for e in logs if e["event"] == "bulk submit failed"]
+        assert logged["error_ref"] in outcome.detail
+        assert self.SECRET in str(logged["exc_info"])
+
+    async def test_the_reference_is_the_requests_id_when_one_is_bound(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """Behind the API the reference is the request id (the X-Request-ID of the response)."""
+
+        async def broken_start(input: NominationWorkflowInput) -> NominationStatus:
+            raise RuntimeError(self.SECRET)
+
+        workflows.start = broken_start  # type: ignore[method-assign]
+        parsed = bulk.validate_file(RawFile(rows=[flat(2, id="NV018")]))
+        with bound_contextvars(request_id="req-abc123"), capture_logs() as logs:
+            report = await bulk.import_items(lifecycle, OFFICER, parsed, dry_run=False)
+        (error,) = report.errors
+        assert "req-abc123" in error.message and self.SECRET not in error.message
+        assert [e["error_ref"] for e in logs if e["event"] == "bulk submit failed"] == [
+            "req-abc123"
+        ]
