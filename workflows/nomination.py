@@ -280,7 +280,7 @@ class NominationWorkflow:
     @workflow.update
     async def resubmit(self, input: ResubmitNominationInput) -> NominationStatus:
         async with self._lock:
-            self._check_resubmit(input)
+            self._validate_resubmit(input)
             self._facts = dict(input.facts)
             await self._record(
                 Action.RESUBMIT, Stage.SUBMITTED, input.actor, input.reason, facts_changed=True
@@ -291,6 +291,24 @@ class NominationWorkflow:
 
     @resubmit.validator
     def _check_resubmit(self, input: ResubmitNominationInput) -> None:
+        self._validate_resubmit(input)
+        self._check_year(input.facts)
+
+    def _check_year(self, facts: dict[str, Any]) -> None:
+        """Facts sent again keep the nomination's year (the movement's, checked at submission).
+
+        Only in validators: they do not run on replay, so histories accepted before this check
+        replay unchanged (the service checks it first anyway: ``check_changed_facts``)."""
+        if facts.get("year") != self._input.year:
+            raise ApplicationError(
+                f"facts.year: hồ sơ {self._input.nomination_id} thuộc năm {self._input.year} "
+                f"của phong trào {self._input.movement_code}, không đổi sang năm "
+                f"{facts.get('year')}.",
+                type=RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+
+    def _validate_resubmit(self, input: ResubmitNominationInput) -> None:
         try:
             policy.check_resubmit(input.actor, self._stage, self._input.unit_code)
         except Refusal as refusal:
@@ -332,7 +350,7 @@ class NominationWorkflow:
         only an accepted resume applies them, records their evaluation and the step.
         """
         async with self._lock:
-            self._check_resume(input)
+            self._validate_resume(input)
             back_to = self._stage_before_hold or Stage.UNIT_REVIEW
             needs_evaluation = (
                 input.facts is not None or self._evaluation is None or _still_held(self._evaluation)
@@ -365,6 +383,11 @@ class NominationWorkflow:
 
     @resume.validator
     def _check_resume(self, input: ResumeNominationInput) -> None:
+        self._validate_resume(input)
+        if input.facts is not None:
+            self._check_year(input.facts)
+
+    def _validate_resume(self, input: ResumeNominationInput) -> None:
         try:
             policy.check_resume(input.actor, self._stage)
         except Refusal as refusal:

@@ -27,6 +27,7 @@ from thidua.app.lifecycle import (
     Lifecycle,
     NominationSubmission,
     ResubmitRequest,
+    ResumeRequest,
 )
 from thidua.app.ports.nominations import (
     EvaluationRecord,
@@ -57,6 +58,7 @@ MOVEMENT = "NTM-2024"
 KEY = "NTM-2024_2024_NV018"
 WORKFLOW_ID = f"nomination-{KEY}"
 OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
+OFFICE = Actor(username="vanphong", role=Role.OFFICE)
 HEAD_OTHER = Actor(username="truongphong.gdnn", role=Role.UNIT_HEAD, units=("GDNN",))
 DEADLINES = StageDeadlines(
     unit_review=timedelta(days=1),
@@ -221,6 +223,9 @@ class FakeWorkflows:
 
     async def resubmit(self, workflow_id: str, input: Any, update_id: str | None = None) -> Any:
         return await self._update("resubmit", workflow_id)
+
+    async def resume(self, workflow_id: str, input: Any, update_id: str | None = None) -> Any:
+        return await self._update("resume", workflow_id)
 
 
 @pytest.fixture
@@ -399,6 +404,46 @@ class TestCommands:
         detail = await lifecycle.resubmit(OFFICER, KEY, body)
         assert workflows.updates == [("resubmit", WORKFLOW_ID)]
         assert detail.dossier is not None and detail.dossier["evidence"] == ["QD-1.pdf"]
+
+
+class TestFactsSentAgain:
+    """Issue 16 #9: a resubmission or a resume with facts passes the submission's checks."""
+
+    @pytest.mark.parametrize("command", ["resubmit", "resume"])
+    async def test_another_year_is_refused_naming_facts_year_and_never_sent(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows, command: str
+    ) -> None:
+        """facts.year moved off the movement's year: forbidden on ``facts.year``, no update."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV018", "year": 2023, "rating": "HTXSNV"}
+        with pytest.raises(Refusal) as refused:
+            if command == "resubmit":
+                await lifecycle.resubmit(OFFICER, KEY, ResubmitRequest(facts=facts))  # type: ignore[arg-type]
+            else:
+                await lifecycle.resume(OFFICE, KEY, ResumeRequest(facts=facts))  # type: ignore[arg-type]
+        assert (refused.value.code, refused.value.field) == (RefusalCode.FORBIDDEN, "facts.year")
+        assert refused.value.message.startswith("facts.year: ") and "2023" in refused.value.message
+        assert workflows.updates == []
+
+    async def test_a_nominee_no_longer_of_the_unit_is_refused_naming_facts_id(
+        self, lifecycle: Lifecycle, store: FakeNominationStore, workflows: FakeWorkflows
+    ) -> None:
+        """The submission's nominee check runs again: another unit's staff is ``facts.id``."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV023", "year": 2024, "rating": "HTXSNV"}
+        with pytest.raises(Refusal) as refused:
+            await lifecycle.resubmit(OFFICER, KEY, ResubmitRequest(facts=facts))  # type: ignore[arg-type]
+        assert (refused.value.code, refused.value.field) == (RefusalCode.FORBIDDEN, "facts.id")
+        assert workflows.updates == []
+
+    async def test_the_same_year_goes_to_the_workflow(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """Facts of the movement's year pass and the resume is sent."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV018", "year": 2024, "rating": "HTXSNV"}
+        await lifecycle.resume(OFFICE, KEY, ResumeRequest(facts=facts))  # type: ignore[arg-type]
+        assert workflows.updates == [("resume", WORKFLOW_ID)]
 
 
 # ---- recording --------------------------------------------------------------------------------------
