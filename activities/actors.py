@@ -2,7 +2,8 @@
 
 Run as a local activity by the workflows before an update changes anything: a forged actor
 (unknown, deactivated, or claiming a role or unit it does not have) fails it for good with a
-non-retryable ``forbidden`` error naming the actor; a database outage is retried.
+non-retryable ``forbidden`` error naming the actor (details: the problem name
+``actor_not_recorded`` and the field ``actor``); a database outage is retried.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class ActorActivities:
                 reason=refusal.message,
             )
             raise ApplicationError(
-                refusal.message, refusal.problem, type=refusal.code.value, non_retryable=True
+                refusal.message,
+                refusal.problem,
+                refusal.field,
+                type=refusal.code.value,
+                non_retryable=True,
             ) from None
         return True

@@ -321,6 +321,8 @@ class NominationWorkflow:
                 f"facts.year: hồ sơ {self._input.nomination_id} thuộc năm {self._input.year} "
                 f"của phong trào {self._input.movement_code}, không đổi sang năm "
                 f"{facts.get('year')}.",
+                RefusalCode.FORBIDDEN.value,
+                "facts.year",
                 type=RefusalCode.FORBIDDEN.value,
                 non_retryable=True,
             )

@@ -148,6 +148,7 @@ class TestForgedActors:
         with pytest.raises(Refusal) as info:
             await h.lifecycle.review(forged, key, ReviewRequest(decision=ReviewDecision.APPROVE))
         assert info.value.code is RefusalCode.FORBIDDEN
+        assert (info.value.field, info.value.problem) == ("actor", "actor_not_recorded")
         assert info.value.message.startswith("actor: «ke.mao.danh»")
         assert (await h.status(key)).stage is Stage.UNIT_REVIEW
 

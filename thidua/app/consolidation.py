@@ -49,7 +49,7 @@ from thidua.domain.nominations import (
     RulesetRef,
 )
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import OFFICE_ROBOT
+from thidua.domain.roles import ACTOR_NOT_RECORDED, OFFICE_ROBOT
 from thidua.domain.roster import RosterBasis
 from thidua.domain.rounds import PROVINCE_LEVEL, RoundActivityInput, award_level
 from thidua.logging import get_logger
@@ -121,7 +121,9 @@ class Consolidation:
         try:
             await send(workflow_id, arg, update_id=update_id)
         except Refusal as refusal:
-            if refusal.code in ALREADY_MOVED:
+            # An actor our accounts no longer record (e.g. deactivated since the decision) has
+            # not moved anything: never taken for a step already taken.
+            if refusal.code in ALREADY_MOVED and refusal.problem != ACTOR_NOT_RECORDED:
                 log.info("nomination already moved", workflow_id=workflow_id, update=update_id)
                 return False
             raise NominationNotMoved(

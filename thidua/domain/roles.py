@@ -37,6 +37,9 @@ class Actor(BaseModel):
         return unit_code in self.units
 
 
+#: The problem name of a refusal whose actor is not what our accounts record (issue 16 #14).
+ACTOR_NOT_RECORDED = "actor_not_recorded"
+
 #: Who moves nominations on for the Office when a round's step has no signed-in actor (a round
 #: closed by its deadline; the Office's part of the Director's decision). A system actor: it has
 #: no account, so the workflows accept it only where it acts (``CheckActorInput.system_allowed``).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from thidua.app.ports.uow import Tx
 from thidua.domain.labels import ROLE_LABEL_VI
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import OFFICE_ROBOT, Actor, Role
+from thidua.domain.roles import ACTOR_NOT_RECORDED, OFFICE_ROBOT, Actor, Role
 
 
 def _refuse(actor: Actor, problem: str) -> Refusal:
@@ -18,7 +18,7 @@ def _refuse(actor: Actor, problem: str) -> Refusal:
         RefusalCode.FORBIDDEN,
         f"actor: «{actor.username}» {problem}; bước này không được thực hiện.",
         field="actor",
-        problem="actor_not_recorded",
+        problem=ACTOR_NOT_RECORDED,
     )
 
 
