@@ -30,7 +30,12 @@ class ActorActivities:
     def check_actor(self, data: CheckActorInput) -> bool:
         try:
             with self._uow() as tx:
-                verify_actor(tx, data.actor, system_allowed=data.system_allowed)
+                verify_actor(
+                    tx,
+                    data.actor,
+                    system_allowed=data.system_allowed,
+                    nomination=data.nomination_id,
+                )
         except Refusal as refusal:
             log.warning(
                 "update refused: actor not as recorded",

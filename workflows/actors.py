@@ -23,12 +23,16 @@ RETRY = RetryPolicy(
 )
 
 
-async def check_actor(actor: Actor, *, system_allowed: bool = False) -> None:
+async def check_actor(
+    actor: Actor, *, system_allowed: bool = False, nomination_id: str | None = None
+) -> None:
     """The ``check_actor`` local activity; its refusal fails the update (not the workflow)."""
     try:
         await workflow.execute_local_activity_method(
             ActorActivities.check_actor,
-            CheckActorInput(actor=actor, system_allowed=system_allowed),
+            CheckActorInput(
+                actor=actor, system_allowed=system_allowed, nomination_id=nomination_id
+            ),
             start_to_close_timeout=TIMEOUT,
             retry_policy=RETRY,
         )

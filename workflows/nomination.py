@@ -228,10 +228,12 @@ class NominationWorkflow:
     async def _check_actor(self, actor: Actor, *, system_allowed: bool = False) -> None:
         """Refuse the update unless ``actor`` is an active account of ours with the role and
         units it claims (runs started before ``ACTOR_CHECKED`` skip it). ``system_allowed``:
-        a step the Office robot takes for a round (review, hold)."""
+        a step the Office robot takes for a round (review, hold) of this nomination."""
         if not self._actor_checked:
             return
-        await check_actor(actor, system_allowed=system_allowed)
+        await check_actor(
+            actor, system_allowed=system_allowed, nomination_id=self._input.nomination_id
+        )
 
     def _route_after_evaluation(self, normal: Stage) -> Stage:
         if self._evaluation is not None and _still_held(self._evaluation):

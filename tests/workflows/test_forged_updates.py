@@ -152,19 +152,25 @@ class TestForgedActors:
         assert info.value.message.startswith("actor: «ke.mao.danh»")
         assert (await h.status(key)).stage is Stage.UNIT_REVIEW
 
-    async def test_the_office_robot_is_accepted_only_for_its_own_steps(self, h: Harness) -> None:
-        """The robot (no account) may hold for a round, but not resume: that is a person's step."""
+    async def test_the_office_robot_is_refused_outside_a_round(self, h: Harness) -> None:
+        """The robot (no account) acts only on nominations a round appraised: not on this one,
+        neither to hold it nor to resume it."""
         key = await h.submit("NV018")
-        held = await h.handle(key).execute_update(
-            NominationWorkflow.hold, HoldNominationInput(actor=OFFICE_ROBOT, reason="Đợt xét")
+        robot = "actor: «vanphong.tudong» không phải tài khoản"
+        refusal = await update_refusal(
+            h.handle(key).execute_update(
+                NominationWorkflow.hold, HoldNominationInput(actor=OFFICE_ROBOT, reason="Đợt xét")
+            )
         )
-        assert held.stage is Stage.ON_HOLD
+        assert refusal.message.startswith(robot)
+        assert (await h.status(key)).stage is Stage.UNIT_REVIEW
+        await h.hold("vanphong", key, "Chờ xác minh")
         refusal = await update_refusal(
             h.handle(key).execute_update(
                 NominationWorkflow.resume, ResumeNominationInput(actor=OFFICE_ROBOT)
             )
         )
-        assert refusal.message.startswith("actor: «vanphong.tudong» không phải tài khoản")
+        assert refusal.message.startswith(robot)
         assert (await h.status(key)).stage is Stage.ON_HOLD
 
 

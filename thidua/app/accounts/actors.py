@@ -22,12 +22,33 @@ def _refuse(actor: Actor, problem: str) -> Refusal:
     )
 
 
-def verify_actor(tx: Tx, actor: Actor, *, system_allowed: bool = False) -> None:
+def _in_an_appraised_round(tx: Tx, nomination: str) -> bool:
+    """Whether a round of the nomination's movement and year has appraised it (the robot
+    returns, holds, approves or rejects only such nominations, for their round)."""
+    ref = tx.nominations.ref(nomination)
+    if ref is None:
+        return False
+    for record in tx.rounds.list_rounds():
+        if record.movement != ref.movement or record.year != ref.year or not record.appraisal:
+            continue
+        if any(r.get("key") == nomination for r in record.appraisal.get("results", [])):
+            return True
+    return False
+
+
+def verify_actor(
+    tx: Tx, actor: Actor, *, system_allowed: bool = False, nomination: str | None = None
+) -> None:
     """Refuse (``forbidden``, field ``actor``) unless ``actor`` is what our accounts record.
 
-    ``system_allowed``: the Office robot (``OFFICE_ROBOT``, no account) is accepted as is."""
-    if system_allowed and actor == OFFICE_ROBOT:
-        return
+    ``system_allowed``: the Office robot (``OFFICE_ROBOT``, no account) is accepted for a step
+    on ``nomination`` when a round has appraised that nomination."""
+    if actor == OFFICE_ROBOT and tx.accounts.account(actor.username) is None:
+        if system_allowed and nomination is not None and _in_an_appraised_round(tx, nomination):
+            return
+        raise _refuse(
+            actor, "không phải tài khoản của hệ thống (chỉ thay Văn phòng Sở trong đợt xét)"
+        )
     account = tx.accounts.account(actor.username)
     if account is None:
         raise _refuse(actor, "không phải tài khoản của hệ thống")
