@@ -7,6 +7,7 @@ claimed (issue 16 #14)."""
 
 from __future__ import annotations
 
+from thidua.app.ports.rounds import RoundRecord
 from thidua.app.ports.uow import Tx
 from thidua.domain.labels import ROLE_LABEL_VI
 from thidua.domain.refusals import Refusal, RefusalCode
@@ -28,12 +29,18 @@ def _in_an_appraised_round(tx: Tx, nomination: str) -> bool:
     ref = tx.nominations.ref(nomination)
     if ref is None:
         return False
-    for record in tx.rounds.list_rounds():
-        if record.movement != ref.movement or record.year != ref.year or not record.appraisal:
-            continue
-        if any(r.get("key") == nomination for r in record.appraisal.get("results", [])):
-            return True
-    return False
+
+    def appraised(record: RoundRecord | None) -> bool:
+        if record is None or record.movement != ref.movement or record.year != ref.year:
+            return False
+        results = (record.appraisal or {}).get("results", [])
+        return any(r.get("key") == nomination for r in results)
+
+    # The round acting is nearly always the movement's latest of the year: read it first.
+    latest = tx.rounds.latest(ref.movement, ref.year)
+    return appraised(latest) or any(
+        appraised(r) for r in tx.rounds.list_rounds() if latest is None or r.key != latest.key
+    )
 
 
 def verify_actor(
