@@ -17,6 +17,7 @@ from temporalio.plugin import SimplePlugin
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.actors import ActorActivities
 from activities.consolidation import ConsolidationActivities
 from activities.nomination import NominationActivities
 from activities.webhooks import WebhookActivities
@@ -93,6 +94,7 @@ def build_worker(
         )
     )
     hooks = WebhookActivities(WebhookDeliveries(uow, HttpxWebhookSender()))
+    actors = ActorActivities(uow)
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
@@ -101,6 +103,7 @@ def build_worker(
             acts.record_step,
             acts.evaluate_criteria,
             acts.record_stage_alert,
+            actors.check_actor,
             rounds.record_round_step,
             rounds.appraise_round,
             rounds.record_council,

@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         RoundStep,
     )
 
+from workflows.actors import check_actor
+
 # Appraisal and finalisation drive every nomination of the round: allow them time.
 LONG_ACTIVITY = timedelta(minutes=10)
 SHORT_ACTIVITY = timedelta(seconds=30)
@@ -49,6 +51,8 @@ RETRY = RetryPolicy(
 )
 #: Closing publishes the list before the council (a change to running code: ``workflow.patched``).
 PUBLICATION_PATCH = "publication-before-council"
+#: Each update's actor is checked against our accounts first (``workflows.nomination``).
+ACTOR_CHECKED = "actor-checked-against-accounts"
 
 
 def _refuse(code: RefusalCode, message: str, problem: str | None = None) -> ApplicationError:
@@ -69,9 +73,12 @@ class ConsolidationWorkflow:
         self._summary: dict[str, int] = {}
         self._lock = asyncio.Lock()
         self._published_until: datetime | None = None
+        self._actor_checked = False
 
     @workflow.run
     async def run(self, input: ConsolidationWorkflowInput) -> RoundStatus:
+        # Asked once, at the start (memoized per run): rounds started before keep no check.
+        self._actor_checked = workflow.patched(ACTOR_CHECKED)
         await self._wait_until_closed()
         while self._stage is not RoundStage.DECIDED:
             await workflow.wait_condition(
@@ -188,12 +195,17 @@ class ConsolidationWorkflow:
         except Refusal as refusal:
             raise _refuse(refusal.code, refusal.message, refusal.problem) from None
 
+    async def _check_actor(self, actor: Actor) -> None:
+        if self._actor_checked:
+            await check_actor(actor)
+
     # ---- updates --------------------------------------------------------------------
 
     @workflow.update
     async def close(self, input: CloseRoundInput) -> RoundStatus:
         async with self._lock:
             self._check_close(input)
+            await self._check_actor(input.actor)
             await self._close(input.actor, "Văn phòng Sở đóng đợt xét")
         return self.status()
 
@@ -205,6 +217,7 @@ class ConsolidationWorkflow:
     async def record_council(self, input: RecordCouncilInput) -> RoundStatus:
         async with self._lock:
             self._check_council(input)
+            await self._check_actor(input.actor)
             await self._step(
                 "council", RoundStage.DIRECTOR, input.actor, "Hội đồng đã bỏ phiếu", council=input
             )
@@ -222,6 +235,7 @@ class ConsolidationWorkflow:
     async def decide(self, input: DecideRoundInput) -> RoundStatus:
         async with self._lock:
             self._check_decide(input)
+            await self._check_actor(input.actor)
             if input.action is RoundDecision.RETURN:
                 await self._step("return", RoundStage.OFFICE, input.actor, input.reason)
             else:

@@ -36,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from thidua.domain.roles import Actor, Role
     from workflows import search_attributes as sa
 
+from workflows.actors import check_actor
+
 # Recording a step and evaluating the criteria are short, local work (a database write, a rules
 # evaluation): they run as local activities, in the worker that runs the workflow, without a
 # round trip through the server per call. Both are idempotent like any activity.
@@ -50,6 +52,9 @@ ACTIVITY_RETRY = RetryPolicy(
 # then, on replay, in the second too): runs started before the change keep the old behaviour.
 # A resume tries the proposed facts without recording, and applies them only if not refused.
 RESUME_TRIES_FACTS_FIRST = "resume-tries-facts-first"
+# Before an update changes anything, its actor is checked against our accounts (a local
+# activity): Temporal's frontend has no authentication, so the actor in a payload is a claim.
+ACTOR_CHECKED = "actor-checked-against-accounts"
 
 
 def _refuse(refusal: Refusal) -> ApplicationError:
@@ -87,12 +92,14 @@ class NominationWorkflow:
         self._lock = asyncio.Lock()
         self._escalated_stage_seq: int | None = None
         self._resume_tries_facts_first = False
+        self._actor_checked = False
 
     # ---- the lifecycle --------------------------------------------------------------
 
     @workflow.run
     async def run(self, input: NominationWorkflowInput) -> NominationStatus:
         self._resume_tries_facts_first = workflow.patched(RESUME_TRIES_FACTS_FIRST)
+        self._actor_checked = workflow.patched(ACTOR_CHECKED)
         async with self._lock:
             await self._record(Action.SUBMIT, Stage.SUBMITTED, input.submitted_by, None)
             await self._evaluate_and_route("submission", input.submitted_by)
@@ -218,6 +225,16 @@ class NominationWorkflow:
             retry_policy=ACTIVITY_RETRY,
         )
 
+    async def _check_actor(self, actor: Actor, *, system_allowed: bool = False) -> None:
+        """Refuse the update unless ``actor`` is an active account of ours with the role and
+        units it claims (runs started before ``ACTOR_CHECKED`` skip it). ``system_allowed``:
+        a step the Office robot takes for a round (review, hold) of this nomination."""
+        if not self._actor_checked:
+            return
+        await check_actor(
+            actor, system_allowed=system_allowed, nomination_id=self._input.nomination_id
+        )
+
     def _route_after_evaluation(self, normal: Stage) -> Stage:
         if self._evaluation is not None and _still_held(self._evaluation):
             return Stage.ON_HOLD
@@ -229,6 +246,7 @@ class NominationWorkflow:
     async def review(self, input: ReviewNominationInput) -> NominationStatus:
         async with self._lock:
             to = self._validate_review(input)
+            await self._check_actor(input.actor, system_allowed=True)
             stage = self._stage
             if input.evaluation is not None:
                 self._evaluation = input.evaluation
@@ -280,7 +298,8 @@ class NominationWorkflow:
     @workflow.update
     async def resubmit(self, input: ResubmitNominationInput) -> NominationStatus:
         async with self._lock:
-            self._check_resubmit(input)
+            self._validate_resubmit(input)
+            await self._check_actor(input.actor)
             self._facts = dict(input.facts)
             await self._record(
                 Action.RESUBMIT, Stage.SUBMITTED, input.actor, input.reason, facts_changed=True
@@ -291,6 +310,26 @@ class NominationWorkflow:
 
     @resubmit.validator
     def _check_resubmit(self, input: ResubmitNominationInput) -> None:
+        self._validate_resubmit(input)
+        self._check_year(input.facts)
+
+    def _check_year(self, facts: dict[str, Any]) -> None:
+        """Facts sent again keep the nomination's year (the movement's, checked at submission).
+
+        Only in validators: they do not run on replay, so histories accepted before this check
+        replay unchanged (the service checks it first anyway: ``check_changed_facts``)."""
+        if facts.get("year") != self._input.year:
+            raise ApplicationError(
+                f"facts.year: hồ sơ {self._input.nomination_id} thuộc năm {self._input.year} "
+                f"của phong trào {self._input.movement_code}, không đổi sang năm "
+                f"{facts.get('year')}.",
+                RefusalCode.FORBIDDEN.value,
+                "facts.year",
+                type=RefusalCode.FORBIDDEN.value,
+                non_retryable=True,
+            )
+
+    def _validate_resubmit(self, input: ResubmitNominationInput) -> None:
         try:
             policy.check_resubmit(input.actor, self._stage, self._input.unit_code)
         except Refusal as refusal:
@@ -308,6 +347,7 @@ class NominationWorkflow:
     async def hold(self, input: HoldNominationInput) -> NominationStatus:
         async with self._lock:
             self._check_hold(input)
+            await self._check_actor(input.actor, system_allowed=True)
             self._stage_before_hold = self._stage
             await self._record(Action.HOLD, Stage.ON_HOLD, input.actor, input.reason)
         return self.status()
@@ -332,7 +372,8 @@ class NominationWorkflow:
         only an accepted resume applies them, records their evaluation and the step.
         """
         async with self._lock:
-            self._check_resume(input)
+            self._validate_resume(input)
+            await self._check_actor(input.actor)
             back_to = self._stage_before_hold or Stage.UNIT_REVIEW
             needs_evaluation = (
                 input.facts is not None or self._evaluation is None or _still_held(self._evaluation)
@@ -365,6 +406,11 @@ class NominationWorkflow:
 
     @resume.validator
     def _check_resume(self, input: ResumeNominationInput) -> None:
+        self._validate_resume(input)
+        if input.facts is not None:
+            self._check_year(input.facts)
+
+    def _validate_resume(self, input: ResumeNominationInput) -> None:
         try:
             policy.check_resume(input.actor, self._stage)
         except Refusal as refusal:
@@ -390,6 +436,7 @@ class NominationWorkflow:
         """
         async with self._lock:
             self._check_reevaluate(input)
+            await self._check_actor(input.actor)
             self._evaluation = await workflow.execute_local_activity_method(
                 NominationActivities.evaluate_criteria,
                 EvaluateCriteriaInput(

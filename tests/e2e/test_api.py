@@ -336,3 +336,49 @@ class TestFailedAuthentication:
         assert codes == [401] * 10 + [429]
         assert int(r.headers["Retry-After"]) >= 1
         assert r.json()["code"] == "too_many_requests"
+
+
+class TestFactsSentAgainKeepTheYear:
+    """Issue 16 #9: resubmit and resume-with-facts run the submission's checks again."""
+
+    async def test_resubmit_with_another_year_is_refused_naming_facts_year(self, api: Api) -> None:
+        """A returned nomination resubmitted for 2023 in a 2024 movement: 403 on facts.year."""
+        body = individual(staff_of("LDVL"))
+        nid = (await api.call("canbo.ldvl", "POST", "/v1/nominations", body)).json()["id"]
+        r = await api.call(
+            "truongphong.ldvl",
+            "POST",
+            f"/v1/nominations/{nid}/review",
+            {"decision": "return", "reason": "Bổ sung minh chứng"},
+        )
+        assert r.json()["stage"] == "returned", r.text
+        facts = {**body["facts"], "year": body["facts"]["year"] - 1}
+        r = await api.call(
+            "canbo.ldvl", "POST", f"/v1/nominations/{nid}/resubmit", {"facts": facts}
+        )
+        assert r.status_code == 403, r.text
+        assert r.json()["errors"][0]["field"] == "facts.year"
+        assert r.json()["detail"].startswith("facts.year: ")
+        detail = (await api.call("canbo.ldvl", "GET", f"/v1/nominations/{nid}")).json()
+        assert (detail["stage"], detail["facts"]["year"]) == ("returned", body["facts"]["year"])
+
+    async def test_resume_with_facts_of_another_year_is_refused_naming_facts_year(
+        self, api: Api
+    ) -> None:
+        """A held nomination resumed with facts of another year: 403 on facts.year, still held."""
+        body = individual(staff_of("LDVL"))
+        nid = (await api.call("canbo.ldvl", "POST", "/v1/nominations", body)).json()["id"]
+        r = await api.call(
+            "vanphong", "POST", f"/v1/nominations/{nid}/hold", {"reason": "Chờ xác minh"}
+        )
+        assert r.json()["stage"] == "on_hold", r.text
+        facts = {**body["facts"], "year": body["facts"]["year"] + 1}
+        r = await api.call("vanphong", "POST", f"/v1/nominations/{nid}/resume", {"facts": facts})
+        assert r.status_code == 403, r.text
+        assert r.json()["errors"][0]["field"] == "facts.year"
+        detail = (await api.call("vanphong", "GET", f"/v1/nominations/{nid}")).json()
+        assert (detail["stage"], detail["facts"]["year"]) == ("on_hold", body["facts"]["year"])
+        r = await api.call(
+            "vanphong", "POST", f"/v1/nominations/{nid}/resume", {"facts": body["facts"]}
+        )
+        assert r.status_code == 200 and r.json()["stage"] == "unit_review", r.text

@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from structlog.contextvars import bound_contextvars
+from structlog.testing import capture_logs
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -25,6 +27,7 @@ from thidua.app.lifecycle import (
     Lifecycle,
     NominationSubmission,
     ResubmitRequest,
+    ResumeRequest,
 )
 from thidua.app.ports.nominations import (
     EvaluationRecord,
@@ -55,6 +58,7 @@ MOVEMENT = "NTM-2024"
 KEY = "NTM-2024_2024_NV018"
 WORKFLOW_ID = f"nomination-{KEY}"
 OFFICER = Actor(username="canbo.ldvl", role=Role.UNIT_OFFICER, units=("LDVL",))
+OFFICE = Actor(username="vanphong", role=Role.OFFICE)
 HEAD_OTHER = Actor(username="truongphong.gdnn", role=Role.UNIT_HEAD, units=("GDNN",))
 DEADLINES = StageDeadlines(
     unit_review=timedelta(days=1),
@@ -219,6 +223,9 @@ class FakeWorkflows:
 
     async def resubmit(self, workflow_id: str, input: Any, update_id: str | None = None) -> Any:
         return await self._update("resubmit", workflow_id)
+
+    async def resume(self, workflow_id: str, input: Any, update_id: str | None = None) -> Any:
+        return await self._update("resume", workflow_id)
 
 
 @pytest.fixture
@@ -399,6 +406,46 @@ class TestCommands:
         assert detail.dossier is not None and detail.dossier["evidence"] == ["QD-1.pdf"]
 
 
+class TestFactsSentAgain:
+    """Issue 16 #9: a resubmission or a resume with facts passes the submission's checks."""
+
+    @pytest.mark.parametrize("command", ["resubmit", "resume"])
+    async def test_another_year_is_refused_naming_facts_year_and_never_sent(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows, command: str
+    ) -> None:
+        """facts.year moved off the movement's year: forbidden on ``facts.year``, no update."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV018", "year": 2023, "rating": "HTXSNV"}
+        with pytest.raises(Refusal) as refused:
+            if command == "resubmit":
+                await lifecycle.resubmit(OFFICER, KEY, ResubmitRequest(facts=facts))  # type: ignore[arg-type]
+            else:
+                await lifecycle.resume(OFFICE, KEY, ResumeRequest(facts=facts))  # type: ignore[arg-type]
+        assert (refused.value.code, refused.value.field) == (RefusalCode.FORBIDDEN, "facts.year")
+        assert refused.value.message.startswith("facts.year: ") and "2023" in refused.value.message
+        assert workflows.updates == []
+
+    async def test_a_nominee_no_longer_of_the_unit_is_refused_naming_facts_id(
+        self, lifecycle: Lifecycle, store: FakeNominationStore, workflows: FakeWorkflows
+    ) -> None:
+        """The submission's nominee check runs again: another unit's staff is ``facts.id``."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV023", "year": 2024, "rating": "HTXSNV"}
+        with pytest.raises(Refusal) as refused:
+            await lifecycle.resubmit(OFFICER, KEY, ResubmitRequest(facts=facts))  # type: ignore[arg-type]
+        assert (refused.value.code, refused.value.field) == (RefusalCode.FORBIDDEN, "facts.id")
+        assert workflows.updates == []
+
+    async def test_the_same_year_goes_to_the_workflow(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """Facts of the movement's year pass and the resume is sent."""
+        await lifecycle.submit(OFFICER, submission())
+        facts = {"kind": "individual", "id": "NV018", "year": 2024, "rating": "HTXSNV"}
+        await lifecycle.resume(OFFICE, KEY, ResumeRequest(facts=facts))  # type: ignore[arg-type]
+        assert workflows.updates == [("resume", WORKFLOW_ID)]
+
+
 # ---- recording --------------------------------------------------------------------------------------
 
 
@@ -509,3 +556,47 @@ class TestBulkValidation:
         report = await bulk.import_items(lifecycle, OFFICER, parsed, dry_run=True)
         assert report.accepted == 1
         assert [(e.row, e.column) for e in report.errors] == [(2, "id")]
+
+
+class TestBulkUnexpectedErrors:
+    """Issue 16 #14c: an unexpected failure of one item never shows the exception's text."""
+
+    SECRET = "connection to db.internal:5432 failed: password authentication for user thidua"
+
+    async def test_an_unexpected_error_is_generic_for_the_caller_and_logged_with_its_ref(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """The item reads "internal error" with a reference; the log has the exception under it."""
+
+        async def broken_start(input: NominationWorkflowInput) -> NominationStatus:
+            raise RuntimeError(self.SECRET)
+
+        workflows.start = broken_start  # type: ignore[method-assign]
+        parsed = bulk.validate_file(RawFile(rows=[flat(2, id="NV018")]))
+        with capture_logs() as logs:
+            (outcome,) = await bulk.submit_items(lifecycle, OFFICER, parsed.items)
+        assert (outcome.status, outcome.code) == ("error", "internal_error")
+        assert outcome.detail is not None
+        assert "internal error" in outcome.detail
+        assert self.SECRET not in outcome.detail and "RuntimeError" not in outcome.detail
+        (logged,) = [e for e in logs if e["event"] == "bulk submit failed"]
+        assert logged["error_ref"] in outcome.detail
+        assert self.SECRET in str(logged["exc_info"])
+
+    async def test_the_reference_is_the_requests_id_when_one_is_bound(
+        self, lifecycle: Lifecycle, workflows: FakeWorkflows
+    ) -> None:
+        """Behind the API the reference is the request id (the X-Request-ID of the response)."""
+
+        async def broken_start(input: NominationWorkflowInput) -> NominationStatus:
+            raise RuntimeError(self.SECRET)
+
+        workflows.start = broken_start  # type: ignore[method-assign]
+        parsed = bulk.validate_file(RawFile(rows=[flat(2, id="NV018")]))
+        with bound_contextvars(request_id="req-abc123"), capture_logs() as logs:
+            report = await bulk.import_items(lifecycle, OFFICER, parsed, dry_run=False)
+        (error,) = report.errors
+        assert "req-abc123" in error.message and self.SECRET not in error.message
+        assert [e["error_ref"] for e in logs if e["event"] == "bulk submit failed"] == [
+            "req-abc123"
+        ]

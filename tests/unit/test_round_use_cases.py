@@ -34,7 +34,7 @@ from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRound
 from thidua.domain.appraisal import PastInitiativeUse
 from thidua.domain.nominations import NominationStatus
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import Actor, Role
+from thidua.domain.roles import ACTOR_NOT_RECORDED, Actor, Role
 from thidua.domain.rounds import (
     CloseRoundInput,
     ConsolidationWorkflowInput,
@@ -468,6 +468,22 @@ class TestMovingNominationsOn:
         assert (name, workflow_id, update_id) == ("review", "nomination-N1", "R:1:N1:return")
         assert "biên bản họp xét" in sent.reason
         assert store.rounds["R"].stage is RoundStage.COUNCIL  # the step is recorded
+
+    async def test_an_actor_refused_by_the_accounts_check_is_not_taken_for_moved(
+        self, engine: RulesEngine
+    ) -> None:
+        """A forbidden ``actor_not_recorded`` (e.g. deactivated since) fails the step loudly."""
+        store = FakeRoundStore()
+        refusal = Refusal(
+            RefusalCode.FORBIDDEN,
+            "actor: «vanphong» là tài khoản đã bị khoá",
+            problem=ACTOR_NOT_RECORDED,
+        )
+        with pytest.raises(NominationNotMoved):
+            await consolidation(store, engine, FakeNominationWorkflows(refusal)).appraise(
+                closing(store)
+            )
+        assert store.rounds["R"].stage is RoundStage.OPEN and store.rounds["R"].steps == []
 
     async def test_another_refusal_fails_the_step_to_be_retried(self, engine: RulesEngine) -> None:
         """Any other refusal is no refusal of the round's step: it fails, the round stays open."""

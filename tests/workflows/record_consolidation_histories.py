@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from temporalio.client import WorkflowHistory
+from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
 
 from tests.support.harness import Harness
 from tests.support.rounds import MEMBERS, Round
@@ -25,7 +25,8 @@ from thidua.app import publication
 from thidua.app.publication import FileObjectionRequest, ResolveObjectionRequest
 from thidua.app.round_commands import CouncilRequest, DecisionRequest, OpenRoundRequest
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.rounds import RoundStage
+from thidua.domain.roles import Actor, Role
+from thidua.domain.rounds import DecideRoundInput, RoundDecision, RoundStage
 from workflows.consolidation import ConsolidationWorkflow
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -94,6 +95,44 @@ async def path_deadline_close(rnd: Round) -> None:
     )
     assert closed.steps[-1].action == "close" and closed.steps[-1].actor is None
     await rnd.council()
+    await rnd.decide()
+
+
+async def path_actor_checked(rnd: Round) -> None:
+    """Since ``actor-checked-against-accounts``: closed by its deadline (the Office robot returns
+    NV020 for the round, accepted), a decision sent with a forged Director refused, then the
+    real Director's decision (the robot's Office approvals accepted for the round)."""
+    await _nominations(rnd)
+    body = OpenRoundRequest(
+        movement="NTM-2024",
+        year=2024,
+        closes_at=datetime.now(UTC) + timedelta(seconds=DEADLINE_SECONDS),
+        publication_days=0,
+    )
+    view = await rnd.svc.open(rnd.h.actor("vanphong"), body)
+    rnd.key = view.key
+    handle = rnd.h.client.get_workflow_handle_for(ConsolidationWorkflow.run, view.workflow_id)
+    await poll(
+        lambda: handle.query(ConsolidationWorkflow.status),
+        lambda s: s.stage is RoundStage.COUNCIL,
+        within=30,
+    )
+    await poll(
+        lambda: rnd.h.lifecycle.workflow_status(rnd.h.actor("vanphong"), "NTM-2024_2024_NV020"),
+        lambda s: s.stage.value == "returned",
+        within=30,
+    )
+    await rnd.council()
+    forged = Actor(username="canbo.ldvl", role=Role.DIRECTOR)
+    try:
+        await handle.execute_update(
+            ConsolidationWorkflow.decide,
+            DecideRoundInput(actor=forged, action=RoundDecision.APPROVE),
+        )
+    except WorkflowUpdateFailedError as exc:
+        assert "actor:" in str(exc.cause), exc.cause
+    else:
+        raise AssertionError("a decision by a forged Director was accepted")
     await rnd.decide()
 
 
@@ -191,6 +230,7 @@ PATHS: dict[str, Callable[[Round], Awaitable[None]]] = {
     "objection_dismissed": path_objection_dismissed,
     "publication_period": path_publication_period,
     "publication_ended": path_publication_ended,
+    "actor_checked": path_actor_checked,
 }
 #: Paths that end before the decision (the round waits): recorded as they stand, then ended.
 UNFINISHED = frozenset({"publication_period"})

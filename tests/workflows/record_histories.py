@@ -27,7 +27,10 @@ from tests.support.lifecycle_paths import FAST_DEADLINES, PATHS
 from tests.support.nominations import individual_facts
 from tests.support.temporal import DEV_SERVER_ARGS
 from thidua.adapters.temporal.server import temporal_binary
+from thidua.app.lifecycle import ReviewRequest
+from thidua.domain.nominations import ReviewDecision
 from thidua.domain.refusals import Refusal, RefusalCode
+from thidua.domain.roles import Actor, Role
 from thidua.logging import configure_logging
 from workflows import search_attributes as sa_keys
 
@@ -49,11 +52,28 @@ async def path_resume_refused_facts(h: Harness) -> str:
     return key
 
 
+async def path_actor_checked(h: Harness) -> str:
+    """Since ``actor-checked-against-accounts``: a review by an actor our accounts do not know
+    is refused by the workflow (accepted, then failed: nothing changes); then three approvals."""
+    key = await h.submit("NV022")
+    forged = Actor(username="ke.mao.danh", role=Role.UNIT_HEAD, units=("LDVL",))
+    try:
+        await h.lifecycle.review(forged, key, ReviewRequest(decision=ReviewDecision.APPROVE))
+    except Refusal as refusal:
+        assert refusal.code is RefusalCode.FORBIDDEN
+    else:
+        raise AssertionError("a review by an unknown actor was accepted")
+    for reviewer in ("truongphong.ldvl", "vanphong", "giamdoc"):
+        await h.review(reviewer, key, "approve")
+    return key
+
+
 # Each lifecycle path of ``scenarios.PATHS``, plus the paths of workflow.patched changes (their
 # histories are recorded beside those of the old code, which must keep replaying).
 NOMINATION_PATHS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     **PATHS,
     "resume_refused_facts": path_resume_refused_facts,
+    "actor_checked": path_actor_checked,
 }
 
 

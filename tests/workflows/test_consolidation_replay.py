@@ -27,6 +27,7 @@ PATHS = (
     "objection_dismissed",
     "publication_period",
     "publication_ended",
+    "actor_checked",  # since actor-checked-against-accounts
 )
 
 

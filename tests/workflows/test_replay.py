@@ -25,6 +25,7 @@ PATHS = (
     "auto_hold",
     "reevaluate",
     "resume_refused_facts",  # since resume-tries-facts-first
+    "actor_checked",  # since actor-checked-against-accounts (a forged review refused)
 )
 
 

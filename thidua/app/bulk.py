@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import structlog
 from pydantic import ValidationError
 
 from rules.errors import FactsError
@@ -278,6 +280,18 @@ def _refused(item: BulkItem, refusal: Refusal) -> Outcome:
     )
 
 
+def _error_ref() -> str:
+    """The id naming an unexpected failure in the log: the request's id when there is one (the
+    API binds it; the response carries it as ``X-Request-ID``), else a new one."""
+    bound = structlog.contextvars.get_contextvars().get("request_id")
+    return str(bound) if bound else uuid.uuid4().hex
+
+
+def internal_error(ref: str) -> str:
+    """What a caller reads of an unexpected failure: never the exception's text."""
+    return f"Lỗi hệ thống (internal error); mã tra cứu {ref}."
+
+
 async def submit_items(
     lifecycle: Lifecycle,
     actor: Actor,
@@ -300,10 +314,17 @@ async def submit_items(
             except Refusal as refusal:
                 return _refused(item, refusal)
             except Exception as exc:  # one failed row must not lose the report of the others
-                log.exception("bulk submit failed", row=item.row, nomination=item.key)
-                return Outcome(
-                    item.row, "error", code="internal_error", detail=f"lỗi hệ thống: {exc}"
+                # The exception's text may hold internals (SQL, paths, hosts): it goes to the
+                # log only; the caller gets a generic message and the id to find that log line.
+                ref = _error_ref()
+                log.exception(
+                    "bulk submit failed",
+                    row=item.row,
+                    nomination=item.key,
+                    error_ref=ref,
+                    exc_info=exc,
                 )
+                return Outcome(item.row, "error", code="internal_error", detail=internal_error(ref))
             finally:
                 if progress is not None:
                     progress(1)

@@ -49,7 +49,7 @@ from thidua.domain.nominations import (
     RulesetRef,
 )
 from thidua.domain.refusals import Refusal, RefusalCode
-from thidua.domain.roles import Actor, Role
+from thidua.domain.roles import ACTOR_NOT_RECORDED, OFFICE_ROBOT
 from thidua.domain.roster import RosterBasis
 from thidua.domain.rounds import PROVINCE_LEVEL, RoundActivityInput, award_level
 from thidua.logging import get_logger
@@ -58,9 +58,6 @@ log = get_logger(__name__)
 
 #: Issue the round's official documents in the decision's transaction: (tx, round key, issued on).
 IssueDocuments = Callable[[Tx, str, date], None]
-
-#: Who moves the nominations on when the Office's step has no signed-in actor (a deadline).
-OFFICE_ROBOT = Actor(username="vanphong.tudong", role=Role.OFFICE)
 
 # A nomination's workflow refusing an update with one of these has already taken that step.
 ALREADY_MOVED = frozenset({RefusalCode.WRONG_STAGE, RefusalCode.FORBIDDEN})
@@ -124,7 +121,9 @@ class Consolidation:
         try:
             await send(workflow_id, arg, update_id=update_id)
         except Refusal as refusal:
-            if refusal.code in ALREADY_MOVED:
+            # An actor our accounts no longer record (e.g. deactivated since the decision) has
+            # not moved anything: never taken for a step already taken.
+            if refusal.code in ALREADY_MOVED and refusal.problem != ACTOR_NOT_RECORDED:
                 log.info("nomination already moved", workflow_id=workflow_id, update=update_id)
                 return False
             raise NominationNotMoved(

@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import CollectiveFacts, Facts, IndividualFacts, Rating
 from thidua.app import rounds
-from thidua.app.nominations import get_nomination, resolve_submission, visible_ref
+from thidua.app.nominations import (
+    check_changed_facts,
+    get_nomination,
+    resolve_submission,
+    visible_ref,
+)
 from thidua.app.ports.nominations import (
     NewNomination,
     NominationDetail,
@@ -195,9 +200,16 @@ class Lifecycle:
     async def _read(self, actor: Actor, key: str) -> NominationDetail:
         return await self.uow.run(lambda tx: get_nomination(tx, actor, key))
 
-    async def _authorize(self, actor: Actor, key: str) -> str:
-        """The nomination's workflow id, if ``actor`` may see the nomination."""
-        await self.uow.run(lambda tx: visible_ref(tx, actor, key))
+    async def _authorize(self, actor: Actor, key: str, facts: dict[str, Any] | None = None) -> str:
+        """The nomination's workflow id, if ``actor`` may see the nomination; ``facts`` sent
+        again must pass the submission's checks (``check_changed_facts``)."""
+
+        def _check(tx: Tx) -> None:
+            ref = visible_ref(tx, actor, key)
+            if facts is not None:
+                check_changed_facts(tx, key, ref, facts)
+
+        await self.uow.run(_check)
         return self.workflows.workflow_id(key)
 
     async def review(
@@ -223,10 +235,11 @@ class Lifecycle:
     async def resubmit(
         self, actor: Actor, key: str, body: ResubmitRequest, update_id: str | None = None
     ) -> NominationDetail:
-        workflow_id = await self._authorize(actor, key)
+        facts = _facts_dict(body.facts)
+        workflow_id = await self._authorize(actor, key, facts)
         await self.workflows.resubmit(
             workflow_id,
-            ResubmitNominationInput(actor=actor, facts=_facts_dict(body.facts), reason=body.reason),
+            ResubmitNominationInput(actor=actor, facts=facts, reason=body.reason),
             update_id,
         )
         if body.dossier is not None:
@@ -248,8 +261,8 @@ class Lifecycle:
     async def resume(
         self, actor: Actor, key: str, body: ResumeRequest, update_id: str | None = None
     ) -> NominationDetail:
-        workflow_id = await self._authorize(actor, key)
         facts = _facts_dict(body.facts) if body.facts is not None else None
+        workflow_id = await self._authorize(actor, key, facts)
         await self.workflows.resume(
             workflow_id,
             ResumeNominationInput(actor=actor, reason=body.reason, facts=facts),

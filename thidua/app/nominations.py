@@ -78,6 +78,22 @@ def resolve_submission(
     )
 
 
+def check_changed_facts(tx: Tx, key: str, ref: NominationRef, facts: dict[str, Any]) -> None:
+    """Facts sent again (a resubmission, a resume with clarified facts) pass the submission's
+    checks: the movement's year (``facts.year``), the nominee still the unit's (``facts.id``).
+
+    The nominee itself cannot change (the workflow refuses another ``facts.id``/``facts.kind``).
+    """
+    if facts.get("year") != ref.year:
+        raise Refusal(
+            RefusalCode.FORBIDDEN,
+            f"facts.year: hồ sơ {key} thuộc năm {ref.year} của phong trào {ref.movement}, "
+            f"không đổi sang năm {facts.get('year')}.",
+            field="facts.year",
+        )
+    resolve_submission(tx, ref.movement, ref.unit, facts, key)
+
+
 # ---- reading ----------------------------------------------------------------------------------
 
 

@@ -35,3 +35,24 @@ class Actor(BaseModel):
 
     def owns_unit(self, unit_code: str) -> bool:
         return unit_code in self.units
+
+
+#: The problem name of a refusal whose actor is not what our accounts record (issue 16 #14).
+ACTOR_NOT_RECORDED = "actor_not_recorded"
+
+#: Who moves nominations on for the Office when a round's step has no signed-in actor (a round
+#: closed by its deadline; the Office's part of the Director's decision). A system actor: it has
+#: no account, so the workflows accept it only where it acts (``CheckActorInput.system_allowed``):
+#: on a nomination that a round of its movement and year has appraised.
+OFFICE_ROBOT = Actor(username="vanphong.tudong", role=Role.OFFICE)
+
+
+class CheckActorInput(BaseModel):
+    """The actor an update claims to be, to check against the accounts we keep.
+
+    ``system_allowed``: the step is one the Office robot takes (``OFFICE_ROBOT``) for a round,
+    on the nomination ``nomination_id``; both set by the workflow's code, never by the caller."""
+
+    actor: Actor
+    system_allowed: bool = False
+    nomination_id: str | None = None

@@ -1,4 +1,7 @@
-"""Writing nominations to a spreadsheet (.xlsx) or a CSV file, with a Vietnamese header row."""
+"""Writing nominations to a spreadsheet (.xlsx) or a CSV file, with a Vietnamese header row.
+
+No cell is ever written as a formula (``thidua.adapters.tabular.cells``): in .xlsx text cells are
+string cells, in .csv a formula-like text gets a leading apostrophe."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from thidua.adapters.tabular.cells import append_row, csv_row
 from thidua.adapters.tabular.readers import BulkFileError
 from thidua.app.ports.nominations import NominationView
 from thidua.domain.labels import ELIGIBILITY_LABEL_VI, STAGE_LABEL_VI
@@ -54,7 +58,7 @@ def export_rows(views: Sequence[NominationView], fmt: Literal["xlsx", "csv"], pa
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(EXPORT_HEADER)
-            writer.writerows(rows)
+            writer.writerows(csv_row(r) for r in rows)
         return path
     if fmt != "xlsx":
         raise BulkFileError(f"định dạng xuất «{fmt}» không được hỗ trợ; dùng xlsx hoặc csv.")
@@ -69,7 +73,7 @@ def export_rows(views: Sequence[NominationView], fmt: Literal["xlsx", "csv"], pa
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)
     for i, w in enumerate(_WIDTHS):
         ws.column_dimensions[chr(ord("A") + i)].width = w
     ws.freeze_panes = "A2"

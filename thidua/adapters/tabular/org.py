@@ -2,7 +2,7 @@
 holds them as sheets named after the tables; a .csv holds one table, whose kind its header row
 decides (``thidua.app.org_tables``).
 
-Writing guards against formula injection: a text cell starting with ``=``, ``+``, ``-`` or ``@``
+Writing guards against formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a CR
 is written as a text cell in .xlsx (never a formula) and with a leading apostrophe in .csv.
 """
 
@@ -12,6 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from thidua.adapters.tabular.cells import guard_cell
 from thidua.app.org_tables import (
     COLUMNS,
     OPTIONAL,
@@ -102,7 +103,7 @@ def write_xlsx(tables: Mapping[str, Sequence[Mapping[str, str]]]) -> bytes:
                     continue
                 cell = ws.cell(row=n, column=i)
                 cell.value = text
-                cell.data_type = "s"  # never a formula, whatever the text starts with
+                guard_cell(cell)  # never a formula, whatever the text starts with
         for i, column in enumerate(columns):
             ws.column_dimensions[chr(ord("A") + i)].width = max(12, len(column) + 4)
         ws.freeze_panes = "A2"

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from thidua.adapters.tabular.cells import append_row
 from thidua.adapters.tabular.readers import BulkFileError
 
 SHEET = "registrations"
@@ -78,7 +79,7 @@ def write_registrations_xlsx(rows: list[dict[str, str]]) -> bytes:
     ws.title = SHEET
     ws.append(list(COLUMNS))
     for r in rows:
-        ws.append([r.get(c, "") for c in COLUMNS])
+        append_row(ws, [r.get(c, "") for c in COLUMNS])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from thidua.adapters.tabular.cells import append_row
 from thidua.app.evaluation_views import WhatIfReport, WhatIfRow
 from thidua.domain.labels import (
     ELIGIBILITY_LABEL_VI,
@@ -43,7 +44,8 @@ def cells(r: WhatIfRow) -> list[str]:
 
 
 def write_xlsx(report: WhatIfReport, path: str | Path) -> None:
-    """Two sheets: the changes (Vietnamese headings) and the summary per title."""
+    """Two sheets: the changes (Vietnamese headings) and the summary per title; text cells are
+    string cells, never formulas (a reason or a name may start with ``=``)."""
     from openpyxl import Workbook  # imported on first use: keeps the processes' startup short
     from openpyxl.styles import Font
 
@@ -55,18 +57,18 @@ def write_xlsx(report: WhatIfReport, path: str | Path) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        ws.append([*cells(r), r.old_ruleset, r.evaluation_id or r.round])
+        append_row(ws, [*cells(r), r.old_ruleset, r.evaluation_id or r.round])
     for col, width in zip("ABCDEFGHIJ", (28, 10, 30, 34, 12, 22, 70, 40, 14, 10), strict=True):
         ws.column_dimensions[col].width = width
     summary = wb.create_sheet("Tổng hợp")
     d = report.draft
-    summary.append(["Bộ tiêu chí dự thảo", f"{d['id']}@{d['version']}", d["source"]])
-    summary.append(["Phong trào", report.movement or "(tất cả)", report.year or ""])
-    summary.append(["Dữ liệu xét", WHATIF_SOURCE_LABEL_VI[report.source]])
-    summary.append(["Số hồ sơ", report.snapshots])
-    summary.append(["Số hồ sơ thay đổi", report.changed_nominations])
-    summary.append([])
-    summary.append(["Danh hiệu / hình thức", "Tên", "Mất", "Được thêm"])
+    append_row(summary, ["Bộ tiêu chí dự thảo", f"{d['id']}@{d['version']}", d["source"]])
+    append_row(summary, ["Phong trào", report.movement or "(tất cả)", report.year or ""])
+    append_row(summary, ["Dữ liệu xét", WHATIF_SOURCE_LABEL_VI[report.source]])
+    append_row(summary, ["Số hồ sơ", report.snapshots])
+    append_row(summary, ["Số hồ sơ thay đổi", report.changed_nominations])
+    append_row(summary, [])
+    append_row(summary, ["Danh hiệu / hình thức", "Tên", "Mất", "Được thêm"])
     for code, c in report.by_title.items():
-        summary.append([code, c.name_vi, c.lose, c.gain])
+        append_row(summary, [code, c.name_vi, c.lose, c.gain])
     wb.save(str(path))

@@ -2,7 +2,7 @@
 
 The one place that turns Temporal's answers into the use cases' refusals: an update refused by
 the workflow (its validator or an activity's ``ApplicationError``) becomes a ``Refusal`` with the
-same code and message; a workflow that has ended answers ``wrong_stage``.
+same code and message (and the problem name and field its details carry, if any); a workflow that has ended answers ``wrong_stage``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ def refusal_of(exc: WorkflowUpdateFailedError) -> Refusal | None:
         code = RefusalCode(cause.type or "")
     except ValueError:
         code = RefusalCode.INVALID
-    return Refusal(code, cause.message)
+    # A refusal may carry its finer problem name and its field in the details (the actor check).
+    details = [d if isinstance(d, str) else None for d in cause.details[:2]]
+    problem, field = [*details, None, None][:2]
+    return Refusal(code, cause.message, problem=problem, field=field)
 
 
 class TemporalNominationWorkflows:
