@@ -200,8 +200,8 @@ class TestIdempotency:
         assert r.json()["code"] == "idempotency_key_reused"
         assert count_rows(api.db, NominationRow) == 1
 
-    async def test_keys_are_scoped_to_the_credential(self, api: Api) -> None:
-        """Another user's identical key is a different key."""
+    async def test_a_key_in_use_by_another_account_is_refused(self, api: Api) -> None:
+        """Another account sending a key in use gets 409 naming the header, not the answer."""
         headers = {"Idempotency-Key": "chung"}
         r1 = await api.call(
             "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")), headers=headers
@@ -209,8 +209,11 @@ class TestIdempotency:
         body = individual(staff_of("GDNN"))
         body["unit"] = "GDNN"
         r2 = await api.call("canbo.gdnn", "POST", "/v1/nominations", body, headers=headers)
-        assert (r1.status_code, r2.status_code) == (201, 201)
-        assert count_rows(api.db, NominationRow) == 2
+        assert (r1.status_code, r2.status_code) == (201, 409)
+        assert r2.json()["code"] == "idempotency_key_reused"
+        assert r2.json()["errors"][0]["field"] == "Idempotency-Key"
+        assert "Idempotent-Replayed" not in r2.headers
+        assert count_rows(api.db, NominationRow) == 1
 
     async def test_review_retried_after_a_lost_answer_is_not_applied_twice(self, api: Api) -> None:
         """The answer of a keyed review was lost before the API remembered it: the retry with
