@@ -269,6 +269,22 @@ class TestIdempotentReplay:
         assert taken == []
         assert count_rows(api.db, IdempotencyRow) == 0
 
+    async def test_keyed_post_over_the_limit_is_413_and_not_remembered(self, api: Api) -> None:
+        """A keyed, authenticated POST whose chunked body passes the limit: 413, nothing kept."""
+
+        async def body() -> AsyncIterator[bytes]:
+            for _ in range(20):
+                yield b"x" * 100_000
+
+        headers = {
+            "Authorization": f"Bearer {api.db.token('canbo.ldvl')}",
+            "Idempotency-Key": "qua-lon-001",
+            "Content-Type": "application/json",
+        }
+        r = await api.http.post("/v1/nominations", content=body(), headers=headers)
+        assert r.status_code == 413 and r.json()["code"] == "too_large"
+        assert count_rows(api.db, IdempotencyRow) == 0
+
     async def _first(self, api: Api, token: str, key: str) -> tuple[httpx.Response, Any]:
         body = individual(staff_of("LDVL"))
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}

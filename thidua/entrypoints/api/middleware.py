@@ -104,8 +104,9 @@ async def body_too_large_handler(request: Request, exc: Exception) -> Response:
 
 
 class RequestContextMiddleware:
-    """Bind a request id to the logs and the response, refuse oversized bodies (413), replay or
-    remember keyed POSTs, and turn an unhandled error into a 500 problem naming the request id."""
+    """Bind a request id to the logs and the response, refuse oversized bodies (413, counted as
+    they arrive), authenticate API writes before their body is read, replay or remember keyed
+    POSTs, and turn an unhandled error into a 500 problem naming the request id."""
 
     def __init__(
         self,
