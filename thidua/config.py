@@ -55,6 +55,11 @@ class ApiSettings(BaseModel):
     token_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     max_body_bytes: int = 1_000_000
     max_batch_body_bytes: int = 16_000_000  # POST /v1/nominations:batch (up to 1,000 items)
+    # File imports (``...:import`` routes, the console's ratings screen): a 10 MB file and its form.
+    max_upload_body_bytes: int = 10_600_000
+    # A request without credentials (no Authorization header, no console session cookie).
+    max_anonymous_body_bytes: int = 65_536
+    idempotency_ttl_hours: float = 24  # after this an Idempotency-Key is new again
     requests_per_minute: int = 6000  # per account
     failed_auth_per_minute: int = 10  # per client address
 

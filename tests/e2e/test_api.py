@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from tests.support.api import Api
 from tests.support.db import SeededDb
 from tests.support.nominations import individual, staff_of
 from thidua.adapters.db.models import IdempotencyRow, NominationRow, NominationStepRow
+from thidua.app.accounts import tokens, users
 
 
 def count_rows(db: SeededDb, model: type) -> int:
@@ -200,8 +205,8 @@ class TestIdempotency:
         assert r.json()["code"] == "idempotency_key_reused"
         assert count_rows(api.db, NominationRow) == 1
 
-    async def test_keys_are_scoped_to_the_credential(self, api: Api) -> None:
-        """Another user's identical key is a different key."""
+    async def test_a_key_in_use_by_another_account_is_refused(self, api: Api) -> None:
+        """Another account sending a key in use gets 409 naming the header, not the answer."""
         headers = {"Idempotency-Key": "chung"}
         r1 = await api.call(
             "canbo.ldvl", "POST", "/v1/nominations", individual(staff_of("LDVL")), headers=headers
@@ -209,8 +214,11 @@ class TestIdempotency:
         body = individual(staff_of("GDNN"))
         body["unit"] = "GDNN"
         r2 = await api.call("canbo.gdnn", "POST", "/v1/nominations", body, headers=headers)
-        assert (r1.status_code, r2.status_code) == (201, 201)
-        assert count_rows(api.db, NominationRow) == 2
+        assert (r1.status_code, r2.status_code) == (201, 409)
+        assert r2.json()["code"] == "idempotency_key_reused"
+        assert r2.json()["errors"][0]["field"] == "Idempotency-Key"
+        assert "Idempotent-Replayed" not in r2.headers
+        assert count_rows(api.db, NominationRow) == 1
 
     async def test_review_retried_after_a_lost_answer_is_not_applied_twice(self, api: Api) -> None:
         """The answer of a keyed review was lost before the API remembered it: the retry with
@@ -235,6 +243,103 @@ class TestIdempotency:
         # Unkeyed, the same call is a new request: the unit head may no longer act at this stage.
         assert unkeyed.status_code == 403 and unkeyed.json()["code"] == "forbidden"
         assert count_rows(api.db, NominationStepRow) == steps
+
+
+class TestIdempotentReplay:
+    """Replays happen after authentication, for the same account, until the key expires."""
+
+    async def test_keyed_post_without_credentials_is_401_without_reading_the_body(
+        self, api: Api
+    ) -> None:
+        """An Idempotency-Key POST without a token: 401 before a byte of its body is read."""
+        taken: list[int] = []
+
+        async def body() -> AsyncIterator[bytes]:
+            for _ in range(100):
+                taken.append(1)
+                yield b"x" * 10_000
+
+        r = await api.http.post(
+            "/v1/nominations",
+            content=body(),
+            headers={"Idempotency-Key": "khong-xac-thuc", "Content-Type": "application/json"},
+        )
+        assert r.status_code == 401
+        assert r.json()["code"] == "unauthenticated"
+        assert taken == []
+        assert count_rows(api.db, IdempotencyRow) == 0
+
+    async def test_keyed_post_over_the_limit_is_413_and_not_remembered(self, api: Api) -> None:
+        """A keyed, authenticated POST whose chunked body passes the limit: 413, nothing kept."""
+
+        async def body() -> AsyncIterator[bytes]:
+            for _ in range(20):
+                yield b"x" * 100_000
+
+        headers = {
+            "Authorization": f"Bearer {api.db.token('canbo.ldvl')}",
+            "Idempotency-Key": "qua-lon-001",
+            "Content-Type": "application/json",
+        }
+        r = await api.http.post("/v1/nominations", content=body(), headers=headers)
+        assert r.status_code == 413 and r.json()["code"] == "too_large"
+        assert count_rows(api.db, IdempotencyRow) == 0
+
+    async def _first(self, api: Api, token: str, key: str) -> tuple[httpx.Response, Any]:
+        body = individual(staff_of("LDVL"))
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        r = await api.http.post("/v1/nominations", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        return r, body
+
+    async def test_replay_with_a_revoked_token_is_401(self, api: Api) -> None:
+        """The token that made the first request is revoked: its replay is 401, not the answer."""
+        token, view = await api.db.uow.run(
+            lambda tx: tokens.issue_token(tx, "canbo.ldvl", name="tam-thoi")
+        )
+        _, body = await self._first(api, token, "thu-hoi-001")
+        await api.db.uow.run(lambda tx: tokens.revoke_token(tx, str(view.id)))
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "thu-hoi-001"}
+        again = await api.http.post("/v1/nominations", json=body, headers=headers)
+        assert again.status_code == 401
+        assert "Idempotent-Replayed" not in again.headers
+        assert again.json()["code"] == "unauthenticated"
+
+    async def test_replay_by_a_deactivated_account_is_401(self, api: Api) -> None:
+        """The account that made the first request is deactivated: its replay is 401."""
+        token = api.db.token("canbo.ldvl")
+        _, body = await self._first(api, token, "vo-hieu-001")
+        await api.db.uow.run(lambda tx: users.deactivate_user(tx, "canbo.ldvl"))
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "vo-hieu-001"}
+        again = await api.http.post("/v1/nominations", json=body, headers=headers)
+        assert again.status_code == 401
+        assert "Idempotent-Replayed" not in again.headers
+
+    async def test_the_same_account_replays_with_another_of_its_tokens(self, api: Api) -> None:
+        """Keys belong to the account: a retry with the account's new token gets the answer."""
+        first, body = await self._first(api, api.db.token("canbo.ldvl"), "tai-khoan-001")
+        token, _ = await api.db.uow.run(lambda tx: tokens.issue_token(tx, "canbo.ldvl", name="moi"))
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "tai-khoan-001"}
+        again = await api.http.post("/v1/nominations", json=body, headers=headers)
+        assert again.status_code == 201 and again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+
+    async def test_an_expired_key_is_a_new_key(self, api: Api) -> None:
+        """After the time to live the key is new: the request runs again (here: a duplicate)."""
+        token = api.db.token("canbo.ldvl")
+        _, body = await self._first(api, token, "het-han-001")
+        with api.db.uow.session() as session:  # 25 hours ago (the default time to live is 24)
+            session.execute(
+                update(IdempotencyRow).values(created_at=datetime.now(UTC) - timedelta(hours=25))
+            )
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "het-han-001"}
+        again = await api.http.post("/v1/nominations", json=body, headers=headers)
+        assert "Idempotent-Replayed" not in again.headers
+        assert again.status_code == 409 and again.json()["code"] == "duplicate"
+        assert count_rows(api.db, NominationRow) == 1
+        with api.db.uow.session() as session:  # the expired answer is gone, the new one kept
+            rows = session.scalars(select(IdempotencyRow)).all()
+        assert [r.status_code for r in rows] == [409]
 
 
 class TestListing:

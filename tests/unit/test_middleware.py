@@ -6,6 +6,8 @@ needs the database) is covered end to end in ``tests/e2e/test_api.py``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -13,7 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from thidua.entrypoints.api.middleware import RequestContextMiddleware
+from thidua.entrypoints.api.middleware import (
+    BodyTooLarge,
+    RequestContextMiddleware,
+    body_too_large_handler,
+)
 from thidua.entrypoints.web.kit import CSP, ConsoleHeadersMiddleware
 
 
@@ -38,7 +44,8 @@ def _app() -> Starlette:
             Route("/console/static/x.css", _ok),
             Route("/echo", _echo, methods=["POST"]),
             Route("/things:batch", _echo, methods=["POST"]),
-        ]
+        ],
+        exception_handlers={BodyTooLarge: body_too_large_handler},  # as create_app does
     )
     app.add_middleware(
         RequestContextMiddleware, uow=None, max_body_bytes=100, max_batch_body_bytes=1000
@@ -95,3 +102,18 @@ async def test_console_pages_get_security_headers_and_api_routes_do_not(
     assert (await client.get("/console/static/x.css")).headers["Cache-Control"] == "max-age=3600"
     api = await client.get("/ok")
     assert "Content-Security-Policy" not in api.headers and "Server-Timing" not in api.headers
+
+
+async def test_chunked_body_over_the_limit_is_a_413_problem(client: httpx.AsyncClient) -> None:
+    """A body without Content-Length is counted as it arrives: over the limit, 413."""
+
+    async def chunks(n: int) -> AsyncIterator[bytes]:
+        for _ in range(n):
+            yield b"x" * 10
+
+    assert (await client.post("/echo", content=chunks(10))).json() == {"bytes": 100}
+    r = await client.post("/echo", content=chunks(11))
+    assert r.status_code == 413
+    assert r.json()["code"] == "too_large"
+    assert (await client.post("/things:batch", content=chunks(100))).status_code == 200
+    assert (await client.post("/things:batch", content=chunks(101))).status_code == 413

@@ -15,7 +15,11 @@ from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.app.round_commands import Rounds
 from thidua.config import Settings
 from thidua.domain.refusals import Refusal
-from thidua.entrypoints.api.middleware import RequestContextMiddleware
+from thidua.entrypoints.api.middleware import (
+    BodyTooLarge,
+    RequestContextMiddleware,
+    body_too_large_handler,
+)
 from thidua.entrypoints.api.openapi_errors import add_problem_responses
 from thidua.entrypoints.api.problems import http_handler, refusal_handler, validation_handler
 from thidua.entrypoints.api.routers import (
@@ -104,7 +108,10 @@ def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = N
         uow=uow,
         max_body_bytes=settings.api.max_body_bytes,
         max_batch_body_bytes=settings.api.max_batch_body_bytes,
+        limits=settings.api,
+        authenticator=services.authenticator,
     )
+    app.add_exception_handler(BodyTooLarge, body_too_large_handler)
     for router in ROUTERS:
         app.include_router(router)
     mount_console(app)  # the web console under /console (not in the OpenAPI)

@@ -21,7 +21,7 @@ from thidua.app.lifecycle import Lifecycle
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.round_commands import Rounds
 from thidua.domain.roles import Actor
-from thidua.entrypoints.api.idempotency import update_id_for
+from thidua.entrypoints.api.idempotency import ACTOR_STATE, update_id_for
 from thidua.entrypoints.api.security import bearer_scheme
 from thidua.entrypoints.services import services_of
 
@@ -30,7 +30,12 @@ async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Actor:
-    """The caller, authenticated by the app's one ``Authenticator`` (401/429 otherwise)."""
+    """The caller, authenticated by the app's one ``Authenticator`` (401/429 otherwise).
+
+    An API write was authenticated by the middleware before its body was read: that actor."""
+    done = request.scope.get("state", {}).get(ACTOR_STATE)
+    if isinstance(done, Actor):
+        return done
     authenticate = services_of(request).authenticator
     if authenticate is None:
         raise RuntimeError("no API authenticator: build the app with create_app")

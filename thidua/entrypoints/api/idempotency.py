@@ -1,8 +1,12 @@
 """``Idempotency-Key`` for every POST: a retry with the same key and body gets the first answer.
 
-The same key with another body is refused (409). Keys are scoped to the credential that sent them
-(by its hash: the token itself is never stored). Server errors (5xx) and authentication or rate
-refusals are not remembered, so the client may retry them with the same key.
+The same key with another body is refused (409). A stored answer is replayed only after the
+request was authenticated (by the middleware, before its body was read: a revoked token or a
+deactivated account gets 401) and only to the account that made the first request; another
+account sending a key in use is refused (409). Keys expire after ``api.idempotency_ttl_hours``:
+an expired key is a new key (its old answer is deleted then, and expired ones lazily). Server
+errors (5xx) and authentication or rate refusals are not remembered, so the client may retry
+them with the same key.
 """
 
 from __future__ import annotations
@@ -14,11 +18,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from thidua.adapters.db.idempotency import RememberedAnswer, SqlIdempotencyStore
+from thidua.domain.roles import Actor
 from thidua.entrypoints.api.problems import problem
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 200
 NOT_REMEMBERED = frozenset({401, 403, 429})
+#: Where the middleware leaves the actor it authenticated (``request.state``).
+ACTOR_STATE = "authenticated_actor"
+
+
+def _account(request: Request) -> str | None:
+    """The hash of the authenticated account's username (the principal a key belongs to)."""
+    actor = request.scope.get("state", {}).get(ACTOR_STATE)
+    if not isinstance(actor, Actor):
+        return None
+    return hashlib.sha256(b"account:" + actor.username.encode("utf-8")).hexdigest()
 
 
 def _principal(request: Request) -> str | None:
@@ -49,7 +64,7 @@ async def idempotent(
 ) -> Response:
     """Middleware body: replay, refuse a reused key, or run and remember the answer."""
     key = request.headers.get(HEADER)
-    principal = _principal(request)
+    principal = _account(request)
     if request.method != "POST" or key is None or principal is None:
         return await call_next(request)
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
@@ -61,7 +76,16 @@ async def idempotent(
         )
     body = await request.body()
     digest = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
-    found = await store.find(principal, key)
+    found, elsewhere = await store.find(principal, key)
+    if found is None and elsewhere:
+        return problem(
+            409,
+            "idempotency_key_reused",
+            "Idempotency-Key đang được một tài khoản khác dùng; hãy gửi một khóa mới.",
+            "https://thidua.example/problems/idempotency_key_reused",
+            code="idempotency_key_reused",
+            errors=[{"field": "Idempotency-Key", "message": "in use by another account"}],
+        )
     if found is not None:
         if found.body_sha256 != digest:
             return problem(
