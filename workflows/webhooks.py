@@ -17,6 +17,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.webhooks import WebhookActivities
+    from thidua.domain.webhook_destinations import delivery_task_queue
     from thidua.domain.webhooks import Delivery, WebhookDispatchInput
 
 DISPATCHER_ID = "webhook-dispatcher"
@@ -25,6 +26,9 @@ POLL_EVERY = timedelta(seconds=1)
 ITERATIONS_PER_RUN = 500
 # workflow.patched id (asked once per run): plan when signalled, else at the safety poll.
 WAKE_ON_EVENTS = "webhook-dispatcher-wakes-on-events"
+# workflow.patched id: delivery workflows start on their own task queue (``<queue>-webhooks``),
+# served by their own worker; before it they ran on the dispatcher's queue.
+DELIVERIES_OWN_QUEUE = "webhook-deliveries-own-queue"
 # Retries with backoff for about a day, then the delivery is marked failed in the log.
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -112,12 +116,18 @@ class WebhookDispatchWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
         )
         for delivery in deliveries:
+            queue = (
+                delivery_task_queue(workflow.info().task_queue)
+                if workflow.patched(DELIVERIES_OWN_QUEUE)
+                else None  # the dispatcher's queue, as before the patch
+            )
             # Planned again before it finished: the running one will deliver it.
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await workflow.start_child_workflow(
                     WebhookDeliveryWorkflow.run,
                     delivery,
                     id=f"{workflow.info().workflow_id}-delivery-{delivery.delivery_id}",
+                    task_queue=queue,
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
         return len(deliveries)

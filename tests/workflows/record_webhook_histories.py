@@ -91,7 +91,10 @@ async def _deliver(h: Harness, failures: int) -> tuple[str, int]:
     try:
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
@@ -134,7 +137,10 @@ async def path_dispatcher_woken(h: Harness) -> WorkflowHistory:
     try:
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         handle = await h.client.start_workflow(
             WebhookDispatchWorkflow.run,

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.harness import Harness
+from tests.support.settings import LOOPBACK_WEBHOOKS
 from tests.support.waits import poll
 from thidua.adapters.db.models import NominationStepRow, WebhookDeliveryRow
 from thidua.app import webhooks
@@ -21,6 +22,8 @@ from thidua.app.ports.webhooks import SubscriptionRequest
 from thidua.domain.refusals import Refusal
 from thidua.domain.webhooks import SIGNATURE_HEADER
 from worker import start_webhook_dispatcher
+
+RULES = LOOPBACK_WEBHOOKS.rules()
 
 
 class FlakyReceiver:
@@ -66,7 +69,10 @@ class TestWebhooks:
         """Two failures per event, then success: every step delivered once, signed, logged."""
         with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         assert sub.secret
         await start_webhook_dispatcher(h.client, h.settings)
@@ -105,7 +111,10 @@ class TestWebhooks:
         """A GDNN pipeline-like subscriber gets no LDVL events; another user cannot read its log."""
         with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                tx, h.actor("canbo.gdnn"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("canbo.gdnn"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
@@ -124,10 +133,15 @@ class TestWebhooks:
             actor = authenticate(tx, seeded_sqlite.token("pipeline.ldvl"))
             assert actor is not None
             with pytest.raises(Refusal, match="url") as bad_url:
-                webhooks.create_subscription(tx, actor, SubscriptionRequest(url="ftp://x/y"))
+                webhooks.create_subscription(
+                    tx, actor, SubscriptionRequest(url="ftp://x/y"), rules=RULES
+                )
             assert bad_url.value.field == "url"
             with pytest.raises(Refusal, match="events") as bad_events:
                 webhooks.create_subscription(
-                    tx, actor, SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"])
+                    tx,
+                    actor,
+                    SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"]),
+                    rules=RULES,
                 )
             assert bad_events.value.field == "events"
