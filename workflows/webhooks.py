@@ -73,6 +73,7 @@ class WebhookDispatchWorkflow:
 
     def __init__(self) -> None:
         self._events_recorded = False
+        self._delivery_queue: str | None = None  # None: the dispatcher's own queue
 
     @workflow.signal
     def events_recorded(self) -> None:
@@ -82,6 +83,9 @@ class WebhookDispatchWorkflow:
     @workflow.run
     async def run(self, input: WebhookDispatchInput | None = None) -> None:
         if workflow.patched(WAKE_ON_EVENTS):
+            # Asked once per run, at its start (the SDK memoizes it per run).
+            if workflow.patched(DELIVERIES_OWN_QUEUE):
+                self._delivery_queue = delivery_task_queue(workflow.info().task_queue)
             await self._plan_when_told(input or WebhookDispatchInput())
             workflow.continue_as_new(args=[input] if input else [])
         else:
@@ -116,18 +120,13 @@ class WebhookDispatchWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
         )
         for delivery in deliveries:
-            queue = (
-                delivery_task_queue(workflow.info().task_queue)
-                if workflow.patched(DELIVERIES_OWN_QUEUE)
-                else None  # the dispatcher's queue, as before the patch
-            )
             # Planned again before it finished: the running one will deliver it.
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await workflow.start_child_workflow(
                     WebhookDeliveryWorkflow.run,
                     delivery,
                     id=f"{workflow.info().workflow_id}-delivery-{delivery.delivery_id}",
-                    task_queue=queue,
+                    task_queue=self._delivery_queue,
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
         return len(deliveries)
