@@ -1,4 +1,5 @@
-"""The Temporal worker: NominationWorkflow and its activities on the ``thidua`` task queue."""
+"""The Temporal worker: NominationWorkflow and its activities on the ``thidua`` task queue, and
+beside it the webhook deliveries' worker on ``thidua-webhooks`` (their own slots)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 import concurrent.futures
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,13 +29,14 @@ from thidua.adapters.documents import FileDocumentRenderer
 from thidua.adapters.temporal.dispatcher_notifier import DispatcherNotifier
 from thidua.adapters.temporal.log_context import activity_context
 from thidua.adapters.temporal.nominations import TemporalNominationWorkflows
-from thidua.adapters.webhooks import HttpxWebhookSender
+from thidua.adapters.webhooks import HttpxWebhookSender, SystemResolver
 from thidua.app.consolidation import Consolidation, IssueDocuments
 from thidua.app.documents import issue_round_documents
 from thidua.app.ports.uow import Tx
 from thidua.app.recording import NominationRecording
-from thidua.app.webhooks import WebhookDeliveries
+from thidua.app.webhooks import DestinationGuard, WebhookDeliveries
 from thidua.config import Settings, get_settings
+from thidua.domain.webhook_destinations import delivery_task_queue
 from thidua.entrypoints.private_files import make_private
 from thidua.logging import configure_logging, get_logger
 from workflows.consolidation import ConsolidationWorkflow
@@ -93,8 +96,31 @@ def build_worker(
             issue_documents=round_documents_issuer(settings.var_dir / "documents", engine),
         )
     )
-    hooks = WebhookActivities(WebhookDeliveries(uow, HttpxWebhookSender()))
     actors = ActorActivities(uow)
+    guard = DestinationGuard(settings.webhooks.policy(), SystemResolver())
+    hooks = WebhookActivities(WebhookDeliveries(uow, HttpxWebhookSender(), guard))
+    runner = SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
+    # Deliveries on their own queue and worker (own workflow and activity slots): a flood of
+    # them cannot starve the nominations' activities. It runs exactly as long as this worker.
+    deliveries = Worker(
+        client,
+        task_queue=delivery_task_queue(settings.temporal.task_queue),
+        workflows=[WebhookDeliveryWorkflow],
+        activities=[hooks.deliver_webhook, hooks.give_up_webhook],
+        max_concurrent_activities=settings.webhooks.max_concurrent_deliveries,
+        workflow_runner=runner,
+        sticky_queue_schedule_to_start_timeout=timedelta(
+            seconds=settings.temporal.sticky_timeout_seconds
+        ),
+    )
+
+    @asynccontextmanager
+    async def deliveries_running() -> AsyncIterator[None]:
+        async with deliveries:
+            yield
+
     return Worker(
         client,
         task_queue=settings.temporal.task_queue,
@@ -109,19 +135,21 @@ def build_worker(
             rounds.record_council,
             rounds.finalize_round,
             hooks.plan_webhook_deliveries,
+            # Deliveries started on this queue before they had their own (they drain here).
             hooks.deliver_webhook,
             hooks.give_up_webhook,
         ],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 16),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
+        workflow_runner=runner,
         sticky_queue_schedule_to_start_timeout=timedelta(
             seconds=settings.temporal.sticky_timeout_seconds
         ),
         # The notifier runs exactly as long as the worker: started with it, stopped after it.
-        plugins=[SimplePlugin("thidua.webhook-dispatcher-notifier", run_context=notifier.running)],
+        plugins=[
+            SimplePlugin("thidua.webhook-dispatcher-notifier", run_context=notifier.running),
+            SimplePlugin("thidua.webhook-deliveries-worker", run_context=deliveries_running),
+        ],
     )
 
 

@@ -27,6 +27,12 @@ class WebhookActivities:
         attempt = await self._deliveries.deliver(delivery)
         if not attempt.sent:
             return False  # already delivered (a retried activity) or the subscription is off
+        if attempt.refused:
+            raise ApplicationError(
+                "destination refused by address policy",
+                type="webhook_destination_refused",
+                non_retryable=True,
+            )
         if not attempt.accepted:
             log.info(
                 "webhook delivery failed, will retry",

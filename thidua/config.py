@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from thidua.domain.webhook_destinations import DestinationPolicy, SubscriptionRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_TOKEN_LIFETIME_DAYS = 90
@@ -88,6 +90,28 @@ class LifecycleSettings(BaseModel):
     reminder_every_days: float = 3
 
 
+class WebhookSettings(BaseModel):
+    """Webhook destinations (against SSRF) and limits. ``allowed_networks``: CIDRs permitted
+    even if private (an intranet receiver; the tests' 127.0.0.1 receivers). ``resolve_names``
+    False accepts IP literals only and never looks a name up."""
+
+    require_https: bool = True
+    resolve_names: bool = True
+    allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    max_active_per_account: int = Field(default=10, ge=1)
+    max_concurrent_deliveries: int = Field(default=8, ge=1)  # the delivery worker's slots
+
+    def policy(self) -> DestinationPolicy:
+        return DestinationPolicy(
+            require_https=self.require_https,
+            resolve_names=self.resolve_names,
+            allowed_networks=tuple(self.allowed_networks),
+        )
+
+    def rules(self) -> SubscriptionRules:
+        return SubscriptionRules(self.policy(), self.max_active_per_account)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="THIDUA_", env_nested_delimiter="__", extra="ignore"
@@ -99,6 +123,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     # development (``make run``: sample data, demo credentials) or production (no sample data,

@@ -17,6 +17,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.webhooks import WebhookActivities
+    from thidua.domain.webhook_destinations import delivery_task_queue
     from thidua.domain.webhooks import Delivery, WebhookDispatchInput
 
 DISPATCHER_ID = "webhook-dispatcher"
@@ -25,6 +26,9 @@ POLL_EVERY = timedelta(seconds=1)
 ITERATIONS_PER_RUN = 500
 # workflow.patched id (asked once per run): plan when signalled, else at the safety poll.
 WAKE_ON_EVENTS = "webhook-dispatcher-wakes-on-events"
+# workflow.patched id: delivery workflows start on their own task queue (``<queue>-webhooks``),
+# served by their own worker; before it they ran on the dispatcher's queue.
+DELIVERIES_OWN_QUEUE = "webhook-deliveries-own-queue"
 # Retries with backoff for about a day, then the delivery is marked failed in the log.
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -69,6 +73,7 @@ class WebhookDispatchWorkflow:
 
     def __init__(self) -> None:
         self._events_recorded = False
+        self._delivery_queue: str | None = None  # None: the dispatcher's own queue
 
     @workflow.signal
     def events_recorded(self) -> None:
@@ -78,6 +83,9 @@ class WebhookDispatchWorkflow:
     @workflow.run
     async def run(self, input: WebhookDispatchInput | None = None) -> None:
         if workflow.patched(WAKE_ON_EVENTS):
+            # Asked once per run, at its start (the SDK memoizes it per run).
+            if workflow.patched(DELIVERIES_OWN_QUEUE):
+                self._delivery_queue = delivery_task_queue(workflow.info().task_queue)
             await self._plan_when_told(input or WebhookDispatchInput())
             workflow.continue_as_new(args=[input] if input else [])
         else:
@@ -118,6 +126,7 @@ class WebhookDispatchWorkflow:
                     WebhookDeliveryWorkflow.run,
                     delivery,
                     id=f"{workflow.info().workflow_id}-delivery-{delivery.delivery_id}",
+                    task_queue=self._delivery_queue,
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
         return len(deliveries)

@@ -54,7 +54,12 @@ async def test_server_and_worker_sigkill_together_lose_nothing(
     with seeded.uow() as tx:
         auditor = authenticate(tx, seeded.token("kiemtoan"))
         assert auditor is not None
-        sub = webhooks.create_subscription(tx, auditor, SubscriptionRequest(url=receiver.url))
+        sub = webhooks.create_subscription(
+            tx,
+            auditor,
+            SubscriptionRequest(url=receiver.url),
+            rules=stack.settings.webhooks.rules(),
+        )
     staff = add_staff(seeded.uow, "CRS", N)
     plans = [plan_for(i, code, unit) for i, (code, unit) in enumerate(staff)]
     client = await connect_client(stack.settings.temporal)

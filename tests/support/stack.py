@@ -21,6 +21,7 @@ from typing import IO
 
 import httpx
 
+from tests.support.settings import LOOPBACK_WEBHOOKS, LOOPBACK_WEBHOOKS_ENV
 from thidua.adapters.temporal.server import embedded_server_args, port_open
 from thidua.config import Settings
 
@@ -142,6 +143,7 @@ class Stack:
             THIDUA_API__PORT=str(self.api_port),
             THIDUA_LOG_FORMAT="console",
             THIDUA_LOG_LEVEL="WARNING",
+            **LOOPBACK_WEBHOOKS_ENV,
         )
         self.settings = Settings(
             var_dir=var,
@@ -153,6 +155,7 @@ class Stack:
                 "embedded_db": var / "temporal.db",
             },
             api={"port": self.api_port},
+            webhooks=LOOPBACK_WEBHOOKS.model_copy(),
         )
         server_args = [*embedded_server_args(self.settings), "--headless"]
         logs = root / "logs"

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.settings import LOOPBACK_WEBHOOKS_ENV
 from tests.support.stack import free_port
 
 
@@ -32,6 +33,7 @@ def up_env(var: Path, api_port: int) -> dict[str, str]:
         "THIDUA_TEMPORAL__EMBEDDED_UI_PORT": str(free_port()),
         "THIDUA_API__PORT": str(api_port),
         "THIDUA_LOG_FORMAT": "json",
+        **LOOPBACK_WEBHOOKS_ENV,
     }
 
 

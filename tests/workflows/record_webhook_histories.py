@@ -14,7 +14,9 @@ receiver, submits a nomination and writes ``tests/workflows/histories/webhooks/<
   started their workflows (a partial history of the running singleton, then terminated);
   recorded before ``webhook-dispatcher-wakes-on-events``, when it planned every second;
 - ``dispatcher_woken``: the same since that patch: one idle safety poll (2 s here), then woken
-  by the worker's signal when the nomination's steps are recorded.
+  by the worker's signal when the nomination's steps are recorded;
+- ``dispatcher_own_queue``: the same since ``webhook-deliveries-own-queue``: the delivery
+  workflows started on ``<queue>-webhooks``.
 
 ``test_webhook_replay.py`` replays them against the current workflow code.
 """
@@ -91,7 +93,10 @@ async def _deliver(h: Harness, failures: int) -> tuple[str, int]:
     try:
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
@@ -134,7 +139,10 @@ async def path_dispatcher_woken(h: Harness) -> WorkflowHistory:
     try:
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         handle = await h.client.start_workflow(
             WebhookDispatchWorkflow.run,
@@ -191,6 +199,7 @@ PATHS: dict[str, Callable[[Harness], Awaitable[WorkflowHistory]]] = {
     "given_up": path_given_up,
     "dispatcher": path_dispatcher,
     "dispatcher_woken": path_dispatcher_woken,
+    "dispatcher_own_queue": path_dispatcher_woken,  # recorded since webhook-deliveries-own-queue
 }
 
 

@@ -103,7 +103,10 @@ class TestDispatcherWakesOnEvents:
         """Submitting signals the dispatcher: the steps reach the receiver within seconds."""
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         await idle_dispatcher(h)
 
@@ -133,7 +136,10 @@ class TestDispatcherWakesOnEvents:
         """A dispatcher the worker does not signal (another id) plans at its safety poll."""
         with h.db.uow() as tx:
             webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         handle = await h.client.start_workflow(
             WebhookDispatchWorkflow.run,

@@ -14,11 +14,16 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows.webhooks import DISPATCHER_ID, WebhookDeliveryWorkflow, WebhookDispatchWorkflow
+from workflows.webhooks import (
+    DELIVERIES_OWN_QUEUE,
+    DISPATCHER_ID,
+    WebhookDeliveryWorkflow,
+    WebhookDispatchWorkflow,
+)
 
 HISTORIES = Path(__file__).resolve().parent / "histories" / "webhooks"
 DELIVERY_PATHS = ("delivered", "retried", "given_up")
-DISPATCHER_PATHS = ("dispatcher", "dispatcher_woken")
+DISPATCHER_PATHS = ("dispatcher", "dispatcher_woken", "dispatcher_own_queue")
 
 
 def load(name: str) -> WorkflowHistory:
@@ -26,6 +31,15 @@ def load(name: str) -> WorkflowHistory:
     text = (HISTORIES / f"{name}.json").read_text(encoding="utf-8")
     # record_paths runs each path on queue ``record-webhooks/<path>`` with that id prefix.
     return WorkflowHistory.from_json(f"record-webhooks/{name}-{DISPATCHER_ID}", text)
+
+
+def child_queues(history: WorkflowHistory) -> set[str]:
+    """The task queues the dispatcher started delivery workflows on."""
+    return {
+        e.start_child_workflow_execution_initiated_event_attributes.task_queue.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+    }
 
 
 def activities(history: WorkflowHistory) -> list[str]:
@@ -60,6 +74,20 @@ class TestRecordedWebhookHistories:
             e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
             for e in dispatcher.events
         )
+
+    def test_deliveries_moved_to_their_own_queue_behind_the_patch(self) -> None:
+        """Before ``webhook-deliveries-own-queue`` deliveries ran on the dispatcher's queue; since,
+        on ``<queue>-webhooks`` (both kinds of history replay, below)."""
+        before = load("dispatcher_woken")
+        assert child_queues(before) == {"record-webhooks/dispatcher_woken"}
+        since = load("dispatcher_own_queue")
+        assert child_queues(since) == {"record-webhooks/dispatcher_own_queue-webhooks"}
+        markers = [
+            e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+            for e in since.events
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        ]
+        assert any(DELIVERIES_OWN_QUEUE.encode() in m for m in markers)
 
     @pytest.mark.parametrize("name", DELIVERY_PATHS)
     async def test_delivery_history_replays_without_nondeterminism(self, name: str) -> None:

@@ -12,15 +12,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
 
 from tests.support.harness import Harness
+from tests.support.settings import LOOPBACK_WEBHOOKS
 from tests.support.waits import poll
 from thidua.adapters.db.models import NominationStepRow, WebhookDeliveryRow
 from thidua.app import webhooks
 from thidua.app.ports.webhooks import SubscriptionRequest
 from thidua.domain.refusals import Refusal
+from thidua.domain.webhook_destinations import delivery_task_queue
 from thidua.domain.webhooks import SIGNATURE_HEADER
-from worker import start_webhook_dispatcher
+from worker import dispatcher_id, start_webhook_dispatcher
+
+RULES = LOOPBACK_WEBHOOKS.rules()
 
 
 class FlakyReceiver:
@@ -66,7 +71,10 @@ class TestWebhooks:
         """Two failures per event, then success: every step delivered once, signed, logged."""
         with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                tx, h.actor("pipeline.ldvl"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         assert sub.secret
         await start_webhook_dispatcher(h.client, h.settings)
@@ -105,7 +113,10 @@ class TestWebhooks:
         """A GDNN pipeline-like subscriber gets no LDVL events; another user cannot read its log."""
         with h.db.uow() as tx:
             sub = webhooks.create_subscription(
-                tx, h.actor("canbo.gdnn"), SubscriptionRequest(url=receiver.url)
+                tx,
+                h.actor("canbo.gdnn"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
             )
         await start_webhook_dispatcher(h.client, h.settings)
         await h.submit("NV018")
@@ -124,10 +135,60 @@ class TestWebhooks:
             actor = authenticate(tx, seeded_sqlite.token("pipeline.ldvl"))
             assert actor is not None
             with pytest.raises(Refusal, match="url") as bad_url:
-                webhooks.create_subscription(tx, actor, SubscriptionRequest(url="ftp://x/y"))
+                webhooks.create_subscription(
+                    tx, actor, SubscriptionRequest(url="ftp://x/y"), rules=RULES
+                )
             assert bad_url.value.field == "url"
             with pytest.raises(Refusal, match="events") as bad_events:
                 webhooks.create_subscription(
-                    tx, actor, SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"])
+                    tx,
+                    actor,
+                    SubscriptionRequest(url="http://127.0.0.1:1/h", events=["x"]),
+                    rules=RULES,
                 )
             assert bad_events.value.field == "events"
+
+
+class TestDeliveriesOwnQueue:
+    async def test_deliveries_run_on_their_own_task_queue_and_worker(
+        self, h: Harness, receiver: FlakyReceiver
+    ) -> None:
+        """The dispatcher (on the service's queue) starts each delivery workflow on
+        ``<queue>-webhooks``, and its ``deliver_webhook`` activities are scheduled there: served
+        by the deliveries' own worker and slots, not the nominations'."""
+        with h.db.uow() as tx:
+            webhooks.create_subscription(
+                tx,
+                h.actor("pipeline.ldvl"),
+                SubscriptionRequest(url=receiver.url),
+                rules=h.settings.webhooks.rules(),
+            )
+        await start_webhook_dispatcher(h.client, h.settings)
+        await h.submit("NV018")
+
+        def delivered() -> list[int]:
+            with h.db.uow.session() as session:
+                rows = session.scalars(
+                    select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "delivered")
+                )
+                return [r.id for r in rows]
+
+        ids = await poll(delivered, lambda d: len(d) >= 2, within=40)
+        queue = h.settings.temporal.task_queue
+        assert delivery_task_queue(queue) == f"{queue}-webhooks"
+        for delivery_id in ids:
+            handle = h.client.get_workflow_handle(
+                f"{dispatcher_id(h.settings)}-delivery-{delivery_id}"
+            )
+            assert (await handle.describe()).task_queue == f"{queue}-webhooks"
+            history = await handle.fetch_history()
+            scheduled = [
+                e.activity_task_scheduled_event_attributes
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+            ]
+            assert {(a.activity_type.name, a.task_queue.name) for a in scheduled} == {
+                ("deliver_webhook", f"{queue}-webhooks")
+            }
+        dispatcher = await h.client.get_workflow_handle(dispatcher_id(h.settings)).describe()
+        assert dispatcher.task_queue == queue

@@ -6,11 +6,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from thidua.adapters.db import audit
-from thidua.adapters.db.models import WebhookCursorRow, WebhookDeliveryRow, WebhookSubscriptionRow
+from thidua.adapters.db.models import (
+    UserRow,
+    WebhookCursorRow,
+    WebhookDeliveryRow,
+    WebhookSubscriptionRow,
+)
 from thidua.app.ports.webhooks import DeliveryTarget, DeliveryView, PlannedDelivery, Subscription
 from thidua.domain.roles import Actor
 
@@ -76,6 +81,21 @@ class SqlWebhookStore:
             select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active.is_(True))
         )
         return [_subscription(r) for r in rows]
+
+    def count_active_subscriptions(self, owner: str) -> int:
+        # The owner's user row locked (PostgreSQL; SQLite serializes writers anyway): concurrent
+        # subscriptions of one account count one after the other.
+        self.session.execute(select(UserRow.id).where(UserRow.username == owner).with_for_update())
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(WebhookSubscriptionRow)
+                .where(
+                    WebhookSubscriptionRow.owner == owner, WebhookSubscriptionRow.active.is_(True)
+                )
+            )
+            or 0
+        )
 
     def deactivate_subscription(self, subscription_id: int, actor: Actor) -> Subscription:
         row = self.session.get(WebhookSubscriptionRow, subscription_id)

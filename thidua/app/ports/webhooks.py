@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from thidua.domain.roles import Actor
+from thidua.domain.webhook_destinations import CheckedDestination
 from thidua.domain.webhooks import EVENT_TYPES
 
 
@@ -88,6 +89,11 @@ class WebhookStore(Protocol):
 
     def active_subscriptions(self) -> list[Subscription]: ...
 
+    def count_active_subscriptions(self, owner: str) -> int:
+        """How many active subscriptions ``owner`` has; serializes concurrent subscriptions of
+        one owner until the transaction ends (so a cap on the count holds)."""
+        ...
+
     def deactivate_subscription(self, subscription_id: int, actor: Actor) -> Subscription:
         """Deactivate an active subscription; audited."""
         ...
@@ -126,13 +132,29 @@ class WebhookStore(Protocol):
 
 @dataclass(frozen=True)
 class SendResult:
-    """The receiver's answer (its HTTP status), or why there was none."""
+    """The receiver's answer (its HTTP status), or why there was none: one of ``SEND_ERRORS``
+    (never an exception's text: the delivery log must not be a port scanner)."""
 
     status_code: int | None
     error: str | None
 
 
-class WebhookSender(Protocol):
-    """Sends one signed delivery over HTTP (no redirects followed)."""
+CONNECTION_FAILED = "connection failed"
+TIMEOUT = "timeout"
+REFUSED_BY_POLICY = "refused by address policy"
+SEND_ERRORS = frozenset({CONNECTION_FAILED, TIMEOUT, REFUSED_BY_POLICY})
 
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendResult: ...
+
+class WebhookSender(Protocol):
+    """Sends one signed delivery over HTTP to the checked address only (no redirects followed):
+    it connects to ``target.address``, with the URL's name as Host header and TLS server name."""
+
+    async def send(
+        self, target: CheckedDestination, body: bytes, headers: Mapping[str, str]
+    ) -> SendResult: ...
+
+
+class Resolver(Protocol):
+    """Resolves a host name to its IP addresses (as text); ``[]`` if it does not resolve."""
+
+    async def resolve(self, host: str) -> list[str]: ...

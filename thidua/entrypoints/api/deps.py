@@ -20,6 +20,7 @@ from thidua.app.decisions import VersionResolver
 from thidua.app.lifecycle import Lifecycle
 from thidua.app.ports.nominations import NominationWorkflows
 from thidua.app.round_commands import Rounds
+from thidua.app.webhooks import DestinationGuard, WebhookSubscriptions
 from thidua.domain.roles import Actor
 from thidua.entrypoints.api.idempotency import ACTOR_STATE, update_id_for
 from thidua.entrypoints.api.security import bearer_scheme
@@ -99,3 +100,16 @@ EngineDep = Annotated[RulesEngine, Depends(rules_engine)]
 ResolverDep = Annotated[VersionResolver, Depends(version_resolver)]
 UpdateIdDep = Annotated[str | None, Depends(update_id)]
 NominationWorkflowsDep = Annotated[NominationWorkflows, Depends(nomination_workflows)]
+
+
+def webhook_subscriptions(request: Request) -> WebhookSubscriptions:
+    """Subscribing to webhooks: the deployment's address policy and cap, the system resolver."""
+    from thidua.adapters.webhooks import SystemResolver
+
+    services = services_of(request)
+    hooks = services.settings.webhooks
+    guard = DestinationGuard(hooks.policy(), SystemResolver())
+    return WebhookSubscriptions(services.uow, guard, hooks.rules())
+
+
+WebhookSubscriptionsDep = Annotated[WebhookSubscriptions, Depends(webhook_subscriptions)]

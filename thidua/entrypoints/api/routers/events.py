@@ -6,7 +6,7 @@ from thidua.app import webhooks
 from thidua.app.events import feed
 from thidua.app.ports.nominations import EventPage
 from thidua.app.ports.webhooks import DeliveryView, SubscriptionRequest, SubscriptionView
-from thidua.entrypoints.api.deps import ActorDep, UowDep
+from thidua.entrypoints.api.deps import ActorDep, UowDep, WebhookSubscriptionsDep
 
 router = APIRouter(tags=["events"])
 
@@ -23,9 +23,12 @@ async def events(
 
 
 @router.post("/v1/webhooks", status_code=201)
-async def subscribe(body: SubscriptionRequest, actor: ActorDep, uow: UowDep) -> SubscriptionView:
-    """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần."""
-    return await uow.run(lambda tx: webhooks.create_subscription(tx, actor, body))
+async def subscribe(
+    body: SubscriptionRequest, actor: ActorDep, subscriptions: WebhookSubscriptionsDep
+) -> SubscriptionView:
+    """Đăng ký webhook; khóa ký HMAC (secret) chỉ trả về một lần. Đích phải là https (mặc
+    định), không phải địa chỉ nội bộ; mỗi tài khoản có số đăng ký đang hoạt động giới hạn."""
+    return await subscriptions.subscribe(actor, body)
 
 
 @router.get("/v1/webhooks")
