@@ -289,6 +289,12 @@ class SqlAccountStore:
             after={"replaced": row is not None, "sessions_ended": True},
         )
 
+    def replace_password_hash(self, username: str, password_hash: str) -> None:
+        row = self.session.get(UserPasswordRow, self._user(username).id)
+        if row is not None:
+            row.password_hash = password_hash
+            self.session.flush()
+
     def add_console_session(self, username: str, session: NewSession) -> None:
         user = self._user(username)
         self.session.execute(

@@ -166,6 +166,10 @@ class AccountStore(Protocol):
         ``user.password_set`` (never with the hash)."""
         ...
 
+    def replace_password_hash(self, username: str, password_hash: str) -> None:
+        """Store a stronger hash of the same password (not audited; sessions stay)."""
+        ...
+
     def add_console_session(self, username: str, session: NewSession) -> None:
         """Store a session, after removing every session expired by its start."""
         ...
