@@ -1,5 +1,5 @@
 """The accounts store over SQLAlchemy: users, their unit grants, API tokens (hashes only),
-console passwords (scrypt hashes) and console sessions (hashes of their ids)."""
+console passwords (argon2id hashes) and console sessions (hashes of their ids)."""
 
 from __future__ import annotations
 

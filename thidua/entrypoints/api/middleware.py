@@ -23,6 +23,7 @@ from thidua.adapters.db.uow import SqlUnitOfWork
 from thidua.entrypoints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from thidua.entrypoints.api.idempotency import idempotent
 from thidua.entrypoints.api.problems import problem
+from thidua.entrypoints.client_address import client_address
 from thidua.logging import get_logger
 
 log = get_logger(__name__)
@@ -60,7 +61,9 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         request_id = (headers.get("x-request-id") or uuid.uuid4().hex)[:MAX_REQUEST_ID]
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, client_ip=client_address(scope)
+        )
         path: str = scope["path"]
         status = 500
         started = False
