@@ -241,3 +241,19 @@ class TestPasswordHashUpgrade:
             assert console_auth.verify_password(PASSWORD, stored.password_hash)
         async with _client(app, "127.0.0.50") as http:
             assert (await _sign_in(http, "vanphong", PASSWORD)).status_code == 303
+
+    def test_only_weaker_hashes_need_a_rehash(self) -> None:
+        """scrypt and a cheaper argon2id need a re-hash; a hash at the configured cost does not;
+        a cheaper configured cost never downgrades a stronger stored hash."""
+        current = console_auth.hash_password(PASSWORD)
+        assert not console_auth.needs_rehash(current)
+        assert console_auth.needs_rehash(console_auth.hash_password_scrypt(PASSWORD))
+        cheap = console_auth.HashingCost(memory_kib=1024, time_cost=1)
+        try:
+            console_auth.configure_hashing(cheap)
+            weak = console_auth.hash_password(PASSWORD)
+            assert console_auth.verify_password(PASSWORD, weak)
+            assert not console_auth.needs_rehash(current)
+        finally:
+            console_auth.configure_hashing(console_auth.HashingCost())
+        assert console_auth.needs_rehash(weak)
