@@ -63,7 +63,22 @@ class ApiSettings(BaseModel):
     max_anonymous_body_bytes: int = 65_536
     idempotency_ttl_hours: float = 24  # after this an Idempotency-Key is new again
     requests_per_minute: int = 6000  # per account
-    failed_auth_per_minute: int = 10  # per client address
+    # Failed authentications before each further attempt waits (60 s, doubling up to 15 min):
+    # per (account, address) at console sign-in, per address for API tokens.
+    failed_auth_per_minute: int = 10
+    failed_signins_per_address: int = 100  # any accounts: password spraying from one address
+    security_events_per_minute: int = 30  # audited per event kind and actor or address
+    # Reverse proxies (CIDRs) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+
+class PasswordSettings(BaseModel):
+    """Console password hashing: argon2id (RFC 9106 / OWASP: 19 MiB, 2 passes, 1 lane).
+    Only tests lower these (``THIDUA_PASSWORDS__MEMORY_KIB``...)."""
+
+    memory_kib: int = 19_456
+    time_cost: int = 2
+    parallelism: int = 1
 
 
 class JwtSettings(BaseModel):
@@ -124,6 +139,7 @@ class Settings(BaseSettings):
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    passwords: PasswordSettings = Field(default_factory=PasswordSettings)
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     # development (``make run``: sample data, demo credentials) or production (no sample data,

@@ -53,10 +53,10 @@ async def sign_in(http: httpx.AsyncClient, user: str, password: str) -> httpx.Re
 
 
 class TestPasswords:
-    def test_hashes_are_salted_scrypt_and_verify_only_the_password(self) -> None:
+    def test_hashes_are_salted_argon2id_and_verify_only_the_password(self) -> None:
         """Two hashes of one password differ (per-user salt); only that password verifies."""
         a, b = console_auth.hash_password(PASSWORD), console_auth.hash_password(PASSWORD)
-        assert a != b and a.startswith("scrypt$") and PASSWORD not in a
+        assert a != b and a.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and PASSWORD not in a
         assert console_auth.verify_password(PASSWORD, a)
         assert not console_auth.verify_password(PASSWORD + "x", a)
         assert not console_auth.verify_password(PASSWORD, "không-phải-mã-băm")
@@ -68,7 +68,7 @@ class TestPasswords:
         assert info.value.field == "password"
 
     def test_only_the_hash_is_stored(self, db: SeededDb) -> None:
-        """The database holds the scrypt hash, never the password."""
+        """The database holds the hash, never the password."""
         with db.uow.session() as session:
             rows = session.scalars(select(UserPasswordRow.password_hash)).all()
         assert len(rows) == 4 and all(PASSWORD not in h for h in rows)

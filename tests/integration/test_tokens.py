@@ -23,7 +23,7 @@ from thidua.config import get_settings
 from thidua.domain.roles import Actor, Role
 from thidua.entrypoints.api.security import Authenticator
 from thidua.entrypoints.cli.accounts import tokens_app, users_app
-from thidua.entrypoints.ratelimit import RateLimiter
+from thidua.entrypoints.ratelimit import FailureThrottle, RateLimiter
 
 TOKEN_RE = re.compile(r"thd_[A-Za-z0-9_-]{20,}")
 runner = CliRunner()
@@ -246,20 +246,35 @@ def test_revoked_token_is_401(seeded_sqlite: SeededDb) -> None:
     assert client.get("/me", headers=_bearer(token)).status_code == 401
 
 
-def test_repeated_failures_from_an_ip_get_429(seeded_sqlite: SeededDb) -> None:
+def test_repeated_failures_from_an_ip_get_429_with_a_growing_wait(seeded_sqlite: SeededDb) -> None:
+    """After 3 bad tokens from one IP the next bad one is 429 (Retry-After 60); once that wait
+    has passed one more failure doubles it (120)."""
     clock = FakeClock()
-    authenticator = Authenticator(seeded_sqlite.uow, failed_limit=RateLimiter(3, 60, clock=clock))
-    client = TestClient(_app(authenticator))
+    failures = FailureThrottle(3, clock=clock)
+    client = TestClient(_app(Authenticator(seeded_sqlite.uow, failures=failures)))
     for i in range(3):
         assert client.get("/me", headers=_bearer(f"thd_wrong{i}xxxxxxxx")).status_code == 401
     refused = client.get("/me", headers=_bearer("thd_wrong3xxxxxxxx"))
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "60"
-    # While blocked, even a valid token from that IP is refused (guessing stops).
-    valid = seeded_sqlite.token("giamdoc")
-    assert client.get("/me", headers=_bearer(valid)).status_code == 429
     clock.now = 61
-    assert client.get("/me", headers=_bearer(valid)).status_code == 200
+    assert client.get("/me", headers=_bearer("thd_wrong4xxxxxxxx")).status_code == 401
+    again = client.get("/me", headers=_bearer("thd_wrong5xxxxxxxx"))
+    assert again.status_code == 429 and again.headers["Retry-After"] == "120"
+
+
+def test_a_valid_token_is_accepted_from_an_address_that_sent_bad_tokens(
+    seeded_sqlite: SeededDb,
+) -> None:
+    """Issue 16 #5: after 10 bad tokens from one address (now throttled), a valid token from
+    that same address is still accepted: others' failures never block a valid credential."""
+    client = TestClient(_app(Authenticator(seeded_sqlite.uow, failures=FailureThrottle(10))))
+    for i in range(10):
+        assert client.get("/me", headers=_bearer(f"thd_wrong{i}xxxxxxxx")).status_code == 401
+    assert client.get("/me", headers=_bearer("thd_wrongAxxxxxxxxx")).status_code == 429
+    valid = seeded_sqlite.token("giamdoc")
+    ok = client.get("/me", headers=_bearer(valid))
+    assert ok.status_code == 200 and ok.json()["username"] == "giamdoc"
 
 
 def test_per_account_rate_limit(seeded_sqlite: SeededDb) -> None:
@@ -295,7 +310,7 @@ async def test_authenticator_raises_http_exceptions_directly(seeded_sqlite: Seed
     from starlette.requests import Request
 
     request = Request({"type": "http", "client": ("10.0.0.1", 1234), "headers": []})
-    authenticator = Authenticator(seeded_sqlite.uow, failed_limit=RateLimiter(1, 60))
+    authenticator = Authenticator(seeded_sqlite.uow, failures=FailureThrottle(1))
     with pytest.raises(HTTPException) as missing:
         await authenticator(request, None)
     assert missing.value.status_code == 401

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from thidua.entrypoints.ratelimit import RateLimiter, RetryAfter
+from thidua.entrypoints.ratelimit import FailureThrottle, RateLimiter, RetryAfter
 
 
 class FakeClock:
@@ -126,3 +126,51 @@ def test_thread_safe_exact_count() -> None:
     for t in threads:
         t.join()
     assert sum(allowed) == 500
+
+
+class TestFailureThrottle:
+    """Failures reserved before the check, per key, with a growing wait."""
+
+    def test_attempts_are_counted_before_they_finish(self) -> None:
+        """Three attempts in flight at once use the three free attempts: the fourth waits."""
+        clock = FakeClock()
+        ft = FailureThrottle(3, clock=clock)
+        assert [ft.reserve("a|ip") for _ in range(3)] == [None, None, None]
+        blocked = ft.reserve("a|ip")
+        assert blocked is not None and blocked.header == "60"
+        assert ft.reserve("b|ip") is None  # another key is not affected
+
+    def test_the_wait_doubles_with_each_further_failure_up_to_the_cap(self) -> None:
+        """60 s, then 120 s, 240 s... never more than max_delay."""
+        clock = FakeClock()
+        ft = FailureThrottle(1, base_delay=60, max_delay=200, clock=clock)
+        waits = []
+        for _ in range(4):
+            assert ft.reserve("k") is None
+            wait = ft.failed("k")
+            assert wait is not None
+            waits.append(wait.seconds)
+            clock.now += wait.seconds
+        assert waits == [60, 120, 200, 200]
+
+    def test_success_forgets_and_refund_takes_back_one(self) -> None:
+        """A success forgets the key; a refund undoes only the attempt that succeeded."""
+        clock = FakeClock()
+        ft = FailureThrottle(3, clock=clock)
+        for _ in range(2):
+            ft.reserve("k")
+        ft.succeeded("k")
+        assert ft.failures("k") == 0
+        for _ in range(3):
+            ft.reserve("ip")
+        assert ft.check("ip") is not None
+        ft.refund("ip")
+        assert ft.failures("ip") == 2 and ft.check("ip") is None
+
+    def test_a_key_is_forgotten_after_a_quiet_period(self) -> None:
+        """Failures are dropped once the wait has passed and forget_after went by."""
+        clock = FakeClock()
+        ft = FailureThrottle(2, forget_after=900, clock=clock)
+        ft.reserve("k")
+        clock.now += 901
+        assert ft.failures("k") == 0 and len(ft) == 0

@@ -22,6 +22,10 @@ Actions (dotted ``<object>.<verb>``; ``object_type`` is the part before the firs
 - ``document.issued`` (object = ``<round key>/<kind>``)
 - ``user.created``, ``user.deactivated``, ``user.password_set``, ``token.created``, ``token.revoked`` (from the operator
   CLI: actor ``os:<account>``, actor_role ``operator``; object = username or token prefix)
+- ``security.signin``, ``security.signin_failed`` (console; object = username attempted),
+  ``security.auth_failed`` (API bearer credential refused; object = client address, with the
+  token's public prefix), ``security.forbidden`` (a 403; object = ``<METHOD> <path>``): object
+  type ``security``, ``after`` = client address and reason (``thidua.app.security_events``)
 - ``webhook.subscription_created``, ``webhook.subscription_deactivated``
 - ``rules.version.uploaded``, ``rules.version.approved``, ``rules.version.published``,
   ``rules.version.retired``, ``rules.version.rolled_back`` (rules governance; object

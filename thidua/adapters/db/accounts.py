@@ -1,5 +1,5 @@
 """The accounts store over SQLAlchemy: users, their unit grants, API tokens (hashes only),
-console passwords (scrypt hashes) and console sessions (hashes of their ids)."""
+console passwords (argon2id hashes) and console sessions (hashes of their ids)."""
 
 from __future__ import annotations
 
@@ -288,6 +288,12 @@ class SqlAccountStore:
             actor_role=_operator_role(by),
             after={"replaced": row is not None, "sessions_ended": True},
         )
+
+    def replace_password_hash(self, username: str, password_hash: str) -> None:
+        row = self.session.get(UserPasswordRow, self._user(username).id)
+        if row is not None:
+            row.password_hash = password_hash
+            self.session.flush()
 
     def add_console_session(self, username: str, session: NewSession) -> None:
         user = self._user(username)

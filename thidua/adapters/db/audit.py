@@ -162,6 +162,25 @@ class SqlAuditStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def record_security_event(
+        self,
+        action: str,
+        object_id: str,
+        *,
+        actor: str | None,
+        actor_role: str | None,
+        after: dict[str, Any],
+    ) -> None:
+        record(
+            self.session,
+            action=action,
+            object_type="security",
+            object_id=object_id,
+            actor=actor,
+            actor_role=actor_role,
+            after=after,
+        )
+
     def find(self, f: AuditFilter, after_seq: int | None, limit: int) -> list[Entry]:
         query = _filtered(select(AuditEntryRow), f)
         if after_seq:

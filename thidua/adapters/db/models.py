@@ -577,7 +577,7 @@ class AuditEntryRow(Base):
 
 
 class UserPasswordRow(Base):
-    """A console sign-in password, stored only as a salted scrypt hash (``scrypt$n$r$p$salt$hash``)."""
+    """A console sign-in password, stored only as a salted hash (argon2id PHC; older ``scrypt$n$r$p$salt$hash``)."""
 
     __tablename__ = "user_passwords"
 

@@ -1,7 +1,8 @@
-"""Console sign-in: passwords (salted scrypt hashes) and server-side sessions.
+"""Console sign-in: passwords (salted argon2id hashes) and server-side sessions.
 
 The web console signs people in with the same accounts and roles as the API. A password is never
-stored nor logged: only ``scrypt$n$r$p$salt$hash`` (per-user random salt). A session cookie holds a
+stored nor logged: only its argon2id hash in PHC format (per-user random salt); older scrypt
+hashes verify and are re-hashed at the next successful sign-in. A session cookie holds a
 random id; the store keeps its SHA-256 hash, the account and the session's CSRF token.
 """
 
@@ -14,12 +15,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import argon2
+
 from thidua.app.accounts.users import account_of
 from thidua.app.ports.accounts import NewSession, aware
 from thidua.app.ports.uow import Tx
 from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor
 
+# Hashes of older releases (``scrypt$n$r$p$salt$hash``) still verify and are replaced by argon2id
+# at the next successful sign-in.
 SCRYPT_N = 2**14
 SCRYPT_R = 8
 SCRYPT_P = 1
@@ -31,6 +36,31 @@ SESSION_LIFETIME = timedelta(hours=10)
 # ---- passwords -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HashingCost:
+    """argon2id's cost. Default: RFC 9106 / OWASP guidance (19 MiB, 2 passes, 1 lane)."""
+
+    memory_kib: int = 19_456
+    time_cost: int = 2
+    parallelism: int = 1
+
+
+_cost = HashingCost()
+_hasher = argon2.PasswordHasher(
+    time_cost=_cost.time_cost, memory_cost=_cost.memory_kib, parallelism=_cost.parallelism
+)
+
+
+def configure_hashing(cost: HashingCost) -> None:
+    """Set the cost of new hashes (entry points, from settings; lower only in tests)."""
+    global _cost, _hasher, _DUMMY_HASH
+    _cost = cost
+    _hasher = argon2.PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
+    )
+    _DUMMY_HASH = None
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -40,6 +70,12 @@ def _unb64(text: str) -> bytes:
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash in PHC format (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``)."""
+    return _hasher.hash(password)
+
+
+def hash_password_scrypt(password: str) -> str:
+    """A hash as older releases stored it (kept to test their migration)."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
         password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
@@ -47,7 +83,7 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+def _verify_scrypt(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
@@ -64,6 +100,32 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Does ``password`` match ``stored`` (argon2id, or an older scrypt hash)?"""
+    if stored.startswith("scrypt$"):
+        return _verify_scrypt(password, stored)
+    try:
+        return _hasher.verify(stored, password)
+    except (
+        argon2.exceptions.VerificationError,
+        argon2.exceptions.InvalidHashError,
+        UnicodeError,
+        ValueError,
+    ):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for an older scheme or an argon2 hash cheaper than the configured cost."""
+    if not stored.startswith("$argon2id$"):
+        return True
+    try:
+        params = argon2.extract_parameters(stored)
+    except argon2.exceptions.InvalidHashError:
+        return True
+    return params.memory_cost < _cost.memory_kib or params.time_cost < _cost.time_cost
 
 
 # A hash of a random password: unknown accounts cost as much time as known ones.
@@ -114,6 +176,9 @@ def check_credentials(tx: Tx, username: str, password: str) -> Actor | None:
     account, stored = found
     if not verify_password(password, stored):
         return None
+    if needs_rehash(stored):
+        # An older scheme or cost: re-hashed now that the password is known (sessions stay).
+        tx.accounts.replace_password_hash(username, hash_password(password))
     return account.actor()
 
 

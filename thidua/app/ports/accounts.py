@@ -1,8 +1,8 @@
 """Ports of the accounts use cases: the store of accounts, API tokens, console passwords and
 console sessions, and the records it exchanges.
 
-Secrets never cross this port: tokens and session ids as SHA-256 hashes, passwords as scrypt
-hashes. Every change an operator makes is audited by the store in the same transaction
+Secrets never cross this port: tokens and session ids as SHA-256 hashes, passwords as argon2id
+(or older scrypt) hashes. Every change an operator makes is audited by the store in the same transaction
 (``user.created``, ``user.deactivated``, ``user.password_set``, ``token.created``,
 ``token.revoked``), with ``by`` as the actor: ``os:<account>`` for the operator CLI (actor role
 ``operator``), None for the system (the sample data).
@@ -164,6 +164,10 @@ class AccountStore(Protocol):
     ) -> None:
         """Set or replace the password hash and end the account's sessions; audited
         ``user.password_set`` (never with the hash)."""
+        ...
+
+    def replace_password_hash(self, username: str, password_hash: str) -> None:
+        """Store a stronger hash of the same password (not audited; sessions stay)."""
         ...
 
     def add_console_session(self, username: str, session: NewSession) -> None:

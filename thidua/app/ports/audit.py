@@ -45,7 +45,20 @@ class AuditEntry(BaseModel):
 
 
 class AuditStore(Protocol):
-    """What the audit use cases read in one transaction."""
+    """What the audit use cases read in one transaction (and security events, which no other
+    store writes)."""
+
+    def record_security_event(
+        self,
+        action: str,
+        object_id: str,
+        *,
+        actor: str | None,
+        actor_role: str | None,
+        after: dict[str, Any],
+    ) -> None:
+        """Append a ``security.*`` entry (object type ``security``) in this transaction."""
+        ...
 
     def find(self, f: AuditFilter, after_seq: int | None, limit: int) -> list[Entry]:
         """At most ``limit`` entries matching ``f`` after ``after_seq``, in chain order."""

@@ -37,8 +37,11 @@ from thidua.entrypoints.api.routers import (
     rules,
 )
 from thidua.entrypoints.api.security import Authenticator
+from thidua.entrypoints.client_address import parse_networks
 from thidua.entrypoints.lifecycle import build_lifecycle
-from thidua.entrypoints.ratelimit import RateLimiter
+from thidua.entrypoints.passwords import configure_password_hashing
+from thidua.entrypoints.ratelimit import FailureThrottle, RateLimiter
+from thidua.entrypoints.security_audit import SecurityAudit
 from thidua.entrypoints.services import Services
 from thidua.entrypoints.web import mount_console
 
@@ -61,14 +64,17 @@ ROUTERS = (
 
 def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = None) -> FastAPI:
     """Build the app; the Temporal client is connected at startup unless one is given."""
+    configure_password_hashing(settings.passwords)
+    security_audit = SecurityAudit(uow, settings.api.security_events_per_minute)
     services = Services(
         settings=settings,
         uow=uow,
         authenticator=Authenticator(
             uow,
-            failed_limit=RateLimiter(settings.api.failed_auth_per_minute, 60.0),
+            failures=FailureThrottle(settings.api.failed_auth_per_minute),
             token_limit=RateLimiter(settings.api.requests_per_minute, 60.0),
             jwt=settings.jwt,
+            audit=security_audit,
         ),
     )
 
@@ -99,6 +105,8 @@ def create_app(settings: Settings, uow: SqlUnitOfWork, client: Client | None = N
         openapi_url=None if settings.production else "/openapi.json",
     )
     app.state.services = services
+    app.state.security_audit = security_audit
+    app.state.trusted_proxies = parse_networks(settings.api.trusted_proxies)
     add_problem_responses(app)
     app.add_exception_handler(Refusal, refusal_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)

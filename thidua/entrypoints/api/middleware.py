@@ -37,6 +37,7 @@ from thidua.entrypoints.api.idempotency import ACTOR_STATE, idempotent
 from thidua.entrypoints.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from thidua.entrypoints.api.problems import http_handler, problem
 from thidua.entrypoints.api.security import MISSING, bearer_scheme
+from thidua.entrypoints.client_address import client_address
 from thidua.entrypoints.web.kit import COOKIE as CONSOLE_COOKIE
 from thidua.entrypoints.web.kit import PREFIX as CONSOLE_PREFIX
 from thidua.entrypoints.web.kit import render
@@ -142,7 +143,9 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         request_id = (headers.get("x-request-id") or uuid.uuid4().hex)[:MAX_REQUEST_ID]
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, client_ip=client_address(scope)
+        )
         path: str = scope["path"]
         status = 500
         started = False

@@ -9,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from thidua.domain.refusals import Refusal, field_path
+from thidua.domain.refusals import Refusal, RefusalCode, field_path
 from thidua.entrypoints.http import status_of
+from thidua.entrypoints.security_audit import security_audit_of
 
 
 def problem(
@@ -24,10 +25,14 @@ def _problem_type(code: str) -> str:
     return f"https://thidua.example/problems/{code}"
 
 
-async def refusal_handler(_: Request, exc: Exception) -> JSONResponse:
+async def refusal_handler(request: Request, exc: Exception) -> JSONResponse:
     """A refusal as a problem: its status from the one mapping, its field (if it names one) in
-    ``errors`` like a validation error's."""
+    ``errors`` like a validation error's. A 403 is audited (``security.forbidden``)."""
     assert isinstance(exc, Refusal)
+    if exc.code is RefusalCode.FORBIDDEN:
+        audit = security_audit_of(request)
+        if audit is not None:
+            await audit.forbidden(request, getattr(request.state, "actor", None), exc.message)
     extra: dict[str, Any] = {"code": exc.problem}
     errors = exc.field_errors()
     if errors:

@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the API, with brute-force and per-account rate limits.
+"""Bearer-token authentication for the API, with throttled failures and per-account rate limits.
 
 Bearer tokens are our API tokens (``thd_...``) or, when configured, JWTs of an identity provider
 verified against its public key.
@@ -14,9 +14,12 @@ from starlette.exceptions import HTTPException
 from thidua.app.accounts.authentication import JwtCheck, authenticate, authenticate_jwt
 from thidua.app.accounts.tokens import TOKEN_PREFIX, token_prefix
 from thidua.app.ports.uow import Tx, UnitOfWork
+from thidua.app.security_events import SecurityEvent
 from thidua.config import JwtSettings
 from thidua.domain.roles import Actor
-from thidua.entrypoints.ratelimit import RateLimiter, RetryAfter
+from thidua.entrypoints.client_address import client_address
+from thidua.entrypoints.ratelimit import FailureThrottle, RateLimiter, RetryAfter
+from thidua.entrypoints.security_audit import SecurityAudit
 from thidua.logging import get_logger
 
 bearer_scheme = HTTPBearer(auto_error=False, description="API token (thd_...) or a JWT")
@@ -58,28 +61,32 @@ class Authenticator:
     """FastAPI dependency: ``Authorization: Bearer thd_...`` → ``Actor``.
 
     - no token → 401;
-    - unknown, revoked or expired token (or inactive account) → 401, logged as
-      "authentication failed" with the client IP and the token's prefix only;
-    - more than ``failed_limit.limit`` failures from one client IP within its window → 429
-      with ``Retry-After`` (checked before the token is looked up, so guessing stops);
+    - the credential is checked first (a SHA-256 lookup, or a JWT's signature: cheap), so a
+      valid one is never refused because of other clients' failures, even from its address;
+    - an unknown, revoked or expired token (or an inactive account) → 401, logged and audited
+      (``security.auth_failed``) with the client address and the token's prefix only, and
+      counted against the client address (``failures``): after ``failures.free`` of them each
+      further failure from that address waits (60 s, doubling) and is answered 429 with
+      ``Retry-After`` (logged, not audited);
     - more than ``token_limit.limit`` requests by one account within its window → 429.
 
-    The client IP is ``request.client.host``: behind a reverse proxy, run uvicorn with
-    ``--proxy-headers``/``--forwarded-allow-ips`` so it is the real client.
+    The client address is ``client_address`` (``X-Forwarded-For`` only from trusted proxies).
     """
 
     def __init__(
         self,
         uow: UnitOfWork,
-        failed_limit: RateLimiter | None = None,
+        failures: FailureThrottle | None = None,
         token_limit: RateLimiter | None = None,
         jwt: JwtSettings | None = None,
+        audit: SecurityAudit | None = None,
     ) -> None:
         self.uow = uow
         self.jwt = _jwt_check(jwt)
         # Not ``or``: an empty limiter is falsy (it has a length).
-        self.failed_limit = RateLimiter(10, 60.0) if failed_limit is None else failed_limit
+        self.failures = FailureThrottle(10) if failures is None else failures
         self.token_limit = RateLimiter(600, 60.0) if token_limit is None else token_limit
+        self.audit = audit
 
     def _lookup(self, tx: Tx, token: str) -> Actor | None:
         if token.startswith(TOKEN_PREFIX) or self.jwt is None:
@@ -93,26 +100,33 @@ class Authenticator:
     ) -> Actor:
         if credentials is None or not credentials.credentials:
             raise HTTPException(401, MISSING, headers={"WWW-Authenticate": "Bearer"})
-        ip = request.client.host if request.client else "unknown"
+        ip = client_address(request)
         token = credentials.credentials
-        blocked = self.failed_limit.check(ip)
-        if blocked is not None:
-            get_logger(__name__).warning(
-                "authentication throttled", client_ip=ip, token_prefix=_loggable_prefix(token)
-            )
-            raise _too_many(TOO_MANY_FAILURES, blocked)
         actor = await self.uow.run(lambda tx: self._lookup(tx, token))
         if actor is None:
-            get_logger(__name__).warning(
-                "authentication failed", client_ip=ip, token_prefix=_loggable_prefix(token)
-            )
-            blocked = self.failed_limit.hit(ip)
+            prefix = _loggable_prefix(token)
+            blocked = self.failures.reserve(f"ip:{ip}")
             if blocked is not None:
+                get_logger(__name__).warning(
+                    "authentication throttled", client_ip=ip, token_prefix=prefix
+                )
                 raise _too_many(TOO_MANY_FAILURES, blocked)
+            get_logger(__name__).warning("authentication failed", client_ip=ip, token_prefix=prefix)
+            if self.audit is not None:
+                await self.audit.record(
+                    SecurityEvent.AUTH_FAILED,
+                    key=ip,
+                    object_id=ip,
+                    address=ip,
+                    reason="invalid_token",
+                    token_prefix=prefix,
+                    path=request.url.path,
+                )
             raise HTTPException(401, INVALID, headers={"WWW-Authenticate": "Bearer"})
         limited = self.token_limit.hit(actor.username)
         if limited is not None:
             get_logger(__name__).warning("rate limited", client_ip=ip, actor=actor.username)
             raise _too_many(TOO_MANY_REQUESTS, limited)
         structlog.contextvars.bind_contextvars(actor=actor.username)
+        request.state.actor = actor  # for the audit of a later 403
         return actor

@@ -159,8 +159,11 @@ def _fail_known(exc: Exception, rules_file: str) -> NoReturn:
 
 def load_settings() -> Settings:
     """The settings, with logging quiet below warnings (the output is for people)."""
+    from thidua.entrypoints.passwords import configure_password_hashing
+
     settings = get_settings()
     configure_logging("WARNING", settings.log_format)
+    configure_password_hashing(settings.passwords)
     return settings
 
 

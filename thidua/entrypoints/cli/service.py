@@ -60,6 +60,9 @@ def api() -> None:
         port=settings.api.port,
         log_config=None,
         access_log=False,
+        # The client address is ours to decide (api.trusted_proxies), not uvicorn's default
+        # trust of X-Forwarded-For from 127.0.0.1.
+        proxy_headers=False,
     )
     freeze_startup_heap()  # the API process only (not apps built in tests)
     with contextlib.suppress(KeyboardInterrupt):

@@ -32,6 +32,7 @@ from thidua.domain.refusals import Refusal, RefusalCode
 from thidua.domain.roles import Actor, Role
 from thidua.domain.rounds import RoundStage
 from thidua.entrypoints.http import status_of
+from thidua.entrypoints.security_audit import security_audit_of
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web import explain
 
@@ -232,8 +233,12 @@ def render(
 
 
 def refused(request: Request, sess: ConsoleSession | None, exc: Refusal) -> HTMLResponse:
-    """A refusal as a page, with the status the API would answer."""
-    return render(request, "error.html", sess, status=status_of(exc.code), message=exc.message)
+    """A refusal as a page, with the status the API would answer (a 403 audited once sent)."""
+    page = render(request, "error.html", sess, status=status_of(exc.code), message=exc.message)
+    audit = security_audit_of(request) if exc.code is RefusalCode.FORBIDDEN else None
+    if audit is not None:
+        audit.forbidden_after(page, request, sess.actor if sess else None, exc.message)
+    return page
 
 
 # ---- the signed-in session and CSRF --------------------------------------------------------

@@ -1,18 +1,28 @@
-"""Signing in and out: the login form (its own CSRF cookie), failed attempts throttled per client
-address and per username, the session cookie."""
+"""Signing in and out: the login form (its own CSRF cookie), attempts throttled per (username,
+client address) and per address, the session cookie; sign-ins and failures audited.
+
+Each attempt is counted before its password is checked (``FailureThrottle.reserve``), so
+concurrent guesses cannot pass the limit while the slow hash runs. The key is the username *and*
+the address: failures from one address never lock the account's owner out elsewhere. A second
+key per address (``failed_signins_per_address``) stops spraying many accounts from one address.
+A good password forgets its (username, address) failures."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from thidua.app.accounts import console
+from thidua.app.security_events import SecurityEvent
 from thidua.config import Settings
 from thidua.domain.refusals import Refusal
-from thidua.entrypoints.ratelimit import RateLimiter
+from thidua.entrypoints.client_address import client_address
+from thidua.entrypoints.ratelimit import FailureThrottle, RetryAfter
+from thidua.entrypoints.security_audit import security_audit_of
 from thidua.entrypoints.services import services_of
 from thidua.entrypoints.web.kit import (
     COOKIE,
@@ -30,14 +40,50 @@ log = get_logger(__name__)
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
+class SignInThrottle:
+    """The app's throttles of sign-in attempts: per (username, address), and per address."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.per_account = FailureThrottle(settings.api.failed_auth_per_minute)
+        self.per_address = FailureThrottle(settings.api.failed_signins_per_address)
+
+    def reserve(self, username: str, ip: str) -> RetryAfter | None:
+        account_key, address_key = f"{username}|{ip}", f"ip:{ip}"
+        # Both keys or neither: a refusal by one counts nothing on the other.
+        blocked = self.per_account.check(account_key) or self.per_address.check(address_key)
+        if blocked is not None:
+            return blocked
+        blocked = self.per_account.reserve(account_key)
+        if blocked is not None:
+            return blocked
+        blocked = self.per_address.reserve(address_key)
+        if blocked is not None:
+            self.per_account.refund(account_key)
+        return blocked
+
+    def failed(self, username: str, ip: str) -> None:
+        self.per_account.failed(f"{username}|{ip}")
+        self.per_address.failed(f"ip:{ip}")
+
+    def succeeded(self, username: str, ip: str) -> None:
+        self.per_account.succeeded(f"{username}|{ip}")
+        self.per_address.refund(f"ip:{ip}")
+
+
 def install_throttle(app: FastAPI, settings: Settings) -> None:
-    """The app's limiter of failed sign-ins (one per app: its settings say how many)."""
-    app.state.console_signins = RateLimiter(settings.api.failed_auth_per_minute, 60.0)
+    """The app's sign-in throttle (one per app: its settings say how many)."""
+    app.state.console_signins = SignInThrottle(settings)
 
 
-def _failed_signins(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.console_signins
-    return limiter
+def _throttle(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.console_signins
+    return throttle
+
+
+async def _audit(request: Request, event: SecurityEvent, **fields: Any) -> None:
+    audit = security_audit_of(request)
+    if audit is not None:
+        await audit.record(event, **fields)
 
 
 def secure_cookies(request: Request) -> bool:
@@ -93,31 +139,53 @@ async def login(request: Request) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
         return login_page(request, 400, "Biểu mẫu đăng nhập đã cũ; hãy thử lại.", username=username)
-    failed_signins = _failed_signins(request)
-    ip = request.client.host if request.client else "unknown"
-    for key in (f"ip:{ip}", f"user:{username}"):
-        blocked = failed_signins.check(key)
-        if blocked is not None:
-            log.warning("console sign-in throttled", client_ip=ip, username=username)
-            response = login_page(
-                request,
-                429,
-                f"Quá nhiều lần đăng nhập sai; thử lại sau {blocked.header} giây.",
-                username=username,
-            )
-            response.headers["Retry-After"] = blocked.header
-            return response
+    throttle = _throttle(request)
+    ip = client_address(request)
+    blocked = throttle.reserve(username, ip)
+    if blocked is not None:
+        # Logged, not audited: the audit log keeps the attempts that were checked.
+        log.warning("console sign-in throttled", client_ip=ip, username=username)
+        response = login_page(
+            request,
+            429,
+            f"Quá nhiều lần đăng nhập sai; thử lại sau {blocked.header} giây.",
+            username=username,
+        )
+        response.headers["Retry-After"] = blocked.header
+        return response
     uow = services_of(request).uow
-    actor = await uow.run(lambda tx: console.check_credentials(tx, username, password))
+    try:
+        actor = await uow.run(lambda tx: console.check_credentials(tx, username, password))
+    except BaseException:
+        throttle.failed(username, ip)
+        raise
     if actor is None:
+        throttle.failed(username, ip)
         log.warning("console sign-in failed", client_ip=ip, username=username)
-        failed_signins.hit(f"ip:{ip}")
-        failed_signins.hit(f"user:{username}")
+        await _audit(
+            request,
+            SecurityEvent.SIGNIN_FAILED,
+            key=f"{username}|{ip}",
+            object_id=username,
+            address=ip,
+            reason="bad_credentials",
+        )
         return login_page(
             request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username=username
         )
+    throttle.succeeded(username, ip)
     sid = await uow.run(lambda tx: console.open_session(tx, username))
     log.info("console sign-in", actor=username, client_ip=ip)
+    await _audit(
+        request,
+        SecurityEvent.SIGNIN,
+        key=username,
+        object_id=username,
+        address=ip,
+        reason="password",
+        actor=username,
+        actor_role=actor.role.value,
+    )
     nxt = str(form.get("next", ""))
     target = nxt if nxt.startswith(PREFIX + "/") and "//" not in nxt else f"{PREFIX}/inbox"
     done = RedirectResponse(target, 303)
