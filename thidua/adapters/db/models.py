@@ -1,4 +1,10 @@
-"""Tables. Workflows keep the running state; these rows keep the record (and outlive retention)."""
+"""Tables. Workflows keep the running state; these rows keep the record (and outlive retention).
+
+One module on purpose: every table hangs on the one ``MetaData`` (its naming convention names
+the constraints the migrations refer to), and the foreign keys cross areas (nominations → units,
+rounds, rulesets; documents → rounds; audit → everything). Read it as the schema's single map;
+the queries live in one store module per area beside it.
+"""
 
 from __future__ import annotations
 
